@@ -1,0 +1,2 @@
+//! keyward CLI entry point.
+fn main() {}

@@ -1,0 +1,91 @@
+//! Byte spans into a source text and their translation to 1-based line:column.
+
+use serde::Serialize;
+
+/// A half-open byte range `[start, end)` into the source text a value was read from.
+///
+/// Synthetic values (made by a fix suggestion, or read from YAML) carry `Span::SYNTHETIC`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span that points at no source text.
+    pub const SYNTHETIC: Span = Span { start: u32::MAX, end: u32::MAX };
+
+    /// Builds a span from `usize` offsets (saturating at `u32::MAX - 1`).
+    pub fn new(start: usize, end: usize) -> Span {
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX - 1).min(u32::MAX - 1);
+        Span { start: clamp(start), end: clamp(end) }
+    }
+
+    /// True for spans made by keyward rather than read from a file.
+    pub fn is_synthetic(self) -> bool {
+        self.start == u32::MAX
+    }
+}
+
+/// A 1-based line and column (columns count Unicode scalar values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column in characters.
+    pub col: u32,
+}
+
+/// Maps byte offsets of one text to line:column, built once per text.
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { text, line_starts }
+    }
+
+    /// Line and column of a byte offset (clamped to the text; synthetic spans map to 1:1).
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        if offset == u32::MAX {
+            return LineCol { line: 1, col: 1 };
+        }
+        let offset = (offset as usize).min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        LineCol { line: line as u32 + 1, col: col as u32 + 1 }
+    }
+
+    /// The full text of a 1-based line, without its line terminator.
+    pub fn line_text(&self, line: u32) -> &'a str {
+        let i = (line as usize).saturating_sub(1);
+        let start = self.line_starts.get(i).copied().unwrap_or(self.text.len());
+        let end = self.line_starts.get(i + 1).copied().unwrap_or(self.text.len());
+        self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let idx = LineIndex::new("ab\n\u{e9}x\n");
+        assert_eq!(idx.line_col(0), LineCol { line: 1, col: 1 });
+        assert_eq!(idx.line_col(3), LineCol { line: 2, col: 1 });
+        // 'x' comes after a two-byte character: byte 5, column 2.
+        assert_eq!(idx.line_col(5), LineCol { line: 2, col: 2 });
+        assert_eq!(idx.line_text(2), "\u{e9}x");
+        assert_eq!(idx.line_col(Span::SYNTHETIC.start), LineCol { line: 1, col: 1 });
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests of keyward live in `tests/*.rs` beside the corpora they read.
