@@ -6,4 +6,9 @@
 
 pub mod diag;
 pub mod json;
+pub mod pattern;
 pub mod span;
+pub mod model;
+pub mod parse;
+pub mod scenario;
+pub mod eval;

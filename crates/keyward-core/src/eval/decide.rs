@@ -1,0 +1,469 @@
+//! The decision: one total function from (policies, request) to Allow / ExplicitDeny /
+//! ImplicitDeny, with the rule that decided (`aws-semantics.md` §3).
+//!
+//! Every statement of every policy is sorted into a tally (allow via the caller directly, via
+//! its role, via its account; deny; per policy source), and the decision is then a short,
+//! exhaustive reading of the tally. The same code runs with and without a trace.
+
+use super::matching::{eval_statement, match_principal};
+use super::request::{PrincipalKind, Request};
+use super::trace::{Decider, GrantTrace, PolicyTrace, PrincipalHow, Source, Trace};
+use crate::model::{AwsPrincipal, Effect, Grant, Policy, PolicyKind, PrincipalEntry, PrincipalSpec, PrincipalType};
+use crate::span::Span;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A policy with a name for traces (a file name, or a description).
+#[derive(Debug, Clone)]
+pub struct NamedPolicy {
+    /// Name.
+    pub name: String,
+    /// The policy.
+    pub policy: Arc<Policy>,
+}
+
+impl NamedPolicy {
+    /// Wraps a policy.
+    pub fn new(name: impl Into<String>, policy: Policy) -> NamedPolicy {
+        NamedPolicy { name: name.into(), policy: Arc::new(policy) }
+    }
+}
+
+/// Every policy that bears on one request.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    /// The key policy (kind `Key`) or other resource-based policy of the resource.
+    pub resource_policy: Option<NamedPolicy>,
+    /// The caller's identity policies (for a role session: the role's).
+    pub identity: Vec<NamedPolicy>,
+    /// The caller's permissions boundary.
+    pub boundary: Option<NamedPolicy>,
+    /// The session policy of the caller's session.
+    pub session: Option<NamedPolicy>,
+    /// SCPs of the caller's account, by organization level: each level must allow.
+    pub scps: Vec<Vec<NamedPolicy>>,
+    /// RCPs of the resource's account, by level: each level must allow; any Deny denies.
+    pub rcps: Vec<Vec<NamedPolicy>>,
+    /// Grants on the key.
+    pub grants: Vec<Arc<Grant>>,
+    /// The account owning the resource, when its ARN does not say (e.g. `*`).
+    pub resource_account: Option<String>,
+}
+
+/// The outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Decision {
+    /// Allowed.
+    Allow,
+    /// Denied by an explicit Deny statement.
+    ExplicitDeny,
+    /// Denied because nothing allows (or an SCP, RCP, boundary or session policy does not).
+    ImplicitDeny,
+}
+
+impl Decision {
+    /// Parses `Allow` / `ExplicitDeny` / `ImplicitDeny` (also `Deny` for ExplicitDeny).
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "Allow" => Some(Decision::Allow),
+            "ExplicitDeny" | "Deny" => Some(Decision::ExplicitDeny),
+            "ImplicitDeny" => Some(Decision::ImplicitDeny),
+            _ => None,
+        }
+    }
+
+    /// The name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Decision::Allow => "Allow",
+            Decision::ExplicitDeny => "ExplicitDeny",
+            Decision::ImplicitDeny => "ImplicitDeny",
+        }
+    }
+}
+
+/// The rule that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// An explicit Deny applied.
+    ExplicitDeny,
+    /// An SCP level has no Allow for this request.
+    ScpNoAllow,
+    /// An RCP level has no Allow for this request.
+    RcpNoAllow,
+    /// The key policy allows the caller directly.
+    KeyPolicyAllowsCaller,
+    /// The key policy allows the caller's role (within boundary and session policy).
+    KeyPolicyAllowsRole,
+    /// The key policy delegates to the account and an IAM policy allows.
+    KeyPolicyDelegatesToIam,
+    /// A grant allows.
+    GrantAllows,
+    /// The resource policy allows the caller.
+    ResourcePolicyAllows,
+    /// Identity policies allow (same account).
+    IdentityAllows,
+    /// Cross-account: both the resource side and the identity side allow.
+    CrossAccountBothAllow,
+    /// KMS: IAM allows but the key policy does not delegate to the account for this action.
+    KmsNotDelegated,
+    /// KMS: the key policy delegates to the account but no IAM policy allows.
+    KmsDelegatedNoIamAllow,
+    /// KMS: nothing allows.
+    KmsNothingAllows,
+    /// Identity policies allow, but the permissions boundary does not.
+    BoundaryNoAllow,
+    /// Identity policies allow, but the session policy does not.
+    SessionNoAllow,
+    /// Cross-account: the identity side allows, the resource side does not.
+    CrossAccountNoResourceAllow,
+    /// Cross-account: the resource side allows, the caller's identity side does not.
+    CrossAccountNoIdentityAllow,
+    /// Nothing allows.
+    NothingAllows,
+}
+
+/// A decision, the rule behind it, and the statements that decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// The decision.
+    pub decision: Decision,
+    /// The rule.
+    pub rule: Rule,
+    /// The statements that decided (empty for implicit denies caused by absence).
+    pub deciders: Vec<Decider>,
+}
+
+/// First matching statement per category in one policy.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scan {
+    allow: Option<usize>,
+    direct: Option<usize>,
+    role: Option<usize>,
+    account: Option<usize>,
+    deny: Option<usize>,
+}
+
+/// The tally of a whole policy set.
+#[derive(Debug, Default)]
+struct Tally {
+    deny: Option<(Source, usize)>,
+    resource: Scan,
+    identity: Option<(Source, usize)>,
+    boundary: Option<usize>,
+    session: Option<usize>,
+    scp_fail: Option<usize>,
+    scp_allow: Option<(Source, usize)>,
+    rcp_fail: Option<usize>,
+    grant: Option<usize>,
+}
+
+/// Decides without a trace: the hot path.
+pub fn decide(set: &PolicySet, req: &Request) -> Decision {
+    evaluate::<false>(set, req, &mut Trace::default()).decision
+}
+
+/// Decides and records everything considered.
+pub fn decide_traced(set: &PolicySet, req: &Request) -> (Outcome, Trace) {
+    let mut trace = Trace::default();
+    let outcome = evaluate::<true>(set, req, &mut trace);
+    (outcome, trace)
+}
+
+fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &mut Trace) -> Scan {
+    let mut s = Scan::default();
+    let mut stmts = Vec::new();
+    for stmt in &np.policy.statements {
+        let is_allow = stmt.effect == Effect::Allow;
+        if !T && ((is_allow && (s.direct.is_some() || s.allow.is_some())) || (!is_allow && s.deny.is_some())) {
+            continue;
+        }
+        let r = eval_statement::<T>(&np.policy, stmt, req);
+        if let Some(t) = r.trace {
+            stmts.push(t);
+        }
+        if !r.applies {
+            continue;
+        }
+        let slot = if !is_allow {
+            &mut s.deny
+        } else {
+            match r.how {
+                PrincipalHow::Direct => &mut s.direct,
+                PrincipalHow::Role => &mut s.role,
+                PrincipalHow::Account => &mut s.account,
+                PrincipalHow::NotApplicable | PrincipalHow::NotMatched => &mut s.allow,
+            }
+        };
+        slot.get_or_insert(stmt.index);
+    }
+    if T {
+        trace.policies.push(PolicyTrace { source, name: np.name.clone(), statements: stmts });
+    }
+    if s.allow.is_none() {
+        s.allow = s.direct.or(s.role).or(s.account);
+    }
+    s
+}
+
+fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) -> Outcome {
+    let p = &req.principal;
+    let mut t = Tally::default();
+    let note_deny = |t: &mut Tally, source: Source, s: &Scan| {
+        if let (None, Some(i)) = (t.deny, s.deny) {
+            t.deny = Some((source, i));
+        }
+    };
+    // Organization policies: SCPs bound IAM principals; RCPs bound access to resources. Neither
+    // applies to AWS service principals.
+    if p.is_iam() {
+        for (level, policies) in set.scps.iter().enumerate() {
+            let mut allowed = false;
+            for (index, np) in policies.iter().enumerate() {
+                let source = Source::Scp { level, index };
+                let s = scan::<T>(np, source, req, trace);
+                note_deny(&mut t, source, &s);
+                if let Some(i) = s.allow {
+                    allowed = true;
+                    t.scp_allow.get_or_insert((source, i));
+                }
+            }
+            if !allowed {
+                t.scp_fail.get_or_insert(level);
+            }
+        }
+    }
+    if p.kind != PrincipalKind::Service {
+        for (level, policies) in set.rcps.iter().enumerate() {
+            let mut allowed = false;
+            for (index, np) in policies.iter().enumerate() {
+                let source = Source::Rcp { level, index };
+                let s = scan::<T>(np, source, req, trace);
+                note_deny(&mut t, source, &s);
+                allowed |= s.allow.is_some();
+            }
+            if !allowed {
+                t.rcp_fail.get_or_insert(level);
+            }
+        }
+    }
+    if let Some(np) = &set.resource_policy {
+        let s = scan::<T>(np, Source::ResourcePolicy, req, trace);
+        note_deny(&mut t, Source::ResourcePolicy, &s);
+        t.resource = s;
+    }
+    if p.is_iam() {
+        for (index, np) in set.identity.iter().enumerate() {
+            let source = Source::Identity { index };
+            let s = scan::<T>(np, source, req, trace);
+            note_deny(&mut t, source, &s);
+            if let (None, Some(i)) = (t.identity, s.allow) {
+                t.identity = Some((source, i));
+            }
+        }
+        if let Some(np) = &set.boundary {
+            let s = scan::<T>(np, Source::Boundary, req, trace);
+            note_deny(&mut t, Source::Boundary, &s);
+            t.boundary = s.allow;
+        }
+        if let Some(np) = &set.session {
+            let s = scan::<T>(np, Source::Session, req, trace);
+            note_deny(&mut t, Source::Session, &s);
+            t.session = s.allow;
+        }
+    }
+    let kms = req.is_kms_key() || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
+    if kms {
+        t.grant = grants::<T>(set, req, &t, trace);
+    }
+    read_tally(set, req, &t, kms, trace)
+}
+
+/// Checks grants: allow-only; grantee, operation and encryption-context constraint.
+fn grants<const T: bool>(set: &PolicySet, req: &Request, t: &Tally, trace: &mut Trace) -> Option<usize> {
+    let mut first = None;
+    let ec: Vec<(String, String)> = if set.grants.is_empty() { Vec::new() } else { super::encryption_context(&req.context) };
+    let op_takes_ec = super::action_takes_encryption_context(&req.action);
+    for (index, g) in set.grants.iter().enumerate() {
+        if !T && first.is_some() {
+            break;
+        }
+        let spec = grantee_spec(&g.grantee);
+        let how = match_principal(&spec, &req.principal);
+        // A grant to an account principal delegates like a key policy does: the account's
+        // IAM policies must allow the caller.
+        let grantee_matched = match how {
+            PrincipalHow::Direct | PrincipalHow::Role => true,
+            PrincipalHow::Account => t.identity.is_some(),
+            _ => false,
+        };
+        let operation_matched = g.allows_operation(&req.action);
+        let constraint = g.constraint.as_ref().filter(|_| op_takes_ec).map(|c| (c.type_name().to_string(), c.holds(&ec)));
+        let applies = grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
+        if applies && first.is_none() {
+            first = Some(index);
+        }
+        if T {
+            trace.grants.push(GrantTrace { index, label: g.label(), grantee_matched, operation_matched, constraint, applies });
+        }
+    }
+    first
+}
+
+fn grantee_spec(grantee: &str) -> PrincipalSpec {
+    let (kind, aws) = if grantee.ends_with(".amazonaws.com") && !grantee.starts_with("arn:") {
+        (PrincipalType::Service, AwsPrincipal::NotAws)
+    } else {
+        (PrincipalType::Aws, AwsPrincipal::parse(grantee))
+    };
+    PrincipalSpec {
+        negated: false,
+        any: false,
+        entries: vec![PrincipalEntry { kind, text: grantee.to_string(), aws, span: Span::SYNTHETIC }],
+        span: Span::SYNTHETIC,
+    }
+}
+
+fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trace) -> Outcome {
+    let p = &req.principal;
+    let mut deciders = Vec::new();
+    let mut add = |source: Source, index: usize, effect: Effect| {
+        deciders.push(decider(set, trace, source, index, effect));
+    };
+    if let Some((source, i)) = t.deny {
+        add(source, i, Effect::Deny);
+        return Outcome { decision: Decision::ExplicitDeny, rule: Rule::ExplicitDeny, deciders };
+    }
+    let implicit = |rule, deciders| Outcome { decision: Decision::ImplicitDeny, rule, deciders };
+    if t.scp_fail.is_some() {
+        return implicit(Rule::ScpNoAllow, deciders);
+    }
+    if t.rcp_fail.is_some() {
+        return implicit(Rule::RcpNoAllow, deciders);
+    }
+    let boundary_ok = set.boundary.is_none() || t.boundary.is_some();
+    let session_ok = set.session.is_none() || t.session.is_some();
+    let root = p.kind == PrincipalKind::Root;
+    let identity_allows = root || t.identity.is_some();
+    let identity_side = p.is_iam() && identity_allows && boundary_ok && session_ok;
+    let owner = req.resource_account().map(str::to_string).or_else(|| set.resource_account.clone());
+    let same_account = p.is_iam() && owner.as_deref().is_none_or(|o| o == p.account);
+    let r = &t.resource;
+    let rp_any = r.direct.or(r.role).or(r.account);
+    let allow = |rule, deciders| Outcome { decision: Decision::Allow, rule, deciders };
+
+    // Add the identity-side statements that made an allow.
+    let identity_deciders = |add: &mut dyn FnMut(Source, usize, Effect)| {
+        if let Some((s, i)) = t.identity {
+            add(s, i, Effect::Allow);
+        }
+        if let Some(i) = t.boundary {
+            add(Source::Boundary, i, Effect::Allow);
+        }
+        if let Some(i) = t.session {
+            add(Source::Session, i, Effect::Allow);
+        }
+    };
+
+    if kms {
+        if same_account {
+            if let Some(i) = r.direct {
+                add(Source::ResourcePolicy, i, Effect::Allow);
+                return allow(Rule::KeyPolicyAllowsCaller, deciders);
+            }
+            if let (Some(i), true, true) = (r.role, boundary_ok, session_ok) {
+                add(Source::ResourcePolicy, i, Effect::Allow);
+                return allow(Rule::KeyPolicyAllowsRole, deciders);
+            }
+            if let (Some(i), true) = (r.account, identity_side) {
+                add(Source::ResourcePolicy, i, Effect::Allow);
+                identity_deciders(&mut add);
+                return allow(Rule::KeyPolicyDelegatesToIam, deciders);
+            }
+        } else if let (Some(i), true) = (rp_any, identity_side) {
+            add(Source::ResourcePolicy, i, Effect::Allow);
+            identity_deciders(&mut add);
+            return allow(Rule::CrossAccountBothAllow, deciders);
+        }
+        if let Some(i) = t.grant {
+            add(Source::Grant { index: i }, 0, Effect::Allow);
+            return allow(Rule::GrantAllows, deciders);
+        }
+        let rule = if !same_account {
+            cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
+        } else if r.role.is_some() || (r.account.is_some() && identity_allows) {
+            if boundary_ok { Rule::SessionNoAllow } else { Rule::BoundaryNoAllow }
+        } else if r.account.is_some() {
+            Rule::KmsDelegatedNoIamAllow
+        } else if t.identity.is_some() {
+            Rule::KmsNotDelegated
+        } else {
+            Rule::KmsNothingAllows
+        };
+        return implicit(rule, deciders);
+    }
+
+    if set.resource_policy.is_some() {
+        if same_account {
+            if let Some(i) = r.direct {
+                add(Source::ResourcePolicy, i, Effect::Allow);
+                return allow(Rule::ResourcePolicyAllows, deciders);
+            }
+            if let (Some(i), true, true) = (r.role, boundary_ok, session_ok) {
+                add(Source::ResourcePolicy, i, Effect::Allow);
+                return allow(Rule::ResourcePolicyAllows, deciders);
+            }
+        } else if let (Some(i), true) = (rp_any, identity_side) {
+            add(Source::ResourcePolicy, i, Effect::Allow);
+            identity_deciders(&mut add);
+            return allow(Rule::CrossAccountBothAllow, deciders);
+        } else if !p.is_iam() {
+            if let Some(i) = r.direct {
+                add(Source::ResourcePolicy, i, Effect::Allow);
+                return allow(Rule::ResourcePolicyAllows, deciders);
+            }
+        }
+    }
+    if same_account && identity_side {
+        identity_deciders(&mut add);
+        return allow(Rule::IdentityAllows, deciders);
+    }
+    let rule = if !same_account && p.is_iam() {
+        cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
+    } else if identity_allows && !boundary_ok {
+        Rule::BoundaryNoAllow
+    } else if identity_allows && !session_ok {
+        Rule::SessionNoAllow
+    } else {
+        Rule::NothingAllows
+    };
+    implicit(rule, deciders)
+}
+
+fn cross_rule(resource_allows: bool, identity_allows: bool, boundary_ok: bool, session_ok: bool) -> Rule {
+    match (resource_allows, identity_allows) {
+        (true, true) if !boundary_ok => Rule::BoundaryNoAllow,
+        (true, true) if !session_ok => Rule::SessionNoAllow,
+        (true, _) => Rule::CrossAccountNoIdentityAllow,
+        (false, _) => Rule::CrossAccountNoResourceAllow,
+    }
+}
+
+fn decider(set: &PolicySet, trace: &Trace, source: Source, statement: usize, effect: Effect) -> Decider {
+    let policy = match source {
+        Source::ResourcePolicy => set.resource_policy.as_ref().map(|n| n.name.clone()),
+        Source::Identity { index } => set.identity.get(index).map(|n| n.name.clone()),
+        Source::Boundary => set.boundary.as_ref().map(|n| n.name.clone()),
+        Source::Session => set.session.as_ref().map(|n| n.name.clone()),
+        Source::Scp { level, index } => set.scps.get(level).and_then(|l| l.get(index)).map(|n| n.name.clone()),
+        Source::Rcp { level, index } => set.rcps.get(level).and_then(|l| l.get(index)).map(|n| n.name.clone()),
+        Source::Grant { index } => set.grants.get(index).map(|g| g.label()),
+    }
+    .unwrap_or_default();
+    let label = match source {
+        Source::Grant { .. } => policy.clone(),
+        _ => trace.statement(source, statement).map_or_else(|| format!("#{}", statement + 1), |s| s.label()),
+    };
+    Decider { source, policy, statement, label, effect }
+}

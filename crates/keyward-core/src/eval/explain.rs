@@ -1,0 +1,197 @@
+//! Explanations: the decision, the rule in plain words, the trace and the fixes, rendered for
+//! an 80-column terminal or as stable JSON.
+
+use super::decide::{decide_traced, Decision, Outcome, PolicySet, Rule};
+use super::fix::{find_fixes, Fix};
+use super::request::Request;
+use super::trace::{PolicyTrace, Source, StatementTrace, Trace};
+use crate::model::Effect;
+use serde::Serialize;
+
+/// A decision with everything needed to understand it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The decision.
+    pub decision: Decision,
+    /// The rule.
+    pub rule: Rule,
+    /// The rule in plain words.
+    pub summary: String,
+    /// The statements that decided.
+    pub deciders: Vec<super::trace::Decider>,
+    /// The smallest fixes (implicit denies only), each verified to produce Allow.
+    pub fixes: Vec<Fix>,
+    /// The request as evaluated.
+    pub request: Request,
+    /// Everything considered.
+    pub trace: Trace,
+}
+
+/// Decides, traces, explains and finds fixes.
+pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
+    let (outcome, trace) = decide_traced(set, req);
+    let fixes = find_fixes(set, req, &outcome, &trace);
+    let summary = summary(set, req, &outcome);
+    Explanation {
+        decision: outcome.decision,
+        rule: outcome.rule,
+        summary,
+        deciders: outcome.deciders,
+        fixes,
+        request: req.clone(),
+        trace,
+    }
+}
+
+fn summary(set: &PolicySet, req: &Request, o: &Outcome) -> String {
+    let a = &req.action;
+    let acct = &req.principal.account;
+    let who = &req.principal.arn;
+    let by = |o: &Outcome| {
+        o.deciders
+            .iter()
+            .map(|d| match d.source {
+                Source::Grant { .. } => d.policy.clone(),
+                _ => format!("statement {} of {}", d.label, d.policy),
+            })
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    match o.rule {
+        Rule::ExplicitDeny => format!("{} explicitly denies {a}; an explicit Deny overrides every Allow", by(o)),
+        Rule::ScpNoAllow => format!("no service control policy allows {a}: SCPs bound every principal of account {acct}, and at each level of the organization one must allow"),
+        Rule::RcpNoAllow => format!("no resource control policy allows {a} on this resource"),
+        Rule::KeyPolicyAllowsCaller => format!("{} allows the caller directly", by(o)),
+        Rule::KeyPolicyAllowsRole => format!("{} allows the caller's role (within its permissions boundary and session policy)", by(o)),
+        Rule::KeyPolicyDelegatesToIam => format!("the key policy delegates {a} to account {acct} and an IAM policy allows it: {}", by(o)),
+        Rule::GrantAllows => format!("{} gives the caller {a}", by(o)),
+        Rule::ResourcePolicyAllows => format!("{} allows the caller", by(o)),
+        Rule::IdentityAllows => format!("{} allows {a}", by(o)),
+        Rule::CrossAccountBothAllow => format!("cross-account: the resource side and the caller's own account both allow ({})", by(o)),
+        Rule::KmsNotDelegated => format!(
+            "an IAM policy allows {a}, but the key policy does not allow account {acct} to use {a}, so IAM policies do not count (the key policy is the root of trust for a KMS key)"
+        ),
+        Rule::KmsDelegatedNoIamAllow => format!("the key policy lets account {acct} use IAM policies for {a}, but no IAM policy of {who} allows it"),
+        Rule::KmsNothingAllows => format!("neither the key policy, an IAM policy (with the key policy's delegation) nor a grant allows {who} to use {a}"),
+        Rule::BoundaryNoAllow => format!("the permissions boundary of {who} does not allow {a}; the boundary caps what identity policies grant"),
+        Rule::SessionNoAllow => format!("the session policy does not allow {a}; a session policy caps what the role's policies grant"),
+        Rule::CrossAccountNoResourceAllow => {
+            let owner = req.resource_account().map(str::to_string).or_else(|| set.resource_account.clone()).unwrap_or_default();
+            format!("cross-account request: the {} of account {owner} does not allow {who} or account {acct}; both sides must allow", if req.is_kms_key() { "key policy" } else { "resource policy" })
+        }
+        Rule::CrossAccountNoIdentityAllow => format!("cross-account request: the resource side allows, but no IAM policy in the caller's account {acct} allows {a} on {}; both sides must allow", req.resource),
+        Rule::NothingAllows => format!("no policy allows {who} to use {a} on {} (default deny)", req.resource),
+    }
+}
+
+/// Word-wraps `text` to `width` columns with `indent` before every line.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+            out.push_str(indent);
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(indent);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn render_statement(st: &StatementTrace, out: &mut String) {
+    let effect = if st.effect == Effect::Allow { "Allow" } else { "Deny" };
+    let verdict = if st.applies { "APPLIES".to_string() } else { format!("no match: {}", st.failures().join("; ")) };
+    out.push_str(&wrap(&format!("{} {effect} -- {verdict}", st.label()), 80, "  "));
+    let mark = |m: bool| if m { "yes" } else { "NO " };
+    out.push_str(&wrap(&format!("{} {}: {}", mark(st.action.matched), st.action.element, st.action.listed.join(", ")), 80, "      "));
+    out.push_str(&wrap(&format!("{} {}: {}", mark(st.resource.matched), st.resource.element, st.resource.listed.join(", ")), 80, "      "));
+    if let Some(p) = &st.principal {
+        out.push_str(&wrap(&format!("{} {}: {}", mark(p.matched), p.element, p.listed.join(", ")), 80, "      "));
+    }
+    for c in &st.conditions {
+        let req = match &c.request {
+            None => "missing".to_string(),
+            Some(v) => v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
+        };
+        let line = format!(
+            "{} {} {}: request {req}; policy {}",
+            mark(c.result),
+            c.operator,
+            c.key,
+            c.values.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+        );
+        out.push_str(&wrap(&line, 80, "      "));
+        if let Some(n) = &c.note {
+            out.push_str(&wrap(&format!("({n})"), 80, "          "));
+        }
+    }
+}
+
+fn policy_title(p: &PolicyTrace) -> String {
+    let kind = match p.source {
+        Source::ResourcePolicy => "resource policy",
+        Source::Identity { .. } => "identity policy",
+        Source::Boundary => "permissions boundary",
+        Source::Session => "session policy",
+        Source::Scp { .. } => "SCP",
+        Source::Rcp { .. } => "RCP",
+        Source::Grant { .. } => "grant",
+    };
+    format!("{kind}: {}", p.name)
+}
+
+/// Renders for a terminal (80 columns).
+pub fn render_human(e: &Explanation) -> String {
+    let mut out = String::new();
+    let verdict = match e.decision {
+        Decision::Allow => "ALLOWED",
+        Decision::ExplicitDeny => "DENIED (explicit deny)",
+        Decision::ImplicitDeny => "DENIED (implicit deny: nothing allows)",
+    };
+    out.push_str(&format!("{verdict}\n"));
+    out.push_str(&wrap(&format!("{} -> {} on {}", e.request.principal.arn, e.request.action, e.request.resource), 80, "  "));
+    out.push('\n');
+    out.push_str("why:\n");
+    out.push_str(&wrap(&e.summary, 80, "  "));
+    if !e.fixes.is_empty() {
+        out.push_str("\nsmallest fix (each one alone makes the request allowed):\n");
+        for (i, f) in e.fixes.iter().enumerate() {
+            let text = wrap(&f.message, 80, "     ");
+            out.push_str(&format!("  {}. {}", i + 1, text.trim_start()));
+        }
+    }
+    out.push_str("\ntrace:\n");
+    for p in &e.trace.policies {
+        out.push_str(&wrap(&policy_title(p), 80, ""));
+        if p.statements.is_empty() {
+            out.push_str("  (no statements)\n");
+        }
+        for st in &p.statements {
+            render_statement(st, &mut out);
+        }
+    }
+    for g in &e.trace.grants {
+        let yn = |b: bool| if b { "yes" } else { "no" };
+        let c = g.constraint.as_ref().map_or(String::new(), |(t, ok)| format!(", {t} {}", if *ok { "holds" } else { "does NOT hold" }));
+        out.push_str(&wrap(
+            &format!("{}: grantee {}, operation {}{c} -- {}", g.label, yn(g.grantee_matched), yn(g.operation_matched), if g.applies { "APPLIES" } else { "no match" }),
+            80,
+            "",
+        ));
+    }
+    out.push_str("\ncontext:\n");
+    for (k, v) in e.request.context.iter() {
+        out.push_str(&wrap(&format!("{k} = {}", v.as_slice().join(", ")), 80, "  "));
+    }
+    out
+}

@@ -1,0 +1,49 @@
+//! The evaluator: decide a request as AWS does, with a trace and the smallest fixes.
+
+mod condition;
+mod decide;
+mod explain;
+mod fix;
+mod matching;
+mod request;
+mod trace;
+
+pub use explain::{explain, render_human, Explanation};
+pub use fix::{apply, find_fixes, Edit, Fix};
+pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
+pub use request::{Context, CtxValue, Principal, PrincipalKind, Request};
+pub use trace::{CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source, StatementTrace, Trace};
+
+/// The request's encryption context pairs (`kms:EncryptionContext:<k>` keys, with `<k>` as it
+/// was given).
+pub fn encryption_context(ctx: &Context) -> Vec<(String, String)> {
+    const PREFIX: &str = "kms:encryptioncontext:";
+    ctx.iter()
+        .filter_map(|(k, v)| {
+            let head = k.get(..PREFIX.len())?;
+            if !head.eq_ignore_ascii_case(PREFIX) {
+                return None;
+            }
+            match v {
+                CtxValue::One(s) => Some((k.get(PREFIX.len()..)?.to_string(), s.clone())),
+                CtxValue::Many(_) => None,
+            }
+        })
+        .collect()
+}
+
+/// Operations that take an encryption context (grant constraints apply only to these).
+pub fn action_takes_encryption_context(action: &str) -> bool {
+    const OPS: &[&str] = &[
+        "kms:encrypt",
+        "kms:decrypt",
+        "kms:reencryptfrom",
+        "kms:reencryptto",
+        "kms:generatedatakey",
+        "kms:generatedatakeywithoutplaintext",
+        "kms:generatedatakeypair",
+        "kms:generatedatakeypairwithoutplaintext",
+        "kms:creategrant",
+    ];
+    OPS.iter().any(|op| op.eq_ignore_ascii_case(action))
+}

@@ -1,0 +1,300 @@
+//! The request being authorized: who (principal), what (action), on what (resource), and the
+//! request context (condition keys and their values).
+
+use serde::Serialize;
+
+/// What kind of identity is calling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PrincipalKind {
+    /// The account's root user.
+    Root,
+    /// An IAM user.
+    User,
+    /// An IAM role, named by its role ARN (a session whose name is not known).
+    Role,
+    /// A role session `arn:aws:sts::A:assumed-role/Role/Session`.
+    AssumedRole,
+    /// A federated user session `arn:aws:sts::A:federated-user/Name`.
+    FederatedUser,
+    /// An AWS service principal, e.g. `s3.amazonaws.com`.
+    Service,
+    /// An anonymous (unsigned) caller.
+    Anonymous,
+}
+
+/// The caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    /// Kind.
+    pub kind: PrincipalKind,
+    /// The caller's ARN (session ARN for sessions, root ARN for root); the service name for
+    /// service principals; `*` for anonymous.
+    pub arn: String,
+    /// The caller's account (empty for services and anonymous).
+    pub account: String,
+    /// For a role session or a role: the role's ARN (with its path when known).
+    pub role_arn: Option<String>,
+    /// For a role session or a role: the role's name.
+    pub role_name: Option<String>,
+    /// For a user: the user name.
+    pub user_name: Option<String>,
+}
+
+impl Principal {
+    /// Reads a principal: a user, role, assumed-role or federated-user ARN, an account id or
+    /// `arn:...:root` (the root user), `service:NAME` or a bare `NAME.amazonaws.com`, or
+    /// `anonymous`.
+    pub fn parse(s: &str) -> Result<Principal, String> {
+        let base = |kind, arn: &str, account: &str| Principal {
+            kind,
+            arn: arn.to_string(),
+            account: account.to_string(),
+            role_arn: None,
+            role_name: None,
+            user_name: None,
+        };
+        if s == "anonymous" || s == "*" {
+            return Ok(base(PrincipalKind::Anonymous, "*", ""));
+        }
+        if let Some(svc) = s.strip_prefix("service:") {
+            return Ok(base(PrincipalKind::Service, svc, ""));
+        }
+        if !s.starts_with("arn:") && s.ends_with(".amazonaws.com") {
+            return Ok(base(PrincipalKind::Service, s, ""));
+        }
+        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(base(PrincipalKind::Root, &format!("arn:aws:iam::{s}:root"), s));
+        }
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        let [arn, partition, service, _region, account, resource] = parts[..] else {
+            return Err(format!("`{s}` is not a principal: expected an IAM/STS ARN, an account id or service:NAME"));
+        };
+        if arn != "arn" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("`{s}` is not a principal ARN (arn:aws:iam::123456789012:user/Name)"));
+        }
+        let last = resource.rsplit('/').next().unwrap_or(resource).to_string();
+        let p = match (service, resource.split('/').next().unwrap_or("")) {
+            ("iam", "root") if resource == "root" => base(PrincipalKind::Root, s, account),
+            ("iam", "user") => Principal { user_name: Some(last), ..base(PrincipalKind::User, s, account) },
+            ("iam", "role") => Principal {
+                role_arn: Some(s.to_string()),
+                role_name: Some(last),
+                ..base(PrincipalKind::Role, s, account)
+            },
+            ("sts", "assumed-role") => {
+                let mut it = resource.split('/');
+                let (Some(_), Some(role), Some(_session)) = (it.next(), it.next(), it.next()) else {
+                    return Err(format!("`{s}` is not an assumed-role ARN (assumed-role/ROLE/SESSION)"));
+                };
+                Principal {
+                    role_arn: Some(format!("arn:{partition}:iam::{account}:role/{role}")),
+                    role_name: Some(role.to_string()),
+                    ..base(PrincipalKind::AssumedRole, s, account)
+                }
+            }
+            ("sts", "federated-user") => base(PrincipalKind::FederatedUser, s, account),
+            _ => return Err(format!("`{s}` is not a user, role, session or root ARN")),
+        };
+        Ok(p)
+    }
+
+    /// The account principal ARN `arn:aws:iam::ACCOUNT:root`.
+    pub fn account_arn(&self) -> String {
+        format!("arn:aws:iam::{}:root", self.account)
+    }
+
+    /// The value of `aws:PrincipalType`.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            PrincipalKind::Root => "Account",
+            PrincipalKind::User => "User",
+            PrincipalKind::Role | PrincipalKind::AssumedRole => "AssumedRole",
+            PrincipalKind::FederatedUser => "FederatedUser",
+            PrincipalKind::Service => "AWSService",
+            PrincipalKind::Anonymous => "Anonymous",
+        }
+    }
+
+    /// The ARN a person would name this caller by in a policy: the role ARN for sessions.
+    pub fn policy_arn(&self) -> &str {
+        match self.kind {
+            PrincipalKind::AssumedRole => self.role_arn.as_deref().unwrap_or(&self.arn),
+            _ => &self.arn,
+        }
+    }
+
+    /// True for IAM principals of an account (the ones SCPs and identity policies govern).
+    pub fn is_iam(&self) -> bool {
+        !matches!(self.kind, PrincipalKind::Service | PrincipalKind::Anonymous)
+    }
+}
+
+/// A context value: one string, or a set of strings for multivalued keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum CtxValue {
+    /// Single-valued.
+    One(String),
+    /// Multivalued (`kms:EncryptionContextKeys`, `aws:TagKeys`, ...).
+    Many(Vec<String>),
+}
+
+impl CtxValue {
+    /// The values as a slice.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            CtxValue::One(s) => std::slice::from_ref(s),
+            CtxValue::Many(v) => v,
+        }
+    }
+}
+
+/// The request context: condition keys (matched case-insensitively) and their values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Context {
+    entries: Vec<ContextEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct ContextEntry {
+    #[serde(skip)]
+    key_lc: String,
+    key: String,
+    value: CtxValue,
+}
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Sets `key` (replacing a value under the same key in any case).
+    pub fn set(&mut self, key: &str, value: CtxValue) {
+        let key_lc = key.to_ascii_lowercase();
+        match self.entries.iter_mut().find(|e| e.key_lc == key_lc) {
+            Some(e) => {
+                e.key = key.to_string();
+                e.value = value;
+            }
+            None => self.entries.push(ContextEntry { key_lc, key: key.to_string(), value }),
+        }
+    }
+
+    /// Sets a single string value.
+    pub fn set_str(&mut self, key: &str, value: impl Into<String>) {
+        self.set(key, CtxValue::One(value.into()));
+    }
+
+    /// Removes a key.
+    pub fn remove(&mut self, key: &str) {
+        let key_lc = key.to_ascii_lowercase();
+        self.entries.retain(|e| e.key_lc != key_lc);
+    }
+
+    /// Looks up a lower-case key.
+    pub fn get_lc(&self, key_lc: &str) -> Option<&CtxValue> {
+        self.entries.iter().find(|e| e.key_lc == key_lc).map(|e| &e.value)
+    }
+
+    /// Looks up a key in any case.
+    pub fn get(&self, key: &str) -> Option<&CtxValue> {
+        self.get_lc(&key.to_ascii_lowercase())
+    }
+
+    /// The single value of a lower-case key (for policy variables).
+    pub fn single_lc(&self, key_lc: &str) -> Option<String> {
+        match self.get_lc(key_lc)? {
+            CtxValue::One(s) => Some(s.clone()),
+            CtxValue::Many(_) => None,
+        }
+    }
+
+    /// All entries, in insertion order, with their keys as set.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &CtxValue)> {
+        self.entries.iter().map(|e| (e.key.as_str(), &e.value))
+    }
+}
+
+/// One authorization request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Request {
+    /// Who.
+    pub principal: Principal,
+    /// The action as given, e.g. `kms:Decrypt`.
+    pub action: String,
+    /// The action lower-cased (for matching).
+    #[serde(skip)]
+    pub action_lc: String,
+    /// The resource ARN (`*` for actions without a resource).
+    pub resource: String,
+    /// The request context.
+    pub context: Context,
+}
+
+impl Request {
+    /// Builds a request.
+    pub fn new(principal: Principal, action: &str, resource: &str, context: Context) -> Request {
+        Request {
+            principal,
+            action: action.to_string(),
+            action_lc: action.to_ascii_lowercase(),
+            resource: resource.to_string(),
+            context,
+        }
+    }
+
+    /// The account that owns the resource, from its ARN (None for `*` or account-less ARNs).
+    pub fn resource_account(&self) -> Option<&str> {
+        let acct = self.resource.split(':').nth(4)?;
+        (!acct.is_empty()).then_some(acct)
+    }
+
+    /// True when the resource is a KMS key ARN.
+    pub fn is_kms_key(&self) -> bool {
+        let mut it = self.resource.splitn(6, ':');
+        it.nth(2) == Some("kms") && it.nth(2).is_some_and(|r| r.starts_with("key/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principals_parse() {
+        let s = Principal::parse("arn:aws:sts::111122223333:assumed-role/App/s1").unwrap();
+        assert_eq!(s.kind, PrincipalKind::AssumedRole);
+        assert_eq!(s.role_arn.as_deref(), Some("arn:aws:iam::111122223333:role/App"));
+        assert_eq!(s.account, "111122223333");
+        let r = Principal::parse("111122223333").unwrap();
+        assert_eq!((r.kind, r.arn.as_str()), (PrincipalKind::Root, "arn:aws:iam::111122223333:root"));
+        let u = Principal::parse("arn:aws:iam::111122223333:user/ops/alice").unwrap();
+        assert_eq!(u.user_name.as_deref(), Some("alice"));
+        assert_eq!(Principal::parse("service:s3.amazonaws.com").unwrap().kind, PrincipalKind::Service);
+        assert!(Principal::parse("arn:aws:iam::1:user/x").is_err());
+        assert!(Principal::parse("bob").is_err());
+    }
+
+    #[test]
+    fn context_keys_are_case_insensitive() {
+        let mut c = Context::new();
+        c.set_str("kms:EncryptionContext:Dept", "HR");
+        assert_eq!(c.get("KMS:encryptioncontext:dept"), Some(&CtxValue::One("HR".into())));
+        c.set_str("kms:encryptioncontext:DEPT", "Finance");
+        assert_eq!(c.iter().count(), 1);
+        c.remove("kms:EncryptionContext:Dept");
+        assert!(c.get("kms:EncryptionContext:Dept").is_none());
+    }
+
+    #[test]
+    fn kms_key_resources_are_recognised() {
+        let p = Principal::parse("111122223333").unwrap();
+        let r = Request::new(p.clone(), "kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/abc", Context::new());
+        assert!(r.is_kms_key());
+        assert_eq!(r.resource_account(), Some("111122223333"));
+        let r = Request::new(p, "s3:GetObject", "arn:aws:s3:::b/k", Context::new());
+        assert!(!r.is_kms_key());
+        assert_eq!(r.resource_account(), None);
+    }
+}

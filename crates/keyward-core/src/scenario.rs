@@ -1,0 +1,481 @@
+//! Scenario files: policies, keys, grants, principals and cases with expected decisions.
+//!
+//! The format is documented in `tests/scenarios/README.md`. Loading is pure: files referenced
+//! by path (a key policy given as `"policy": "kp.json"`) are read through a callback the
+//! caller supplies, so the CLI reads from disk and the browser from memory.
+
+mod derive;
+
+pub use derive::{build_case, derive_context, KmsCall};
+
+use crate::diag::Diagnostic;
+use crate::eval::{decide_traced, CtxValue, Decision, NamedPolicy, Outcome, Trace};
+use crate::json::{self, Limits, Node, Value};
+use crate::model::{Grant, PolicyKind};
+use crate::parse::{parse_grants_node, parse_policy_node};
+use crate::span::Span;
+use std::sync::Arc;
+
+/// Reads a file named in a scenario (path relative to the scenario file) as text.
+pub type Resolver<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
+/// Scenario-wide defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    /// Owner account of keys without an ARN; the account SCPs and RCPs apply to.
+    pub account: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Request time (RFC 3339).
+    pub time: Option<String>,
+}
+
+/// A KMS key in a scenario.
+#[derive(Debug, Clone)]
+pub struct KeyDef {
+    /// Local name.
+    pub name: String,
+    /// Key ARN.
+    pub arn: String,
+    /// Key policy (`None`: the default key policy).
+    pub policy: Option<NamedPolicy>,
+    /// Alias names (`alias/...`).
+    pub aliases: Vec<String>,
+    /// KeySpec.
+    pub key_spec: String,
+    /// KeyUsage.
+    pub key_usage: String,
+    /// Origin.
+    pub key_origin: String,
+    /// Key state (does not change authorization).
+    pub state: String,
+    /// Tags (`aws:ResourceTag/*`).
+    pub tags: Vec<(String, String)>,
+    /// Grants.
+    pub grants: Vec<Arc<Grant>>,
+}
+
+/// An identity (user or role) and its policies.
+#[derive(Debug, Clone)]
+pub struct PrincipalDef {
+    /// User or role ARN (or an account id).
+    pub arn: String,
+    /// Identity policies.
+    pub policies: Vec<NamedPolicy>,
+    /// Permissions boundary.
+    pub boundary: Option<NamedPolicy>,
+    /// Tags (`aws:PrincipalTag/*`).
+    pub tags: Vec<(String, String)>,
+    /// Unique id (AIDA.../AROA...) for `aws:userid`.
+    pub id: Option<String>,
+}
+
+/// One case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Name.
+    pub name: String,
+    /// Caller.
+    pub principal: String,
+    /// Session policy.
+    pub session_policy: Option<NamedPolicy>,
+    /// Action.
+    pub action: String,
+    /// Key reference (local name, id, ARN or alias).
+    pub key: Option<String>,
+    /// Resource ARN for non-KMS actions.
+    pub resource: Option<String>,
+    /// Encryption context.
+    pub encryption_context: Vec<(String, String)>,
+    /// kms:ViaService.
+    pub via_service: Option<String>,
+    /// Grant tokens (do not change the decision).
+    pub grant_tokens: Vec<String>,
+    /// Raw context entries (override derived ones).
+    pub context: Vec<(String, CtxValue)>,
+    /// Expected decision.
+    pub expect: Decision,
+    /// Where the case is.
+    pub span: Span,
+}
+
+/// A loaded scenario file.
+#[derive(Debug, Clone, Default)]
+pub struct Scenario {
+    /// Description.
+    pub description: Option<String>,
+    /// Defaults.
+    pub defaults: Defaults,
+    /// Keys.
+    pub keys: Vec<KeyDef>,
+    /// Resource policies of non-KMS resources, by ARN or ARN pattern.
+    pub resources: Vec<(String, NamedPolicy)>,
+    /// Principals.
+    pub principals: Vec<PrincipalDef>,
+    /// SCP levels.
+    pub scps: Vec<Vec<NamedPolicy>>,
+    /// RCP levels.
+    pub rcps: Vec<Vec<NamedPolicy>>,
+    /// Cases.
+    pub cases: Vec<Case>,
+}
+
+/// The result of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// Case name.
+    pub name: String,
+    /// Expected decision.
+    pub expected: Decision,
+    /// Actual outcome, or why the case could not be built.
+    pub actual: Result<Outcome, String>,
+    /// The trace (for failing cases).
+    pub trace: Option<Trace>,
+}
+
+impl CaseResult {
+    /// True when the case passed.
+    pub fn pass(&self) -> bool {
+        matches!(&self.actual, Ok(o) if o.decision == self.expected)
+    }
+}
+
+/// Loads a scenario from JSON (with spans) or YAML text.
+pub fn load(text: &str, yaml: bool, resolve: Resolver<'_>) -> Result<Scenario, Vec<Diagnostic>> {
+    let root = if yaml {
+        let v: serde_json::Value = serde_yaml::from_str(text).map_err(|e| {
+            let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            let idx = line_offset(text, line, col);
+            vec![Diagnostic::error("scenario-invalid", Span::new(idx, idx), "", format!("invalid YAML: {e}"))]
+        })?;
+        Node::from_serde(&v)
+    } else {
+        let (root, diags) = json::read(text, Limits { max_bytes: 16 * 1024 * 1024, ..Limits::default() });
+        match root {
+            Some(r) if diags.is_empty() => r,
+            _ => return Err(diags),
+        }
+    };
+    let mut l = Loader { diags: Vec::new(), resolve };
+    let s = l.scenario(&root);
+    if l.diags.is_empty() {
+        Ok(s)
+    } else {
+        Err(l.diags)
+    }
+}
+
+fn line_offset(text: &str, line: usize, col: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (start + col.saturating_sub(1)).min(text.len())
+}
+
+/// Runs every case.
+pub fn run(s: &Scenario) -> Vec<CaseResult> {
+    s.cases
+        .iter()
+        .map(|c| match build_case(s, c) {
+            Ok((set, req)) => {
+                let (outcome, trace) = decide_traced(&set, &req);
+                let pass = outcome.decision == c.expect;
+                CaseResult { name: c.name.clone(), expected: c.expect, actual: Ok(outcome), trace: (!pass).then_some(trace) }
+            }
+            Err(e) => CaseResult { name: c.name.clone(), expected: c.expect, actual: Err(e), trace: None },
+        })
+        .collect()
+}
+
+struct Loader<'a> {
+    diags: Vec<Diagnostic>,
+    resolve: Resolver<'a>,
+}
+
+impl Loader<'_> {
+    fn err(&mut self, span: Span, path: &str, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error("scenario-invalid", span, path, msg));
+    }
+
+    fn string(&mut self, n: &Node, path: &str) -> Option<String> {
+        match &n.value {
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                self.err(n.span, path, format!("expected a string, found {}", n.type_name()));
+                None
+            }
+        }
+    }
+
+    fn opt_string(&mut self, parent: &Node, key: &str, path: &str) -> Option<String> {
+        let n = parent.get(key)?;
+        self.string(n, &format!("{path}.{key}"))
+    }
+
+    fn pairs(&mut self, n: &Node, path: &str) -> Vec<(String, String)> {
+        let Some(members) = n.as_object() else {
+            self.err(n.span, path, "expected an object of strings");
+            return Vec::new();
+        };
+        members
+            .iter()
+            .filter_map(|m| match &m.value.value {
+                Value::String(s) => Some((m.key.clone(), s.clone())),
+                Value::Number(t) => Some((m.key.clone(), t.to_string())),
+                Value::Bool(b) => Some((m.key.clone(), b.to_string())),
+                _ => {
+                    self.err(m.value.span, &format!("{path}.{}", m.key), "expected a string");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// A policy given inline or as a path to a file.
+    fn policy(&mut self, n: &Node, kind: PolicyKind, path: &str, name: String) -> Option<NamedPolicy> {
+        let (root, name) = match &n.value {
+            Value::String(file) => {
+                let text = match (self.resolve)(file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.err(n.span, path, format!("cannot read `{file}`: {e}"));
+                        return None;
+                    }
+                };
+                let (root, diags) = json::read(&text, Limits::default());
+                if let Some(d) = diags.first() {
+                    self.err(n.span, path, format!("`{file}`: {}", d.message));
+                    return None;
+                }
+                (root?, file.clone())
+            }
+            Value::Object(_) => (n.clone(), name),
+            _ => {
+                self.err(n.span, path, format!("a policy must be an object or a file path, found {}", n.type_name()));
+                return None;
+            }
+        };
+        let (policy, diags) = parse_policy_node(&root, kind);
+        if diags.is_empty() {
+            Some(NamedPolicy::new(name, policy))
+        } else {
+            let from_file = root.span.is_synthetic() || matches!(n.value, Value::String(_));
+            for d in diags {
+                let span = if from_file { n.span } else { d.span };
+                let p = if d.path.is_empty() { path.to_string() } else { format!("{path}.{}", d.path) };
+                self.diags.push(Diagnostic { span, path: p, ..d });
+            }
+            None
+        }
+    }
+
+    fn policy_levels(&mut self, n: &Node, kind: PolicyKind, path: &str) -> Vec<Vec<NamedPolicy>> {
+        let Value::Array(items) = &n.value else {
+            self.err(n.span, path, "expected an array of policies (or of arrays of policies, one per level)");
+            return Vec::new();
+        };
+        let label = kind.name().to_uppercase();
+        if items.iter().any(|i| matches!(i.value, Value::Array(_))) {
+            items
+                .iter()
+                .enumerate()
+                .map(|(l, level)| match &level.value {
+                    Value::Array(ps) => ps
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, p)| self.policy(p, kind, &format!("{path}[{l}][{i}]"), format!("{label} {}.{}", l + 1, i + 1)))
+                        .collect(),
+                    _ => self.policy(level, kind, &format!("{path}[{l}]"), format!("{label} {}", l + 1)).into_iter().collect(),
+                })
+                .collect()
+        } else if items.is_empty() {
+            Vec::new()
+        } else {
+            vec![items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| self.policy(p, kind, &format!("{path}[{i}]"), format!("{label} #{}", i + 1)))
+                .collect()]
+        }
+    }
+
+    fn scenario(&mut self, root: &Node) -> Scenario {
+        let mut s = Scenario::default();
+        let Some(members) = root.as_object() else {
+            self.err(root.span, "", "a scenario must be a JSON object");
+            return s;
+        };
+        for m in members {
+            let v = &m.value;
+            match m.key.as_str() {
+                "description" => s.description = self.string(v, "description"),
+                "defaults" => {
+                    s.defaults = Defaults {
+                        account: self.opt_string(v, "account", "defaults"),
+                        region: self.opt_string(v, "region", "defaults"),
+                        time: self.opt_string(v, "time", "defaults"),
+                    }
+                }
+                "keys" => {
+                    for k in v.as_object().unwrap_or_default() {
+                        if let Some(key) = self.key(&k.key, &k.value, &s.defaults) {
+                            s.keys.push(key);
+                        }
+                    }
+                }
+                "resources" => {
+                    for r in v.as_object().unwrap_or_default() {
+                        let path = format!("resources.{}", r.key);
+                        if let Some(p) = r.value.get("policy") {
+                            if let Some(np) = self.policy(p, PolicyKind::Resource, &path, format!("resource policy of {}", r.key)) {
+                                s.resources.push((r.key.clone(), np));
+                            }
+                        }
+                    }
+                }
+                "principals" => {
+                    for p in v.as_object().unwrap_or_default() {
+                        let d = self.principal(&p.key, &p.value);
+                        s.principals.push(d);
+                    }
+                }
+                "scps" => s.scps = self.policy_levels(v, PolicyKind::Scp, "scps"),
+                "rcps" => s.rcps = self.policy_levels(v, PolicyKind::Rcp, "rcps"),
+                "cases" => match &v.value {
+                    Value::Array(items) => {
+                        for (i, c) in items.iter().enumerate() {
+                            if let Some(case) = self.case(c, &format!("cases[{i}]")) {
+                                s.cases.push(case);
+                            }
+                        }
+                    }
+                    _ => self.err(v.span, "cases", "cases must be an array"),
+                },
+                other => self.err(m.key_span, other, format!("unknown scenario field `{other}`")),
+            }
+        }
+        s
+    }
+
+    fn key(&mut self, name: &str, n: &Node, defaults: &Defaults) -> Option<KeyDef> {
+        let path = format!("keys.{name}");
+        let arn = self.opt_string(n, "arn", &path).unwrap_or_else(|| {
+            format!(
+                "arn:aws:kms:{}:{}:key/{name}",
+                defaults.region.as_deref().unwrap_or("us-east-1"),
+                defaults.account.as_deref().unwrap_or("111122223333")
+            )
+        });
+        let policy = n.get("policy").and_then(|p| self.policy(p, PolicyKind::Key, &format!("{path}.policy"), format!("key policy of '{name}'")));
+        let aliases = match n.get("aliases") {
+            Some(a) => crate::parse::string_list(a, &format!("{path}.aliases"), &mut self.diags).into_iter().map(|(s, _)| s.to_string()).collect(),
+            None => Vec::new(),
+        };
+        let mut grants = Vec::new();
+        if let Some(g) = n.get("grants") {
+            let (gs, diags) = parse_grants_node(g);
+            for d in diags {
+                self.diags.push(Diagnostic { path: format!("{path}.grants{}", d.path), ..d });
+            }
+            grants = gs.into_iter().map(Arc::new).collect();
+        }
+        let tags = n.get("tags").map(|t| self.pairs(t, &format!("{path}.tags"))).unwrap_or_default();
+        let text = |this: &mut Self, k: &str, d: &str| this.opt_string(n, k, &path).unwrap_or_else(|| d.to_string());
+        Some(KeyDef {
+            name: name.to_string(),
+            arn,
+            policy,
+            aliases,
+            key_spec: text(self, "key_spec", "SYMMETRIC_DEFAULT"),
+            key_usage: text(self, "key_usage", "ENCRYPT_DECRYPT"),
+            key_origin: text(self, "key_origin", "AWS_KMS"),
+            state: text(self, "state", "Enabled"),
+            tags,
+            grants,
+        })
+    }
+
+    fn principal(&mut self, arn: &str, n: &Node) -> PrincipalDef {
+        let path = format!("principals.{arn}");
+        let mut policies = Vec::new();
+        if let Some(ps) = n.get("policies") {
+            let items: Vec<&Node> = match &ps.value {
+                Value::Array(a) => a.iter().collect(),
+                _ => vec![ps],
+            };
+            for (i, p) in items.into_iter().enumerate() {
+                let name = format!("identity policy #{} of {arn}", i + 1);
+                if let Some(np) = self.policy(p, PolicyKind::Identity, &format!("{path}.policies[{i}]"), name) {
+                    policies.push(np);
+                }
+            }
+        }
+        let boundary = n
+            .get("permissions_boundary")
+            .and_then(|b| self.policy(b, PolicyKind::Boundary, &format!("{path}.permissions_boundary"), format!("permissions boundary of {arn}")));
+        let tags = n.get("tags").map(|t| self.pairs(t, &format!("{path}.tags"))).unwrap_or_default();
+        let id = self.opt_string(n, "id", &path);
+        PrincipalDef { arn: arn.to_string(), policies, boundary, tags, id }
+    }
+
+    fn case(&mut self, n: &Node, path: &str) -> Option<Case> {
+        let name = self.opt_string(n, "name", path).unwrap_or_else(|| path.to_string());
+        let Some(principal) = self.opt_string(n, "principal", path) else {
+            self.err(n.span, path, "the case has no `principal`");
+            return None;
+        };
+        let Some(action) = self.opt_string(n, "action", path) else {
+            self.err(n.span, path, "the case has no `action`");
+            return None;
+        };
+        let expect_node = n.get("expect");
+        let expect = match expect_node.and_then(Node::as_str).and_then(Decision::parse) {
+            Some(d) => d,
+            None => {
+                self.err(expect_node.map_or(n.span, |e| e.span), path, "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\"");
+                return None;
+            }
+        };
+        let session_policy = n
+            .get("session_policy")
+            .and_then(|p| self.policy(p, PolicyKind::Session, &format!("{path}.session_policy"), "session policy".into()));
+        let encryption_context = n.get("encryption_context").map(|e| self.pairs(e, &format!("{path}.encryption_context"))).unwrap_or_default();
+        let mut context = Vec::new();
+        if let Some(c) = n.get("context") {
+            for m in c.as_object().unwrap_or_default() {
+                let v = match &m.value.value {
+                    Value::String(s) => CtxValue::One(s.clone()),
+                    Value::Number(t) => CtxValue::One(t.to_string()),
+                    Value::Bool(b) => CtxValue::One(b.to_string()),
+                    Value::Array(items) => CtxValue::Many(items.iter().filter_map(|i| match &i.value {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(t) => Some(t.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    }).collect()),
+                    _ => {
+                        self.err(m.value.span, &format!("{path}.context.{}", m.key), "a context value must be a string, number, boolean or list");
+                        continue;
+                    }
+                };
+                context.push((m.key.clone(), v));
+            }
+        }
+        let grant_tokens = match n.get("grant_tokens") {
+            Some(g) => crate::parse::string_list(g, &format!("{path}.grant_tokens"), &mut self.diags).into_iter().map(|(s, _)| s.to_string()).collect(),
+            None => Vec::new(),
+        };
+        Some(Case {
+            name,
+            principal,
+            session_policy,
+            action,
+            key: self.opt_string(n, "key", path),
+            resource: self.opt_string(n, "resource", path),
+            encryption_context,
+            via_service: self.opt_string(n, "via_service", path),
+            grant_tokens,
+            context,
+            expect,
+            span: n.span,
+        })
+    }
+}
