@@ -1,2 +1,49 @@
-//! keyward CLI entry point.
-fn main() {}
+//! The `keyward` command: lint, explain and test AWS KMS / IAM authorization offline.
+
+mod explain;
+mod files;
+mod lint;
+mod test;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Decide AWS KMS and IAM authorization offline, exactly as AWS does, and show why.
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  keyward lint policies/examples
+  keyward lint --kind key --format json kp.json
+  keyward explain --key-policy kp.json --identity-policy role.json \\
+      --principal arn:aws:sts::111122223333:assumed-role/App/s1 --action kms:Decrypt \\
+      --key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab \\
+      --encryption-context Department=Finance
+  keyward test tests/scenarios
+
+Exit codes: 0 success (clean / Allow / all passed), 1 findings (errors / denied / failures),
+2 bad input or usage.";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check policies and grants for errors (file:line:col, rustc-style).
+    Lint(lint::Args),
+    /// Decide one request and explain the decision.
+    Explain(Box<explain::Args>),
+    /// Run scenario files (policy unit tests).
+    Test(test::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Lint(a) => lint::run(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Test(a) => test::run(&a),
+    };
+    ExitCode::from(code)
+}

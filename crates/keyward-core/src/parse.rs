@@ -554,6 +554,7 @@ impl PolicyParser {
             _ => vec![v],
         };
         let mut out = Vec::with_capacity(items.len());
+        let mut bad = false;
         for item in items {
             match scalar(item) {
                 Some(raw) => out.push(CondValue::compile(op, &raw, item.span, self.variables)),
@@ -564,11 +565,11 @@ impl PolicyParser {
                         path,
                         format!("a condition value must be a string, number or boolean, found {}", item.type_name()),
                     );
-                    return None;
+                    bad = true;
                 }
             }
         }
-        Some(out)
+        (!bad).then_some(out)
     }
 }
 

@@ -3,7 +3,7 @@
 //! Field names are AWS's (`GranteePrincipal`, `Operations`, ...); the scenario format's
 //! snake_case names (`grantee`, `operations`, ...) are accepted as synonyms.
 
-use super::{string_list, unique_members};
+use super::unique_members;
 use crate::diag::Diagnostic;
 use crate::json::{self, Limits, Node, Value};
 use crate::model::{Grant, GrantConstraint, GRANT_OPERATIONS};
@@ -30,7 +30,12 @@ pub fn parse_grants_node(root: &Node) -> (Vec<Grant>, Vec<Diagnostic>) {
                 Vec::new()
             }
         },
-        (Value::Object(_), None) => vec![(root, String::new())],
+        (Value::Object(_), None) => {
+            if root.get("KeyId").is_none() && root.get("key_id").is_none() && root.get("GrantId").is_none() {
+                diags.push(Diagnostic::error("invalid-grant", root.span, "", "a CreateGrant request needs `KeyId`"));
+            }
+            vec![(root, String::new())]
+        }
         _ => {
             diags.push(Diagnostic::error(
                 "invalid-grant",
@@ -84,7 +89,7 @@ fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> 
             match &m.value.value {
                 Value::String(s) => Some(s.clone()),
                 _ => {
-                    diags.push(Diagnostic::error("wrong-type", m.value.span, &p, format!("`{}` must be a string, found {}", m.key, m.value.type_name())));
+                    diags.push(Diagnostic::error("invalid-grant", m.value.span, &p, format!("`{}` must be a string, found {}", m.key, m.value.type_name())));
                     None
                 }
             }
@@ -107,7 +112,18 @@ fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> 
             }
             "Operations" | "operations" => {
                 has_ops = true;
-                for (op, span) in string_list(&m.value, &p, diags) {
+                let Value::Array(items) = &m.value.value else {
+                    diags.push(Diagnostic::error("invalid-grant", m.value.span, &p, format!("Operations must be an array of operation names, found {}", m.value.type_name())));
+                    continue;
+                };
+                let mut list = Vec::new();
+                for item in items {
+                    match &item.value {
+                        Value::String(s) => list.push((s.as_str(), item.span)),
+                        _ => diags.push(Diagnostic::error("invalid-grant", item.span, &p, format!("an operation must be a string, found {}", item.type_name()))),
+                    }
+                }
+                for (op, span) in list {
                     if GRANT_OPERATIONS.contains(&op) {
                         g.operations.push(op.to_string());
                     } else {

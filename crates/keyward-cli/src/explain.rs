@@ -1,0 +1,195 @@
+//! `keyward explain`: decide one request from policy files and flags, and explain it.
+
+use crate::files;
+use keyward_core::diag::{has_errors, Diagnostic};
+use keyward_core::eval::{explain, render_human, CtxValue, NamedPolicy, PolicySet, Principal, Request};
+use keyward_core::json::Limits;
+use keyward_core::model::PolicyKind;
+use keyward_core::parse::{parse_grants, parse_policy};
+use keyward_core::scenario::{derive_context, KmsCall};
+use keyward_core::span::LineIndex;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Arguments of `keyward explain`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The KMS key policy.
+    #[arg(long)]
+    key_policy: Option<PathBuf>,
+    /// A resource-based policy (for non-KMS resources, with --resource).
+    #[arg(long)]
+    resource_policy: Option<PathBuf>,
+    /// An identity policy of the caller (repeatable).
+    #[arg(long)]
+    identity_policy: Vec<PathBuf>,
+    /// Grants on the key (CreateGrant request, list, or ListGrants output).
+    #[arg(long)]
+    grants: Option<PathBuf>,
+    /// An SCP of the caller's account (repeatable; all at one level).
+    #[arg(long)]
+    scp: Vec<PathBuf>,
+    /// An RCP of the resource's account (repeatable; all at one level).
+    #[arg(long)]
+    rcp: Vec<PathBuf>,
+    /// The caller's permissions boundary.
+    #[arg(long)]
+    boundary: Option<PathBuf>,
+    /// The session policy of the caller's session.
+    #[arg(long)]
+    session_policy: Option<PathBuf>,
+    /// The caller: user/role/assumed-role ARN, account id (root), or service:NAME.
+    #[arg(long)]
+    principal: String,
+    /// The action, e.g. kms:Decrypt.
+    #[arg(long)]
+    action: String,
+    /// The key: key ARN or key id (with --region and the caller's account).
+    #[arg(long)]
+    key: Option<String>,
+    /// The alias the request used (sets kms:RequestAlias).
+    #[arg(long)]
+    alias: Option<String>,
+    /// The resource ARN, for non-KMS actions.
+    #[arg(long)]
+    resource: Option<String>,
+    /// Encryption context pair K=V (repeatable).
+    #[arg(long = "encryption-context", value_name = "K=V")]
+    encryption_context: Vec<String>,
+    /// kms:ViaService, e.g. s3.us-east-1.amazonaws.com.
+    #[arg(long)]
+    via_service: Option<String>,
+    /// A context key K=V (repeatable); V may be a JSON list for multivalued keys.
+    #[arg(long, value_name = "K=V")]
+    context: Vec<String>,
+    /// A tag of the caller K=V (repeatable): aws:PrincipalTag/K.
+    #[arg(long, value_name = "K=V")]
+    principal_tag: Vec<String>,
+    /// Request time (RFC 3339); sets aws:CurrentTime and aws:EpochTime.
+    #[arg(long)]
+    time: Option<String>,
+    /// Region of the request (default: from the key ARN, else us-east-1).
+    #[arg(long)]
+    region: Option<String>,
+    /// Output format: human|json.
+    #[arg(long, default_value = "human")]
+    format: String,
+}
+
+fn pair(s: &str, flag: &str) -> Result<(String, String), String> {
+    s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("--{flag} `{s}`: expected K=V"))
+}
+
+fn load_policy(path: &Path, kind: PolicyKind) -> Result<NamedPolicy, String> {
+    let text = files::read(path)?;
+    let (policy, diags) = parse_policy(&text, kind, Limits::default());
+    report(path, &text, &diags)?;
+    policy.map(|p| NamedPolicy::new(path.display().to_string(), p)).ok_or_else(|| format!("{} is not a policy", path.display()))
+}
+
+fn report(path: &Path, text: &str, diags: &[Diagnostic]) -> Result<(), String> {
+    if has_errors(diags) {
+        let idx = LineIndex::new(text);
+        for d in diags {
+            eprintln!("{}", d.render(&path.display().to_string(), &idx));
+        }
+        return Err(format!("{} has errors; fix them first (keyward lint)", path.display()));
+    }
+    Ok(())
+}
+
+fn build(a: &Args) -> Result<(PolicySet, Request), String> {
+    let principal = Principal::parse(&a.principal).map_err(|e| format!("--principal: {e}"))?;
+    let mut set = PolicySet::default();
+    if let Some(p) = &a.key_policy {
+        set.resource_policy = Some(load_policy(p, PolicyKind::Key)?);
+    } else if let Some(p) = &a.resource_policy {
+        set.resource_policy = Some(load_policy(p, PolicyKind::Resource)?);
+    }
+    for p in &a.identity_policy {
+        set.identity.push(load_policy(p, PolicyKind::Identity)?);
+    }
+    if let Some(p) = &a.boundary {
+        set.boundary = Some(load_policy(p, PolicyKind::Boundary)?);
+    }
+    if let Some(p) = &a.session_policy {
+        set.session = Some(load_policy(p, PolicyKind::Session)?);
+    }
+    let scps = a.scp.iter().map(|p| load_policy(p, PolicyKind::Scp)).collect::<Result<Vec<_>, _>>()?;
+    if !scps.is_empty() {
+        set.scps = vec![scps];
+    }
+    let rcps = a.rcp.iter().map(|p| load_policy(p, PolicyKind::Rcp)).collect::<Result<Vec<_>, _>>()?;
+    if !rcps.is_empty() {
+        set.rcps = vec![rcps];
+    }
+    if let Some(p) = &a.grants {
+        let text = files::read(p)?;
+        let (grants, diags) = parse_grants(&text, Limits::default());
+        report(p, &text, &diags)?;
+        set.grants = grants.into_iter().map(Arc::new).collect();
+    }
+    let region = a.region.clone();
+    let resource = match (&a.key, &a.resource) {
+        (Some(k), _) if k.starts_with("arn:") => k.clone(),
+        (Some(k), _) if k.starts_with("alias/") => {
+            return Err("--key: give the key ARN or id; pass the alias with --alias".into())
+        }
+        (Some(k), _) => format!("arn:aws:kms:{}:{}:key/{k}", region.as_deref().unwrap_or("us-east-1"), principal.account),
+        (None, Some(r)) => r.clone(),
+        (None, None) => "*".to_string(),
+    };
+    let is_key = resource.split(':').nth(2) == Some("kms");
+    let mut call = KmsCall {
+        action: a.action.clone(),
+        resource: resource.clone(),
+        principal_tags: a.principal_tag.iter().map(|t| pair(t, "principal-tag")).collect::<Result<_, _>>()?,
+        encryption_context: a.encryption_context.iter().map(|t| pair(t, "encryption-context")).collect::<Result<_, _>>()?,
+        via_service: a.via_service.clone(),
+        time: a.time.clone(),
+        region: region.or_else(|| resource.split(':').nth(3).filter(|r| !r.is_empty()).map(str::to_string)),
+        request_alias: a.alias.clone(),
+        ..KmsCall::default()
+    };
+    if is_key {
+        call.key_spec = Some("SYMMETRIC_DEFAULT".into());
+        call.key_usage = Some("ENCRYPT_DECRYPT".into());
+        call.key_origin = Some("AWS_KMS".into());
+    }
+    if let Some(t) = &a.time {
+        if keyward_core::model::parse_date(t).is_none() {
+            return Err(format!("--time `{t}`: expected RFC 3339, e.g. 2026-03-10T14:00:00Z"));
+        }
+    }
+    let mut context = derive_context(&principal, &call);
+    for c in &a.context {
+        let (k, v) = pair(c, "context")?;
+        let value = match serde_json::from_str::<Vec<serde_json::Value>>(&v) {
+            Ok(list) => CtxValue::Many(list.into_iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect()),
+            Err(_) => CtxValue::One(v),
+        };
+        context.set(&k, value);
+    }
+    Ok((set, Request::new(principal, &a.action, &resource, context)))
+}
+
+pub(crate) fn run(a: &Args) -> u8 {
+    if a.format != "human" && a.format != "json" {
+        eprintln!("error: unknown --format `{}` (human|json)", a.format);
+        return 2;
+    }
+    let (set, req) = match build(a) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let e = explain(&set, &req);
+    if a.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default());
+    } else {
+        print!("{}", render_human(&e));
+    }
+    u8::from(e.decision != keyward_core::eval::Decision::Allow)
+}

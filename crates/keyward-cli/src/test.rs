@@ -1,0 +1,92 @@
+//! `keyward test`: run scenario files and report `N passed, M failed`.
+
+use crate::files;
+use keyward_core::eval::{explain, render_human};
+use keyward_core::scenario::{self, build_case};
+use keyward_core::span::LineIndex;
+use std::path::PathBuf;
+
+/// Arguments of `keyward test`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Scenario files (.json, .yaml) or directories of them.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output format: human|json.
+    #[arg(long, default_value = "human")]
+    format: String,
+}
+
+pub(crate) fn run(a: &Args) -> u8 {
+    if a.format != "human" && a.format != "json" {
+        eprintln!("error: unknown --format `{}` (human|json)", a.format);
+        return 2;
+    }
+    let paths = match files::expand(&a.files, &["json", "yaml", "yml"]) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let human = a.format == "human";
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut cases = Vec::new();
+    for path in &paths {
+        let file = path.display().to_string();
+        let text = match files::read(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
+        let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+        let resolve = |rel: &str| files::read(&dir.join(rel));
+        let yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+        let s = match scenario::load(&text, yaml, &resolve) {
+            Ok(s) => s,
+            Err(diags) => {
+                let idx = LineIndex::new(&text);
+                for d in &diags {
+                    eprintln!("{}", d.render(&file, &idx));
+                }
+                failed += 1;
+                cases.push(serde_json::json!({"file": file, "name": "(load)", "expected": null, "actual": "invalid scenario file", "pass": false}));
+                continue;
+            }
+        };
+        for (case, r) in s.cases.iter().zip(scenario::run(&s)) {
+            let pass = r.pass();
+            let actual = match &r.actual {
+                Ok(o) => o.decision.name().to_string(),
+                Err(e) => format!("error: {e}"),
+            };
+            if pass {
+                passed += 1;
+            } else {
+                failed += 1;
+                if human {
+                    let lc = LineIndex::new(&text).line_col(case.span.start);
+                    println!("FAIL {file}:{}:{} {}", lc.line, lc.col, r.name);
+                    println!("  expected {}, got {actual}", r.expected.name());
+                    if let Ok((set, req)) = build_case(&s, case) {
+                        for line in render_human(&explain(&set, &req)).lines() {
+                            println!("  | {line}");
+                        }
+                    }
+                }
+            }
+            cases.push(serde_json::json!({
+                "file": file, "name": r.name, "expected": r.expected.name(), "actual": actual, "pass": pass,
+            }));
+        }
+    }
+    if human {
+        println!("{passed} passed, {failed} failed");
+    } else {
+        let out = serde_json::json!({"passed": passed, "failed": failed, "cases": cases});
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    }
+    u8::from(failed > 0)
+}
