@@ -1,5 +1,6 @@
 //! Runs the parse corpora (`tests/corpus/parse/`, `policies/broken/`, `policies/examples/`):
 //! each `NAME.json` must produce exactly the diagnostics listed in `NAME.expected`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a failure is a test failure")]
 
 use keyward_core::json::Limits;
 use keyward_core::parse::{parse_document, DocKind};
@@ -69,8 +70,15 @@ fn check(path: &Path, expected_from_file: bool) -> Result<(), String> {
 fn run_dir(dir: &str, expected_from_file: bool) {
     let files = json_files(&root().join(dir));
     assert!(!files.is_empty(), "no files in {dir}");
-    let failures: Vec<String> = files.iter().filter_map(|f| check(f, expected_from_file).err()).collect();
-    assert!(failures.is_empty(), "{} of {} files differ:\n{}", failures.len(), files.len(), failures.join("\n"));
+    let failures: Vec<String> =
+        files.iter().filter_map(|f| check(f, expected_from_file).err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} files differ:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

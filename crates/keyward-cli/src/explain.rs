@@ -2,7 +2,9 @@
 
 use crate::files;
 use keyward_core::diag::{has_errors, Diagnostic};
-use keyward_core::eval::{explain, render_human, CtxValue, NamedPolicy, PolicySet, Principal, Request};
+use keyward_core::eval::{
+    explain, render_human, CtxValue, NamedPolicy, PolicySet, Principal, Request,
+};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::{parse_grants, parse_policy};
@@ -77,14 +79,18 @@ pub(crate) struct Args {
 }
 
 fn pair(s: &str, flag: &str) -> Result<(String, String), String> {
-    s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("--{flag} `{s}`: expected K=V"))
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("--{flag} `{s}`: expected K=V"))
 }
 
 fn load_policy(path: &Path, kind: PolicyKind) -> Result<NamedPolicy, String> {
     let text = files::read(path)?;
     let (policy, diags) = parse_policy(&text, kind, Limits::default());
     report(path, &text, &diags)?;
-    policy.map(|p| NamedPolicy::new(path.display().to_string(), p)).ok_or_else(|| format!("{} is not a policy", path.display()))
+    policy
+        .map(|p| NamedPolicy::new(path.display().to_string(), p))
+        .ok_or_else(|| format!("{} is not a policy", path.display()))
 }
 
 fn report(path: &Path, text: &str, diags: &[Diagnostic]) -> Result<(), String> {
@@ -115,11 +121,13 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
     if let Some(p) = &a.session_policy {
         set.session = Some(load_policy(p, PolicyKind::Session)?);
     }
-    let scps = a.scp.iter().map(|p| load_policy(p, PolicyKind::Scp)).collect::<Result<Vec<_>, _>>()?;
+    let scps =
+        a.scp.iter().map(|p| load_policy(p, PolicyKind::Scp)).collect::<Result<Vec<_>, _>>()?;
     if !scps.is_empty() {
         set.scps = vec![scps];
     }
-    let rcps = a.rcp.iter().map(|p| load_policy(p, PolicyKind::Rcp)).collect::<Result<Vec<_>, _>>()?;
+    let rcps =
+        a.rcp.iter().map(|p| load_policy(p, PolicyKind::Rcp)).collect::<Result<Vec<_>, _>>()?;
     if !rcps.is_empty() {
         set.rcps = vec![rcps];
     }
@@ -135,7 +143,11 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
         (Some(k), _) if k.starts_with("alias/") => {
             return Err("--key: give the key ARN or id; pass the alias with --alias".into())
         }
-        (Some(k), _) => format!("arn:aws:kms:{}:{}:key/{k}", region.as_deref().unwrap_or("us-east-1"), principal.account),
+        (Some(k), _) => format!(
+            "arn:aws:kms:{}:{}:key/{k}",
+            region.as_deref().unwrap_or("us-east-1"),
+            principal.account
+        ),
         (None, Some(r)) => r.clone(),
         (None, None) => "*".to_string(),
     };
@@ -143,11 +155,20 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
     let mut call = KmsCall {
         action: a.action.clone(),
         resource: resource.clone(),
-        principal_tags: a.principal_tag.iter().map(|t| pair(t, "principal-tag")).collect::<Result<_, _>>()?,
-        encryption_context: a.encryption_context.iter().map(|t| pair(t, "encryption-context")).collect::<Result<_, _>>()?,
+        principal_tags: a
+            .principal_tag
+            .iter()
+            .map(|t| pair(t, "principal-tag"))
+            .collect::<Result<_, _>>()?,
+        encryption_context: a
+            .encryption_context
+            .iter()
+            .map(|t| pair(t, "encryption-context"))
+            .collect::<Result<_, _>>()?,
         via_service: a.via_service.clone(),
         time: a.time.clone(),
-        region: region.or_else(|| resource.split(':').nth(3).filter(|r| !r.is_empty()).map(str::to_string)),
+        region: region
+            .or_else(|| resource.split(':').nth(3).filter(|r| !r.is_empty()).map(str::to_string)),
         request_alias: a.alias.clone(),
         ..KmsCall::default()
     };
@@ -165,7 +186,11 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
     for c in &a.context {
         let (k, v) = pair(c, "context")?;
         let value = match serde_json::from_str::<Vec<serde_json::Value>>(&v) {
-            Ok(list) => CtxValue::Many(list.into_iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect()),
+            Ok(list) => CtxValue::Many(
+                list.into_iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect(),
+            ),
             Err(_) => CtxValue::One(v),
         };
         context.set(&k, value);

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 /// Reads a file as UTF-8, with a message naming the file on failure.
 pub(crate) fn read(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| format!("{} is not UTF-8 text (byte {})", path.display(), e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes).map_err(|e| {
+        format!("{} is not UTF-8 text (byte {})", path.display(), e.utf8_error().valid_up_to())
+    })
 }
 
 /// Expands directories (recursively, sorted) into files with one of `exts`.
@@ -13,7 +15,8 @@ pub(crate) fn expand(inputs: &[PathBuf], exts: &[&str]) -> Result<Vec<PathBuf>, 
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {
-            walk(p, exts, &mut out).map_err(|e| format!("cannot read directory {}: {e}", p.display()))?;
+            walk(p, exts, &mut out)
+                .map_err(|e| format!("cannot read directory {}: {e}", p.display()))?;
         } else if p.exists() {
             out.push(p.clone());
         } else {
@@ -24,7 +27,8 @@ pub(crate) fn expand(inputs: &[PathBuf], exts: &[&str]) -> Result<Vec<PathBuf>, 
 }
 
 fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {

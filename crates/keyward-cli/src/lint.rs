@@ -26,9 +26,8 @@ pub(crate) fn kind_from_name(path: &Path) -> Option<DocKind> {
     let name = path.file_name()?.to_str()?;
     let prefix = name.split(['-', '_', '.']).next()?;
     match prefix {
-        "scp" | "rcp" | "boundary" | "session" | "resource" | "identity" | "key" | "grant" | "grants" => {
-            DocKind::from_name(prefix.trim_end_matches('s'))
-        }
+        "scp" | "rcp" | "boundary" | "session" | "resource" | "identity" | "key" | "grant"
+        | "grants" => DocKind::from_name(prefix.trim_end_matches('s')),
         _ => None,
     }
 }
@@ -82,13 +81,20 @@ pub(crate) fn run(a: &Args) -> u8 {
     if a.format == "json" {
         println!("{}", serde_json::to_string_pretty(&json_out).unwrap_or_default());
     } else {
-        let verdict = if n_err == 0 { "clean".to_string() } else { format!("{n_err} diagnostic(s)") };
+        let verdict =
+            if n_err == 0 { "clean".to_string() } else { format!("{n_err} diagnostic(s)") };
         println!("{n_files} file(s) linted: {verdict}");
     }
     u8::from(any_error)
 }
 
-fn print_human(file: &str, text: &str, kind: Option<DocKind>, inferred: bool, diags: &[Diagnostic]) {
+fn print_human(
+    file: &str,
+    text: &str,
+    kind: Option<DocKind>,
+    inferred: bool,
+    diags: &[Diagnostic],
+) {
     let idx = LineIndex::new(text);
     if inferred && !diags.is_empty() {
         if let Some(k) = kind {
@@ -100,7 +106,13 @@ fn print_human(file: &str, text: &str, kind: Option<DocKind>, inferred: bool, di
     }
 }
 
-fn file_json(file: &str, text: &str, kind: Option<DocKind>, inferred: bool, diags: &[Diagnostic]) -> serde_json::Value {
+fn file_json(
+    file: &str,
+    text: &str,
+    kind: Option<DocKind>,
+    inferred: bool,
+    diags: &[Diagnostic],
+) -> serde_json::Value {
     let idx = LineIndex::new(text);
     serde_json::json!({
         "file": file,

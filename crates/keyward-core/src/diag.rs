@@ -47,8 +47,19 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error-severity diagnostic.
-    pub fn error(code: &'static str, span: Span, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity: Severity::Error, message: message.into(), span, path: path.into() }
+    pub fn error(
+        code: &'static str,
+        span: Span,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            path: path.into(),
+        }
     }
 
     /// Renders rustc-style: `error[code]: message`, ` --> file:line:col`, the line and a caret.

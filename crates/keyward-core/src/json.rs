@@ -111,7 +111,9 @@ impl Node {
         match &self.value {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
-            Value::Number(n) => serde_json::from_str::<J>(n).unwrap_or_else(|_| J::String(n.to_string())),
+            Value::Number(n) => {
+                serde_json::from_str::<J>(n).unwrap_or_else(|_| J::String(n.to_string()))
+            }
             Value::String(s) => J::String(s.clone()),
             Value::Array(a) => J::Array(a.iter().map(Node::to_serde).collect()),
             Value::Object(m) => {
@@ -220,7 +222,12 @@ impl<'a> Reader<'a> {
             Some(c) => format!("`{c}`"),
         };
         let o = self.offset(at);
-        Diagnostic::error("json-syntax", Span::new(o, o + at.chars().next().map_or(0, char::len_utf8)), "", format!("{what}: found {found}"))
+        Diagnostic::error(
+            "json-syntax",
+            Span::new(o, o + at.chars().next().map_or(0, char::len_utf8)),
+            "",
+            format!("{what}: found {found}"),
+        )
     }
 
     fn value(&mut self, i: &'a str) -> Step<'a, Node> {
@@ -235,7 +242,9 @@ impl<'a> Reader<'a> {
             Some(b'f') => self.literal(i, "false", Value::Bool(false)),
             Some(b'n') => self.literal(i, "null", Value::Null),
             Some(b'-' | b'0'..=b'9') => match number(i) {
-                Ok((rest, text)) if !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.') => {
+                Ok((rest, text))
+                    if !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.') =>
+                {
                     Ok((rest, Node { span: self.span(i, rest), value: Value::Number(text.into()) }))
                 }
                 Ok((rest, _)) => Err(self.syntax(rest, "invalid number")),

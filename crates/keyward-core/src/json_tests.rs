@@ -26,7 +26,10 @@ fn spans_of_keys_and_values() {
     let text = "{\n  \"Effect\": \"Allow\",\n  \"n\": [1, true]\n}";
     let root = ok(text);
     let members = root.as_object().unwrap();
-    assert_eq!(&text[members[0].key_span.start as usize..members[0].key_span.end as usize], "\"Effect\"");
+    assert_eq!(
+        &text[members[0].key_span.start as usize..members[0].key_span.end as usize],
+        "\"Effect\""
+    );
     let v = &members[0].value;
     assert_eq!(&text[v.span.start as usize..v.span.end as usize], "\"Allow\"");
     let arr = &members[1].value;

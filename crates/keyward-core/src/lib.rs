@@ -5,10 +5,10 @@
 //! the browser (wasm32) and makes every decision reproducible.
 
 pub mod diag;
+pub mod eval;
 pub mod json;
-pub mod pattern;
-pub mod span;
 pub mod model;
 pub mod parse;
+pub mod pattern;
 pub mod scenario;
-pub mod eval;
+pub mod span;

@@ -57,9 +57,12 @@ pub enum Document {
 /// Infers the kind of a document from its content: grants by their fields, key policies by
 /// the presence of `Principal`/`NotPrincipal`, identity policies otherwise.
 pub fn infer_kind(root: &Node) -> DocKind {
-    let grant_keys = ["GranteePrincipal", "GrantId", "Operations", "Grants", "grantee", "operations"];
+    let grant_keys =
+        ["GranteePrincipal", "GrantId", "Operations", "Grants", "grantee", "operations"];
     match &root.value {
-        Value::Array(items) if items.iter().any(|i| grant_keys.iter().any(|k| i.get(k).is_some())) => {
+        Value::Array(items)
+            if items.iter().any(|i| grant_keys.iter().any(|k| i.get(k).is_some())) =>
+        {
             DocKind::Grant
         }
         Value::Object(_) if grant_keys.iter().any(|k| root.get(k).is_some()) => DocKind::Grant,
@@ -69,7 +72,8 @@ pub fn infer_kind(root: &Node) -> DocKind {
                 Some(_) => root.get("Statement").into_iter().collect(),
                 None => Vec::new(),
             };
-            if stmts.iter().any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some()) {
+            if stmts.iter().any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some())
+            {
                 DocKind::Policy(PolicyKind::Key)
             } else {
                 DocKind::Policy(PolicyKind::Identity)
@@ -103,7 +107,11 @@ pub fn parse_document(
 }
 
 /// Reads and parses a policy of `kind`.
-pub fn parse_policy(text: &str, kind: PolicyKind, limits: Limits) -> (Option<Policy>, Vec<Diagnostic>) {
+pub fn parse_policy(
+    text: &str,
+    kind: PolicyKind,
+    limits: Limits,
+) -> (Option<Policy>, Vec<Diagnostic>) {
     let (root, mut diags) = json::read(text, limits);
     let Some(root) = root else { return (None, diags) };
     let (p, d) = parse_policy_node(&root, kind);
@@ -127,7 +135,11 @@ struct PolicyParser {
 
 /// Members of an object with repeated keys removed (the JSON reader reported them).
 pub fn unique_members(members: &[Member]) -> impl Iterator<Item = &Member> {
-    members.iter().enumerate().filter(move |(i, m)| !members[..*i].iter().any(|p| p.key == m.key)).map(|(_, m)| m)
+    members
+        .iter()
+        .enumerate()
+        .filter(move |(i, m)| !members[..*i].iter().any(|p| p.key == m.key))
+        .map(|(_, m)| m)
 }
 
 /// Strings of a string-or-array-of-strings element; wrong types are reported.
@@ -167,7 +179,13 @@ pub fn string_list<'n>(
 }
 
 impl PolicyParser {
-    fn err(&mut self, code: &'static str, span: Span, path: impl Into<String>, msg: impl Into<String>) {
+    fn err(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        path: impl Into<String>,
+        msg: impl Into<String>,
+    ) {
         self.diags.push(Diagnostic::error(code, span, path, msg));
     }
 
@@ -181,7 +199,12 @@ impl PolicyParser {
             span: root.span,
         };
         let Some(members) = root.as_object() else {
-            self.err("policy-not-object", root.span, "", format!("a policy must be a JSON object, found {}", root.type_name()));
+            self.err(
+                "policy-not-object",
+                root.span,
+                "",
+                format!("a policy must be a JSON object, found {}", root.type_name()),
+            );
             return policy;
         };
         // Version first: it decides how variables in statements are read.
@@ -195,7 +218,12 @@ impl PolicyParser {
                     "Version",
                     format!("`{other}` is not a policy version: use 2012-10-17"),
                 ),
-                None => self.err("wrong-type", v.span, "Version", format!("Version must be a string, found {}", v.type_name())),
+                None => self.err(
+                    "wrong-type",
+                    v.span,
+                    "Version",
+                    format!("Version must be a string, found {}", v.type_name()),
+                ),
             }
         }
         self.variables = policy.version.variables();
@@ -205,7 +233,12 @@ impl PolicyParser {
                 "Version" => {}
                 "Id" => match m.value.as_str() {
                     Some(s) => policy.id = Some(s.to_string()),
-                    None => self.err("wrong-type", m.value.span, "Id", format!("Id must be a string, found {}", m.value.type_name())),
+                    None => self.err(
+                        "wrong-type",
+                        m.value.span,
+                        "Id",
+                        format!("Id must be a string, found {}", m.value.type_name()),
+                    ),
                 },
                 "Statement" => statement = Some(&m.value),
                 other => self.err(
@@ -217,7 +250,12 @@ impl PolicyParser {
             }
         }
         match statement.map(|s| (s, &s.value)) {
-            None => self.err("missing-statement", root.span, "", "the policy has no `Statement` element"),
+            None => self.err(
+                "missing-statement",
+                root.span,
+                "",
+                "the policy has no `Statement` element",
+            ),
             Some((_, Value::Array(items))) => {
                 policy.statement_count = items.len();
                 for (i, item) in items.iter().enumerate() {
@@ -236,7 +274,10 @@ impl PolicyParser {
                 "wrong-type",
                 node.span,
                 "Statement",
-                format!("Statement must be an object or an array of objects, found {}", node.type_name()),
+                format!(
+                    "Statement must be an object or an array of objects, found {}",
+                    node.type_name()
+                ),
             ),
         }
         policy
@@ -244,7 +285,12 @@ impl PolicyParser {
 
     fn statement(&mut self, node: &Node, path: &str, index: usize) -> Option<Statement> {
         let Some(members) = node.as_object() else {
-            self.err("policy-not-object", node.span, path, format!("a statement must be a JSON object, found {}", node.type_name()));
+            self.err(
+                "policy-not-object",
+                node.span,
+                path,
+                format!("a statement must be a JSON object, found {}", node.type_name()),
+            );
             return None;
         };
         let errors_before = self.diags.len();
@@ -306,7 +352,12 @@ impl PolicyParser {
             Some((m, negated)) => self.principal(m, negated, &format!("{path}.{}", m.key)),
             None => {
                 if self.kind.requires_principal() {
-                    self.err("missing-principal", node.span, path, format!("statements in {} policies need a `Principal`", self.kind_label()));
+                    self.err(
+                        "missing-principal",
+                        node.span,
+                        path,
+                        format!("statements in {} policies need a `Principal`", self.kind_label()),
+                    );
                 }
                 None
             }
@@ -318,7 +369,12 @@ impl PolicyParser {
                 Some(ActionSpec { negated, patterns })
             }
             None => {
-                self.err("missing-action", node.span, path, "the statement has neither `Action` nor `NotAction`");
+                self.err(
+                    "missing-action",
+                    node.span,
+                    path,
+                    "the statement has neither `Action` nor `NotAction`",
+                );
                 None
             }
         };
@@ -329,11 +385,18 @@ impl PolicyParser {
                 Some(ResourceSpec { negated, patterns })
             }
             None => {
-                self.err("missing-resource", node.span, path, "the statement has neither `Resource` nor `NotResource`");
+                self.err(
+                    "missing-resource",
+                    node.span,
+                    path,
+                    "the statement has neither `Resource` nor `NotResource`",
+                );
                 None
             }
         };
-        let conditions = condition.map(|m| self.conditions(&m.value, &format!("{path}.Condition"))).unwrap_or_default();
+        let conditions = condition
+            .map(|m| self.conditions(&m.value, &format!("{path}.Condition")))
+            .unwrap_or_default();
         if self.diags.len() > errors_before {
             return None;
         }
@@ -363,14 +426,32 @@ impl PolicyParser {
 
     fn sid(&mut self, v: &Node, path: &str) -> Option<String> {
         let Some(s) = v.as_str() else {
-            self.err("wrong-type", v.span, path, format!("Sid must be a string, found {}", v.type_name()));
+            self.err(
+                "wrong-type",
+                v.span,
+                path,
+                format!("Sid must be a string, found {}", v.type_name()),
+            );
             return None;
         };
         if self.kind.strict_sids() {
             if !s.chars().all(|c| c.is_ascii_alphanumeric()) {
-                self.err("invalid-sid", v.span, path, format!("Sid `{s}` may contain only A-Z, a-z and 0-9 in {} policies", self.kind_label()));
+                self.err(
+                    "invalid-sid",
+                    v.span,
+                    path,
+                    format!(
+                        "Sid `{s}` may contain only A-Z, a-z and 0-9 in {} policies",
+                        self.kind_label()
+                    ),
+                );
             } else if !s.is_empty() && self.sids.iter().any(|x| x == s) {
-                self.err("duplicate-sid", v.span, path, format!("Sid `{s}` is used by an earlier statement; Sids must be unique"));
+                self.err(
+                    "duplicate-sid",
+                    v.span,
+                    path,
+                    format!("Sid `{s}` is used by an earlier statement; Sids must be unique"),
+                );
             }
             self.sids.push(s.to_string());
         }
@@ -382,11 +463,21 @@ impl PolicyParser {
             Some("Allow") => Some(Effect::Allow),
             Some("Deny") => Some(Effect::Deny),
             Some(other) => {
-                self.err("invalid-effect", v.span, path, format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{other}`"));
+                self.err(
+                    "invalid-effect",
+                    v.span,
+                    path,
+                    format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{other}`"),
+                );
                 None
             }
             None => {
-                self.err("wrong-type", v.span, path, format!("Effect must be a string, found {}", v.type_name()));
+                self.err(
+                    "wrong-type",
+                    v.span,
+                    path,
+                    format!("Effect must be a string, found {}", v.type_name()),
+                );
                 None
             }
         }
@@ -400,7 +491,9 @@ impl PolicyParser {
                 "invalid-principal",
                 m.value.span,
                 path,
-                format!("`{s}` is not a principal: use \"*\" or an object such as {{\"AWS\": \"{s}\"}}"),
+                format!(
+                    "`{s}` is not a principal: use \"*\" or an object such as {{\"AWS\": \"{s}\"}}"
+                ),
             ),
             Value::Object(members) => {
                 for pm in unique_members(members) {
@@ -440,9 +533,20 @@ impl PolicyParser {
         Some(spec)
     }
 
-    fn principal_entry(&mut self, kind: PrincipalType, v: &str, span: Span, path: &str) -> Option<PrincipalEntry> {
+    fn principal_entry(
+        &mut self,
+        kind: PrincipalType,
+        v: &str,
+        span: Span,
+        path: &str,
+    ) -> Option<PrincipalEntry> {
         let bad = |this: &mut Self, why: &str| {
-            this.err("invalid-principal", span, path, format!("invalid {} principal `{v}`: {why}", kind.key()));
+            this.err(
+                "invalid-principal",
+                span,
+                path,
+                format!("invalid {} principal `{v}`: {why}", kind.key()),
+            );
             None
         };
         if v.is_empty() {
@@ -500,15 +604,26 @@ impl PolicyParser {
 
     fn conditions(&mut self, v: &Node, path: &str) -> Vec<Condition> {
         let Some(ops) = v.as_object() else {
-            self.err("wrong-type", v.span, path, format!("Condition must be an object, found {}", v.type_name()));
+            self.err(
+                "wrong-type",
+                v.span,
+                path,
+                format!("Condition must be an object, found {}", v.type_name()),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for om in unique_members(ops) {
             let op_path = format!("{path}.{}", om.key);
             let Some(op) = Operator::parse(&om.key) else {
-                let hint = if om.key == "NullIfExists" { " (Null cannot take IfExists)" } else { "" };
-                self.err("invalid-condition-operator", om.key_span, op_path, format!("unknown condition operator `{}`{hint}", om.key));
+                let hint =
+                    if om.key == "NullIfExists" { " (Null cannot take IfExists)" } else { "" };
+                self.err(
+                    "invalid-condition-operator",
+                    om.key_span,
+                    op_path,
+                    format!("unknown condition operator `{}`{hint}", om.key),
+                );
                 continue;
             };
             let Some(keys) = om.value.as_object() else {
@@ -516,17 +631,28 @@ impl PolicyParser {
                     "invalid-condition",
                     om.value.span,
                     op_path,
-                    format!("the value of `{}` must be an object of condition keys, found {}", om.key, om.value.type_name()),
+                    format!(
+                        "the value of `{}` must be an object of condition keys, found {}",
+                        om.key,
+                        om.value.type_name()
+                    ),
                 );
                 continue;
             };
             for km in unique_members(keys) {
                 let key_path = format!("{op_path}.{}", km.key);
                 if km.key.is_empty() {
-                    self.err("invalid-condition", km.key_span, key_path, "empty condition key name");
+                    self.err(
+                        "invalid-condition",
+                        km.key_span,
+                        key_path,
+                        "empty condition key name",
+                    );
                     continue;
                 }
-                let Some(values) = self.condition_values(&op, &km.value, &key_path) else { continue };
+                let Some(values) = self.condition_values(&op, &km.value, &key_path) else {
+                    continue;
+                };
                 out.push(Condition {
                     op: op.clone(),
                     key: km.key.clone(),
@@ -563,7 +689,10 @@ impl PolicyParser {
                         "invalid-condition",
                         item.span,
                         path,
-                        format!("a condition value must be a string, number or boolean, found {}", item.type_name()),
+                        format!(
+                            "a condition value must be a string, number or boolean, found {}",
+                            item.type_name()
+                        ),
                     );
                     bad = true;
                 }
@@ -582,7 +711,9 @@ pub fn valid_action(a: &str) -> bool {
     !svc.is_empty()
         && !name.is_empty()
         && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_')
 }
 
 #[cfg(test)]

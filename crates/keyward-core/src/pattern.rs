@@ -126,11 +126,16 @@ pub enum ArnGlob {
 impl ArnGlob {
     /// Compiles an ARN pattern.
     pub fn new(pattern: &str) -> ArnGlob {
-        Self::from_toks(&pattern.chars().map(|c| match c {
-            '*' => Tok::Star,
-            '?' => Tok::One,
-            c => Tok::Lit(c),
-        }).collect::<Vec<_>>())
+        Self::from_toks(
+            &pattern
+                .chars()
+                .map(|c| match c {
+                    '*' => Tok::Star,
+                    '?' => Tok::One,
+                    c => Tok::Lit(c),
+                })
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// Compiles from tokens: only literal `:` characters split components.
@@ -242,7 +247,9 @@ impl Template {
             match p {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Escape(c) => out.push(*c),
-                Piece::Var { key, default } => out.push_str(&lookup(key).or_else(|| default.clone())?),
+                Piece::Var { key, default } => {
+                    out.push_str(&lookup(key).or_else(|| default.clone())?)
+                }
             }
         }
         Some(out)

@@ -146,11 +146,17 @@ pub fn load(text: &str, yaml: bool, resolve: Resolver<'_>) -> Result<Scenario, V
         let v: serde_json::Value = serde_yaml::from_str(text).map_err(|e| {
             let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
             let idx = line_offset(text, line, col);
-            vec![Diagnostic::error("scenario-invalid", Span::new(idx, idx), "", format!("invalid YAML: {e}"))]
+            vec![Diagnostic::error(
+                "scenario-invalid",
+                Span::new(idx, idx),
+                "",
+                format!("invalid YAML: {e}"),
+            )]
         })?;
         Node::from_serde(&v)
     } else {
-        let (root, diags) = json::read(text, Limits { max_bytes: 16 * 1024 * 1024, ..Limits::default() });
+        let (root, diags) =
+            json::read(text, Limits { max_bytes: 16 * 1024 * 1024, ..Limits::default() });
         match root {
             Some(r) if diags.is_empty() => r,
             _ => return Err(diags),
@@ -178,9 +184,16 @@ pub fn run(s: &Scenario) -> Vec<CaseResult> {
             Ok((set, req)) => {
                 let (outcome, trace) = decide_traced(&set, &req);
                 let pass = outcome.decision == c.expect;
-                CaseResult { name: c.name.clone(), expected: c.expect, actual: Ok(outcome), trace: (!pass).then_some(trace) }
+                CaseResult {
+                    name: c.name.clone(),
+                    expected: c.expect,
+                    actual: Ok(outcome),
+                    trace: (!pass).then_some(trace),
+                }
             }
-            Err(e) => CaseResult { name: c.name.clone(), expected: c.expect, actual: Err(e), trace: None },
+            Err(e) => {
+                CaseResult { name: c.name.clone(), expected: c.expect, actual: Err(e), trace: None }
+            }
         })
         .collect()
 }
@@ -230,7 +243,13 @@ impl Loader<'_> {
     }
 
     /// A policy given inline or as a path to a file.
-    fn policy(&mut self, n: &Node, kind: PolicyKind, path: &str, name: String) -> Option<NamedPolicy> {
+    fn policy(
+        &mut self,
+        n: &Node,
+        kind: PolicyKind,
+        path: &str,
+        name: String,
+    ) -> Option<NamedPolicy> {
         let (root, name) = match &n.value {
             Value::String(file) => {
                 let text = match (self.resolve)(file) {
@@ -249,7 +268,11 @@ impl Loader<'_> {
             }
             Value::Object(_) => (n.clone(), name),
             _ => {
-                self.err(n.span, path, format!("a policy must be an object or a file path, found {}", n.type_name()));
+                self.err(
+                    n.span,
+                    path,
+                    format!("a policy must be an object or a file path, found {}", n.type_name()),
+                );
                 return None;
             }
         };
@@ -260,7 +283,8 @@ impl Loader<'_> {
             let from_file = root.span.is_synthetic() || matches!(n.value, Value::String(_));
             for d in diags {
                 let span = if from_file { n.span } else { d.span };
-                let p = if d.path.is_empty() { path.to_string() } else { format!("{path}.{}", d.path) };
+                let p =
+                    if d.path.is_empty() { path.to_string() } else { format!("{path}.{}", d.path) };
                 self.diags.push(Diagnostic { span, path: p, ..d });
             }
             None
@@ -269,7 +293,11 @@ impl Loader<'_> {
 
     fn policy_levels(&mut self, n: &Node, kind: PolicyKind, path: &str) -> Vec<Vec<NamedPolicy>> {
         let Value::Array(items) = &n.value else {
-            self.err(n.span, path, "expected an array of policies (or of arrays of policies, one per level)");
+            self.err(
+                n.span,
+                path,
+                "expected an array of policies (or of arrays of policies, one per level)",
+            );
             return Vec::new();
         };
         let label = kind.name().to_uppercase();
@@ -281,9 +309,19 @@ impl Loader<'_> {
                     Value::Array(ps) => ps
                         .iter()
                         .enumerate()
-                        .filter_map(|(i, p)| self.policy(p, kind, &format!("{path}[{l}][{i}]"), format!("{label} {}.{}", l + 1, i + 1)))
+                        .filter_map(|(i, p)| {
+                            self.policy(
+                                p,
+                                kind,
+                                &format!("{path}[{l}][{i}]"),
+                                format!("{label} {}.{}", l + 1, i + 1),
+                            )
+                        })
                         .collect(),
-                    _ => self.policy(level, kind, &format!("{path}[{l}]"), format!("{label} {}", l + 1)).into_iter().collect(),
+                    _ => self
+                        .policy(level, kind, &format!("{path}[{l}]"), format!("{label} {}", l + 1))
+                        .into_iter()
+                        .collect(),
                 })
                 .collect()
         } else if items.is_empty() {
@@ -292,7 +330,9 @@ impl Loader<'_> {
             vec![items
                 .iter()
                 .enumerate()
-                .filter_map(|(i, p)| self.policy(p, kind, &format!("{path}[{i}]"), format!("{label} #{}", i + 1)))
+                .filter_map(|(i, p)| {
+                    self.policy(p, kind, &format!("{path}[{i}]"), format!("{label} #{}", i + 1))
+                })
                 .collect()]
         }
     }
@@ -325,7 +365,12 @@ impl Loader<'_> {
                     for r in v.as_object().unwrap_or_default() {
                         let path = format!("resources.{}", r.key);
                         if let Some(p) = r.value.get("policy") {
-                            if let Some(np) = self.policy(p, PolicyKind::Resource, &path, format!("resource policy of {}", r.key)) {
+                            if let Some(np) = self.policy(
+                                p,
+                                PolicyKind::Resource,
+                                &path,
+                                format!("resource policy of {}", r.key),
+                            ) {
                                 s.resources.push((r.key.clone(), np));
                             }
                         }
@@ -364,9 +409,19 @@ impl Loader<'_> {
                 defaults.account.as_deref().unwrap_or("111122223333")
             )
         });
-        let policy = n.get("policy").and_then(|p| self.policy(p, PolicyKind::Key, &format!("{path}.policy"), format!("key policy of '{name}'")));
+        let policy = n.get("policy").and_then(|p| {
+            self.policy(
+                p,
+                PolicyKind::Key,
+                &format!("{path}.policy"),
+                format!("key policy of '{name}'"),
+            )
+        });
         let aliases = match n.get("aliases") {
-            Some(a) => crate::parse::string_list(a, &format!("{path}.aliases"), &mut self.diags).into_iter().map(|(s, _)| s.to_string()).collect(),
+            Some(a) => crate::parse::string_list(a, &format!("{path}.aliases"), &mut self.diags)
+                .into_iter()
+                .map(|(s, _)| s.to_string())
+                .collect(),
             None => Vec::new(),
         };
         let mut grants = Vec::new();
@@ -377,8 +432,11 @@ impl Loader<'_> {
             }
             grants = gs.into_iter().map(Arc::new).collect();
         }
-        let tags = n.get("tags").map(|t| self.pairs(t, &format!("{path}.tags"))).unwrap_or_default();
-        let text = |this: &mut Self, k: &str, d: &str| this.opt_string(n, k, &path).unwrap_or_else(|| d.to_string());
+        let tags =
+            n.get("tags").map(|t| self.pairs(t, &format!("{path}.tags"))).unwrap_or_default();
+        let text = |this: &mut Self, k: &str, d: &str| {
+            this.opt_string(n, k, &path).unwrap_or_else(|| d.to_string())
+        };
         Some(KeyDef {
             name: name.to_string(),
             arn,
@@ -403,15 +461,23 @@ impl Loader<'_> {
             };
             for (i, p) in items.into_iter().enumerate() {
                 let name = format!("identity policy #{} of {arn}", i + 1);
-                if let Some(np) = self.policy(p, PolicyKind::Identity, &format!("{path}.policies[{i}]"), name) {
+                if let Some(np) =
+                    self.policy(p, PolicyKind::Identity, &format!("{path}.policies[{i}]"), name)
+                {
                     policies.push(np);
                 }
             }
         }
-        let boundary = n
-            .get("permissions_boundary")
-            .and_then(|b| self.policy(b, PolicyKind::Boundary, &format!("{path}.permissions_boundary"), format!("permissions boundary of {arn}")));
-        let tags = n.get("tags").map(|t| self.pairs(t, &format!("{path}.tags"))).unwrap_or_default();
+        let boundary = n.get("permissions_boundary").and_then(|b| {
+            self.policy(
+                b,
+                PolicyKind::Boundary,
+                &format!("{path}.permissions_boundary"),
+                format!("permissions boundary of {arn}"),
+            )
+        });
+        let tags =
+            n.get("tags").map(|t| self.pairs(t, &format!("{path}.tags"))).unwrap_or_default();
         let id = self.opt_string(n, "id", &path);
         PrincipalDef { arn: arn.to_string(), policies, boundary, tags, id }
     }
@@ -430,14 +496,26 @@ impl Loader<'_> {
         let expect = match expect_node.and_then(Node::as_str).and_then(Decision::parse) {
             Some(d) => d,
             None => {
-                self.err(expect_node.map_or(n.span, |e| e.span), path, "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\"");
+                self.err(
+                    expect_node.map_or(n.span, |e| e.span),
+                    path,
+                    "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\"",
+                );
                 return None;
             }
         };
-        let session_policy = n
-            .get("session_policy")
-            .and_then(|p| self.policy(p, PolicyKind::Session, &format!("{path}.session_policy"), "session policy".into()));
-        let encryption_context = n.get("encryption_context").map(|e| self.pairs(e, &format!("{path}.encryption_context"))).unwrap_or_default();
+        let session_policy = n.get("session_policy").and_then(|p| {
+            self.policy(
+                p,
+                PolicyKind::Session,
+                &format!("{path}.session_policy"),
+                "session policy".into(),
+            )
+        });
+        let encryption_context = n
+            .get("encryption_context")
+            .map(|e| self.pairs(e, &format!("{path}.encryption_context")))
+            .unwrap_or_default();
         let mut context = Vec::new();
         if let Some(c) = n.get("context") {
             for m in c.as_object().unwrap_or_default() {
@@ -445,14 +523,23 @@ impl Loader<'_> {
                     Value::String(s) => CtxValue::One(s.clone()),
                     Value::Number(t) => CtxValue::One(t.to_string()),
                     Value::Bool(b) => CtxValue::One(b.to_string()),
-                    Value::Array(items) => CtxValue::Many(items.iter().filter_map(|i| match &i.value {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(t) => Some(t.to_string()),
-                        Value::Bool(b) => Some(b.to_string()),
-                        _ => None,
-                    }).collect()),
+                    Value::Array(items) => CtxValue::Many(
+                        items
+                            .iter()
+                            .filter_map(|i| match &i.value {
+                                Value::String(s) => Some(s.clone()),
+                                Value::Number(t) => Some(t.to_string()),
+                                Value::Bool(b) => Some(b.to_string()),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
                     _ => {
-                        self.err(m.value.span, &format!("{path}.context.{}", m.key), "a context value must be a string, number, boolean or list");
+                        self.err(
+                            m.value.span,
+                            &format!("{path}.context.{}", m.key),
+                            "a context value must be a string, number, boolean or list",
+                        );
                         continue;
                     }
                 };
@@ -460,7 +547,12 @@ impl Loader<'_> {
             }
         }
         let grant_tokens = match n.get("grant_tokens") {
-            Some(g) => crate::parse::string_list(g, &format!("{path}.grant_tokens"), &mut self.diags).into_iter().map(|(s, _)| s.to_string()).collect(),
+            Some(g) => {
+                crate::parse::string_list(g, &format!("{path}.grant_tokens"), &mut self.diags)
+                    .into_iter()
+                    .map(|(s, _)| s.to_string())
+                    .collect()
+            }
             None => Vec::new(),
         };
         Some(Case {

@@ -40,7 +40,9 @@ fn decide(c: &Condition, ctx: &Context, value: Option<&CtxValue>) -> bool {
             SetOp::ForAnyValue => false,
             SetOp::None => {
                 let present = value.is_some();
-                c.values.iter().any(|v| matches!(v.typed, Typed::Null(want_absent) if want_absent != present))
+                c.values
+                    .iter()
+                    .any(|v| matches!(v.typed, Typed::Null(want_absent) if want_absent != present))
             }
         };
     }
@@ -84,11 +86,16 @@ impl<'a> ReqValue<'a> {
             StringEquals | StringEqualsIgnoreCase | StringLike | ArnLike | BinaryEquals | Null => {
                 ReqValue::Text(r)
             }
-            NumericEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan
+            NumericEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
             | NumericGreaterThanEquals => ReqValue::Number(parse_number(r)?),
-            DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
-                ReqValue::Date(parse_date(r)?)
-            }
+            DateEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
+            | DateGreaterThanEquals => ReqValue::Date(parse_date(r)?),
             Bool => ReqValue::Bool(parse_bool(r)?),
             IpAddress => ReqValue::Ip(match r.trim().parse::<std::net::IpAddr>() {
                 Ok(ip) => ip,
@@ -114,9 +121,15 @@ fn compare(base: OpBase, req: &ReqValue<'_>, v: &Typed, ctx: &Context) -> bool {
             let lookup = |k: &str| ctx.single_lc(k);
             match base {
                 StringEquals => t.resolve_text(&lookup).is_some_and(|s| s == *r),
-                StringEqualsIgnoreCase => t.resolve_text(&lookup).is_some_and(|s| eq_ignore_case(r, &s.to_lowercase())),
-                StringLike => t.resolve_toks(&lookup).is_some_and(|toks| Glob::from_toks(toks).matches(r)),
-                ArnLike => t.resolve_toks(&lookup).is_some_and(|toks| ArnGlob::from_toks(&toks).matches(r)),
+                StringEqualsIgnoreCase => {
+                    t.resolve_text(&lookup).is_some_and(|s| eq_ignore_case(r, &s.to_lowercase()))
+                }
+                StringLike => {
+                    t.resolve_toks(&lookup).is_some_and(|toks| Glob::from_toks(toks).matches(r))
+                }
+                ArnLike => {
+                    t.resolve_toks(&lookup).is_some_and(|toks| ArnGlob::from_toks(&toks).matches(r))
+                }
                 _ => false,
             }
         }
@@ -150,7 +163,9 @@ fn compare(base: OpBase, req: &ReqValue<'_>, v: &Typed, ctx: &Context) -> bool {
 /// The policy value as a person should see it: variables resolved (or shown unresolved).
 fn resolved_text(v: &crate::model::CondValue, ctx: &Context) -> String {
     match &v.typed {
-        Typed::Template(t) => t.resolve_text(&|k| ctx.single_lc(k)).unwrap_or_else(|| format!("{} (unresolved)", v.raw)),
+        Typed::Template(t) => t
+            .resolve_text(&|k| ctx.single_lc(k))
+            .unwrap_or_else(|| format!("{} (unresolved)", v.raw)),
         _ => v.raw.clone(),
     }
 }
@@ -159,7 +174,9 @@ fn resolved_text(v: &crate::model::CondValue, ctx: &Context) -> String {
 fn note(c: &Condition, value: Option<&CtxValue>) -> Option<String> {
     let op = &c.op;
     if let Some(bad) = c.values.iter().find_map(|v| match v.typed {
-        Typed::Invalid(why) => Some(format!("policy value `{}` is {why}, so it never matches", v.raw)),
+        Typed::Invalid(why) => {
+            Some(format!("policy value `{}` is {why}, so it never matches", v.raw))
+        }
         _ => None,
     }) {
         return Some(bad);

@@ -8,7 +8,9 @@
 use super::matching::{eval_statement, match_principal};
 use super::request::{PrincipalKind, Request};
 use super::trace::{Decider, GrantTrace, PolicyTrace, PrincipalHow, Source, Trace};
-use crate::model::{AwsPrincipal, Effect, Grant, Policy, PolicyKind, PrincipalEntry, PrincipalSpec, PrincipalType};
+use crate::model::{
+    AwsPrincipal, Effect, Grant, Policy, PolicyKind, PrincipalEntry, PrincipalSpec, PrincipalType,
+};
 use crate::span::Span;
 use serde::Serialize;
 use std::sync::Arc;
@@ -176,7 +178,10 @@ fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &
     let mut stmts = Vec::new();
     for stmt in &np.policy.statements {
         let is_allow = stmt.effect == Effect::Allow;
-        if !T && ((is_allow && (s.direct.is_some() || s.allow.is_some())) || (!is_allow && s.deny.is_some())) {
+        if !T
+            && ((is_allow && (s.direct.is_some() || s.allow.is_some()))
+                || (!is_allow && s.deny.is_some()))
+        {
             continue;
         }
         let r = eval_statement::<T>(&np.policy, stmt, req);
@@ -273,7 +278,8 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
             t.session = s.allow;
         }
     }
-    let kms = req.is_kms_key() || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
+    let kms = req.is_kms_key()
+        || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
     if kms {
         t.grant = grants::<T>(set, req, &t, trace);
     }
@@ -281,9 +287,15 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
 }
 
 /// Checks grants: allow-only; grantee, operation and encryption-context constraint.
-fn grants<const T: bool>(set: &PolicySet, req: &Request, t: &Tally, trace: &mut Trace) -> Option<usize> {
+fn grants<const T: bool>(
+    set: &PolicySet,
+    req: &Request,
+    t: &Tally,
+    trace: &mut Trace,
+) -> Option<usize> {
     let mut first = None;
-    let ec: Vec<(String, String)> = if set.grants.is_empty() { Vec::new() } else { super::encryption_context(&req.context) };
+    let ec: Vec<(String, String)> =
+        if set.grants.is_empty() { Vec::new() } else { super::encryption_context(&req.context) };
     let op_takes_ec = super::action_takes_encryption_context(&req.action);
     for (index, g) in set.grants.iter().enumerate() {
         if !T && first.is_some() {
@@ -299,13 +311,25 @@ fn grants<const T: bool>(set: &PolicySet, req: &Request, t: &Tally, trace: &mut 
             _ => false,
         };
         let operation_matched = g.allows_operation(&req.action);
-        let constraint = g.constraint.as_ref().filter(|_| op_takes_ec).map(|c| (c.type_name().to_string(), c.holds(&ec)));
-        let applies = grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
+        let constraint = g
+            .constraint
+            .as_ref()
+            .filter(|_| op_takes_ec)
+            .map(|c| (c.type_name().to_string(), c.holds(&ec)));
+        let applies =
+            grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
         if applies && first.is_none() {
             first = Some(index);
         }
         if T {
-            trace.grants.push(GrantTrace { index, label: g.label(), grantee_matched, operation_matched, constraint, applies });
+            trace.grants.push(GrantTrace {
+                index,
+                label: g.label(),
+                grantee_matched,
+                operation_matched,
+                constraint,
+                applies,
+            });
         }
     }
     first
@@ -320,7 +344,12 @@ fn grantee_spec(grantee: &str) -> PrincipalSpec {
     PrincipalSpec {
         negated: false,
         any: false,
-        entries: vec![PrincipalEntry { kind, text: grantee.to_string(), aws, span: Span::SYNTHETIC }],
+        entries: vec![PrincipalEntry {
+            kind,
+            text: grantee.to_string(),
+            aws,
+            span: Span::SYNTHETIC,
+        }],
         span: Span::SYNTHETIC,
     }
 }
@@ -393,7 +422,11 @@ fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trac
         let rule = if !same_account {
             cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
         } else if r.role.is_some() || (r.account.is_some() && identity_allows) {
-            if boundary_ok { Rule::SessionNoAllow } else { Rule::BoundaryNoAllow }
+            if boundary_ok {
+                Rule::SessionNoAllow
+            } else {
+                Rule::BoundaryNoAllow
+            }
         } else if r.account.is_some() {
             Rule::KmsDelegatedNoIamAllow
         } else if t.identity.is_some() {
@@ -441,7 +474,12 @@ fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trac
     implicit(rule, deciders)
 }
 
-fn cross_rule(resource_allows: bool, identity_allows: bool, boundary_ok: bool, session_ok: bool) -> Rule {
+fn cross_rule(
+    resource_allows: bool,
+    identity_allows: bool,
+    boundary_ok: bool,
+    session_ok: bool,
+) -> Rule {
     match (resource_allows, identity_allows) {
         (true, true) if !boundary_ok => Rule::BoundaryNoAllow,
         (true, true) if !session_ok => Rule::SessionNoAllow,
@@ -450,20 +488,32 @@ fn cross_rule(resource_allows: bool, identity_allows: bool, boundary_ok: bool, s
     }
 }
 
-fn decider(set: &PolicySet, trace: &Trace, source: Source, statement: usize, effect: Effect) -> Decider {
+fn decider(
+    set: &PolicySet,
+    trace: &Trace,
+    source: Source,
+    statement: usize,
+    effect: Effect,
+) -> Decider {
     let policy = match source {
         Source::ResourcePolicy => set.resource_policy.as_ref().map(|n| n.name.clone()),
         Source::Identity { index } => set.identity.get(index).map(|n| n.name.clone()),
         Source::Boundary => set.boundary.as_ref().map(|n| n.name.clone()),
         Source::Session => set.session.as_ref().map(|n| n.name.clone()),
-        Source::Scp { level, index } => set.scps.get(level).and_then(|l| l.get(index)).map(|n| n.name.clone()),
-        Source::Rcp { level, index } => set.rcps.get(level).and_then(|l| l.get(index)).map(|n| n.name.clone()),
+        Source::Scp { level, index } => {
+            set.scps.get(level).and_then(|l| l.get(index)).map(|n| n.name.clone())
+        }
+        Source::Rcp { level, index } => {
+            set.rcps.get(level).and_then(|l| l.get(index)).map(|n| n.name.clone())
+        }
         Source::Grant { index } => set.grants.get(index).map(|g| g.label()),
     }
     .unwrap_or_default();
     let label = match source {
         Source::Grant { .. } => policy.clone(),
-        _ => trace.statement(source, statement).map_or_else(|| format!("#{}", statement + 1), |s| s.label()),
+        _ => trace
+            .statement(source, statement)
+            .map_or_else(|| format!("#{}", statement + 1), |s| s.label()),
     };
     Decider { source, policy, statement, label, effect }
 }

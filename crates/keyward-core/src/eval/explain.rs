@@ -110,13 +110,39 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 
 fn render_statement(st: &StatementTrace, out: &mut String) {
     let effect = if st.effect == Effect::Allow { "Allow" } else { "Deny" };
-    let verdict = if st.applies { "APPLIES".to_string() } else { format!("no match: {}", st.failures().join("; ")) };
+    let verdict = if st.applies {
+        "APPLIES".to_string()
+    } else {
+        format!("no match: {}", st.failures().join("; "))
+    };
     out.push_str(&wrap(&format!("{} {effect} -- {verdict}", st.label()), 80, "  "));
     let mark = |m: bool| if m { "yes" } else { "NO " };
-    out.push_str(&wrap(&format!("{} {}: {}", mark(st.action.matched), st.action.element, st.action.listed.join(", ")), 80, "      "));
-    out.push_str(&wrap(&format!("{} {}: {}", mark(st.resource.matched), st.resource.element, st.resource.listed.join(", ")), 80, "      "));
+    out.push_str(&wrap(
+        &format!(
+            "{} {}: {}",
+            mark(st.action.matched),
+            st.action.element,
+            st.action.listed.join(", ")
+        ),
+        80,
+        "      ",
+    ));
+    out.push_str(&wrap(
+        &format!(
+            "{} {}: {}",
+            mark(st.resource.matched),
+            st.resource.element,
+            st.resource.listed.join(", ")
+        ),
+        80,
+        "      ",
+    ));
     if let Some(p) = &st.principal {
-        out.push_str(&wrap(&format!("{} {}: {}", mark(p.matched), p.element, p.listed.join(", ")), 80, "      "));
+        out.push_str(&wrap(
+            &format!("{} {}: {}", mark(p.matched), p.element, p.listed.join(", ")),
+            80,
+            "      ",
+        ));
     }
     for c in &st.conditions {
         let req = match &c.request {
@@ -159,7 +185,11 @@ pub fn render_human(e: &Explanation) -> String {
         Decision::ImplicitDeny => "DENIED (implicit deny: nothing allows)",
     };
     out.push_str(&format!("{verdict}\n"));
-    out.push_str(&wrap(&format!("{} -> {} on {}", e.request.principal.arn, e.request.action, e.request.resource), 80, "  "));
+    out.push_str(&wrap(
+        &format!("{} -> {} on {}", e.request.principal.arn, e.request.action, e.request.resource),
+        80,
+        "  ",
+    ));
     out.push('\n');
     out.push_str("why:\n");
     out.push_str(&wrap(&e.summary, 80, "  "));
@@ -182,9 +212,17 @@ pub fn render_human(e: &Explanation) -> String {
     }
     for g in &e.trace.grants {
         let yn = |b: bool| if b { "yes" } else { "no" };
-        let c = g.constraint.as_ref().map_or(String::new(), |(t, ok)| format!(", {t} {}", if *ok { "holds" } else { "does NOT hold" }));
+        let c = g.constraint.as_ref().map_or(String::new(), |(t, ok)| {
+            format!(", {t} {}", if *ok { "holds" } else { "does NOT hold" })
+        });
         out.push_str(&wrap(
-            &format!("{}: grantee {}, operation {}{c} -- {}", g.label, yn(g.grantee_matched), yn(g.operation_matched), if g.applies { "APPLIES" } else { "no match" }),
+            &format!(
+                "{}: grantee {}, operation {}{c} -- {}",
+                g.label,
+                yn(g.grantee_matched),
+                yn(g.operation_matched),
+                if g.applies { "APPLIES" } else { "no match" }
+            ),
             80,
             "",
         ));

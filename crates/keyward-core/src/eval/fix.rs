@@ -6,7 +6,10 @@ use super::request::{CtxValue, Request};
 use super::trace::{Source, Trace};
 use super::Decision;
 use crate::json::Limits;
-use crate::model::{ActionPattern, AwsPrincipal, Effect, OpBase, PolicyKind, PrincipalEntry, PrincipalType, ResourcePattern, SetOp};
+use crate::model::{
+    ActionPattern, AwsPrincipal, Effect, OpBase, PolicyKind, PrincipalEntry, PrincipalType,
+    ResourcePattern, SetOp,
+};
 use crate::parse::parse_policy;
 use crate::span::Span;
 use serde::Serialize;
@@ -100,7 +103,9 @@ pub fn apply(set: &PolicySet, req: &Request, edit: &Edit) -> Option<(PolicySet, 
         }
         Edit::AddStatement { source, statement } => {
             let kind = match source {
-                Source::ResourcePolicy => set.resource_policy.as_ref().map_or(PolicyKind::Key, |p| p.policy.kind),
+                Source::ResourcePolicy => {
+                    set.resource_policy.as_ref().map_or(PolicyKind::Key, |p| p.policy.kind)
+                }
                 Source::Identity { .. } => PolicyKind::Identity,
                 Source::Boundary => PolicyKind::Boundary,
                 Source::Session => PolicyKind::Session,
@@ -109,14 +114,19 @@ pub fn apply(set: &PolicySet, req: &Request, edit: &Edit) -> Option<(PolicySet, 
                 Source::Grant { .. } => return None,
             };
             let text = format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#);
-            let (Some(parsed), diags) = parse_policy(&text, kind, Limits::default()) else { return None };
+            let (Some(parsed), diags) = parse_policy(&text, kind, Limits::default()) else {
+                return None;
+            };
             if !diags.is_empty() {
                 return None;
             }
             let mut new_stmt = parsed.statements.into_iter().next()?;
             if let Source::Identity { index } = source {
                 if *index >= set.identity.len() {
-                    set.identity.push(NamedPolicy::new("new identity policy", crate::model::Policy { statements: Vec::new(), ..parsed_shell(kind) }));
+                    set.identity.push(NamedPolicy::new(
+                        "new identity policy",
+                        crate::model::Policy { statements: Vec::new(), ..parsed_shell(kind) },
+                    ));
                 }
             }
             let slot = policy_slot(&mut set, *source)?;
@@ -152,7 +162,11 @@ fn policy_slot(set: &mut PolicySet, source: Source) -> Option<&mut NamedPolicy> 
     }
 }
 
-fn statement_mut(set: &mut PolicySet, source: Source, index: usize) -> Option<&mut crate::model::Statement> {
+fn statement_mut(
+    set: &mut PolicySet,
+    source: Source,
+    index: usize,
+) -> Option<&mut crate::model::Statement> {
     let slot = policy_slot(set, source)?;
     Arc::make_mut(&mut slot.policy).statements.iter_mut().find(|s| s.index == index)
 }
@@ -186,10 +200,14 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
                 });
             } else if !st.resource.matched && st.resource.element == "Resource" {
                 candidates.push(Fix {
-                    message: format!("add {} to the Resource of statement {label} in {name}", req.resource),
+                    message: format!(
+                        "add {} to the Resource of statement {label} in {name}",
+                        req.resource
+                    ),
                     edit: Edit::AddResource { source, statement, resource: req.resource.clone() },
                 });
-            } else if st.principal.as_ref().is_some_and(|p| !p.matched && p.element == "Principal") {
+            } else if st.principal.as_ref().is_some_and(|p| !p.matched && p.element == "Principal")
+            {
                 candidates.push(Fix {
                     message: format!("add {who} to the Principal of statement {label} in {name}"),
                     edit: Edit::AddPrincipal { source, statement, principal: who.clone() },
@@ -210,7 +228,11 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
             json_str(action)
         )
     };
-    let id_stmt = format!(r#"{{"Effect":"Allow","Action":{},"Resource":{}}}"#, json_str(action), json_str(&req.resource));
+    let id_stmt = format!(
+        r#"{{"Effect":"Allow","Action":{},"Resource":{}}}"#,
+        json_str(action),
+        json_str(&req.resource)
+    );
     let rp = set.resource_policy.as_ref().map_or("the key policy".to_string(), |p| p.name.clone());
     match outcome.rule {
         Rule::KmsNotDelegated => candidates.push(Fix {
@@ -245,7 +267,10 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
     if req.principal.is_iam() {
         candidates.push(Fix {
             message: format!("allow {action} on {} in an identity policy of {who}", req.resource),
-            edit: Edit::AddStatement { source: Source::Identity { index: set.identity.len().min(usize::MAX) }, statement: id_stmt },
+            edit: Edit::AddStatement {
+                source: Source::Identity { index: set.identity.len() },
+                statement: id_stmt,
+            },
         });
     }
     // Keep the ones that work, in order (smallest edits first), without repeats.
@@ -266,7 +291,14 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
     out
 }
 
-fn condition_fix(c: &super::trace::CondTrace, label: &str, name: &str, _source: Source, _stmt: usize, set: &PolicySet) -> Option<Fix> {
+fn condition_fix(
+    c: &super::trace::CondTrace,
+    label: &str,
+    name: &str,
+    _source: Source,
+    _stmt: usize,
+    set: &PolicySet,
+) -> Option<Fix> {
     let _ = set;
     let op = crate::model::Operator::parse(&c.operator)?;
     let key = c.key.clone();
@@ -274,11 +306,20 @@ fn condition_fix(c: &super::trace::CondTrace, label: &str, name: &str, _source: 
         None => "is missing".to_string(),
         Some(vals) => format!("is {}", vals.join(", ")),
     };
-    let pretty_key = key.strip_prefix("kms:EncryptionContext:").map(|k| format!("the encryption context {k}")).unwrap_or_else(|| key.clone());
+    let pretty_key = key
+        .strip_prefix("kms:EncryptionContext:")
+        .map(|k| format!("the encryption context {k}"))
+        .unwrap_or_else(|| key.clone());
     if op.negated || op.set == SetOp::ForAllValues {
         if c.request.is_some() {
             return Some(Fix {
-                message: format!("{pretty_key} {} but statement {label} in {name} requires {} {} {}", shown(&c.request), key, c.operator, c.values.join(", ")),
+                message: format!(
+                    "{pretty_key} {} but statement {label} in {name} requires {} {} {}",
+                    shown(&c.request),
+                    key,
+                    c.operator,
+                    c.values.join(", ")
+                ),
                 edit: Edit::RemoveContext { key },
             });
         }

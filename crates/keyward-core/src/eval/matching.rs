@@ -8,8 +8,7 @@ use super::condition::eval_condition;
 use super::request::{Principal, PrincipalKind, Request};
 use super::trace::{CondTrace, ElementTrace, PrincipalHow, StatementTrace};
 use crate::model::{
-    AwsPrincipal, Policy, PrincipalEntry, PrincipalSpec, PrincipalType, ResourceMatcher,
-    Statement,
+    AwsPrincipal, Policy, PrincipalEntry, PrincipalSpec, PrincipalType, ResourceMatcher, Statement,
 };
 use crate::pattern::ArnGlob;
 
@@ -25,23 +24,23 @@ pub(crate) struct StmtEval {
 }
 
 /// Checks `stmt` of `policy` against `req`.
-pub(crate) fn eval_statement<const T: bool>(policy: &Policy, stmt: &Statement, req: &Request) -> StmtEval {
+pub(crate) fn eval_statement<const T: bool>(
+    policy: &Policy,
+    stmt: &Statement,
+    req: &Request,
+) -> StmtEval {
     let lookup = |k: &str| req.context.single_lc(k);
-    let action_ok = stmt.actions.patterns.iter().any(|p| p.glob.matches(&req.action_lc)) != stmt.actions.negated;
+    let action_ok = stmt.actions.patterns.iter().any(|p| p.glob.matches(&req.action_lc))
+        != stmt.actions.negated;
     if !T && !action_ok {
         return StmtEval { applies: false, how: PrincipalHow::NotMatched, trace: None };
     }
-    let resource_ok = stmt
-        .resources
-        .patterns
-        .iter()
-        .any(|p| match &p.pattern {
-            ResourceMatcher::Arn(g) => g.matches(&req.resource),
-            ResourceMatcher::Template(t) => {
-                t.resolve_toks(&lookup).is_some_and(|toks| ArnGlob::from_toks(&toks).matches(&req.resource))
-            }
-        })
-        != stmt.resources.negated;
+    let resource_ok = stmt.resources.patterns.iter().any(|p| match &p.pattern {
+        ResourceMatcher::Arn(g) => g.matches(&req.resource),
+        ResourceMatcher::Template(t) => t
+            .resolve_toks(&lookup)
+            .is_some_and(|toks| ArnGlob::from_toks(&toks).matches(&req.resource)),
+    }) != stmt.resources.negated;
     if !T && !resource_ok {
         return StmtEval { applies: false, how: PrincipalHow::NotMatched, trace: None };
     }
@@ -102,7 +101,11 @@ pub(crate) fn eval_statement<const T: bool>(policy: &Policy, stmt: &Statement, r
 /// of a session, or via the caller's account principal (delegation to IAM).
 pub(crate) fn match_principal(spec: &PrincipalSpec, p: &Principal) -> PrincipalHow {
     if spec.negated {
-        return if not_principal_applies(spec, p) { PrincipalHow::Direct } else { PrincipalHow::NotMatched };
+        return if not_principal_applies(spec, p) {
+            PrincipalHow::Direct
+        } else {
+            PrincipalHow::NotMatched
+        };
     }
     if spec.any {
         return PrincipalHow::Direct;
@@ -136,7 +139,9 @@ fn match_entry(e: &PrincipalEntry, p: &Principal) -> PrincipalHow {
                     PrincipalHow::Account
                 }
             }
-            AwsPrincipal::User(arn) if p.kind == PrincipalKind::User && p.arn == *arn => PrincipalHow::Direct,
+            AwsPrincipal::User(arn) if p.kind == PrincipalKind::User && p.arn == *arn => {
+                PrincipalHow::Direct
+            }
             // Role names are unique in an account whatever their path, so a session ARN (which
             // carries no path) matches `role/path/Name` by account and name.
             AwsPrincipal::Role { account, name, .. } => match p.kind {
@@ -147,7 +152,9 @@ fn match_entry(e: &PrincipalEntry, p: &Principal) -> PrincipalHow {
                 }
                 _ => PrincipalHow::NotMatched,
             },
-            AwsPrincipal::Session(arn) | AwsPrincipal::Other(arn) if p.arn == *arn => PrincipalHow::Direct,
+            AwsPrincipal::Session(arn) | AwsPrincipal::Other(arn) if p.arn == *arn => {
+                PrincipalHow::Direct
+            }
             _ => PrincipalHow::NotMatched,
         },
     }
@@ -164,13 +171,22 @@ fn not_principal_applies(spec: &PrincipalSpec, p: &Principal) -> bool {
         spec.entries.iter().any(|e| match (&e.kind, &e.aws) {
             (_, AwsPrincipal::Any) => true,
             (PrincipalType::Aws, AwsPrincipal::Account(a)) => is_account && p.account == *a,
-            (PrincipalType::Aws, AwsPrincipal::Role { arn, .. }) => p.kind == PrincipalKind::Role && id == arn,
-            (PrincipalType::Aws, AwsPrincipal::User(arn) | AwsPrincipal::Session(arn) | AwsPrincipal::Other(arn)) => id == arn,
+            (PrincipalType::Aws, AwsPrincipal::Role { arn, .. }) => {
+                p.kind == PrincipalKind::Role && id == arn
+            }
+            (
+                PrincipalType::Aws,
+                AwsPrincipal::User(arn) | AwsPrincipal::Session(arn) | AwsPrincipal::Other(arn),
+            ) => id == arn,
             (PrincipalType::Service, _) => p.kind == PrincipalKind::Service && id == e.text,
             _ => false,
         })
     };
-    let own_excluded = if p.kind == PrincipalKind::Root { excluded(&p.arn, true) } else { excluded(&p.arn, false) };
+    let own_excluded = if p.kind == PrincipalKind::Root {
+        excluded(&p.arn, true)
+    } else {
+        excluded(&p.arn, false)
+    };
     if !own_excluded {
         return true;
     }

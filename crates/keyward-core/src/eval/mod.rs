@@ -8,11 +8,14 @@ mod matching;
 mod request;
 mod trace;
 
+pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
 pub use explain::{explain, render_human, Explanation};
 pub use fix::{apply, find_fixes, Edit, Fix};
-pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
 pub use request::{Context, CtxValue, Principal, PrincipalKind, Request};
-pub use trace::{CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source, StatementTrace, Trace};
+pub use trace::{
+    CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source,
+    StatementTrace, Trace,
+};
 
 /// The request's encryption context pairs (`kms:EncryptionContext:<k>` keys, with `<k>` as it
 /// was given).

@@ -67,15 +67,21 @@ impl Principal {
         }
         let parts: Vec<&str> = s.splitn(6, ':').collect();
         let [arn, partition, service, _region, account, resource] = parts[..] else {
-            return Err(format!("`{s}` is not a principal: expected an IAM/STS ARN, an account id or service:NAME"));
+            return Err(format!(
+                "`{s}` is not a principal: expected an IAM/STS ARN, an account id or service:NAME"
+            ));
         };
         if arn != "arn" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("`{s}` is not a principal ARN (arn:aws:iam::123456789012:user/Name)"));
+            return Err(format!(
+                "`{s}` is not a principal ARN (arn:aws:iam::123456789012:user/Name)"
+            ));
         }
         let last = resource.rsplit('/').next().unwrap_or(resource).to_string();
         let p = match (service, resource.split('/').next().unwrap_or("")) {
             ("iam", "root") if resource == "root" => base(PrincipalKind::Root, s, account),
-            ("iam", "user") => Principal { user_name: Some(last), ..base(PrincipalKind::User, s, account) },
+            ("iam", "user") => {
+                Principal { user_name: Some(last), ..base(PrincipalKind::User, s, account) }
+            }
             ("iam", "role") => Principal {
                 role_arn: Some(s.to_string()),
                 role_name: Some(last),
@@ -83,8 +89,11 @@ impl Principal {
             },
             ("sts", "assumed-role") => {
                 let mut it = resource.split('/');
-                let (Some(_), Some(role), Some(_session)) = (it.next(), it.next(), it.next()) else {
-                    return Err(format!("`{s}` is not an assumed-role ARN (assumed-role/ROLE/SESSION)"));
+                let (Some(_), Some(role), Some(_session)) = (it.next(), it.next(), it.next())
+                else {
+                    return Err(format!(
+                        "`{s}` is not an assumed-role ARN (assumed-role/ROLE/SESSION)"
+                    ));
                 };
                 Principal {
                     role_arn: Some(format!("arn:{partition}:iam::{account}:role/{role}")),
@@ -268,10 +277,16 @@ mod tests {
         assert_eq!(s.role_arn.as_deref(), Some("arn:aws:iam::111122223333:role/App"));
         assert_eq!(s.account, "111122223333");
         let r = Principal::parse("111122223333").unwrap();
-        assert_eq!((r.kind, r.arn.as_str()), (PrincipalKind::Root, "arn:aws:iam::111122223333:root"));
+        assert_eq!(
+            (r.kind, r.arn.as_str()),
+            (PrincipalKind::Root, "arn:aws:iam::111122223333:root")
+        );
         let u = Principal::parse("arn:aws:iam::111122223333:user/ops/alice").unwrap();
         assert_eq!(u.user_name.as_deref(), Some("alice"));
-        assert_eq!(Principal::parse("service:s3.amazonaws.com").unwrap().kind, PrincipalKind::Service);
+        assert_eq!(
+            Principal::parse("service:s3.amazonaws.com").unwrap().kind,
+            PrincipalKind::Service
+        );
         assert!(Principal::parse("arn:aws:iam::1:user/x").is_err());
         assert!(Principal::parse("bob").is_err());
     }
@@ -290,7 +305,12 @@ mod tests {
     #[test]
     fn kms_key_resources_are_recognised() {
         let p = Principal::parse("111122223333").unwrap();
-        let r = Request::new(p.clone(), "kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/abc", Context::new());
+        let r = Request::new(
+            p.clone(),
+            "kms:Decrypt",
+            "arn:aws:kms:us-east-1:111122223333:key/abc",
+            Context::new(),
+        );
         assert!(r.is_kms_key());
         assert_eq!(r.resource_account(), Some("111122223333"));
         let r = Request::new(p, "s3:GetObject", "arn:aws:s3:::b/k", Context::new());

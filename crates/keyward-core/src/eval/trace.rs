@@ -163,7 +163,12 @@ impl StatementTrace {
                 out.push(p.element.to_string());
             }
         }
-        out.extend(self.conditions.iter().filter(|c| !c.result).map(|c| format!("Condition {} {}", c.operator, c.key)));
+        out.extend(
+            self.conditions
+                .iter()
+                .filter(|c| !c.result)
+                .map(|c| format!("Condition {} {}", c.operator, c.key)),
+        );
         out
     }
 }
@@ -224,6 +229,11 @@ pub struct Trace {
 impl Trace {
     /// The trace of a statement.
     pub fn statement(&self, source: Source, index: usize) -> Option<&StatementTrace> {
-        self.policies.iter().find(|p| p.source == source)?.statements.iter().find(|s| s.index == index)
+        self.policies
+            .iter()
+            .find(|p| p.source == source)?
+            .statements
+            .iter()
+            .find(|s| s.index == index)
     }
 }

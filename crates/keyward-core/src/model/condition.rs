@@ -122,7 +122,10 @@ impl Operator {
     pub fn takes_variables(&self) -> bool {
         matches!(
             self.base,
-            OpBase::StringEquals | OpBase::StringEqualsIgnoreCase | OpBase::StringLike | OpBase::ArnLike
+            OpBase::StringEquals
+                | OpBase::StringEqualsIgnoreCase
+                | OpBase::StringLike
+                | OpBase::ArnLike
         )
     }
 }
@@ -214,12 +217,15 @@ fn compile_typed(op: &Operator, raw: &str, variables: bool) -> Typed {
         | OpBase::DateLessThan
         | OpBase::DateLessThanEquals
         | OpBase::DateGreaterThan
-        | OpBase::DateGreaterThanEquals => {
-            parse_date(raw).map_or(Typed::Invalid("not an ISO 8601 date or epoch seconds"), Typed::Date)
-        }
+        | OpBase::DateGreaterThanEquals => parse_date(raw)
+            .map_or(Typed::Invalid("not an ISO 8601 date or epoch seconds"), Typed::Date),
         OpBase::Bool => parse_bool(raw).map_or(Typed::Invalid("not true or false"), Typed::Bool),
-        OpBase::BinaryEquals => parse_base64(raw).map_or(Typed::Invalid("not base64"), Typed::Binary),
-        OpBase::IpAddress => parse_cidr(raw).map_or(Typed::Invalid("not an IP address or CIDR range"), Typed::Ip),
+        OpBase::BinaryEquals => {
+            parse_base64(raw).map_or(Typed::Invalid("not base64"), Typed::Binary)
+        }
+        OpBase::IpAddress => {
+            parse_cidr(raw).map_or(Typed::Invalid("not an IP address or CIDR range"), Typed::Ip)
+        }
         OpBase::Null => parse_bool(raw).map_or(Typed::Invalid("not true or false"), Typed::Null),
     }
 }
@@ -249,7 +255,13 @@ pub fn parse_date(s: &str) -> Option<i64> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt.timestamp_millis());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+        "%Y-%m-%dT%H:%M:%SZ",
+        "%Y-%m-%dT%H:%MZ",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
             return Some(n.and_utc().timestamp_millis());
         }
@@ -280,7 +292,9 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 pub fn parse_base64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let e = base64::engine::general_purpose::STANDARD;
-    e.decode(s.trim()).ok().or_else(|| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.trim()).ok())
+    e.decode(s.trim())
+        .ok()
+        .or_else(|| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.trim()).ok())
 }
 
 /// Parses an address or CIDR; a bare address is a /32 or /128; host bits are cleared.

@@ -22,17 +22,34 @@ pub fn parse_grants_node(root: &Node) -> (Vec<Grant>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut grants = Vec::new();
     let list: Vec<(&Node, String)> = match (&root.value, root.get("Grants")) {
-        (Value::Array(items), _) => items.iter().enumerate().map(|(i, n)| (n, format!("[{i}]"))).collect(),
+        (Value::Array(items), _) => {
+            items.iter().enumerate().map(|(i, n)| (n, format!("[{i}]"))).collect()
+        }
         (Value::Object(_), Some(g)) => match &g.value {
-            Value::Array(items) => items.iter().enumerate().map(|(i, n)| (n, format!("Grants[{i}]"))).collect(),
+            Value::Array(items) => {
+                items.iter().enumerate().map(|(i, n)| (n, format!("Grants[{i}]"))).collect()
+            }
             _ => {
-                diags.push(Diagnostic::error("wrong-type", g.span, "Grants", format!("Grants must be an array, found {}", g.type_name())));
+                diags.push(Diagnostic::error(
+                    "wrong-type",
+                    g.span,
+                    "Grants",
+                    format!("Grants must be an array, found {}", g.type_name()),
+                ));
                 Vec::new()
             }
         },
         (Value::Object(_), None) => {
-            if root.get("KeyId").is_none() && root.get("key_id").is_none() && root.get("GrantId").is_none() {
-                diags.push(Diagnostic::error("invalid-grant", root.span, "", "a CreateGrant request needs `KeyId`"));
+            if root.get("KeyId").is_none()
+                && root.get("key_id").is_none()
+                && root.get("GrantId").is_none()
+            {
+                diags.push(Diagnostic::error(
+                    "invalid-grant",
+                    root.span,
+                    "",
+                    "a CreateGrant request needs `KeyId`",
+                ));
             }
             vec![(root, String::new())]
         }
@@ -41,7 +58,10 @@ pub fn parse_grants_node(root: &Node) -> (Vec<Grant>, Vec<Diagnostic>) {
                 "invalid-grant",
                 root.span,
                 "",
-                format!("a grant document must be an object or an array, found {}", root.type_name()),
+                format!(
+                    "a grant document must be an object or an array, found {}",
+                    root.type_name()
+                ),
             ));
             Vec::new()
         }
@@ -64,7 +84,12 @@ fn join(path: &str, key: &str) -> String {
 
 fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> {
     let Some(members) = node.as_object() else {
-        diags.push(Diagnostic::error("invalid-grant", node.span, path, format!("a grant must be an object, found {}", node.type_name())));
+        diags.push(Diagnostic::error(
+            "invalid-grant",
+            node.span,
+            path,
+            format!("a grant must be an object, found {}", node.type_name()),
+        ));
         return None;
     };
     let before = diags.len();
@@ -89,7 +114,12 @@ fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> 
             match &m.value.value {
                 Value::String(s) => Some(s.clone()),
                 _ => {
-                    diags.push(Diagnostic::error("invalid-grant", m.value.span, &p, format!("`{}` must be a string, found {}", m.key, m.value.type_name())));
+                    diags.push(Diagnostic::error(
+                        "invalid-grant",
+                        m.value.span,
+                        &p,
+                        format!("`{}` must be a string, found {}", m.key, m.value.type_name()),
+                    ));
                     None
                 }
             }
@@ -101,7 +131,9 @@ fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> 
                 has_grantee = true;
                 g.grantee = text(diags).unwrap_or_default();
             }
-            "RetiringPrincipal" | "RetiringServicePrincipal" | "retiring_principal" => g.retiring_principal = text(diags),
+            "RetiringPrincipal" | "RetiringServicePrincipal" | "retiring_principal" => {
+                g.retiring_principal = text(diags)
+            }
             "Name" | "name" => g.name = text(diags),
             "IssuingAccount" | "issuing_account" => g.issuing_account = text(diags),
             "CreationDate" | "creation_date" => {
@@ -113,14 +145,27 @@ fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> 
             "Operations" | "operations" => {
                 has_ops = true;
                 let Value::Array(items) = &m.value.value else {
-                    diags.push(Diagnostic::error("invalid-grant", m.value.span, &p, format!("Operations must be an array of operation names, found {}", m.value.type_name())));
+                    diags.push(Diagnostic::error(
+                        "invalid-grant",
+                        m.value.span,
+                        &p,
+                        format!(
+                            "Operations must be an array of operation names, found {}",
+                            m.value.type_name()
+                        ),
+                    ));
                     continue;
                 };
                 let mut list = Vec::new();
                 for item in items {
                     match &item.value {
                         Value::String(s) => list.push((s.as_str(), item.span)),
-                        _ => diags.push(Diagnostic::error("invalid-grant", item.span, &p, format!("an operation must be a string, found {}", item.type_name()))),
+                        _ => diags.push(Diagnostic::error(
+                            "invalid-grant",
+                            item.span,
+                            &p,
+                            format!("an operation must be a string, found {}", item.type_name()),
+                        )),
                     }
                 }
                 for (op, span) in list {
@@ -130,9 +175,16 @@ fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> 
                         let hint = GRANT_OPERATIONS
                             .iter()
                             .find(|k| k.eq_ignore_ascii_case(op))
-                            .map(|k| format!(" (did you mean `{k}`? operation names are case-sensitive)"))
+                            .map(|k| {
+                                format!(" (did you mean `{k}`? operation names are case-sensitive)")
+                            })
                             .unwrap_or_default();
-                        diags.push(Diagnostic::error("invalid-grant-operation", span, &p, format!("`{op}` is not a grant operation{hint}")));
+                        diags.push(Diagnostic::error(
+                            "invalid-grant-operation",
+                            span,
+                            &p,
+                            format!("`{op}` is not a grant operation{hint}"),
+                        ));
                     }
                 }
             }
@@ -147,17 +199,32 @@ fn grant(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Grant> 
         }
     }
     if !has_grantee {
-        diags.push(Diagnostic::error("invalid-grant", node.span, path, "the grant has no `GranteePrincipal`"));
+        diags.push(Diagnostic::error(
+            "invalid-grant",
+            node.span,
+            path,
+            "the grant has no `GranteePrincipal`",
+        ));
     }
     if !has_ops {
-        diags.push(Diagnostic::error("invalid-grant", node.span, path, "the grant has no `Operations`"));
+        diags.push(Diagnostic::error(
+            "invalid-grant",
+            node.span,
+            path,
+            "the grant has no `Operations`",
+        ));
     }
     (diags.len() == before).then_some(g)
 }
 
 fn constraints(v: &Node, path: &str, g: &mut Grant, diags: &mut Vec<Diagnostic>) {
     let Some(members) = v.as_object() else {
-        diags.push(Diagnostic::error("invalid-grant-constraint", v.span, path, format!("Constraints must be an object, found {}", v.type_name())));
+        diags.push(Diagnostic::error(
+            "invalid-grant-constraint",
+            v.span,
+            path,
+            format!("Constraints must be an object, found {}", v.type_name()),
+        ));
         return;
     };
     for m in unique_members(members) {
@@ -168,7 +235,12 @@ fn constraints(v: &Node, path: &str, g: &mut Grant, diags: &mut Vec<Diagnostic>)
             "SourceArn" => {
                 match m.value.as_str() {
                     Some(s) => g.source_arn = Some(s.to_string()),
-                    None => diags.push(Diagnostic::error("invalid-grant-constraint", m.value.span, &p, "SourceArn must be a string")),
+                    None => diags.push(Diagnostic::error(
+                        "invalid-grant-constraint",
+                        m.value.span,
+                        &p,
+                        "SourceArn must be a string",
+                    )),
                 }
                 continue;
             }
@@ -192,7 +264,12 @@ fn constraints(v: &Node, path: &str, g: &mut Grant, diags: &mut Vec<Diagnostic>)
             continue;
         }
         let Some(pairs) = m.value.as_object() else {
-            diags.push(Diagnostic::error("invalid-grant-constraint", m.value.span, &p, format!("`{}` must be an object of strings", m.key)));
+            diags.push(Diagnostic::error(
+                "invalid-grant-constraint",
+                m.value.span,
+                &p,
+                format!("`{}` must be an object of strings", m.key),
+            ));
             continue;
         };
         let mut out = Vec::new();
@@ -203,10 +280,14 @@ fn constraints(v: &Node, path: &str, g: &mut Grant, diags: &mut Vec<Diagnostic>)
                     "invalid-grant-constraint",
                     pm.value.span,
                     join(&p, &pm.key),
-                    format!("encryption context values must be strings, found {}", pm.value.type_name()),
+                    format!(
+                        "encryption context values must be strings, found {}",
+                        pm.value.type_name()
+                    ),
                 )),
             }
         }
-        g.constraint = Some(if equals { GrantConstraint::Equals(out) } else { GrantConstraint::Subset(out) });
+        g.constraint =
+            Some(if equals { GrantConstraint::Equals(out) } else { GrantConstraint::Subset(out) });
     }
 }

@@ -2,10 +2,10 @@
 
 use super::{Case, KeyDef, Scenario};
 use crate::eval::{Context, CtxValue, NamedPolicy, PolicySet, Principal, PrincipalKind, Request};
-use crate::model::parse_date;
-use crate::parse::parse_policy;
 use crate::json::Limits;
+use crate::model::parse_date;
 use crate::model::PolicyKind;
+use crate::parse::parse_policy;
 
 /// What a KMS (or other) call says about itself, from which the context is derived.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +63,10 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
         c.set_str("aws:PrincipalServiceName", &p.arn);
     }
     c.set_str("aws:PrincipalType", p.type_name());
-    c.set_str("aws:PrincipalIsAWSService", if p.kind == PrincipalKind::Service { "true" } else { "false" });
+    c.set_str(
+        "aws:PrincipalIsAWSService",
+        if p.kind == PrincipalKind::Service { "true" } else { "false" },
+    );
     if let Some(name) = &p.user_name {
         c.set_str("aws:username", name);
     }
@@ -96,7 +99,10 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
         for (k, v) in &call.encryption_context {
             c.set_str(&format!("kms:EncryptionContext:{k}"), v);
         }
-        c.set("kms:EncryptionContextKeys", CtxValue::Many(call.encryption_context.iter().map(|(k, _)| k.clone()).collect()));
+        c.set(
+            "kms:EncryptionContextKeys",
+            CtxValue::Many(call.encryption_context.iter().map(|(k, _)| k.clone()).collect()),
+        );
     }
     if let Some(v) = &call.via_service {
         c.set_str("kms:ViaService", v);
@@ -123,7 +129,10 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
         c.set_str("kms:RequestAlias", a);
     }
     if matches!(action_lc.as_str(), "kms:creategrant" | "kms:listgrants" | "kms:revokegrant") {
-        c.set_str("kms:GrantIsForAWSResource", if call.via_service.is_some() { "true" } else { "false" });
+        c.set_str(
+            "kms:GrantIsForAWSResource",
+            if call.via_service.is_some() { "true" } else { "false" },
+        );
     }
     c
 }
@@ -133,13 +142,15 @@ pub(crate) fn default_key_policy(account: &str) -> NamedPolicy {
     let text = format!(
         r#"{{"Version":"2012-10-17","Id":"key-default-1","Statement":[{{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"kms:*","Resource":"*"}}]}}"#
     );
-    let policy = parse_policy(&text, PolicyKind::Key, Limits::default()).0.unwrap_or_else(|| crate::model::Policy {
-        kind: PolicyKind::Key,
-        version: crate::model::Version::V2012_10_17,
-        id: None,
-        statements: Vec::new(),
-        statement_count: 0,
-        span: crate::span::Span::SYNTHETIC,
+    let policy = parse_policy(&text, PolicyKind::Key, Limits::default()).0.unwrap_or_else(|| {
+        crate::model::Policy {
+            kind: PolicyKind::Key,
+            version: crate::model::Version::V2012_10_17,
+            id: None,
+            statements: Vec::new(),
+            statement_count: 0,
+            span: crate::span::Span::SYNTHETIC,
+        }
     });
     NamedPolicy::new("default key policy", policy)
 }
@@ -147,7 +158,9 @@ pub(crate) fn default_key_policy(account: &str) -> NamedPolicy {
 /// Finds a key by local name, key id, key ARN, alias name or alias ARN; returns it and the
 /// alias used, if any.
 pub(crate) fn find_key<'s>(s: &'s Scenario, r: &str) -> Option<(&'s KeyDef, Option<String>)> {
-    if let Some(k) = s.keys.iter().find(|k| k.name == r || k.arn == r || k.arn.rsplit('/').next() == Some(r)) {
+    if let Some(k) =
+        s.keys.iter().find(|k| k.name == r || k.arn == r || k.arn.rsplit('/').next() == Some(r))
+    {
         return Some((k, None));
     }
     let alias = match r.split_once(":alias/") {
@@ -162,10 +175,17 @@ pub(crate) fn find_key<'s>(s: &'s Scenario, r: &str) -> Option<(&'s KeyDef, Opti
 pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), String> {
     let principal = Principal::parse(&case.principal)?;
     let def = s.principals.iter().find(|d| match principal.kind {
-        PrincipalKind::AssumedRole | PrincipalKind::Role => Principal::parse(&d.arn).is_ok_and(|r| {
-            r.kind == PrincipalKind::Role && r.account == principal.account && r.role_name == principal.role_name
-        }),
-        _ => d.arn == principal.arn || d.arn == principal.account && principal.kind == PrincipalKind::Root,
+        PrincipalKind::AssumedRole | PrincipalKind::Role => {
+            Principal::parse(&d.arn).is_ok_and(|r| {
+                r.kind == PrincipalKind::Role
+                    && r.account == principal.account
+                    && r.role_name == principal.role_name
+            })
+        }
+        _ => {
+            d.arn == principal.arn
+                || d.arn == principal.account && principal.kind == PrincipalKind::Root
+        }
     });
     let mut principal = principal;
     if let (Some(d), PrincipalKind::AssumedRole) = (def, principal.kind) {
@@ -184,7 +204,8 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
     };
     match (&case.key, &case.resource) {
         (Some(kref), _) => {
-            let (key, alias) = find_key(s, kref).ok_or_else(|| format!("no key `{kref}` in the scenario"))?;
+            let (key, alias) =
+                find_key(s, kref).ok_or_else(|| format!("no key `{kref}` in the scenario"))?;
             let key_account = key.arn.split(':').nth(4).unwrap_or_default().to_string();
             call.resource = key.arn.clone();
             call.region = key.arn.split(':').nth(3).map(str::to_string).or(call.region);
@@ -194,7 +215,8 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
             call.key_aliases = key.aliases.clone();
             call.key_tags = key.tags.clone();
             call.request_alias = alias;
-            set.resource_policy = Some(key.policy.clone().unwrap_or_else(|| default_key_policy(&key_account)));
+            set.resource_policy =
+                Some(key.policy.clone().unwrap_or_else(|| default_key_policy(&key_account)));
             set.grants = key.grants.clone();
             set.resource_account = Some(key_account);
         }
@@ -217,11 +239,16 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
     if principal.is_iam() && home.is_none_or(|h| h == principal.account) {
         set.scps = s.scps.clone();
     }
-    let resource_account = set.resource_account.clone().or_else(|| call.resource.split(':').nth(4).filter(|a| !a.is_empty()).map(str::to_string));
+    let resource_account = set
+        .resource_account
+        .clone()
+        .or_else(|| call.resource.split(':').nth(4).filter(|a| !a.is_empty()).map(str::to_string));
     if home.is_none() || resource_account.as_deref().is_none_or(|a| Some(a) == home) {
         set.rcps = s.rcps.clone();
     }
-    if let Some((_, CtxValue::One(t))) = case.context.iter().find(|(k, _)| k.eq_ignore_ascii_case("aws:CurrentTime")) {
+    if let Some((_, CtxValue::One(t))) =
+        case.context.iter().find(|(k, _)| k.eq_ignore_ascii_case("aws:CurrentTime"))
+    {
         call.time = Some(t.clone());
     }
     let mut context = derive_context(&principal, &call);
