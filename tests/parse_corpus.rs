@@ -1,6 +1,11 @@
 //! Runs the parse corpora (`tests/corpus/parse/`, `policies/broken/`, `policies/examples/`):
 //! each `NAME.json` must produce exactly the diagnostics listed in `NAME.expected`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a failure is a test failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failure is a test failure"
+)]
 
 use keyward_core::json::Limits;
 use keyward_core::parse::{parse_document, DocKind};

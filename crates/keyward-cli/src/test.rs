@@ -41,6 +41,10 @@ pub(crate) fn run(a: &Args) -> u8 {
                 return 2;
             }
         };
+        // In a directory, files without `cases` are fixtures (policies referenced by path).
+        if !a.files.contains(path) && !looks_like_scenario(&text) {
+            continue;
+        }
         let dir = path.parent().map(PathBuf::from).unwrap_or_default();
         let resolve = |rel: &str| files::read(&dir.join(rel));
         let yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
@@ -89,4 +93,13 @@ pub(crate) fn run(a: &Args) -> u8 {
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     }
     u8::from(failed > 0)
+}
+
+/// True when the text has a top-level `cases` key (JSON or YAML).
+fn looks_like_scenario(text: &str) -> bool {
+    let (root, _) = keyward_core::json::read(text, keyward_core::json::Limits::default());
+    match root {
+        Some(r) => r.get("cases").is_some(),
+        None => text.lines().any(|l| l.starts_with("cases:")),
+    }
 }

@@ -66,7 +66,10 @@ fn conditions_are_typed_and_normalised() {
     assert_eq!(c.len(), 5);
     assert!(matches!(c[0].values[0].typed, Typed::Number(n) if n == 10.0));
     assert_eq!(c[1].values[0].raw, "false");
-    assert_eq!((c[2].op.set, c[2].op.if_exists, c[2].op.base), (SetOp::ForAnyValue, true, OpBase::StringLike));
+    assert_eq!(
+        (c[2].op.set, c[2].op.if_exists, c[2].op.base),
+        (SetOp::ForAnyValue, true, OpBase::StringLike)
+    );
     assert!(matches!(c[2].values[1].typed, Typed::Template(_)));
     assert_eq!(c[2].key_lc, "kms:encryptioncontextkeys");
     assert!(matches!(&c[4].values[0].typed, Typed::Ip(n) if n.to_string() == "203.0.113.0/24"));
@@ -74,12 +77,22 @@ fn conditions_are_typed_and_normalised() {
 
 #[test]
 fn variables_are_literal_without_version_2012() {
-    let text = |v: &str| format!(r#"{{{v}"Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${{aws:username}}/*"}}]}}"#);
+    let text = |v: &str| {
+        format!(
+            r#"{{{v}"Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${{aws:username}}/*"}}]}}"#
+        )
+    };
     let with = policy(&text(r#""Version":"2012-10-17","#), PolicyKind::Identity);
-    assert!(matches!(with.statements[0].resources.patterns[0].pattern, ResourceMatcher::Template(_)));
+    assert!(matches!(
+        with.statements[0].resources.patterns[0].pattern,
+        ResourceMatcher::Template(_)
+    ));
     for v in ["", r#""Version":"2008-10-17","#] {
         let without = policy(&text(v), PolicyKind::Identity);
-        assert!(matches!(without.statements[0].resources.patterns[0].pattern, ResourceMatcher::Arn(_)));
+        assert!(matches!(
+            without.statements[0].resources.patterns[0].pattern,
+            ResourceMatcher::Arn(_)
+        ));
     }
 }
 
@@ -89,7 +102,8 @@ fn kind_rules() {
     assert_eq!(codes(stmt, PolicyKind::Identity), vec![("principal-not-allowed", 1, 33)]);
     assert_eq!(codes(stmt, PolicyKind::Scp), vec![("principal-not-allowed", 1, 33)]);
     assert!(codes(stmt, PolicyKind::Key).is_empty());
-    let no_principal = r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#;
+    let no_principal =
+        r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#;
     assert_eq!(codes(no_principal, PolicyKind::Key), vec![("missing-principal", 1, 15)]);
     assert_eq!(codes(no_principal, PolicyKind::Rcp), vec![("missing-principal", 1, 15)]);
     let sid = r#"{"Statement":[{"Sid":"Allow use","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#;
@@ -101,7 +115,16 @@ fn all_errors_in_one_pass_and_bad_statements_dropped() {
     let text = r#"{"Version":"1","Statement":[{"Effect":"allow","Action":"x","Resource":"y"},{"Effect":"Deny","Action":"kms:*","Resource":"*"}],"Extra":1}"#;
     let (p, diags) = parse_policy(text, PolicyKind::Identity, Limits::default());
     let c: Vec<_> = diags.iter().map(|d| d.code).collect();
-    assert_eq!(c, ["invalid-version", "unknown-element", "invalid-effect", "invalid-action", "invalid-resource"]);
+    assert_eq!(
+        c,
+        [
+            "invalid-version",
+            "unknown-element",
+            "invalid-effect",
+            "invalid-action",
+            "invalid-resource"
+        ]
+    );
     let p = p.unwrap();
     assert_eq!(p.statements.len(), 1);
     assert_eq!(p.statements[0].index, 1);
@@ -111,10 +134,19 @@ fn all_errors_in_one_pass_and_bad_statements_dropped() {
 #[test]
 fn infer_kind_from_content() {
     let node = |t: &str| crate::json::read(t, Limits::default()).0.unwrap();
-    assert_eq!(infer_kind(&node(r#"{"Statement":[{"Principal":"*"}]}"#)), DocKind::Policy(PolicyKind::Key));
-    assert_eq!(infer_kind(&node(r#"{"Statement":[{"Effect":"Allow"}]}"#)), DocKind::Policy(PolicyKind::Identity));
+    assert_eq!(
+        infer_kind(&node(r#"{"Statement":[{"Principal":"*"}]}"#)),
+        DocKind::Policy(PolicyKind::Key)
+    );
+    assert_eq!(
+        infer_kind(&node(r#"{"Statement":[{"Effect":"Allow"}]}"#)),
+        DocKind::Policy(PolicyKind::Identity)
+    );
     assert_eq!(infer_kind(&node(r#"{"Grants":[]}"#)), DocKind::Grant);
-    assert_eq!(infer_kind(&node(r#"{"KeyId":"k","GranteePrincipal":"p","Operations":[]}"#)), DocKind::Grant);
+    assert_eq!(
+        infer_kind(&node(r#"{"KeyId":"k","GranteePrincipal":"p","Operations":[]}"#)),
+        DocKind::Grant
+    );
 }
 
 #[test]
@@ -125,7 +157,11 @@ fn grants_in_both_shapes() {
     );
     assert!(d.is_empty(), "{d:?}");
     assert_eq!(g[0].operations, ["Decrypt"]);
-    assert!(g[0].constraint.as_ref().unwrap().holds(&[("dept".into(), "Finance".into()), ("x".into(), "y".into())]));
+    assert!(g[0]
+        .constraint
+        .as_ref()
+        .unwrap()
+        .holds(&[("dept".into(), "Finance".into()), ("x".into(), "y".into())]));
     let (g, d) = parse_grants(
         r#"{"Grants":[{"KeyId":"k","GrantId":"g1","GranteePrincipal":"p","Operations":["Encrypt"],"CreationDate":1.7e9,"IssuingAccount":"arn:aws:iam::111122223333:root"}],"Truncated":false}"#,
         Limits::default(),

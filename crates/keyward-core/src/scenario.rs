@@ -276,7 +276,12 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let (policy, diags) = parse_policy_node(&root, kind);
+        let (policy, mut diags) = parse_policy_node(&root, kind);
+        if kind == PolicyKind::Key {
+            // KMS accepts key-policy statements without Action or Resource and gives them no
+            // effect; the parser has already left them out of the model.
+            diags.retain(|d| !matches!(d.code, "missing-action" | "missing-resource"));
+        }
         if diags.is_empty() {
             Some(NamedPolicy::new(name, policy))
         } else {

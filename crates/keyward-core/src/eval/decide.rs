@@ -396,7 +396,14 @@ fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trac
     };
 
     if kms {
-        if same_account {
+        if !p.is_iam() {
+            // AWS service principals (and anonymous callers) have no identity policies: only a
+            // key-policy statement naming them, or a grant, can allow.
+            if let Some(i) = r.direct {
+                add(Source::ResourcePolicy, i, Effect::Allow);
+                return allow(Rule::KeyPolicyAllowsCaller, deciders);
+            }
+        } else if same_account {
             if let Some(i) = r.direct {
                 add(Source::ResourcePolicy, i, Effect::Allow);
                 return allow(Rule::KeyPolicyAllowsCaller, deciders);
@@ -419,7 +426,9 @@ fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trac
             add(Source::Grant { index: i }, 0, Effect::Allow);
             return allow(Rule::GrantAllows, deciders);
         }
-        let rule = if !same_account {
+        let rule = if !p.is_iam() {
+            Rule::KmsNothingAllows
+        } else if !same_account {
             cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
         } else if r.role.is_some() || (r.account.is_some() && identity_allows) {
             if boundary_ok {

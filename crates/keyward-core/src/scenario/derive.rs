@@ -222,6 +222,8 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
         }
         (None, Some(res)) => {
             call.resource = res.clone();
+            // An ARN without an account (S3 buckets) belongs to the scenario's account.
+            set.resource_account = s.defaults.account.clone();
             set.resource_policy = s
                 .resources
                 .iter()
