@@ -301,35 +301,36 @@ impl PolicyParser {
         let mut resource: Option<(&Member, bool)> = None;
         let mut condition = None;
         for m in unique_members(members) {
-            let p = format!("{path}.{}", m.key);
+            // Paths are only built when a diagnostic needs one.
+            let p = || format!("{path}.{}", m.key);
             match m.key.as_str() {
-                "Sid" => sid = self.sid(&m.value, &p),
-                "Effect" => effect = self.effect(&m.value, &p),
+                "Sid" => sid = self.sid(&m.value, &p()),
+                "Effect" => effect = self.effect(&m.value, path, &m.key),
                 "Principal" | "NotPrincipal" => {
                     let negated = m.key == "NotPrincipal";
                     if !self.kind.requires_principal() {
                         self.err(
                             "principal-not-allowed",
                             m.key_span,
-                            p,
+                            p(),
                             format!("`{}` is not allowed in {} policies", m.key, self.kind_label()),
                         );
                     } else if principal.is_some() {
-                        self.err("principal-conflict", m.key_span, p, "a statement cannot have both `Principal` and `NotPrincipal`");
+                        self.err("principal-conflict", m.key_span, p(), "a statement cannot have both `Principal` and `NotPrincipal`");
                     } else {
                         principal = Some((m, negated));
                     }
                 }
                 "Action" | "NotAction" => {
                     if action.is_some() {
-                        self.err("action-conflict", m.key_span, p, "a statement cannot have both `Action` and `NotAction`");
+                        self.err("action-conflict", m.key_span, p(), "a statement cannot have both `Action` and `NotAction`");
                     } else {
                         action = Some((m, m.key == "NotAction"));
                     }
                 }
                 "Resource" | "NotResource" => {
                     if resource.is_some() {
-                        self.err("resource-conflict", m.key_span, p, "a statement cannot have both `Resource` and `NotResource`");
+                        self.err("resource-conflict", m.key_span, p(), "a statement cannot have both `Resource` and `NotResource`");
                     } else {
                         resource = Some((m, m.key == "NotResource"));
                     }
@@ -338,7 +339,7 @@ impl PolicyParser {
                 other => self.err(
                     "unknown-element",
                     m.key_span,
-                    p,
+                    p(),
                     format!(
                         "unknown statement element `{other}` (expected Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)"
                     ),
@@ -458,7 +459,13 @@ impl PolicyParser {
         Some(s.to_string())
     }
 
-    fn effect(&mut self, v: &Node, path: &str) -> Option<Effect> {
+    fn effect(&mut self, v: &Node, stmt_path: &str, key: &str) -> Option<Effect> {
+        match v.as_str() {
+            Some("Allow") => return Some(Effect::Allow),
+            Some("Deny") => return Some(Effect::Deny),
+            _ => {}
+        }
+        let path = &format!("{stmt_path}.{key}");
         match v.as_str() {
             Some("Allow") => Some(Effect::Allow),
             Some("Deny") => Some(Effect::Deny),
@@ -615,6 +622,7 @@ impl PolicyParser {
         let mut out = Vec::new();
         for om in unique_members(ops) {
             let op_path = format!("{path}.{}", om.key);
+            let op_path = op_path.as_str();
             let Some(op) = Operator::parse(&om.key) else {
                 let hint =
                     if om.key == "NullIfExists" { " (Null cannot take IfExists)" } else { "" };
@@ -657,6 +665,7 @@ impl PolicyParser {
                     op: op.clone(),
                     key: km.key.clone(),
                     key_lc: km.key.to_ascii_lowercase(),
+                    key_hash: crate::eval::key_hash(&km.key.to_ascii_lowercase()),
                     values,
                     op_span: om.key_span,
                     key_span: km.key_span,

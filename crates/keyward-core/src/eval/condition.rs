@@ -21,7 +21,7 @@ use crate::pattern::{ArnGlob, Glob};
 
 /// Evaluates one condition against the context, recording details into `trace` when given.
 pub(crate) fn eval_condition(c: &Condition, ctx: &Context, trace: Option<&mut CondTrace>) -> bool {
-    let value = ctx.get_lc(&c.key_lc);
+    let value = ctx.get_hashed(c.key_hash, &c.key_lc);
     let result = decide(c, ctx, value);
     if let Some(t) = trace {
         t.request = value.map(|v| v.as_slice().to_vec());

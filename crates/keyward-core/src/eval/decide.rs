@@ -5,13 +5,10 @@
 //! its role, via its account; deny; per policy source), and the decision is then a short,
 //! exhaustive reading of the tally. The same code runs with and without a trace.
 
-use super::matching::{eval_statement, match_principal};
-use super::request::{PrincipalKind, Request};
+use super::matching::eval_statement;
+use super::request::{Principal, PrincipalKind, Request};
 use super::trace::{Decider, GrantTrace, PolicyTrace, PrincipalHow, Source, Trace};
-use crate::model::{
-    AwsPrincipal, Effect, Grant, Policy, PolicyKind, PrincipalEntry, PrincipalSpec, PrincipalType,
-};
-use crate::span::Span;
+use crate::model::{Effect, Grant, Policy, PolicyKind};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -253,6 +250,9 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
             }
         }
     }
+    if !T && t.deny.is_some() {
+        return read_tally::<T>(set, req, &t, false, trace);
+    }
     if let Some(np) = &set.resource_policy {
         let s = scan::<T>(np, Source::ResourcePolicy, req, trace);
         note_deny(&mut t, Source::ResourcePolicy, &s);
@@ -280,10 +280,11 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
     }
     let kms = req.is_kms_key()
         || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
-    if kms {
+    // Grants can only add an Allow: the fast path reads them only when nothing else allows.
+    if kms && T {
         t.grant = grants::<T>(set, req, &t, trace);
     }
-    read_tally(set, req, &t, kms, trace)
+    read_tally::<T>(set, req, &t, kms, trace)
 }
 
 /// Checks grants: allow-only; grantee, operation and encryption-context constraint.
@@ -294,15 +295,12 @@ fn grants<const T: bool>(
     trace: &mut Trace,
 ) -> Option<usize> {
     let mut first = None;
-    let ec: Vec<(String, String)> =
-        if set.grants.is_empty() { Vec::new() } else { super::encryption_context(&req.context) };
     let op_takes_ec = super::action_takes_encryption_context(&req.action);
     for (index, g) in set.grants.iter().enumerate() {
         if !T && first.is_some() {
             break;
         }
-        let spec = grantee_spec(&g.grantee);
-        let how = match_principal(&spec, &req.principal);
+        let how = grantee_match(&g.grantee, &req.principal);
         // A grant to an account principal delegates like a key policy does: the account's
         // IAM policies must allow the caller.
         let grantee_matched = match how {
@@ -311,11 +309,9 @@ fn grants<const T: bool>(
             _ => false,
         };
         let operation_matched = g.allows_operation(&req.action);
-        let constraint = g
-            .constraint
-            .as_ref()
-            .filter(|_| op_takes_ec)
-            .map(|c| (c.type_name().to_string(), c.holds(&ec)));
+        let constraint = g.constraint.as_ref().filter(|_| op_takes_ec).map(|c| {
+            (c.type_name().to_string(), c.holds(super::encryption_context_pairs(&req.context)))
+        });
         let applies =
             grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
         if applies && first.is_none() {
@@ -335,30 +331,46 @@ fn grants<const T: bool>(
     first
 }
 
-fn grantee_spec(grantee: &str) -> PrincipalSpec {
-    let (kind, aws) = if grantee.ends_with(".amazonaws.com") && !grantee.starts_with("arn:") {
-        (PrincipalType::Service, AwsPrincipal::NotAws)
-    } else {
-        (PrincipalType::Aws, AwsPrincipal::parse(grantee))
+/// How a grant's grantee names the caller, read without allocating.
+fn grantee_match(grantee: &str, p: &Principal) -> PrincipalHow {
+    if grantee == p.arn && p.kind != PrincipalKind::Anonymous {
+        return PrincipalHow::Direct;
+    }
+    let mut parts = grantee.splitn(6, ':');
+    let (Some("arn"), Some(_), Some(service), Some(_), Some(account), Some(resource)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return PrincipalHow::NotMatched;
     };
-    PrincipalSpec {
-        negated: false,
-        any: false,
-        entries: vec![PrincipalEntry {
-            kind,
-            text: grantee.to_string(),
-            aws,
-            span: Span::SYNTHETIC,
-        }],
-        span: Span::SYNTHETIC,
+    if !p.is_iam() || account != p.account || service != "iam" {
+        return PrincipalHow::NotMatched;
+    }
+    if resource == "root" {
+        return if p.kind == PrincipalKind::Root {
+            PrincipalHow::Direct
+        } else {
+            PrincipalHow::Account
+        };
+    }
+    match resource.strip_prefix("role/") {
+        Some(r) if p.role_name.as_deref() == r.rsplit('/').next() => PrincipalHow::Role,
+        _ => PrincipalHow::NotMatched,
     }
 }
 
-fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trace) -> Outcome {
+fn read_tally<const T: bool>(
+    set: &PolicySet,
+    req: &Request,
+    t: &Tally,
+    kms: bool,
+    trace: &Trace,
+) -> Outcome {
     let p = &req.principal;
     let mut deciders = Vec::new();
     let mut add = |source: Source, index: usize, effect: Effect| {
-        deciders.push(decider(set, trace, source, index, effect));
+        if T {
+            deciders.push(decider(set, trace, source, index, effect));
+        }
     };
     if let Some((source, i)) = t.deny {
         add(source, i, Effect::Deny);
@@ -376,8 +388,8 @@ fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trac
     let root = p.kind == PrincipalKind::Root;
     let identity_allows = root || t.identity.is_some();
     let identity_side = p.is_iam() && identity_allows && boundary_ok && session_ok;
-    let owner = req.resource_account().map(str::to_string).or_else(|| set.resource_account.clone());
-    let same_account = p.is_iam() && owner.as_deref().is_none_or(|o| o == p.account);
+    let owner = req.resource_account().or(set.resource_account.as_deref());
+    let same_account = p.is_iam() && owner.is_none_or(|o| o == p.account);
     let r = &t.resource;
     let rp_any = r.direct.or(r.role).or(r.account);
     let allow = |rule, deciders| Outcome { decision: Decision::Allow, rule, deciders };
@@ -422,7 +434,8 @@ fn read_tally(set: &PolicySet, req: &Request, t: &Tally, kms: bool, trace: &Trac
             identity_deciders(&mut add);
             return allow(Rule::CrossAccountBothAllow, deciders);
         }
-        if let Some(i) = t.grant {
+        let grant = if T { t.grant } else { grants::<false>(set, req, t, &mut Trace::default()) };
+        if let Some(i) = grant {
             add(Source::Grant { index: i }, 0, Effect::Allow);
             return allow(Rule::GrantAllows, deciders);
         }

@@ -11,7 +11,7 @@ mod trace;
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
 pub use explain::{explain, render_human, Explanation};
 pub use fix::{apply, find_fixes, Edit, Fix};
-pub use request::{Context, CtxValue, Principal, PrincipalKind, Request};
+pub use request::{key_hash, Context, CtxValue, Principal, PrincipalKind, Request};
 pub use trace::{
     CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source,
     StatementTrace, Trace,
@@ -33,6 +33,20 @@ pub fn encryption_context(ctx: &Context) -> Vec<(String, String)> {
             }
         })
         .collect()
+}
+
+/// The request's encryption context pairs without allocating.
+pub fn encryption_context_pairs(ctx: &Context) -> impl Iterator<Item = (&str, &str)> + Clone {
+    const PREFIX: &str = "kms:encryptioncontext:";
+    ctx.iter().filter_map(|(k, v)| {
+        let head = k.get(..PREFIX.len())?;
+        match v {
+            CtxValue::One(s) if head.eq_ignore_ascii_case(PREFIX) => {
+                Some((k.get(PREFIX.len()..)?, s.as_str()))
+            }
+            _ => None,
+        }
+    })
 }
 
 /// Operations that take an encryption context (grant constraints apply only to these).

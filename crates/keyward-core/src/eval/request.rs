@@ -167,6 +167,8 @@ pub struct Context {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct ContextEntry {
     #[serde(skip)]
+    hash: u64,
+    #[serde(skip)]
     key_lc: String,
     key: String,
     value: CtxValue,
@@ -181,12 +183,13 @@ impl Context {
     /// Sets `key` (replacing a value under the same key in any case).
     pub fn set(&mut self, key: &str, value: CtxValue) {
         let key_lc = key.to_ascii_lowercase();
-        match self.entries.iter_mut().find(|e| e.key_lc == key_lc) {
+        let hash = key_hash(&key_lc);
+        match self.entries.iter_mut().find(|e| e.hash == hash && e.key_lc == key_lc) {
             Some(e) => {
                 e.key = key.to_string();
                 e.value = value;
             }
-            None => self.entries.push(ContextEntry { key_lc, key: key.to_string(), value }),
+            None => self.entries.push(ContextEntry { hash, key_lc, key: key.to_string(), value }),
         }
     }
 
@@ -203,7 +206,12 @@ impl Context {
 
     /// Looks up a lower-case key.
     pub fn get_lc(&self, key_lc: &str) -> Option<&CtxValue> {
-        self.entries.iter().find(|e| e.key_lc == key_lc).map(|e| &e.value)
+        self.get_hashed(key_hash(key_lc), key_lc)
+    }
+
+    /// Looks up a lower-case key whose [`key_hash`] is known (compiled conditions keep it).
+    pub fn get_hashed(&self, hash: u64, key_lc: &str) -> Option<&CtxValue> {
+        self.entries.iter().find(|e| e.hash == hash && e.key_lc == key_lc).map(|e| &e.value)
     }
 
     /// Looks up a key in any case.
@@ -220,9 +228,16 @@ impl Context {
     }
 
     /// All entries, in insertion order, with their keys as set.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &CtxValue)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &CtxValue)> + Clone {
         self.entries.iter().map(|e| (e.key.as_str(), &e.value))
     }
+}
+
+/// FNV-1a hash of a lower-case context key: lookups compare one integer before any string.
+pub fn key_hash(key_lc: &str) -> u64 {
+    key_lc
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// One authorization request.
@@ -239,30 +254,44 @@ pub struct Request {
     pub resource: String,
     /// The request context.
     pub context: Context,
+    /// Cached: the resource is a KMS key ARN.
+    #[serde(skip)]
+    kms_key: bool,
+    /// Cached: byte range of the account in the resource ARN.
+    #[serde(skip)]
+    owner: Option<(usize, usize)>,
 }
 
 impl Request {
     /// Builds a request.
     pub fn new(principal: Principal, action: &str, resource: &str, context: Context) -> Request {
+        let mut parts = resource.splitn(6, ':');
+        let kms_key =
+            parts.nth(2) == Some("kms") && parts.nth(2).is_some_and(|r| r.starts_with("key/"));
+        let owner = resource.match_indices(':').nth(3).and_then(|(start, _)| {
+            let rest = resource.get(start + 1..)?;
+            let len = rest.find(':')?;
+            (len > 0).then_some((start + 1, start + 1 + len))
+        });
         Request {
             principal,
             action: action.to_string(),
             action_lc: action.to_ascii_lowercase(),
             resource: resource.to_string(),
             context,
+            kms_key,
+            owner,
         }
     }
 
     /// The account that owns the resource, from its ARN (None for `*` or account-less ARNs).
     pub fn resource_account(&self) -> Option<&str> {
-        let acct = self.resource.split(':').nth(4)?;
-        (!acct.is_empty()).then_some(acct)
+        self.owner.and_then(|(a, b)| self.resource.get(a..b))
     }
 
     /// True when the resource is a KMS key ARN.
     pub fn is_kms_key(&self) -> bool {
-        let mut it = self.resource.splitn(6, ':');
-        it.nth(2) == Some("kms") && it.nth(2).is_some_and(|r| r.starts_with("key/"))
+        self.kms_key
     }
 }
 

@@ -139,6 +139,8 @@ pub struct Condition {
     pub key: String,
     /// The key lower-cased (keys match case-insensitively).
     pub key_lc: String,
+    /// Hash of `key_lc` for context lookups.
+    pub key_hash: u64,
     /// The values.
     pub values: Vec<CondValue>,
     /// Span of the operator key.

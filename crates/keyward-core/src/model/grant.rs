@@ -50,15 +50,22 @@ impl GrantConstraint {
         }
     }
 
-    /// True when the request's encryption context satisfies the constraint.
-    pub fn holds(&self, context: &[(String, String)]) -> bool {
-        let contains = |pairs: &[(String, String)], (k, v): &(String, String)| {
-            pairs.iter().any(|(pk, pv)| pk.eq_ignore_ascii_case(k) && pv == v)
+    /// True when the request's encryption context (its pairs, as an iterator) satisfies the
+    /// constraint.
+    pub fn holds<'a, I>(&self, context: I) -> bool
+    where
+        I: Iterator<Item = (&'a str, &'a str)> + Clone,
+    {
+        let in_context = |k: &str, v: &str| {
+            context.clone().any(|(ck, cv)| ck.eq_ignore_ascii_case(k) && cv == v)
         };
         match self {
-            GrantConstraint::Subset(req) => req.iter().all(|p| contains(context, p)),
+            GrantConstraint::Subset(req) => req.iter().all(|(k, v)| in_context(k, v)),
             GrantConstraint::Equals(req) => {
-                req.iter().all(|p| contains(context, p)) && context.iter().all(|p| contains(req, p))
+                req.iter().all(|(k, v)| in_context(k, v))
+                    && context.clone().all(|(ck, cv)| {
+                        req.iter().any(|(k, v)| k.eq_ignore_ascii_case(ck) && v == cv)
+                    })
             }
         }
     }
