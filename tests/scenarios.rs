@@ -1,6 +1,11 @@
 //! Runs every scenario file in `tests/scenarios/` through the evaluator: each case's decision
 //! must equal its `expect`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a failure is a test failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failure is a test failure"
+)]
 
 use keyward_core::scenario::{self, load};
 use std::path::Path;
@@ -11,7 +16,10 @@ fn scenario_corpus_passes() {
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let (mut total, mut failures) = (0usize, Vec::new());
-    for f in files.iter().filter(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("json" | "yaml"))) {
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("json" | "yaml")))
+    {
         let text = std::fs::read_to_string(f).unwrap();
         let resolve = |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
         let yaml = f.extension().is_some_and(|e| e == "yaml");
@@ -19,10 +27,21 @@ fn scenario_corpus_passes() {
         for r in scenario::run(&s) {
             total += 1;
             if !r.pass() {
-                failures.push(format!("{}: {} (expected {:?}, got {:?})", f.display(), r.name, r.expected, r.actual.map(|o| o.decision)));
+                failures.push(format!(
+                    "{}: {} (expected {:?}, got {:?})",
+                    f.display(),
+                    r.name,
+                    r.expected,
+                    r.actual.map(|o| o.decision)
+                ));
             }
         }
     }
     assert!(total >= 250, "only {total} cases");
-    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
