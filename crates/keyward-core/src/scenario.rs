@@ -93,6 +93,8 @@ pub struct Case {
     pub grant_tokens: Vec<String>,
     /// Raw context entries (override derived ones).
     pub context: Vec<(String, CtxValue)>,
+    /// For kms:CreateGrant: the grant requested (derives the kms:Grant* keys).
+    pub create_grant: Option<Grant>,
     /// Expected decision.
     pub expect: Decision,
     /// Where the case is.
@@ -560,7 +562,17 @@ impl Loader<'_> {
             }
             None => Vec::new(),
         };
+        let mut create_grant = None;
+        if let Some(g) = n.get("create_grant") {
+            let wrapped = Node { span: g.span, value: Value::Array(vec![g.clone()]) };
+            let (mut gs, diags) = parse_grants_node(&wrapped);
+            for d in diags {
+                self.diags.push(Diagnostic { path: format!("{path}.create_grant"), ..d });
+            }
+            create_grant = gs.pop();
+        }
         Some(Case {
+            create_grant,
             name,
             principal,
             session_policy,

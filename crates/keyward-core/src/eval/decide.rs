@@ -309,9 +309,11 @@ fn grants<const T: bool>(
             _ => false,
         };
         let operation_matched = g.allows_operation(&req.action);
-        let constraint = g.constraint.as_ref().filter(|_| op_takes_ec).map(|c| {
-            (c.type_name().to_string(), c.holds(super::encryption_context_pairs(&req.context)))
-        });
+        let constraint = g
+            .constraint
+            .as_ref()
+            .filter(|_| op_takes_ec)
+            .map(|c| (c.type_name(), c.holds(super::encryption_context_pairs(&req.context))));
         let applies =
             grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
         if applies && first.is_none() {

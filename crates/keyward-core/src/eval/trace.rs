@@ -197,7 +197,7 @@ pub struct GrantTrace {
     pub operation_matched: bool,
     /// Constraint type and whether it held (`None`: no constraint, or one that does not
     /// apply to this operation).
-    pub constraint: Option<(String, bool)>,
+    pub constraint: Option<(&'static str, bool)>,
     /// The grant allows the request.
     pub applies: bool,
 }

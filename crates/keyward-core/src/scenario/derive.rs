@@ -38,6 +38,10 @@ pub struct KmsCall {
     pub time: Option<String>,
     /// Region of the request.
     pub region: Option<String>,
+    /// For CreateGrant: the grant being created (kms:GrantOperations, kms:GranteePrincipal,
+    /// kms:RetiringPrincipal, kms:GrantConstraintType and, for its constraint's pairs,
+    /// kms:EncryptionContext:*).
+    pub create_grant: Option<crate::model::Grant>,
 }
 
 const CRYPTO_WITH_ALGORITHM: &[&str] = &[
@@ -128,6 +132,25 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
     if let Some(a) = &call.request_alias {
         c.set_str("kms:RequestAlias", a);
     }
+    if let Some(g) = call.create_grant.as_ref().filter(|_| action_lc == "kms:creategrant") {
+        c.set("kms:GrantOperations", CtxValue::Many(g.operations.clone()));
+        c.set_str("kms:GranteePrincipal", &g.grantee);
+        if let Some(r) = &g.retiring_principal {
+            c.set_str("kms:RetiringPrincipal", r);
+        }
+        if let Some(con) = &g.constraint {
+            c.set_str("kms:GrantConstraintType", con.type_name());
+            if call.encryption_context.is_empty() {
+                for (k, v) in con.pairs() {
+                    c.set_str(&format!("kms:EncryptionContext:{k}"), v);
+                }
+                c.set(
+                    "kms:EncryptionContextKeys",
+                    CtxValue::Many(con.pairs().iter().map(|(k, _)| k.clone()).collect()),
+                );
+            }
+        }
+    }
     if matches!(action_lc.as_str(), "kms:creategrant" | "kms:listgrants" | "kms:revokegrant") {
         c.set_str(
             "kms:GrantIsForAWSResource",
@@ -200,6 +223,7 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
         via_service: case.via_service.clone(),
         time: s.defaults.time.clone(),
         region: s.defaults.region.clone(),
+        create_grant: case.create_grant.clone(),
         ..KmsCall::default()
     };
     match (&case.key, &case.resource) {
