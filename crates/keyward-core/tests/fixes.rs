@@ -611,26 +611,3 @@ proptest! {
         }
     }
 }
-#[test]
-fn zz_stats() {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let mut runner = TestRunner::deterministic();
-    let strat = world();
-    let mut seen = std::collections::BTreeMap::new();
-    let mut shown = 0;
-    for _ in 0..5000 {
-        let w = strat.new_tree(&mut runner).unwrap().current();
-        let (set, req) = w.build();
-        let e = explain(&set, &req);
-        if e.decision != Decision::ImplicitDeny { continue; }
-        let k = format!("{:?} iam={} empty={}", e.rule, req.principal.is_iam(), e.fixes.is_empty());
-        *seen.entry(k).or_insert(0) += 1;
-        for f in &e.fixes { *seen.entry(format!("edit {}", serde_json::to_value(&f.edit).unwrap()["kind"])).or_insert(0) += 1; }
-        if e.fixes.is_empty() && req.principal.is_iam() && shown < 4 && e.rule != Rule::ScpNoAllow {
-            shown += 1;
-            eprintln!("EMPTY {:?} {w:#?}", e.rule);
-        }
-    }
-    eprintln!("{seen:#?}");
-}
