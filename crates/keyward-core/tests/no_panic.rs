@@ -375,9 +375,9 @@ fn scenario_doc() -> impl Strategy<Value = String> {
     ];
     (
         (principal, action, keyref, any::<bool>(), any::<bool>()),
-        (statement(true), statement(false), statement(false), grant(), ctx),
+        (statement(true), statement(false), statement(false), grant(), ctx, prop::option::of(grant())),
     )
-        .prop_map(|((p, a, k, with_key, pretty), (key_st, id_st, scp_st, grant, ctx))| {
+        .prop_map(|((p, a, k, with_key, pretty), (key_st, id_st, scp_st, grant, ctx, create))| {
             let mut doc = json!({
                 "defaults": {"account": "111122223333", "region": "us-east-1", "time": "2026-03-10T14:00:00Z"},
                 "keys": {"k1": {
@@ -398,6 +398,10 @@ fn scenario_doc() -> impl Strategy<Value = String> {
             if with_key {
                 doc["cases"][0]["key"] = json!(k);
             }
+            if let Some(g) = create {
+                doc["cases"][0]["create_grant"] = g;
+                doc["cases"][0]["encryption_context"] = json!({});
+            }
             if pretty {
                 serde_json::to_string_pretty(&doc).unwrap()
             } else {
@@ -407,7 +411,7 @@ fn scenario_doc() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
