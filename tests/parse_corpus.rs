@@ -29,9 +29,7 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Kind from the file name prefix, as the CLI infers it.
 fn kind_from_name(path: &Path) -> Option<DocKind> {
-    let name = path.file_name()?.to_str()?;
-    let prefix = name.split(['-', '_', '.']).next()?;
-    DocKind::from_name(prefix.trim_end_matches('s'))
+    DocKind::from_file_name(path.file_name()?.to_str()?)
 }
 
 fn check(path: &Path, expected_from_file: bool) -> Result<(), String> {

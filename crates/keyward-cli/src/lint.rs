@@ -23,13 +23,7 @@ pub(crate) struct Args {
 
 /// The kind a file name implies (`scp-*.json` is an SCP, ...).
 pub(crate) fn kind_from_name(path: &Path) -> Option<DocKind> {
-    let name = path.file_name()?.to_str()?;
-    let prefix = name.split(['-', '_', '.']).next()?;
-    match prefix {
-        "scp" | "rcp" | "boundary" | "session" | "resource" | "identity" | "key" | "grant"
-        | "grants" => DocKind::from_name(prefix.trim_end_matches('s')),
-        _ => None,
-    }
+    DocKind::from_file_name(path.file_name()?.to_str()?)
 }
 
 pub(crate) fn run(a: &Args) -> u8 {

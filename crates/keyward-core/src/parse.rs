@@ -36,6 +36,13 @@ impl DocKind {
         PolicyKind::from_name(s).map(DocKind::Policy)
     }
 
+    /// The kind a file name implies by its prefix: `scp-*.json` is an SCP, `grants-*` grants,
+    /// and so on for every kind name.
+    pub fn from_file_name(name: &str) -> Option<DocKind> {
+        let prefix = name.split(['-', '_', '.']).next()?;
+        DocKind::from_name(prefix.strip_suffix('s').filter(|p| *p == "grant").unwrap_or(prefix))
+    }
+
     /// The name.
     pub fn name(self) -> &'static str {
         match self {

@@ -117,32 +117,10 @@ fn render_statement(st: &StatementTrace, out: &mut String) {
     };
     out.push_str(&wrap(&format!("{} {effect} -- {verdict}", st.label()), 80, "  "));
     let mark = |m: bool| if m { "yes" } else { "NO " };
-    out.push_str(&wrap(
-        &format!(
-            "{} {}: {}",
-            mark(st.action.matched),
-            st.action.element,
-            st.action.listed.join(", ")
-        ),
-        80,
-        "      ",
-    ));
-    out.push_str(&wrap(
-        &format!(
-            "{} {}: {}",
-            mark(st.resource.matched),
-            st.resource.element,
-            st.resource.listed.join(", ")
-        ),
-        80,
-        "      ",
-    ));
-    if let Some(p) = &st.principal {
-        out.push_str(&wrap(
-            &format!("{} {}: {}", mark(p.matched), p.element, p.listed.join(", ")),
-            80,
-            "      ",
-        ));
+    let elements = [Some(&st.action), Some(&st.resource), st.principal.as_ref()];
+    for e in elements.into_iter().flatten() {
+        let line = format!("{} {}: {}", mark(e.matched), e.element, e.listed.join(", "));
+        out.push_str(&wrap(&line, 80, "      "));
     }
     for c in &st.conditions {
         let req = match &c.request {

@@ -17,24 +17,6 @@ pub use trace::{
     StatementTrace, Trace,
 };
 
-/// The request's encryption context pairs (`kms:EncryptionContext:<k>` keys, with `<k>` as it
-/// was given).
-pub fn encryption_context(ctx: &Context) -> Vec<(String, String)> {
-    const PREFIX: &str = "kms:encryptioncontext:";
-    ctx.iter()
-        .filter_map(|(k, v)| {
-            let head = k.get(..PREFIX.len())?;
-            if !head.eq_ignore_ascii_case(PREFIX) {
-                return None;
-            }
-            match v {
-                CtxValue::One(s) => Some((k.get(PREFIX.len()..)?.to_string(), s.clone())),
-                CtxValue::Many(_) => None,
-            }
-        })
-        .collect()
-}
-
 /// The request's encryption context pairs without allocating.
 pub fn encryption_context_pairs(ctx: &Context) -> impl Iterator<Item = (&str, &str)> + Clone {
     const PREFIX: &str = "kms:encryptioncontext:";
