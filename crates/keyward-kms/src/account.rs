@@ -1,0 +1,185 @@
+//! The local account model: IAM users and roles with their policies, boundaries and tags,
+//! access keys, SCPs and RCPs. Managed directly (not through KMS authorization): it stands
+//! for what IAM and Organizations hold in AWS.
+
+use crate::error::{ErrorCode, KmsError, Result};
+use crate::kms::{parse_named, Kms};
+use crate::record::{AccessKeyRecord, IdentityRecord, OrgPolicyRecord, Secret, Tag};
+use crate::store::Change;
+use keyward_core::eval::{Principal, PrincipalKind};
+use keyward_core::model::PolicyKind;
+
+/// The account keyward uses when none is given.
+pub const DEFAULT_ACCOUNT: &str = "111122223333";
+/// The caller keyward uses when none is given: an administrator of the default account.
+pub const DEFAULT_CALLER: &str = "arn:aws:iam::111122223333:user/admin";
+/// The administrator's identity policy.
+pub const ADMIN_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"AdministratorAccess","Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+fn unique_id(prefix: &str, arn: &str) -> String {
+    // Deterministic from the ARN so a re-put identity keeps its id.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in arn.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let tail: String = (0..17)
+        .map(|i| {
+            let idx = usize::try_from((h >> ((i * 3) % 60)) & 31).unwrap_or(0);
+            char::from(ALPHABET.get(idx).copied().unwrap_or(b'A'))
+        })
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+impl Kms {
+    /// Creates the default administrator when the account model is empty (first run).
+    pub fn seed_defaults(&mut self) -> Result<()> {
+        if !self.identities.is_empty() {
+            return Ok(());
+        }
+        self.put_identity(
+            DEFAULT_CALLER,
+            vec![("AdministratorAccess".into(), ADMIN_POLICY.into())],
+            None,
+            Vec::new(),
+        )
+    }
+
+    /// Creates or replaces a user or role with its identity policies, boundary and tags.
+    pub fn put_identity(
+        &mut self,
+        arn: &str,
+        policies: Vec<(String, String)>,
+        boundary: Option<String>,
+        tags: Vec<Tag>,
+    ) -> Result<()> {
+        let p = Principal::parse(arn)
+            .map_err(|e| KmsError::validation(format!("principal `{arn}`: {e}")))?;
+        let prefix = match p.kind {
+            PrincipalKind::User => "AIDA",
+            PrincipalKind::Role => "AROA",
+            _ => {
+                return Err(KmsError::validation(format!("`{arn}` is not an IAM user or role ARN")))
+            }
+        };
+        for (name, text) in &policies {
+            parse_named(text, PolicyKind::Identity, name).map_err(|e| {
+                KmsError::new(
+                    ErrorCode::MalformedPolicyDocumentException,
+                    format!("identity policy {name}: {e}"),
+                )
+            })?;
+        }
+        if let Some(b) = &boundary {
+            parse_named(b, PolicyKind::Boundary, "boundary").map_err(|e| {
+                KmsError::new(
+                    ErrorCode::MalformedPolicyDocumentException,
+                    format!("permissions boundary: {e}"),
+                )
+            })?;
+        }
+        let rec = IdentityRecord {
+            arn: arn.to_string(),
+            unique_id: unique_id(prefix, arn),
+            policies,
+            boundary,
+            tags,
+        };
+        self.commit(vec![Change::PutIdentity(Box::new(rec))])
+    }
+
+    /// Removes a user or role.
+    pub fn delete_identity(&mut self, arn: &str) -> Result<()> {
+        if !self.identities.contains_key(arn) {
+            return Err(KmsError::new(ErrorCode::NotFoundException, format!("no identity {arn}")));
+        }
+        self.commit(vec![Change::DeleteIdentity(arn.to_string())])
+    }
+
+    /// Every identity, sorted by ARN.
+    pub fn identities(&self) -> Vec<&IdentityRecord> {
+        let mut v: Vec<&IdentityRecord> = self.identities.values().map(|e| &e.rec).collect();
+        v.sort_by(|a, b| a.arn.cmp(&b.arn));
+        v
+    }
+
+    /// Creates an access key for `principal` (user ARN or assumed-role session ARN); returns it
+    /// with its secret.
+    pub fn create_access_key(
+        &mut self,
+        principal: &str,
+        session_policy: Option<String>,
+        now_ms: i64,
+    ) -> Result<AccessKeyRecord> {
+        Principal::parse(principal)
+            .map_err(|e| KmsError::validation(format!("principal `{principal}`: {e}")))?;
+        if let Some(s) = &session_policy {
+            parse_named(s, PolicyKind::Session, "session policy").map_err(|e| {
+                KmsError::new(
+                    ErrorCode::MalformedPolicyDocumentException,
+                    format!("session policy: {e}"),
+                )
+            })?;
+        }
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let mut raw = [0u8; 16];
+        self.rng.fill_bytes(&mut raw);
+        let id: String = std::iter::once("AKIA".to_string())
+            .chain(raw.iter().map(|b| {
+                char::from(ALPHABET.get(usize::from(b & 31)).copied().unwrap_or(b'A')).to_string()
+            }))
+            .collect();
+        let mut secret = [0u8; 30];
+        self.rng.fill_bytes(&mut secret);
+        let secret = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret);
+        let rec = AccessKeyRecord {
+            id,
+            secret: Secret::new(secret.into_bytes()),
+            principal: principal.to_string(),
+            session_policy,
+            created_ms: now_ms,
+        };
+        self.commit(vec![Change::PutAccessKey(Box::new(rec.clone()))])?;
+        Ok(rec)
+    }
+
+    /// The access key with this id.
+    pub fn access_key(&self, id: &str) -> Option<&AccessKeyRecord> {
+        self.access_keys.get(id)
+    }
+
+    /// Every access key, sorted by id.
+    pub fn access_keys(&self) -> Vec<&AccessKeyRecord> {
+        let mut v: Vec<&AccessKeyRecord> = self.access_keys.values().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// Adds or replaces an SCP (`kind` "scp") or RCP ("rcp").
+    pub fn put_org_policy(&mut self, rec: OrgPolicyRecord) -> Result<()> {
+        let kind = match rec.kind.as_str() {
+            "scp" => PolicyKind::Scp,
+            "rcp" => PolicyKind::Rcp,
+            k => {
+                return Err(KmsError::validation(format!(
+                    "organization policy kind `{k}` (scp|rcp)"
+                )))
+            }
+        };
+        parse_named(&rec.text, kind, &rec.name).map_err(|e| {
+            KmsError::new(ErrorCode::MalformedPolicyDocumentException, format!("{}: {e}", rec.name))
+        })?;
+        self.commit(vec![Change::PutOrgPolicy(Box::new(rec))])
+    }
+
+    /// Removes an SCP or RCP.
+    pub fn delete_org_policy(&mut self, name: &str) -> Result<()> {
+        self.commit(vec![Change::DeleteOrgPolicy(name.to_string())])
+    }
+
+    /// Every organization policy.
+    pub fn org_policies(&self) -> Vec<&OrgPolicyRecord> {
+        self.org.iter().map(|e| &e.rec).collect()
+    }
+}

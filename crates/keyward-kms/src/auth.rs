@@ -1,0 +1,330 @@
+//! The gate: resolve the key a request names, build the request AWS would evaluate (caller,
+//! action, key ARN, every context key the call implies) and decide it with keyward-core.
+
+use crate::error::{ErrorCode, KmsError, Result};
+use crate::kms::{Caller, Kms};
+use keyward_core::eval::{
+    decide, explain, Context, CtxValue, Decision, NamedPolicy, PolicySet, Principal, PrincipalKind,
+    Request, Rule, Source,
+};
+use keyward_core::model::Grant;
+use keyward_core::scenario::{derive_context, KmsCall};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What one authorization asks.
+#[derive(Debug, Default)]
+pub(crate) struct Ask<'a> {
+    /// IAM action, e.g. `kms:Decrypt`.
+    pub action: &'static str,
+    /// The key (None for account-level actions such as CreateKey, or alias resources).
+    pub key_id: Option<&'a str>,
+    /// The resource when it is not the key (alias ARN for the alias half of CreateAlias).
+    pub resource: Option<String>,
+    /// The alias the request named the key by.
+    pub request_alias: Option<&'a str>,
+    /// Encryption context of the request.
+    pub context: Option<&'a BTreeMap<String, String>>,
+    /// Grant tokens of the request.
+    pub grant_tokens: &'a [String],
+    /// CreateGrant: the grant being created.
+    pub create_grant: Option<Grant>,
+    /// Further context keys (CreateKey's kms:KeySpec, aws:RequestTag/..., ...).
+    pub extra: Vec<(String, CtxValue)>,
+    /// A key policy not yet stored (the lockout safety check): policy, key ARN, account.
+    pub new_policy: Option<(&'a NamedPolicy, &'a str, &'a str)>,
+}
+
+/// Formats epoch milliseconds as RFC 3339 UTC.
+pub(crate) fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
+}
+
+impl Kms {
+    /// Finds the key `key_ref` names: key id (in the caller's account), key ARN, alias name
+    /// (in the caller's account and Region) or alias ARN. Returns the key id and the alias
+    /// used, if any.
+    pub(crate) fn resolve(&self, p: &Principal, key_ref: &str) -> Result<(String, Option<String>)> {
+        if key_ref.is_empty() || key_ref.len() > 2048 {
+            return Err(KmsError::constraint(
+                "keyId",
+                "Member must have length between 1 and 2048",
+            ));
+        }
+        let region = &self.config.region;
+        let not_found_key = |arn: &str| {
+            KmsError::new(ErrorCode::NotFoundException, format!("Key '{arn}' does not exist"))
+        };
+        if let Some(rest) = key_ref.strip_prefix("arn:") {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            if parts.len() != 5 || parts[1] != "kms" {
+                return Err(KmsError::new(
+                    ErrorCode::InvalidArnException,
+                    format!("ARN {key_ref} is not valid"),
+                ));
+            }
+            let resource = parts[4];
+            if let Some(id) = resource.strip_prefix("key/") {
+                return match self.keys.get(id) {
+                    Some(k) if k.rec.arn == key_ref => Ok((id.to_string(), None)),
+                    _ => Err(not_found_key(key_ref)),
+                };
+            }
+            if resource.starts_with("alias/") {
+                return match self.aliases.get(key_ref) {
+                    Some(a) if self.keys.contains_key(&a.key_id) => {
+                        Ok((a.key_id.clone(), Some(a.name.clone())))
+                    }
+                    _ => Err(KmsError::new(
+                        ErrorCode::NotFoundException,
+                        format!("Alias {key_ref} is not found."),
+                    )),
+                };
+            }
+            return Err(KmsError::new(
+                ErrorCode::InvalidArnException,
+                format!("ARN {key_ref} is not a key or alias ARN"),
+            ));
+        }
+        if key_ref.starts_with("alias/") {
+            let arn = format!("arn:aws:kms:{region}:{}:{key_ref}", p.account);
+            return match self.aliases.get(&arn) {
+                Some(a) if self.keys.contains_key(&a.key_id) => {
+                    Ok((a.key_id.clone(), Some(a.name.clone())))
+                }
+                _ => Err(KmsError::new(
+                    ErrorCode::NotFoundException,
+                    format!("Alias {arn} is not found."),
+                )),
+            };
+        }
+        match self.keys.get(key_ref) {
+            Some(k) if k.rec.account == p.account => Ok((key_ref.to_string(), None)),
+            _ => Err(not_found_key(&format!("arn:aws:kms:{region}:{}:key/{key_ref}", p.account))),
+        }
+    }
+
+    /// Checks that every grant token names a grant; returns the ids of the grants they name.
+    pub(crate) fn check_tokens(&self, tokens: &[String]) -> Result<Vec<String>> {
+        if tokens.len() > 10 {
+            return Err(KmsError::constraint(
+                "grantTokens",
+                "Member must have length less than or equal to 10",
+            ));
+        }
+        let mut ids = Vec::new();
+        for t in tokens {
+            match self.grants.values().find(|g| g.tokens.iter().any(|x| x == t)) {
+                Some(g) => ids.push(g.grant_id.clone()),
+                None => {
+                    return Err(KmsError::new(
+                        ErrorCode::InvalidGrantTokenException,
+                        "The grant token is not valid.",
+                    ))
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Authorizes `ask` for `caller`; AccessDeniedException (with the explanation) otherwise.
+    pub(crate) fn authorize(&self, caller: &Caller, p: &Principal, ask: Ask<'_>) -> Result<()> {
+        let (set, req) = self.request(caller, p, ask)?;
+        if decide(&set, &req) == Decision::Allow {
+            return Ok(());
+        }
+        let e = explain(&set, &req);
+        let message = denial_message(&req, e.rule, &e.deciders);
+        Err(KmsError {
+            code: ErrorCode::AccessDeniedException,
+            message,
+            explanation: Some(Box::new(e)),
+        })
+    }
+
+    /// The policy set and request the evaluator decides for `ask`.
+    pub(crate) fn request(
+        &self,
+        caller: &Caller,
+        p: &Principal,
+        ask: Ask<'_>,
+    ) -> Result<(PolicySet, Request)> {
+        let token_grants = self.check_tokens(ask.grant_tokens)?;
+        let key = ask.key_id.and_then(|id| self.keys.get(id));
+        let identity = self.identity_of(p);
+        let mut call = KmsCall {
+            action: ask.action.to_string(),
+            resource: ask
+                .resource
+                .clone()
+                .or_else(|| key.map(|k| k.rec.arn.clone()))
+                .unwrap_or_else(|| "*".to_string()),
+            principal_tags: identity
+                .map(|i| {
+                    i.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect()
+                })
+                .unwrap_or_default(),
+            principal_id: identity.map(|i| i.rec.unique_id.clone()),
+            request_alias: ask.request_alias.map(str::to_string),
+            encryption_context: ask
+                .context
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            via_service: caller.via_service.clone(),
+            time: Some(rfc3339(caller.now_ms)),
+            region: Some(self.config.region.clone()),
+            create_grant: ask.create_grant,
+            ..KmsCall::default()
+        };
+        let mut set = PolicySet::default();
+        if let Some((policy, arn, account)) = ask.new_policy {
+            call.resource = arn.to_string();
+            set.resource_policy = Some(policy.clone());
+            set.resource_account = Some(account.to_string());
+        }
+        if let Some(k) = key {
+            call.key_spec = Some(k.rec.spec.as_str().to_string());
+            call.key_usage = Some(k.rec.usage.as_str().to_string());
+            call.key_origin = Some(k.rec.origin.as_str().to_string());
+            call.key_aliases = self
+                .aliases
+                .values()
+                .filter(|a| a.key_id == k.rec.key_id)
+                .map(|a| a.name.clone())
+                .collect();
+            call.key_tags =
+                k.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
+            set.resource_policy = Some(k.policy.clone());
+            set.resource_account = Some(k.rec.account.clone());
+            set.grants = self.effective_grants(&k.rec.key_id, caller.now_ms, &token_grants);
+        }
+        if let Some(i) = identity {
+            set.identity = i.policies.clone();
+            set.boundary = i.boundary.clone();
+        }
+        let session = caller.session_policy.as_deref().or_else(|| {
+            self.access_keys
+                .values()
+                .find(|a| a.principal == caller.principal)
+                .and_then(|a| a.session_policy.as_deref())
+        });
+        if let Some(text) = session {
+            set.session = crate::kms::parse_named(
+                text,
+                keyward_core::model::PolicyKind::Session,
+                "session policy",
+            )
+            .ok();
+        }
+        if p.is_iam() {
+            set.scps = self.org_levels("scp", &p.account);
+        }
+        let resource_account = set.resource_account.clone().unwrap_or_else(|| p.account.clone());
+        set.rcps = self.org_levels("rcp", &resource_account);
+        let mut context = derive_context(p, &call);
+        add_caller_context(&mut context, caller);
+        for (k, v) in ask.extra {
+            context.set(&k, v);
+        }
+        Ok((set, Request::new(p.clone(), ask.action, &call.resource, context)))
+    }
+
+    fn identity_of(&self, p: &Principal) -> Option<&crate::kms::IdentityEntry> {
+        match p.kind {
+            PrincipalKind::AssumedRole => p.role_arn.as_ref().and_then(|r| {
+                self.identities.get(r).or_else(|| {
+                    // Roles with a path: match by account and role name.
+                    self.identities.values().find(|i| {
+                        i.rec.arn.starts_with(&format!("arn:aws:iam::{}:role/", p.account))
+                            && i.rec.arn.rsplit('/').next() == p.role_name.as_deref()
+                    })
+                })
+            }),
+            _ => self.identities.get(&p.arn),
+        }
+    }
+
+    fn org_levels(&self, kind: &str, account: &str) -> Vec<Vec<NamedPolicy>> {
+        let mut levels: BTreeMap<u32, Vec<NamedPolicy>> = BTreeMap::new();
+        for e in &self.org {
+            if e.rec.kind == kind
+                && (e.rec.accounts.is_empty() || e.rec.accounts.iter().any(|a| a == account))
+            {
+                levels.entry(e.rec.level).or_default().push(e.policy.clone());
+            }
+        }
+        levels.into_values().collect()
+    }
+
+    /// The grants of a key in effect now: propagated ones plus those named by a token.
+    fn effective_grants(&self, key_id: &str, now_ms: i64, tokens: &[String]) -> Vec<Arc<Grant>> {
+        let delay = self.config.grant_propagation_ms;
+        self.key_grants
+            .get(key_id)
+            .into_iter()
+            .flatten()
+            .filter(|(id, created, _)| {
+                delay <= 0 || created + delay <= now_ms || tokens.contains(id)
+            })
+            .map(|(_, _, g)| Arc::clone(g))
+            .collect()
+    }
+}
+
+fn add_caller_context(c: &mut Context, caller: &Caller) {
+    if let Some(ip) = &caller.source_ip {
+        c.set_str("aws:SourceIp", ip);
+    }
+    if let Some(age) = caller.mfa_age_s {
+        c.set_str("aws:MultiFactorAuthPresent", "true");
+        c.set_str("aws:MultiFactorAuthAge", age.to_string());
+    }
+    if let Some(v) = &caller.source_vpce {
+        c.set_str("aws:SourceVpce", v);
+    }
+    for (k, v) in &caller.extra_context {
+        c.set_str(k, v);
+    }
+}
+
+/// AWS's AccessDeniedException wording for a denial.
+pub(crate) fn denial_message(
+    req: &Request,
+    rule: Rule,
+    deciders: &[keyward_core::eval::Decider],
+) -> String {
+    let head = format!(
+        "User: {} is not authorized to perform: {} on resource: {}",
+        req.principal.arn, req.action, req.resource
+    );
+    let a = &req.action;
+    let tail = match rule {
+        Rule::ExplicitDeny => {
+            let kind = match deciders.first().map(|d| &d.source) {
+                Some(Source::ResourcePolicy) | Some(Source::Grant { .. }) | None => {
+                    "a resource-based policy"
+                }
+                Some(Source::Identity { .. }) => "an identity-based policy",
+                Some(Source::Boundary) => "a permissions boundary",
+                Some(Source::Session) => "a session policy",
+                Some(Source::Scp { .. }) => "a service control policy",
+                Some(Source::Rcp { .. }) => "a resource control policy",
+            };
+            format!(" with an explicit deny in {kind}")
+        }
+        Rule::ScpNoAllow => format!(" because no service control policy allows the {a} action"),
+        Rule::RcpNoAllow => format!(" because no resource control policy allows the {a} action"),
+        Rule::BoundaryNoAllow => format!(" because no permissions boundary allows the {a} action"),
+        Rule::SessionNoAllow => format!(" because no session policy allows the {a} action"),
+        Rule::KmsDelegatedNoIamAllow | Rule::CrossAccountNoIdentityAllow => {
+            format!(" because no identity-based policy allows the {a} action")
+        }
+        Rule::NothingAllows if req.resource == "*" || !req.is_kms_key() => {
+            format!(" because no identity-based policy allows the {a} action")
+        }
+        _ => format!(" because no resource-based policy allows the {a} action"),
+    };
+    head + &tail
+}

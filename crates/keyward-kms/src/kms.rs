@@ -1,0 +1,416 @@
+//! The KMS itself: in-memory state written through a [`Store`], the injected clock tick, key
+//! resolution and the authorization gate every operation passes first.
+
+use crate::error::{ErrorCode, KmsError, Result};
+use crate::record::{AliasRecord, GrantRecord, IdentityRecord, KeyRecord, OrgPolicyRecord};
+use crate::store::{Change, State, Store};
+use crate::types::KeyState;
+use keyward_core::eval::{NamedPolicy, Principal, PrincipalKind};
+use keyward_core::json::Limits;
+use keyward_core::model::{Grant, GrantConstraint, Policy, PolicyKind};
+use keyward_core::parse::parse_policy;
+use keyward_core::span::{LineIndex, Span};
+use rand_core::CryptoRngCore;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Settings of a KMS instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The Region keys are created in (default `us-east-1`).
+    pub region: String,
+    /// How long a new grant takes to become effective without a grant token (AWS: eventually
+    /// consistent, typically under five minutes). Default 0: effective at once.
+    pub grant_propagation_ms: i64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { region: "us-east-1".to_string(), grant_propagation_ms: 0 }
+    }
+}
+
+/// Who is calling, and what the call's environment says about it.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// The caller's ARN: IAM user, assumed-role session, root, or a service principal name.
+    pub principal: String,
+    /// Request time, epoch milliseconds.
+    pub now_ms: i64,
+    /// `aws:SourceIp`.
+    pub source_ip: Option<String>,
+    /// `kms:ViaService` (the call came through an AWS service).
+    pub via_service: Option<String>,
+    /// `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge` (seconds), when MFA was used.
+    pub mfa_age_s: Option<u64>,
+    /// `aws:SourceVpce`.
+    pub source_vpce: Option<String>,
+    /// A session policy in force for this caller (text).
+    pub session_policy: Option<String>,
+    /// Any other context keys to set.
+    pub extra_context: Vec<(String, String)>,
+}
+
+pub(crate) struct KeyEntry {
+    pub(crate) rec: KeyRecord,
+    pub(crate) policy: NamedPolicy,
+}
+
+pub(crate) struct IdentityEntry {
+    pub(crate) rec: IdentityRecord,
+    pub(crate) policies: Vec<NamedPolicy>,
+    pub(crate) boundary: Option<NamedPolicy>,
+}
+
+pub(crate) struct OrgEntry {
+    pub(crate) rec: OrgPolicyRecord,
+    pub(crate) policy: NamedPolicy,
+}
+
+/// The local KMS.
+pub struct Kms {
+    pub(crate) config: Config,
+    pub(crate) keys: HashMap<String, KeyEntry>,
+    pub(crate) aliases: BTreeMap<String, AliasRecord>,
+    pub(crate) grants: HashMap<String, GrantRecord>,
+    /// Evaluator grants per key id, in creation order, with their grant ids and creation times.
+    pub(crate) key_grants: HashMap<String, Vec<(String, i64, Arc<Grant>)>>,
+    pub(crate) identities: HashMap<String, IdentityEntry>,
+    pub(crate) access_keys: HashMap<String, crate::record::AccessKeyRecord>,
+    pub(crate) org: Vec<OrgEntry>,
+    /// Earliest time at which [`Kms::tick`] has work (deletion, rotation, expiry).
+    pub(crate) next_deadline_ms: i64,
+    pub(crate) store: Box<dyn Store + Send>,
+    pub(crate) rng: Box<dyn CryptoRngCore + Send>,
+}
+
+impl std::fmt::Debug for Kms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kms")
+            .field("region", &self.config.region)
+            .field("keys", &self.keys.len())
+            .field("aliases", &self.aliases.len())
+            .field("grants", &self.grants.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses a stored or submitted policy text; errors carry line:col.
+pub(crate) fn parse_named(
+    text: &str,
+    kind: PolicyKind,
+    name: &str,
+) -> std::result::Result<NamedPolicy, String> {
+    let (policy, diags) = parse_policy(text, kind, Limits::default());
+    let idx = LineIndex::new(text);
+    if let Some(d) = diags.iter().find(|d| d.severity == keyward_core::diag::Severity::Error) {
+        let lc = idx.line_col(d.span.start);
+        return Err(format!(
+            "{} (line {}, column {}{})",
+            d.message,
+            lc.line,
+            lc.col,
+            if d.path.is_empty() { String::new() } else { format!(", at {}", d.path) }
+        ));
+    }
+    match policy {
+        Some(p) => Ok(NamedPolicy::new(name, p)),
+        None => Err("the policy is not a JSON object".to_string()),
+    }
+}
+
+fn empty_policy(kind: PolicyKind) -> Policy {
+    Policy {
+        kind,
+        version: keyward_core::model::Version::V2012_10_17,
+        id: None,
+        statements: Vec::new(),
+        statement_count: 0,
+        span: Span::SYNTHETIC,
+    }
+}
+
+/// The evaluator's view of a stored grant.
+pub(crate) fn core_grant(g: &GrantRecord, account: &str) -> Grant {
+    let constraint = g.constraints.as_ref().and_then(|c| {
+        let pairs =
+            |m: &BTreeMap<String, String>| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        match (&c.encryption_context_equals, &c.encryption_context_subset) {
+            (Some(m), _) => Some(GrantConstraint::Equals(pairs(m))),
+            (None, Some(m)) => Some(GrantConstraint::Subset(pairs(m))),
+            _ => None,
+        }
+    });
+    Grant {
+        grant_id: Some(g.grant_id.clone()),
+        key_id: Some(g.key_id.clone()),
+        grantee: g.grantee.clone(),
+        retiring_principal: g.retiring.clone(),
+        operations: g.operations.iter().map(|o| o.as_str().to_string()).collect(),
+        constraint,
+        source_arn: None,
+        name: g.name.clone(),
+        issuing_account: Some(account.to_string()),
+        creation_date: Some((g.created_ms / 1000).to_string()),
+        span: Span::SYNTHETIC,
+    }
+}
+
+impl Kms {
+    /// Opens a KMS over `store`, loading its state.
+    pub fn open(
+        mut store: Box<dyn Store + Send>,
+        rng: Box<dyn CryptoRngCore + Send>,
+        config: Config,
+    ) -> std::result::Result<Kms, crate::store::StoreError> {
+        let state = store.load()?;
+        let mut kms = Kms {
+            config,
+            keys: HashMap::new(),
+            aliases: BTreeMap::new(),
+            grants: HashMap::new(),
+            key_grants: HashMap::new(),
+            identities: HashMap::new(),
+            access_keys: HashMap::new(),
+            org: Vec::new(),
+            next_deadline_ms: i64::MAX,
+            store,
+            rng,
+        };
+        kms.install(state);
+        Ok(kms)
+    }
+
+    /// An in-memory KMS (tests, WASM).
+    pub fn in_memory(rng: Box<dyn CryptoRngCore + Send>, config: Config) -> Kms {
+        let mut kms = Kms {
+            config,
+            keys: HashMap::new(),
+            aliases: BTreeMap::new(),
+            grants: HashMap::new(),
+            key_grants: HashMap::new(),
+            identities: HashMap::new(),
+            access_keys: HashMap::new(),
+            org: Vec::new(),
+            next_deadline_ms: i64::MAX,
+            store: Box::new(crate::store::MemoryStore),
+            rng,
+        };
+        kms.install(State::default());
+        kms
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn install(&mut self, state: State) {
+        let changes: Vec<Change> = state
+            .keys
+            .into_iter()
+            .map(|k| Change::PutKey(Box::new(k)))
+            .chain(state.aliases.into_iter().map(Change::PutAlias))
+            .chain(state.grants.into_iter().map(|g| Change::PutGrant(Box::new(g))))
+            .chain(state.identities.into_iter().map(|i| Change::PutIdentity(Box::new(i))))
+            .chain(state.access_keys.into_iter().map(|a| Change::PutAccessKey(Box::new(a))))
+            .chain(state.org_policies.into_iter().map(|o| Change::PutOrgPolicy(Box::new(o))))
+            .collect();
+        for c in changes {
+            self.apply(c);
+        }
+    }
+
+    /// Writes `changes` durably, then applies them in memory. On a storage failure nothing
+    /// changes and the call fails with KMSInternalException.
+    pub(crate) fn commit(&mut self, changes: Vec<Change>) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .commit(&changes)
+            .map_err(|e| KmsError::new(ErrorCode::KMSInternalException, e.to_string()))?;
+        for c in changes {
+            self.apply(c);
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::PutKey(rec) => {
+                let rec = *rec;
+                self.note_deadlines(&rec);
+                let policy = match self.keys.get(&rec.key_id) {
+                    Some(old) if old.rec.policy == rec.policy => old.policy.clone(),
+                    _ => parse_named(&rec.policy, PolicyKind::Key, "key policy").unwrap_or_else(
+                        |_| {
+                            NamedPolicy::new(
+                                "key policy (unreadable)",
+                                empty_policy(PolicyKind::Key),
+                            )
+                        },
+                    ),
+                };
+                self.keys.insert(rec.key_id.clone(), KeyEntry { rec, policy });
+            }
+            Change::DeleteKey(id) => {
+                self.keys.remove(&id);
+                self.key_grants.remove(&id);
+            }
+            Change::PutAlias(a) => {
+                self.aliases.insert(a.arn.clone(), a);
+            }
+            Change::DeleteAlias(arn) => {
+                self.aliases.remove(&arn);
+            }
+            Change::PutGrant(g) => {
+                let g = *g;
+                let account = g.issuer.split(':').nth(4).unwrap_or_default().to_string();
+                let list = self.key_grants.entry(g.key_id.clone()).or_default();
+                list.retain(|(id, _, _)| *id != g.grant_id);
+                list.push((g.grant_id.clone(), g.created_ms, Arc::new(core_grant(&g, &account))));
+                self.grants.insert(g.grant_id.clone(), g);
+            }
+            Change::DeleteGrant(id) => {
+                if let Some(g) = self.grants.remove(&id) {
+                    if let Some(list) = self.key_grants.get_mut(&g.key_id) {
+                        list.retain(|(gid, _, _)| *gid != id);
+                    }
+                }
+            }
+            Change::PutIdentity(rec) => {
+                let rec = *rec;
+                let policies = rec
+                    .policies
+                    .iter()
+                    .filter_map(|(n, t)| parse_named(t, PolicyKind::Identity, n).ok())
+                    .collect();
+                let boundary = rec.boundary.as_deref().and_then(|t| {
+                    parse_named(t, PolicyKind::Boundary, "permissions boundary").ok()
+                });
+                self.identities.insert(rec.arn.clone(), IdentityEntry { rec, policies, boundary });
+            }
+            Change::DeleteIdentity(arn) => {
+                self.identities.remove(&arn);
+            }
+            Change::PutAccessKey(a) => {
+                self.access_keys.insert(a.id.clone(), *a);
+            }
+            Change::DeleteAccessKey(id) => {
+                self.access_keys.remove(&id);
+            }
+            Change::PutOrgPolicy(o) => {
+                let o = *o;
+                let kind = if o.kind == "rcp" { PolicyKind::Rcp } else { PolicyKind::Scp };
+                let policy = parse_named(&o.text, kind, &o.name)
+                    .unwrap_or_else(|_| NamedPolicy::new(o.name.clone(), empty_policy(kind)));
+                self.org.retain(|e| e.rec.name != o.name);
+                self.org.push(OrgEntry { rec: o, policy });
+            }
+            Change::DeleteOrgPolicy(name) => self.org.retain(|e| e.rec.name != name),
+        }
+    }
+
+    fn note_deadlines(&mut self, rec: &KeyRecord) {
+        let mut d = i64::MAX;
+        if let Some(t) = rec.deletion_ms {
+            d = d.min(t);
+        }
+        if let Some(r) = &rec.rotation {
+            d = d.min(r.next_ms);
+        }
+        if let Some(t) = rec.material_expires_ms {
+            d = d.min(t);
+        }
+        self.next_deadline_ms = self.next_deadline_ms.min(d);
+    }
+
+    /// Lets time pass to `now_ms`: deletes keys whose deletion window ended (with their aliases
+    /// and grants), rotates enabled keys whose automatic rotation is due, and expires imported
+    /// material. Every call runs this first with its own time.
+    pub fn tick(&mut self, now_ms: i64) -> Result<()> {
+        if now_ms < self.next_deadline_ms {
+            return Ok(());
+        }
+        let mut changes = Vec::new();
+        let mut next = i64::MAX;
+        let mut ids: Vec<&String> = self.keys.keys().collect();
+        ids.sort();
+        let ids: Vec<String> = ids.into_iter().cloned().collect();
+        for id in ids {
+            let Some(entry) = self.keys.get(&id) else { continue };
+            let rec = &entry.rec;
+            if rec.state == KeyState::PendingDeletion
+                && rec.deletion_ms.is_some_and(|t| t <= now_ms)
+            {
+                for a in self.aliases.values().filter(|a| a.key_id == id) {
+                    changes.push(Change::DeleteAlias(a.arn.clone()));
+                }
+                for (gid, _, _) in self.key_grants.get(&id).into_iter().flatten() {
+                    changes.push(Change::DeleteGrant(gid.clone()));
+                }
+                changes.push(Change::DeleteKey(id.clone()));
+                continue;
+            }
+            let mut rec = rec.clone();
+            let mut changed = false;
+            if rec.material_expires_ms.is_some_and(|t| t <= now_ms) {
+                rec.materials.clear();
+                rec.material_expires_ms = None;
+                if rec.state != KeyState::PendingDeletion {
+                    rec.state = KeyState::PendingImport;
+                }
+                changed = true;
+            }
+            if let Some(rot) = rec.rotation.clone().filter(|r| r.next_ms <= now_ms) {
+                if rec.state == KeyState::Enabled {
+                    crate::ops::keys::add_material(
+                        &mut rec,
+                        self.rng.as_mut(),
+                        rot.next_ms,
+                        "AUTOMATIC",
+                    )?;
+                    let period = i64::from(rot.period_days) * 86_400_000;
+                    let mut next_ms = rot.next_ms + period;
+                    if next_ms <= now_ms {
+                        next_ms = now_ms + period;
+                    }
+                    rec.rotation =
+                        Some(crate::record::Rotation { period_days: rot.period_days, next_ms });
+                    changed = true;
+                }
+            }
+            for t in
+                [rec.deletion_ms, rec.rotation.as_ref().map(|r| r.next_ms), rec.material_expires_ms]
+                    .into_iter()
+                    .flatten()
+            {
+                if t > now_ms || rec.state != KeyState::Enabled {
+                    next = next.min(t.max(now_ms + 1));
+                }
+            }
+            if changed {
+                changes.push(Change::PutKey(Box::new(rec)));
+            }
+        }
+        self.next_deadline_ms = next;
+        self.commit(changes)
+    }
+
+    /// The parsed principal of a caller, or a validation error naming the field.
+    pub(crate) fn principal(caller: &Caller) -> Result<Principal> {
+        let mut p = Principal::parse(&caller.principal).map_err(|e| {
+            KmsError::new(
+                ErrorCode::AccessDeniedException,
+                format!("invalid caller principal `{}`: {e}", caller.principal),
+            )
+        })?;
+        if p.kind == PrincipalKind::AssumedRole && p.role_arn.is_none() {
+            if let Some(role) = &p.role_name {
+                p.role_arn = Some(format!("arn:aws:iam::{}:role/{role}", p.account));
+            }
+        }
+        Ok(p)
+    }
+}

@@ -1,0 +1,203 @@
+//! Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases. An alias is authorized twice,
+//! as AWS does: on the alias ARN (IAM only) and on the target key (key policy and IAM).
+
+use super::{check_state, epoch_s, page, StateRule};
+use crate::auth::Ask;
+use crate::error::{ErrorCode, KmsError, Result};
+use crate::kms::{Caller, Kms};
+use crate::record::AliasRecord;
+use crate::store::Change;
+use keyward_core::eval::Principal;
+use serde_json::{json, Value};
+
+/// Checks an alias name's shape as AWS does.
+pub(crate) fn check_alias_name(name: &str) -> Result<()> {
+    let Some(rest) = name.strip_prefix("alias/") else {
+        return Err(KmsError::new(
+            ErrorCode::InvalidAliasNameException,
+            format!("Alias {name} must begin with 'alias/'."),
+        ));
+    };
+    if rest.is_empty()
+        || name.len() > 256
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'))
+    {
+        return Err(KmsError::new(
+            ErrorCode::InvalidAliasNameException,
+            format!("Alias {name} must be 1 to 256 characters of a-z, A-Z, 0-9, '/', '_', '-' and ':' after 'alias/'."),
+        ));
+    }
+    if name.starts_with("alias/aws/") {
+        return Err(KmsError::new(
+            ErrorCode::InvalidAliasNameException,
+            format!(
+                "Alias {name} begins with the reserved prefix 'alias/aws/' (AWS managed keys)."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Kms {
+    fn alias_arn(&self, p: &Principal, name: &str) -> String {
+        format!("arn:aws:kms:{}:{}:{name}", self.config.region, p.account)
+    }
+
+    /// The key a target id names; aliases are not allowed as targets; the key must be in the
+    /// caller's account.
+    fn target_key(&self, p: &Principal, target: &str) -> Result<String> {
+        if target.starts_with("alias/") || target.contains(":alias/") {
+            return Err(KmsError::validation(
+                "TargetKeyId must be a key id or key ARN, not an alias.",
+            ));
+        }
+        let (id, _) = self.resolve(p, target)?;
+        if self.key(&id)?.rec.account != p.account {
+            return Err(KmsError::new(
+                ErrorCode::NotFoundException,
+                format!("Key '{target}' does not exist in the alias's account."),
+            ));
+        }
+        Ok(id)
+    }
+
+    fn authorize_alias(
+        &self,
+        caller: &Caller,
+        p: &Principal,
+        action: &'static str,
+        alias_arn: &str,
+        key_ids: &[&str],
+    ) -> Result<()> {
+        self.authorize(
+            caller,
+            p,
+            Ask { action, resource: Some(alias_arn.to_string()), ..Ask::default() },
+        )?;
+        for id in key_ids {
+            self.authorize(caller, p, Ask { action, key_id: Some(id), ..Ask::default() })?;
+        }
+        Ok(())
+    }
+
+    /// CreateAlias.
+    pub fn create_alias(&mut self, caller: &Caller, name: &str, target: &str) -> Result<Value> {
+        let p = self.begin(caller)?;
+        check_alias_name(name)?;
+        let id = self.target_key(&p, target)?;
+        let arn = self.alias_arn(&p, name);
+        self.authorize_alias(caller, &p, "kms:CreateAlias", &arn, &[&id])?;
+        check_state(&self.key(&id)?.rec, StateRule::Modify)?;
+        if self.aliases.contains_key(&arn) {
+            return Err(KmsError::new(
+                ErrorCode::AlreadyExistsException,
+                format!("An alias with the name {arn} already exists"),
+            ));
+        }
+        if self.aliases.values().filter(|a| a.key_id == id).count() >= 50 {
+            return Err(KmsError::new(
+                ErrorCode::LimitExceededException,
+                "A key can have at most 50 aliases.",
+            ));
+        }
+        let rec = AliasRecord {
+            name: name.to_string(),
+            arn,
+            key_id: id,
+            created_ms: caller.now_ms,
+            updated_ms: caller.now_ms,
+        };
+        self.commit(vec![Change::PutAlias(rec)])?;
+        Ok(json!({}))
+    }
+
+    /// UpdateAlias: the new target must have the same key usage and key type.
+    pub fn update_alias(&mut self, caller: &Caller, name: &str, target: &str) -> Result<Value> {
+        let p = self.begin(caller)?;
+        check_alias_name(name)?;
+        let arn = self.alias_arn(&p, name);
+        let Some(old) = self.aliases.get(&arn).cloned() else {
+            return Err(KmsError::new(
+                ErrorCode::NotFoundException,
+                format!("Alias {arn} is not found."),
+            ));
+        };
+        let id = self.target_key(&p, target)?;
+        self.authorize_alias(caller, &p, "kms:UpdateAlias", &arn, &[&old.key_id, &id])?;
+        let new = &self.key(&id)?.rec;
+        if new.state == crate::types::KeyState::PendingDeletion {
+            return Err(KmsError::new(
+                ErrorCode::KMSInvalidStateException,
+                format!("{} is pending deletion.", new.arn),
+            ));
+        }
+        if let Some(cur) = self.keys.get(&old.key_id) {
+            let kind = |s: crate::types::KeySpec| {
+                (s.is_hmac(), s == crate::types::KeySpec::SymmetricDefault)
+            };
+            if cur.rec.usage != new.usage || kind(cur.rec.spec) != kind(new.spec) {
+                return Err(KmsError::validation(format!(
+                    "{} has key usage {} and spec {}; the alias's current key has {} and {}. An alias can only move between keys of the same type and usage.",
+                    new.arn, new.usage, new.spec, cur.rec.usage, cur.rec.spec
+                )));
+            }
+        }
+        let rec = AliasRecord { key_id: id, updated_ms: caller.now_ms, ..old };
+        self.commit(vec![Change::PutAlias(rec)])?;
+        Ok(json!({}))
+    }
+
+    /// DeleteAlias.
+    pub fn delete_alias(&mut self, caller: &Caller, name: &str) -> Result<Value> {
+        let p = self.begin(caller)?;
+        check_alias_name(name)?;
+        let arn = self.alias_arn(&p, name);
+        let Some(old) = self.aliases.get(&arn).cloned() else {
+            return Err(KmsError::new(
+                ErrorCode::NotFoundException,
+                format!("Alias {arn} is not found."),
+            ));
+        };
+        self.authorize_alias(caller, &p, "kms:DeleteAlias", &arn, &[&old.key_id])?;
+        self.commit(vec![Change::DeleteAlias(arn)])?;
+        Ok(json!({}))
+    }
+
+    /// ListAliases (optionally for one key).
+    pub fn list_aliases(
+        &mut self,
+        caller: &Caller,
+        key_id: Option<&str>,
+        limit: Option<i64>,
+        marker: Option<&str>,
+    ) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let filter = match key_id {
+            Some(k) => {
+                let (id, _) = self.resolve(&p, k)?;
+                Some(id)
+            }
+            None => None,
+        };
+        self.authorize(caller, &p, Ask { action: "kms:ListAliases", ..Ask::default() })?;
+        let prefix = format!("arn:aws:kms:{}:{}:alias/", self.config.region, p.account);
+        let list: Vec<&AliasRecord> = self
+            .aliases
+            .values()
+            .filter(|a| {
+                a.arn.starts_with(&prefix) && filter.as_ref().is_none_or(|f| *f == a.key_id)
+            })
+            .collect();
+        let (items, next) = page(&list, limit, marker, 100)?;
+        let out = items
+            .iter()
+            .map(|a| {
+                json!({
+                    "AliasName": a.name, "AliasArn": a.arn, "TargetKeyId": a.key_id,
+                    "CreationDate": epoch_s(a.created_ms), "LastUpdatedDate": epoch_s(a.updated_ms),
+                })
+            })
+            .collect();
+        Ok(super::keys::list_response("Aliases", out, next))
+    }
+}

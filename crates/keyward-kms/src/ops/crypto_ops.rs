@@ -1,0 +1,689 @@
+//! Cryptographic operations: Encrypt, Decrypt, ReEncrypt, data keys and key pairs,
+//! GenerateRandom, Sign/Verify, GetPublicKey, GenerateMac/VerifyMac.
+
+use super::{check_state, check_usage, dry_run, Blob, StateRule};
+use crate::auth::Ask;
+use crate::crypto::{asym, blob, mac, CryptoError};
+use crate::error::{ErrorCode, KmsError, Result};
+use crate::kms::{Caller, Kms};
+use crate::record::KeyRecord;
+use crate::types::{
+    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage, MacAlgorithm,
+    MessageType, SigningAlgorithm,
+};
+use keyward_core::eval::Principal;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+type Ec = BTreeMap<String, String>;
+
+/// Encrypt input.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EncryptRequest {
+    /// Key.
+    pub key_id: String,
+    /// Plaintext (1–4096 bytes).
+    pub plaintext: Blob,
+    /// Encryption context.
+    pub encryption_context: Option<Ec>,
+    /// Grant tokens.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Algorithm.
+    pub encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// DryRun.
+    pub dry_run: Option<bool>,
+}
+
+/// Decrypt input.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DecryptRequest {
+    /// Ciphertext.
+    pub ciphertext_blob: Blob,
+    /// Encryption context.
+    pub encryption_context: Option<Ec>,
+    /// Grant tokens.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Key (optional for symmetric ciphertext).
+    pub key_id: Option<String>,
+    /// Algorithm.
+    pub encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// DryRun.
+    pub dry_run: Option<bool>,
+}
+
+/// ReEncrypt input.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReEncryptRequest {
+    /// Ciphertext.
+    pub ciphertext_blob: Blob,
+    /// Context of the ciphertext.
+    pub source_encryption_context: Option<Ec>,
+    /// Source key (optional for symmetric).
+    pub source_key_id: Option<String>,
+    /// Destination key.
+    pub destination_key_id: String,
+    /// New context.
+    pub destination_encryption_context: Option<Ec>,
+    /// Source algorithm.
+    pub source_encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// Destination algorithm.
+    pub destination_encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// Grant tokens.
+    pub grant_tokens: Option<Vec<String>>,
+    /// DryRun.
+    pub dry_run: Option<bool>,
+}
+
+/// GenerateDataKey / GenerateDataKeyWithoutPlaintext input.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DataKeyRequest {
+    /// Key.
+    pub key_id: String,
+    /// Encryption context.
+    pub encryption_context: Option<Ec>,
+    /// Length in bytes (1–1024).
+    pub number_of_bytes: Option<i64>,
+    /// AES_128 / AES_256.
+    pub key_spec: Option<DataKeySpec>,
+    /// Grant tokens.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Attestation (not supported locally; must be absent).
+    pub recipient: Option<Value>,
+    /// DryRun.
+    pub dry_run: Option<bool>,
+}
+
+/// GenerateDataKeyPair(+WithoutPlaintext) input.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DataKeyPairRequest {
+    /// Key.
+    pub key_id: String,
+    /// Encryption context.
+    pub encryption_context: Option<Ec>,
+    /// Pair spec.
+    pub key_pair_spec: DataKeyPairSpec,
+    /// Grant tokens.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Attestation (not supported locally).
+    pub recipient: Option<Value>,
+    /// DryRun.
+    pub dry_run: Option<bool>,
+}
+
+/// Sign / Verify input.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignRequest {
+    /// Key.
+    pub key_id: String,
+    /// Message or digest.
+    pub message: Blob,
+    /// RAW or DIGEST.
+    pub message_type: Option<MessageType>,
+    /// Algorithm.
+    pub signing_algorithm: SigningAlgorithm,
+    /// Signature (Verify).
+    pub signature: Option<Blob>,
+    /// Grant tokens.
+    pub grant_tokens: Option<Vec<String>>,
+    /// DryRun.
+    pub dry_run: Option<bool>,
+}
+
+/// GenerateMac / VerifyMac input.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MacRequest {
+    /// Key.
+    pub key_id: String,
+    /// Message.
+    pub message: Blob,
+    /// Algorithm.
+    pub mac_algorithm: MacAlgorithm,
+    /// MAC (VerifyMac).
+    pub mac: Option<Blob>,
+    /// Grant tokens.
+    pub grant_tokens: Option<Vec<String>>,
+    /// DryRun.
+    pub dry_run: Option<bool>,
+}
+
+fn crypto_err(e: CryptoError) -> KmsError {
+    match e {
+        CryptoError::InvalidCiphertext => KmsError::new(ErrorCode::InvalidCiphertextException, ""),
+        CryptoError::InvalidSignature => KmsError::new(ErrorCode::KMSInvalidSignatureException, ""),
+        CryptoError::InvalidInput(m) => KmsError::validation(m),
+        CryptoError::Internal(m) => KmsError::new(ErrorCode::KMSInternalException, m),
+    }
+}
+
+fn check_len(field: &str, b: &[u8], max: usize) -> Result<()> {
+    if b.is_empty() || b.len() > max {
+        return Err(KmsError::constraint(
+            field,
+            &format!("Member must have length between 1 and {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn algorithm(rec: &KeyRecord, alg: Option<EncryptionAlgorithm>) -> Result<EncryptionAlgorithm> {
+    let alg = match (alg, rec.spec) {
+        (Some(a), _) => a,
+        (None, KeySpec::SymmetricDefault) => EncryptionAlgorithm::SymmetricDefault,
+        (None, _) => {
+            return Err(KmsError::validation(
+                "EncryptionAlgorithm is required for an asymmetric key.",
+            ))
+        }
+    };
+    if !rec.spec.encryption_algorithms().contains(&alg) {
+        return Err(KmsError::new(
+            ErrorCode::InvalidKeyUsageException,
+            format!("{} does not support encryption algorithm {alg}.", rec.arn),
+        ));
+    }
+    Ok(alg)
+}
+
+fn newest(rec: &KeyRecord) -> Result<&crate::record::Material> {
+    rec.materials.last().ok_or_else(|| {
+        KmsError::new(
+            ErrorCode::KMSInvalidStateException,
+            format!("{} is pending import.", rec.arn),
+        )
+    })
+}
+
+impl Kms {
+    /// Authorizes a use of key `id` with a context and grant tokens, then checks state and usage.
+    #[allow(clippy::too_many_arguments, reason = "one gate for every key use")]
+    fn use_key(
+        &self,
+        caller: &Caller,
+        p: &Principal,
+        id: &str,
+        alias: Option<&str>,
+        action: &'static str,
+        context: Option<&Ec>,
+        tokens: &[String],
+        usage: KeyUsage,
+    ) -> Result<&KeyRecord> {
+        self.authorize(
+            caller,
+            p,
+            Ask {
+                action,
+                key_id: Some(id),
+                request_alias: alias,
+                context,
+                grant_tokens: tokens,
+                ..Ask::default()
+            },
+        )?;
+        let rec = &self.key(id)?.rec;
+        check_state(rec, StateRule::Use)?;
+        check_usage(rec, usage, action.trim_start_matches("kms:"))?;
+        Ok(rec)
+    }
+
+    fn encrypt_with(
+        &mut self,
+        id: &str,
+        alg: EncryptionAlgorithm,
+        context: &Ec,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let entry = self
+            .keys
+            .get(id)
+            .ok_or_else(|| KmsError::new(ErrorCode::NotFoundException, "key vanished"))?;
+        let rec = &entry.rec;
+        let mat = newest(rec)?;
+        if alg == EncryptionAlgorithm::SymmetricDefault {
+            check_len("plaintext", plaintext, 4096)?;
+            blob::seal(&rec.key_id, mat, context, plaintext, self.rng.as_mut()).map_err(crypto_err)
+        } else {
+            if !context.is_empty() {
+                return Err(KmsError::validation(
+                    "EncryptionContext is not supported with asymmetric keys.",
+                ));
+            }
+            let max = asym::max_plaintext(rec.spec, alg);
+            check_len("plaintext", plaintext, max)?;
+            asym::rsa_encrypt(&mat.secret, alg, plaintext, self.rng.as_mut()).map_err(crypto_err)
+        }
+    }
+
+    /// Encrypt.
+    pub fn encrypt(&mut self, caller: &Caller, r: EncryptRequest) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let (id, alias) = self.resolve(&p, &r.key_id)?;
+        let ctx = r.encryption_context.unwrap_or_default();
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let rec = self.use_key(
+            caller,
+            &p,
+            &id,
+            alias.as_deref(),
+            "kms:Encrypt",
+            Some(&ctx),
+            &tokens,
+            KeyUsage::EncryptDecrypt,
+        )?;
+        let alg = algorithm(rec, r.encryption_algorithm)?;
+        let arn = rec.arn.clone();
+        dry_run(r.dry_run)?;
+        let ct = self.encrypt_with(&id, alg, &ctx, &r.plaintext.0)?;
+        Ok(json!({ "CiphertextBlob": Blob(ct), "KeyId": arn, "EncryptionAlgorithm": alg }))
+    }
+
+    /// Finds the key of a ciphertext: from its header (symmetric) or the KeyId (asymmetric).
+    fn ciphertext_key(
+        &self,
+        p: &Principal,
+        ct: &[u8],
+        key_id: Option<&str>,
+        field: &str,
+    ) -> Result<(String, Option<String>)> {
+        check_len("ciphertextBlob", ct, 6144)?;
+        let given = key_id.map(|k| self.resolve(p, k)).transpose()?;
+        match blob::header(ct) {
+            Ok(h) => {
+                if !self.keys.contains_key(&h.key_id) {
+                    return Err(KmsError::new(
+                        ErrorCode::InvalidCiphertextException,
+                        "The ciphertext refers to a key that does not exist.",
+                    ));
+                }
+                if let Some((gid, _)) = &given {
+                    if *gid != h.key_id {
+                        return Err(KmsError::new(
+                            ErrorCode::IncorrectKeyException,
+                            format!("The key ID in the request ({field}) does not identify the KMS key that encrypted the ciphertext."),
+                        ));
+                    }
+                }
+                Ok((h.key_id, given.and_then(|g| g.1)))
+            }
+            Err(_) => match given {
+                Some(g) if self.key(&g.0)?.rec.spec != KeySpec::SymmetricDefault => Ok(g),
+                Some(_) => Err(KmsError::new(ErrorCode::InvalidCiphertextException, "")),
+                None => Err(KmsError::new(ErrorCode::InvalidCiphertextException, "")),
+            },
+        }
+    }
+
+    fn decrypt_with(
+        &self,
+        rec: &KeyRecord,
+        alg: EncryptionAlgorithm,
+        ct: &[u8],
+        ctx: &Ec,
+    ) -> Result<Vec<u8>> {
+        if alg == EncryptionAlgorithm::SymmetricDefault {
+            let h = blob::header(ct).map_err(crypto_err)?;
+            let mat = rec
+                .materials
+                .iter()
+                .find(|m| m.id == h.material_id)
+                .ok_or_else(|| KmsError::new(ErrorCode::InvalidCiphertextException, ""))?;
+            blob::open(mat, ct, ctx).map_err(crypto_err)
+        } else {
+            asym::rsa_decrypt(&newest(rec)?.secret, alg, ct).map_err(crypto_err)
+        }
+    }
+
+    /// Decrypt.
+    pub fn decrypt(&mut self, caller: &Caller, r: DecryptRequest) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let (id, alias) =
+            self.ciphertext_key(&p, &r.ciphertext_blob.0, r.key_id.as_deref(), "KeyId")?;
+        let ctx = r.encryption_context.unwrap_or_default();
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let rec = self.use_key(
+            caller,
+            &p,
+            &id,
+            alias.as_deref(),
+            "kms:Decrypt",
+            Some(&ctx),
+            &tokens,
+            KeyUsage::EncryptDecrypt,
+        )?;
+        let alg = algorithm(rec, r.encryption_algorithm)?;
+        dry_run(r.dry_run)?;
+        let pt = self.decrypt_with(rec, alg, &r.ciphertext_blob.0, &ctx)?;
+        Ok(json!({ "KeyId": rec.arn, "Plaintext": Blob(pt), "EncryptionAlgorithm": alg }))
+    }
+
+    /// ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the destination.
+    pub fn re_encrypt(&mut self, caller: &Caller, r: ReEncryptRequest) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let (src, src_alias) = self.ciphertext_key(
+            &p,
+            &r.ciphertext_blob.0,
+            r.source_key_id.as_deref(),
+            "SourceKeyId",
+        )?;
+        let (dst, dst_alias) = self.resolve(&p, &r.destination_key_id)?;
+        let sctx = r.source_encryption_context.unwrap_or_default();
+        let dctx = r.destination_encryption_context.unwrap_or_default();
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let srec = self.use_key(
+            caller,
+            &p,
+            &src,
+            src_alias.as_deref(),
+            "kms:ReEncryptFrom",
+            Some(&sctx),
+            &tokens,
+            KeyUsage::EncryptDecrypt,
+        )?;
+        let salg = algorithm(srec, r.source_encryption_algorithm)?;
+        let drec = self.use_key(
+            caller,
+            &p,
+            &dst,
+            dst_alias.as_deref(),
+            "kms:ReEncryptTo",
+            Some(&dctx),
+            &tokens,
+            KeyUsage::EncryptDecrypt,
+        )?;
+        let dalg = algorithm(drec, r.destination_encryption_algorithm)?;
+        let (sarn, darn) = (srec.arn.clone(), drec.arn.clone());
+        dry_run(r.dry_run)?;
+        let srec = &self.key(&src)?.rec;
+        let pt =
+            zeroize::Zeroizing::new(self.decrypt_with(srec, salg, &r.ciphertext_blob.0, &sctx)?);
+        let ct = self.encrypt_with(&dst, dalg, &dctx, &pt)?;
+        Ok(json!({
+            "CiphertextBlob": Blob(ct), "SourceKeyId": sarn, "KeyId": darn,
+            "SourceEncryptionAlgorithm": salg, "DestinationEncryptionAlgorithm": dalg,
+        }))
+    }
+
+    /// GenerateDataKey (`with_plaintext`) or GenerateDataKeyWithoutPlaintext.
+    pub fn generate_data_key(
+        &mut self,
+        caller: &Caller,
+        r: DataKeyRequest,
+        with_plaintext: bool,
+    ) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let action = if with_plaintext {
+            "kms:GenerateDataKey"
+        } else {
+            "kms:GenerateDataKeyWithoutPlaintext"
+        };
+        let (id, alias) = self.resolve(&p, &r.key_id)?;
+        let ctx = r.encryption_context.unwrap_or_default();
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let rec = self.use_key(
+            caller,
+            &p,
+            &id,
+            alias.as_deref(),
+            action,
+            Some(&ctx),
+            &tokens,
+            KeyUsage::EncryptDecrypt,
+        )?;
+        if rec.spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::new(
+                ErrorCode::InvalidKeyUsageException,
+                format!("{} is not a symmetric encryption key.", rec.arn),
+            ));
+        }
+        if r.recipient.is_some() {
+            return Err(KmsError::new(
+                ErrorCode::UnsupportedOperationException,
+                "Recipient (Nitro Enclaves attestation) is not supported by keyward.",
+            ));
+        }
+        let n = match (r.number_of_bytes, r.key_spec) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(KmsError::validation(
+                    "Specify exactly one of NumberOfBytes and KeySpec.",
+                ))
+            }
+            (Some(n), None) if (1..=1024).contains(&n) => usize::try_from(n).unwrap_or(32),
+            (Some(_), None) => {
+                return Err(KmsError::constraint(
+                    "numberOfBytes",
+                    "Member must have value between 1 and 1024",
+                ))
+            }
+            (None, Some(DataKeySpec::Aes128)) => 16,
+            (None, Some(DataKeySpec::Aes256)) => 32,
+        };
+        let arn = rec.arn.clone();
+        dry_run(r.dry_run)?;
+        let mut key = zeroize::Zeroizing::new(vec![0u8; n]);
+        self.rng.fill_bytes(&mut key);
+        let ct = self.encrypt_with(&id, EncryptionAlgorithm::SymmetricDefault, &ctx, &key)?;
+        let mut out = json!({ "CiphertextBlob": Blob(ct), "KeyId": arn });
+        if let (true, Some(o)) = (with_plaintext, out.as_object_mut()) {
+            o.insert("Plaintext".into(), json!(Blob(key.to_vec())));
+        }
+        Ok(out)
+    }
+
+    /// GenerateDataKeyPair (`with_plaintext`) or GenerateDataKeyPairWithoutPlaintext.
+    pub fn generate_data_key_pair(
+        &mut self,
+        caller: &Caller,
+        r: DataKeyPairRequest,
+        with_plaintext: bool,
+    ) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let action = if with_plaintext {
+            "kms:GenerateDataKeyPair"
+        } else {
+            "kms:GenerateDataKeyPairWithoutPlaintext"
+        };
+        let (id, alias) = self.resolve(&p, &r.key_id)?;
+        let ctx = r.encryption_context.unwrap_or_default();
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let rec = self.use_key(
+            caller,
+            &p,
+            &id,
+            alias.as_deref(),
+            action,
+            Some(&ctx),
+            &tokens,
+            KeyUsage::EncryptDecrypt,
+        )?;
+        if rec.spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::new(
+                ErrorCode::InvalidKeyUsageException,
+                format!("{} is not a symmetric encryption key.", rec.arn),
+            ));
+        }
+        if r.recipient.is_some() {
+            return Err(KmsError::new(
+                ErrorCode::UnsupportedOperationException,
+                "Recipient (Nitro Enclaves attestation) is not supported by keyward.",
+            ));
+        }
+        let arn = rec.arn.clone();
+        dry_run(r.dry_run)?;
+        let spec = r.key_pair_spec.key_spec();
+        let private =
+            crate::crypto::generate_material(spec, self.rng.as_mut()).map_err(crypto_err)?;
+        let public = asym::public_key_der(spec, &private).map_err(crypto_err)?;
+        let ct =
+            self.encrypt_with(&id, EncryptionAlgorithm::SymmetricDefault, &ctx, private.expose())?;
+        let mut out = json!({
+            "PrivateKeyCiphertextBlob": Blob(ct), "PublicKey": Blob(public), "KeyId": arn, "KeyPairSpec": r.key_pair_spec,
+        });
+        if let (true, Some(o)) = (with_plaintext, out.as_object_mut()) {
+            o.insert("PrivateKeyPlaintext".into(), json!(Blob(private.expose().to_vec())));
+        }
+        Ok(out)
+    }
+
+    /// GenerateRandom (1–1024 bytes).
+    pub fn generate_random(&mut self, caller: &Caller, n: Option<i64>) -> Result<Value> {
+        let p = self.begin(caller)?;
+        self.authorize(caller, &p, Ask { action: "kms:GenerateRandom", ..Ask::default() })?;
+        let n = match n {
+            Some(n) if (1..=1024).contains(&n) => usize::try_from(n).unwrap_or(32),
+            Some(_) => {
+                return Err(KmsError::constraint(
+                    "numberOfBytes",
+                    "Member must have value between 1 and 1024",
+                ))
+            }
+            None => return Err(KmsError::validation("NumberOfBytes is required.")),
+        };
+        let mut b = vec![0u8; n];
+        self.rng.fill_bytes(&mut b);
+        Ok(json!({ "Plaintext": Blob(b) }))
+    }
+
+    /// Sign (`verify` false) or Verify.
+    pub fn sign_or_verify(
+        &mut self,
+        caller: &Caller,
+        r: SignRequest,
+        verify: bool,
+    ) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let action = if verify { "kms:Verify" } else { "kms:Sign" };
+        let (id, alias) = self.resolve(&p, &r.key_id)?;
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let rec = self.use_key(
+            caller,
+            &p,
+            &id,
+            alias.as_deref(),
+            action,
+            None,
+            &tokens,
+            KeyUsage::SignVerify,
+        )?;
+        if !rec.spec.signing_algorithms().contains(&r.signing_algorithm) {
+            return Err(KmsError::new(
+                ErrorCode::InvalidKeyUsageException,
+                format!("{} does not support signing algorithm {}.", rec.arn, r.signing_algorithm),
+            ));
+        }
+        check_len("message", &r.message.0, 4096)?;
+        let mt = r.message_type.unwrap_or(MessageType::Raw);
+        dry_run(r.dry_run)?;
+        let mat = newest(rec)?;
+        let arn = rec.arn.clone();
+        if verify {
+            let sig = r.signature.ok_or_else(|| KmsError::validation("Signature is required."))?;
+            check_len("signature", &sig.0, 6144)?;
+            let ok =
+                asym::verify(rec.spec, &mat.secret, r.signing_algorithm, &r.message.0, mt, &sig.0)
+                    .map_err(crypto_err)?;
+            if !ok {
+                return Err(KmsError::new(ErrorCode::KMSInvalidSignatureException, ""));
+            }
+            return Ok(
+                json!({ "KeyId": arn, "SignatureValid": true, "SigningAlgorithm": r.signing_algorithm }),
+            );
+        }
+        let spec = rec.spec;
+        let entry = self
+            .keys
+            .get(&id)
+            .ok_or_else(|| KmsError::new(ErrorCode::NotFoundException, "key vanished"))?;
+        let mat = newest(&entry.rec)?;
+        let sig =
+            asym::sign(spec, &mat.secret, r.signing_algorithm, &r.message.0, mt, self.rng.as_mut())
+                .map_err(crypto_err)?;
+        Ok(json!({ "KeyId": arn, "Signature": Blob(sig), "SigningAlgorithm": r.signing_algorithm }))
+    }
+
+    /// GetPublicKey.
+    pub fn get_public_key(
+        &mut self,
+        caller: &Caller,
+        key_id: &str,
+        tokens: &[String],
+    ) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let (id, alias) = self.resolve(&p, key_id)?;
+        self.authorize(
+            caller,
+            &p,
+            Ask {
+                action: "kms:GetPublicKey",
+                key_id: Some(&id),
+                request_alias: alias.as_deref(),
+                grant_tokens: tokens,
+                ..Ask::default()
+            },
+        )?;
+        let rec = &self.key(&id)?.rec;
+        check_state(rec, StateRule::Use)?;
+        if !(rec.spec.is_rsa() || rec.spec.is_ecc()) {
+            return Err(KmsError::new(
+                ErrorCode::UnsupportedOperationException,
+                format!("{} is not an asymmetric key.", rec.arn),
+            ));
+        }
+        let public = asym::public_key_der(rec.spec, &newest(rec)?.secret).map_err(crypto_err)?;
+        let mut out = json!({
+            "KeyId": rec.arn, "PublicKey": Blob(public), "CustomerMasterKeySpec": rec.spec, "KeySpec": rec.spec, "KeyUsage": rec.usage,
+        });
+        if let Some(o) = out.as_object_mut() {
+            if rec.usage == KeyUsage::EncryptDecrypt {
+                o.insert("EncryptionAlgorithms".into(), json!(rec.spec.encryption_algorithms()));
+            } else {
+                o.insert("SigningAlgorithms".into(), json!(rec.spec.signing_algorithms()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// GenerateMac (`verify` false) or VerifyMac.
+    pub fn mac(&mut self, caller: &Caller, r: MacRequest, verify: bool) -> Result<Value> {
+        let p = self.begin(caller)?;
+        let action = if verify { "kms:VerifyMac" } else { "kms:GenerateMac" };
+        let (id, alias) = self.resolve(&p, &r.key_id)?;
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let rec = self.use_key(
+            caller,
+            &p,
+            &id,
+            alias.as_deref(),
+            action,
+            None,
+            &tokens,
+            KeyUsage::GenerateVerifyMac,
+        )?;
+        if !rec.spec.mac_algorithms().contains(&r.mac_algorithm) {
+            return Err(KmsError::new(
+                ErrorCode::InvalidKeyUsageException,
+                format!("{} does not support MAC algorithm {}.", rec.arn, r.mac_algorithm),
+            ));
+        }
+        check_len("message", &r.message.0, 4096)?;
+        dry_run(r.dry_run)?;
+        let key = newest(rec)?.secret.expose();
+        if verify {
+            let tag = r.mac.ok_or_else(|| KmsError::validation("Mac is required."))?;
+            if !mac::verify(r.mac_algorithm, key, &r.message.0, &tag.0) {
+                return Err(KmsError::new(ErrorCode::KMSInvalidMacException, ""));
+            }
+            return Ok(
+                json!({ "KeyId": rec.arn, "MacValid": true, "MacAlgorithm": r.mac_algorithm }),
+            );
+        }
+        let tag = mac::mac(r.mac_algorithm, key, &r.message.0);
+        Ok(json!({ "KeyId": rec.arn, "Mac": Blob(tag), "MacAlgorithm": r.mac_algorithm }))
+    }
+}
