@@ -265,7 +265,7 @@ impl Kms {
         let (_, id) = self.gate(caller, key_id, "kms:ListGrants", StateRule::Any)?;
         let arn = self.key(&id)?.rec.arn.clone();
         if let Some(g) = grant_id {
-            if !self.grants.get(g).is_some_and(|x| x.key_id == id) {
+            if self.grants.get(g).is_none_or(|x| x.key_id != id) {
                 return Err(KmsError::new(
                     ErrorCode::InvalidGrantIdException,
                     format!("Grant ID {g} is not valid for {arn}."),
@@ -381,7 +381,7 @@ impl Kms {
         dry: Option<bool>,
     ) -> Result<Value> {
         let (_, id) = self.gate(caller, key_id, "kms:RevokeGrant", StateRule::Any)?;
-        if !self.grants.get(grant_id).is_some_and(|g| g.key_id == id) {
+        if self.grants.get(grant_id).is_none_or(|g| g.key_id != id) {
             return Err(KmsError::new(
                 ErrorCode::InvalidGrantIdException,
                 format!("Grant ID {grant_id} is not valid."),

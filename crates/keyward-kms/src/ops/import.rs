@@ -131,17 +131,15 @@ impl Kms {
         };
         let alg = WrappingAlgorithm::parse(&params.algorithm)
             .unwrap_or(WrappingAlgorithm::RsaesOaepSha256);
-        let material = asym::unwrap_material(
-            &params.wrapping_key,
-            alg,
-            &r.encrypted_key_material.0,
-        )
-        .map_err(|_| {
-            KmsError::new(
+        let material =
+            asym::unwrap_material(&params.wrapping_key, alg, &r.encrypted_key_material.0).map_err(
+                |_| {
+                    KmsError::new(
                 ErrorCode::InvalidCiphertextException,
                 "The encrypted key material could not be unwrapped with the import parameters.",
             )
-        })?;
+                },
+            )?;
         if material.expose().len() != 32 {
             return Err(KmsError::new(
                 ErrorCode::IncorrectKeyMaterialException,

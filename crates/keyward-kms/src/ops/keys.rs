@@ -317,9 +317,9 @@ impl Kms {
         let policy = r.policy.unwrap_or_else(|| default_key_policy(&p.account));
         self.check_policy(caller, &p, &policy, &arn, &p.account, bypass)?;
         let mut rec = KeyRecord {
-            key_id: key_id.clone(),
+            key_id,
             arn,
-            account: p.account.clone(),
+            account: p.account,
             region: self.config.region.clone(),
             created_ms: caller.now_ms,
             description,
