@@ -98,6 +98,11 @@ fn parse<T: DeserializeOwned>(input: &Value) -> Result<T> {
     })
 }
 
+fn to_json<T: serde::Serialize>(v: T) -> Result<Value> {
+    serde_json::to_value(v)
+        .map_err(|e| KmsError::new(ErrorCode::KMSInternalException, e.to_string()))
+}
+
 fn need<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str> {
     v.as_deref().ok_or_else(|| KmsError::validation(format!("1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null")))
 }
@@ -181,7 +186,7 @@ impl Kms {
                 self.list_aliases(caller, c.key_id.as_deref(), c.limit, c.marker.as_deref())
             }
             "Encrypt" => self.encrypt(caller, parse::<EncryptRequest>(input)?),
-            "Decrypt" => self.decrypt(caller, parse::<DecryptRequest>(input)?),
+            "Decrypt" => self.decrypt(caller, parse::<DecryptRequest>(input)?).and_then(to_json),
             "ReEncrypt" => self.re_encrypt(caller, parse::<ReEncryptRequest>(input)?),
             "GenerateDataKey" => {
                 self.generate_data_key(caller, parse::<DataKeyRequest>(input)?, true)

@@ -12,7 +12,7 @@ use crate::types::{
     MessageType, SigningAlgorithm,
 };
 use keyward_core::eval::Principal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -52,6 +52,18 @@ pub struct DecryptRequest {
     pub encryption_algorithm: Option<EncryptionAlgorithm>,
     /// DryRun.
     pub dry_run: Option<bool>,
+}
+
+/// Decrypt output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DecryptResponse {
+    /// Key ARN.
+    pub key_id: String,
+    /// The plaintext.
+    pub plaintext: Blob,
+    /// Algorithm used.
+    pub encryption_algorithm: EncryptionAlgorithm,
 }
 
 /// ReEncrypt input.
@@ -339,7 +351,7 @@ impl Kms {
     }
 
     /// Decrypt.
-    pub fn decrypt(&mut self, caller: &Caller, r: DecryptRequest) -> Result<Value> {
+    pub fn decrypt(&mut self, caller: &Caller, r: DecryptRequest) -> Result<DecryptResponse> {
         let p = self.begin(caller)?;
         let (id, alias) =
             self.ciphertext_key(&p, &r.ciphertext_blob.0, r.key_id.as_deref(), "KeyId")?;
@@ -358,7 +370,11 @@ impl Kms {
         let alg = algorithm(rec, r.encryption_algorithm)?;
         dry_run(r.dry_run)?;
         let pt = self.decrypt_with(rec, alg, &r.ciphertext_blob.0, &ctx)?;
-        Ok(json!({ "KeyId": rec.arn, "Plaintext": Blob(pt), "EncryptionAlgorithm": alg }))
+        Ok(DecryptResponse {
+            key_id: rec.arn.clone(),
+            plaintext: Blob(pt),
+            encryption_algorithm: alg,
+        })
     }
 
     /// ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the destination.

@@ -1,11 +1,11 @@
 //! KMS operations with AWS request/response shapes. Each operation resolves its key, asks the
 //! gate, checks the key state (the table in aws-semantics §6.3), validates, then acts.
 
-pub(crate) mod aliases;
-pub(crate) mod crypto_ops;
-pub(crate) mod grants;
-pub(crate) mod import;
-pub(crate) mod keys;
+pub mod aliases;
+pub mod crypto_ops;
+pub mod grants;
+pub mod import;
+pub mod keys;
 
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::record::KeyRecord;
