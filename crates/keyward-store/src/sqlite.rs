@@ -1,0 +1,339 @@
+//! [`SqliteStore`]: opening a state directory (directory, database, schema, master key and its
+//! check value), loading the whole state, and committing a list of changes in one durable
+//! transaction.
+
+use std::path::{Path, PathBuf};
+
+use aes_gcm::Aes256Gcm;
+use keyward_kms::record::{
+    AccessKeyRecord, AliasRecord, GrantRecord, IdentityRecord, KeyRecord, OrgPolicyRecord,
+};
+use keyward_kms::store::{Change, State, Store, StoreError};
+use rusqlite::{params, Connection, OptionalExtension as _, Params, Transaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::master::{self, aad, MasterKey};
+use crate::{fail, schema, sql};
+
+/// The database file inside the state directory.
+pub const DB_FILE: &str = "keyward.db";
+
+/// `meta` row holding a constant sealed under the master key: opening it proves the key is the
+/// one the store was created with.
+const CHECK_NAME: &str = "master_key_check";
+const CHECK_VALUE: &str = "keyward master key check v1";
+
+/// The SQLite store. One per process is the intended use: the KMS keeps the state in memory
+/// and this store is its write-ahead copy.
+pub struct SqliteStore {
+    conn: Connection,
+    cipher: Aes256Gcm,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`: the directory (mode 0700), `keyward.db`,
+    /// and the master key from `KEYWARD_MASTER_KEY`, else `dir/master.key` (created with mode
+    /// 0600 when the store is new).
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with_key(dir, MasterKey::from_env()?)
+    }
+
+    /// Like [`SqliteStore::open`] with the master key given: `Some(key)` uses it, `None` uses
+    /// (or creates) the key file. The environment is not read.
+    pub fn open_with_key(dir: &Path, key: Option<MasterKey>) -> Result<SqliteStore, StoreError> {
+        create_dir(dir)?;
+        let path = dir.join(DB_FILE);
+        let existed = path
+            .try_exists()
+            .map_err(|e| fail(format!("cannot inspect `{}`: {e}", path.display())))?;
+        let mut conn = Connection::open(&path)
+            .map_err(|e| sql(&format!("cannot open `{}`", path.display()), e))?;
+        let context = |e: StoreError| fail(format!("`{}`: {}", path.display(), e.0));
+        schema::configure(&conn).map_err(context)?;
+        schema::migrate(&mut conn).map_err(context)?;
+        if !existed {
+            master::sync_dir(dir)?;
+        }
+        let cipher = match key {
+            Some(key) => key.cipher()?,
+            None => master::key_file(dir, read_check(&conn)?.is_none())?.cipher()?,
+        };
+        if read_check(&conn)?.is_none() {
+            let sealed = master::seal_json(&cipher, &aad("meta", CHECK_NAME), &CHECK_VALUE)?;
+            // OR IGNORE: if another process created the store at the same moment, its check
+            // value stands and ours is verified against it below.
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (name, value) VALUES (?1, ?2)",
+                params![CHECK_NAME, sealed],
+            )
+            .map_err(|e| sql("cannot write the master key check value", e))?;
+        }
+        let check = read_check(&conn)?.unwrap_or_default();
+        let opened = master::open(&cipher, &aad("meta", CHECK_NAME), &check);
+        if opened.as_deref().map(Vec::as_slice) != Some(format!("\"{CHECK_VALUE}\"").as_bytes()) {
+            return Err(fail(format!(
+                "master key does not match this store `{}`: use the key it was created with \
+                 (`{}` or `{}`)",
+                path.display(),
+                master::MASTER_KEY_ENV,
+                dir.join(master::KEY_FILE).display()
+            )));
+        }
+        Ok(SqliteStore { conn, cipher, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `PRAGMA integrity_check`; an error lists the first problems SQLite found.
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| sql("cannot check integrity", e))?;
+        let lines = stmt
+            .query_map([], |row| row.get::<_, String>(0))
+            .and_then(|rows| rows.take(5).collect::<Result<Vec<_>, _>>())
+            .map_err(|e| sql("cannot check integrity", e))?;
+        if lines.len() == 1 && lines[0] == "ok" {
+            Ok(())
+        } else {
+            Err(fail(format!(
+                "`{}` failed its integrity check: {}",
+                self.path.display(),
+                lines.join("; ")
+            )))
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&mut self) -> Result<State, StoreError> {
+        // One read transaction, so the tables are read from one snapshot.
+        let tx = self.conn.transaction().map_err(|e| sql("cannot start reading", e))?;
+        let c = Some(&self.cipher);
+        let state = State {
+            keys: load_table(&tx, c, "keys", "key_id", |r: &KeyRecord| &r.key_id)?,
+            aliases: load_table(&tx, None, "aliases", "arn", |r: &AliasRecord| &r.arn)?,
+            grants: load_table(&tx, None, "grants", "grant_id", |r: &GrantRecord| &r.grant_id)?,
+            identities: load_table(&tx, None, "identities", "arn", |r: &IdentityRecord| &r.arn)?,
+            access_keys: load_table(&tx, c, "access_keys", "id", |r: &AccessKeyRecord| &r.id)?,
+            org_policies: load_table(&tx, None, "org_policies", "name", |r: &OrgPolicyRecord| {
+                &r.name
+            })?,
+        };
+        tx.finish().map_err(|e| sql("cannot finish reading", e))?;
+        Ok(state)
+    }
+
+    fn commit(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        // IMMEDIATE takes the write lock up front, so a busy store waits (busy_timeout) here
+        // instead of failing half-way. Dropping `tx` on an error rolls everything back.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| sql("cannot start a write", e))?;
+        for change in changes {
+            apply(&tx, &self.cipher, change)?;
+        }
+        // With WAL and synchronous=FULL the WAL is fsynced before this returns.
+        tx.commit().map_err(|e| sql("cannot commit", e))
+    }
+}
+
+/// Creates the state directory (and missing parents) with mode 0700.
+fn create_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| fail(format!("cannot create state directory `{}`: {e}", dir.display())))
+}
+
+fn read_check(conn: &Connection) -> Result<Option<Vec<u8>>, StoreError> {
+    conn.query_row("SELECT value FROM meta WHERE name = ?1", [CHECK_NAME], |row| row.get(0))
+        .optional()
+        .map_err(|e| sql("cannot read the master key check value", e))
+}
+
+/// Reads every row of `table`, opening sealed rows with `cipher` when given. Each record's own
+/// id must equal its row id.
+fn load_table<T: DeserializeOwned>(
+    tx: &Transaction<'_>,
+    cipher: Option<&Aes256Gcm>,
+    table: &str,
+    id_col: &str,
+    id_of: impl Fn(&T) -> &String,
+) -> Result<Vec<T>, StoreError> {
+    let read_error = |e| sql(&format!("cannot read `{table}`"), e);
+    let mut stmt = tx
+        .prepare(&format!("SELECT {id_col}, record FROM {table} ORDER BY {id_col}"))
+        .map_err(read_error)?;
+    let mut rows = stmt.query([]).map_err(read_error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(read_error)? {
+        let id: String = row.get(0).map_err(read_error)?;
+        let record = row.get_ref(1).map_err(read_error)?;
+        let value: T = match cipher {
+            Some(cipher) => {
+                let sealed = record.as_blob().map_err(|e| read_error(e.into()))?;
+                let plain = master::open(cipher, &aad(table, &id), sealed).ok_or_else(|| {
+                    fail(format!(
+                        "record `{table}`/`{id}` does not open under the master key (damaged, \
+                         altered or moved from another row)"
+                    ))
+                })?;
+                decode(&plain, table, &id)?
+            }
+            None => decode(record.as_bytes().map_err(|e| read_error(e.into()))?, table, &id)?,
+        };
+        if *id_of(&value) != id {
+            return Err(fail(format!("record `{table}`/`{id}` holds a record with another id")));
+        }
+        out.push(value);
+    }
+    Ok(out)
+}
+
+/// Decodes a record's JSON. The error gives only the position: serde's messages can quote
+/// values, and a value may be secret.
+fn decode<T: DeserializeOwned>(json: &[u8], table: &str, id: &str) -> Result<T, StoreError> {
+    serde_json::from_slice(json).map_err(|e| {
+        fail(format!(
+            "record `{table}`/`{id}` is damaged (undecodable at line {} column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// Plain JSON of a record without secrets.
+fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|_| fail("cannot encode a record".to_owned()))
+}
+
+fn non_empty<'a>(table: &str, id: &'a str) -> Result<&'a str, StoreError> {
+    if id.is_empty() {
+        Err(fail(format!("cannot store a record in `{table}` with an empty id")))
+    } else {
+        Ok(id)
+    }
+}
+
+fn exec(
+    tx: &Transaction<'_>,
+    table: &str,
+    id: &str,
+    statement: &str,
+    params: impl Params,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(statement)
+        .and_then(|mut stmt| stmt.execute(params))
+        .map(drop)
+        .map_err(|e| sql(&format!("cannot write record `{table}`/`{id}`"), e))
+}
+
+fn apply(tx: &Transaction<'_>, cipher: &Aes256Gcm, change: &Change) -> Result<(), StoreError> {
+    match change {
+        Change::PutKey(k) => {
+            let id = non_empty("keys", &k.key_id)?;
+            let sealed = master::seal_json(cipher, &aad("keys", id), k.as_ref())?;
+            exec(
+                tx,
+                "keys",
+                id,
+                "INSERT OR REPLACE INTO keys (key_id, arn, account, state, record) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, k.arn, k.account, k.state.as_str(), sealed],
+            )
+        }
+        Change::DeleteKey(id) => delete(tx, "keys", id, "DELETE FROM keys WHERE key_id = ?1"),
+        Change::PutAlias(a) => {
+            let id = non_empty("aliases", &a.arn)?;
+            exec(
+                tx,
+                "aliases",
+                id,
+                "INSERT OR REPLACE INTO aliases (arn, name, key_id, record) VALUES (?1, ?2, ?3, ?4)",
+                params![id, a.name, a.key_id, json(a)?],
+            )
+        }
+        Change::DeleteAlias(id) => delete(tx, "aliases", id, "DELETE FROM aliases WHERE arn = ?1"),
+        Change::PutGrant(g) => {
+            let id = non_empty("grants", &g.grant_id)?;
+            exec(
+                tx,
+                "grants",
+                id,
+                "INSERT OR REPLACE INTO grants (grant_id, key_id, record) VALUES (?1, ?2, ?3)",
+                params![id, g.key_id, json(g.as_ref())?],
+            )
+        }
+        Change::DeleteGrant(id) => {
+            delete(tx, "grants", id, "DELETE FROM grants WHERE grant_id = ?1")
+        }
+        Change::PutIdentity(i) => {
+            let id = non_empty("identities", &i.arn)?;
+            exec(
+                tx,
+                "identities",
+                id,
+                "INSERT OR REPLACE INTO identities (arn, record) VALUES (?1, ?2)",
+                params![id, json(i.as_ref())?],
+            )
+        }
+        Change::DeleteIdentity(id) => {
+            delete(tx, "identities", id, "DELETE FROM identities WHERE arn = ?1")
+        }
+        Change::PutAccessKey(a) => {
+            let id = non_empty("access_keys", &a.id)?;
+            let sealed = master::seal_json(cipher, &aad("access_keys", id), a.as_ref())?;
+            exec(
+                tx,
+                "access_keys",
+                id,
+                "INSERT OR REPLACE INTO access_keys (id, principal, record) VALUES (?1, ?2, ?3)",
+                params![id, a.principal, sealed],
+            )
+        }
+        Change::DeleteAccessKey(id) => {
+            delete(tx, "access_keys", id, "DELETE FROM access_keys WHERE id = ?1")
+        }
+        Change::PutOrgPolicy(p) => {
+            let id = non_empty("org_policies", &p.name)?;
+            exec(
+                tx,
+                "org_policies",
+                id,
+                "INSERT OR REPLACE INTO org_policies (name, kind, record) VALUES (?1, ?2, ?3)",
+                params![id, p.kind, json(p.as_ref())?],
+            )
+        }
+        Change::DeleteOrgPolicy(id) => {
+            delete(tx, "org_policies", id, "DELETE FROM org_policies WHERE name = ?1")
+        }
+    }
+}
+
+/// Deletes a row; deleting an absent row is not an error (the KMS checks existence itself).
+fn delete(tx: &Transaction<'_>, table: &str, id: &str, statement: &str) -> Result<(), StoreError> {
+    exec(tx, table, non_empty(table, id)?, statement, [id])
+}
