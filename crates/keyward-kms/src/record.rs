@@ -35,7 +35,8 @@ impl std::fmt::Debug for Secret {
 
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self.expose()))
+        let text = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(self.expose()));
+        s.serialize_str(&text)
     }
 }
 
