@@ -1,32 +1,99 @@
-//! `keyward lint`: parse errors (and, later, policy checks) printed rustc-style or as JSON.
+//! `keyward lint`: lints policy and grant files, and the policies inside CloudFormation
+//! templates and Terraform plans, with `keyward_lint`; applies `.keyward.toml`; prints
+//! human, JSON, SARIF or GitHub-annotation output; and sets the exit code from `--fail-on`.
+
+mod cfn;
+mod config;
+mod io;
+mod output;
+mod sarif;
+mod source;
+mod terraform;
+mod tree;
+mod yaml;
 
 use crate::files;
-use keyward_core::diag::{has_errors, Diagnostic};
-use keyward_core::json::Limits;
-use keyward_core::parse::{parse_document, DocKind};
-use keyward_core::span::LineIndex;
-use std::path::{Path, PathBuf};
+use config::Config;
+use keyward_core::diag::Severity;
+use keyward_core::parse::DocKind;
+use source::FileResult;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
 
 /// Arguments of `keyward lint`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Policy or grant files, or directories (every *.json inside).
+    /// Policy or grant files, templates, plans, or directories (every *.json, *.yaml, *.yml
+    /// and *.template inside, recursively).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// What the files are: key|resource|identity|scp|rcp|boundary|session|grant|auto.
+    /// What plain policy files are: key|resource|identity|scp|rcp|boundary|session|grant|auto.
+    /// (Policies inside templates and plans take the kind of their resource.)
     #[arg(long, default_value = "auto")]
     kind: String,
-    /// Output format: human|json.
-    #[arg(long, default_value = "human")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Lowest severity that makes the exit code 1 [default: security, or `fail-on` in the
+    /// config].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Configuration file [default: the nearest .keyward.toml from here up to the git root].
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long)]
+    jobs: Option<usize>,
 }
 
-/// The kind a file name implies (`scp-*.json` is an SCP, ...).
-pub(crate) fn kind_from_name(path: &Path) -> Option<DocKind> {
-    DocKind::from_file_name(path.file_name()?.to_str()?)
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// rustc-style with the source line.
+    Human,
+    /// One JSON array, an entry per document.
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// `--fail-on` thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Error,
+    Security,
+    Warning,
+    Suggestion,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Security => Severity::SecurityWarning,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Suggestion => Severity::Suggestion,
+        }
+    }
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default)]
+struct Tally {
+    files: usize,
+    documents: usize,
+    by_severity: [usize; 4],
+    suppressed: usize,
+    disabled: usize,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
+    let started = Instant::now();
     let forced = match a.kind.as_str() {
         "auto" => None,
         k => match DocKind::from_name(k) {
@@ -37,87 +104,155 @@ pub(crate) fn run(a: &Args) -> u8 {
             }
         },
     };
-    if a.format != "human" && a.format != "json" {
-        eprintln!("error: unknown --format `{}` (human|json)", a.format);
-        return 2;
-    }
-    let paths = match files::expand(&a.files, &["json"]) {
+    let cwd = match io::cwd() {
+        Ok(c) => c,
+        Err(e) => return usage(&e),
+    };
+    let mut cfg = match Config::load(a.config.as_deref(), &cwd) {
+        Ok(c) => c,
+        Err(e) => return usage(&e),
+    };
+    let paths = match files::expand(&a.files, &["json", "yaml", "yml", "template"]) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
+        Err(e) => return usage(&e),
+    };
+    let jobs =
+        a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let mut results = match lint_all(&paths, forced, jobs.max(1)) {
+        Ok(r) => r,
+        Err(e) => return usage(&e),
+    };
+    let mut tally = Tally { files: results.len(), ..Tally::default() };
+    for f in &mut results {
+        tally.documents += f.units.len();
+        apply_config(&mut cfg, f, &mut tally);
+    }
+    let threshold =
+        a.fail_on.map(FailOn::severity).or(cfg.fail_on).unwrap_or(Severity::SecurityWarning);
+    let failed = results
+        .iter()
+        .flat_map(|f| f.units.iter().flat_map(|u| &u.hits))
+        .any(|h| h.severity <= threshold);
+    let notes = cfg.unused_notes();
+    let summary = summary(&tally, started.elapsed().as_secs_f64());
+    let mut out = String::new();
+    match a.format {
+        Format::Human => {
+            output::human(&results, &mut out);
+            for n in &notes {
+                out.push_str(&format!("note: {n}\n"));
+            }
+            out.push_str(&summary);
+            out.push('\n');
+        }
+        Format::Github => {
+            output::github(&results, &mut out);
+            for n in &notes {
+                out.push_str(&format!("::notice title=keyward::{n}\n"));
+            }
+            out.push_str(&summary);
+            out.push('\n');
+        }
+        Format::Json | Format::Sarif => {
+            let v = if a.format == Format::Json {
+                output::json(&results)
+            } else {
+                sarif::log(&results)
+            };
+            out = serde_json::to_string_pretty(&v).unwrap_or_default();
+            out.push('\n');
+            for n in &notes {
+                eprintln!("note: {n}");
+            }
+            eprintln!("{summary}");
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    u8::from(failed)
+}
+
+fn usage(e: &str) -> u8 {
+    eprintln!("error: {e}");
+    2
+}
+
+/// Reads and lints every file on `jobs` threads; results keep the order of `paths`. The first
+/// unreadable file (in that order) is the error.
+fn lint_all(
+    paths: &[PathBuf],
+    forced: Option<DocKind>,
+    jobs: usize,
+) -> Result<Vec<FileResult>, String> {
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<Result<FileResult, String>>>> =
+        Mutex::new((0..paths.len()).map(|_| None).collect());
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(path) = paths.get(i) else { break };
+        let r = files::read(path).map(|text| source::lint_file(path, text, forced));
+        if let Ok(mut s) = slots.lock() {
+            if let Some(slot) = s.get_mut(i) {
+                *slot = Some(r);
+            }
         }
     };
-    let mut any_error = false;
-    let mut json_out = Vec::new();
-    let (mut n_err, mut n_files) = (0usize, 0usize);
-    for path in &paths {
-        let text = match files::read(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 2;
+    std::thread::scope(|s| {
+        for _ in 1..jobs.min(paths.len().max(1)) {
+            s.spawn(work);
+        }
+        work();
+    });
+    let slots = slots.into_inner().map_err(|_| "a lint worker failed".to_string())?;
+    slots.into_iter().map(|s| s.unwrap_or_else(|| Err("a lint worker failed".into()))).collect()
+}
+
+/// Applies severities, disabled checks and the allow-list to one file's findings.
+fn apply_config(cfg: &mut Config, f: &mut FileResult, t: &mut Tally) {
+    for u in &mut f.units {
+        let hits = std::mem::take(&mut u.hits);
+        for mut h in hits {
+            match cfg.severity(&f.path, h.code, h.severity) {
+                None => {
+                    t.disabled += 1;
+                    continue;
+                }
+                Some(s) => h.severity = s,
             }
-        };
-        n_files += 1;
-        let by_name = kind_from_name(path);
-        let (_, kind, diags) = parse_document(&text, forced.or(by_name), Limits::default());
-        let inferred = forced.is_none() && by_name.is_none();
-        any_error |= has_errors(&diags);
-        n_err += diags.len();
-        let file = path.display().to_string();
-        if a.format == "json" {
-            json_out.push(file_json(&file, &text, kind, inferred, &diags));
-        } else {
-            print_human(&file, &text, kind, inferred, &diags);
+            if cfg.allowed(&f.path, &h) {
+                t.suppressed += 1;
+                continue;
+            }
+            if let Some(n) = t.by_severity.get_mut(h.severity as usize) {
+                *n += 1;
+            }
+            u.hits.push(h);
         }
     }
-    if a.format == "json" {
-        println!("{}", serde_json::to_string_pretty(&json_out).unwrap_or_default());
+}
+
+/// `N file(s) linted (D documents): E error(s), S security warning(s), W warning(s), G
+/// suggestion(s) (X allowed, Y disabled) in T s`, or `...: clean in T s`.
+fn summary(t: &Tally, secs: f64) -> String {
+    let [e, s, w, g] = t.by_severity;
+    let docs = if t.documents == t.files {
+        String::new()
     } else {
-        let verdict =
-            if n_err == 0 { "clean".to_string() } else { format!("{n_err} diagnostic(s)") };
-        println!("{n_files} file(s) linted: {verdict}");
+        format!(" ({} documents)", t.documents)
+    };
+    let findings = if e + s + w + g == 0 {
+        "clean".to_string()
+    } else {
+        format!("{e} error(s), {s} security warning(s), {w} warning(s), {g} suggestion(s)")
+    };
+    let mut quiet = Vec::new();
+    if t.suppressed > 0 {
+        quiet.push(format!("{} allowed", t.suppressed));
     }
-    u8::from(any_error)
-}
-
-fn print_human(
-    file: &str,
-    text: &str,
-    kind: Option<DocKind>,
-    inferred: bool,
-    diags: &[Diagnostic],
-) {
-    let idx = LineIndex::new(text);
-    if inferred && !diags.is_empty() {
-        if let Some(k) = kind {
-            println!("note: {file}: linted as a {} document (inferred from its content; use --kind to choose)", k.name());
-        }
+    if t.disabled > 0 {
+        quiet.push(format!("{} disabled", t.disabled));
     }
-    for d in diags {
-        println!("{}", d.render(file, &idx));
-    }
-}
-
-fn file_json(
-    file: &str,
-    text: &str,
-    kind: Option<DocKind>,
-    inferred: bool,
-    diags: &[Diagnostic],
-) -> serde_json::Value {
-    let idx = LineIndex::new(text);
-    serde_json::json!({
-        "file": file,
-        "kind": kind.map(DocKind::name),
-        "kind_inferred": inferred,
-        "diagnostics": diags.iter().map(|d| {
-            let lc = idx.line_col(d.span.start);
-            serde_json::json!({
-                "code": d.code, "severity": d.severity, "message": d.message,
-                "line": lc.line, "column": lc.col, "path": d.path,
-            })
-        }).collect::<Vec<_>>(),
-    })
+    let quiet = if quiet.is_empty() { String::new() } else { format!(" ({})", quiet.join(", ")) };
+    format!("{} file(s) linted{docs}: {findings}{quiet} in {secs:.2}s", t.files)
 }

@@ -1,7 +1,10 @@
 //! The `keyward` command: lint, explain and test AWS KMS / IAM authorization offline.
 
+mod envelope;
 mod explain;
 mod files;
+mod iam;
+mod kms;
 mod lint;
 mod test;
 
@@ -36,6 +39,14 @@ enum Command {
     Explain(Box<explain::Args>),
     /// Run scenario files (policy unit tests).
     Test(test::Args),
+    /// Call the local KMS with the aws CLI's operations and flags (`keyward kms help`).
+    Kms(kms::Args),
+    /// Manage the local account model: users, roles, access keys, SCPs and RCPs.
+    Iam(iam::Args),
+    /// Envelope-encrypt a file under a KMS key (GenerateDataKey + streaming AES-256-GCM).
+    EncryptFile(Box<envelope::EncryptArgs>),
+    /// Decrypt a file made by encrypt-file (KMS Decrypt of its data key, then streaming).
+    DecryptFile(Box<envelope::DecryptArgs>),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +55,10 @@ fn main() -> ExitCode {
         Command::Lint(a) => lint::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Test(a) => test::run(&a),
+        Command::Kms(a) => kms::run(&a),
+        Command::Iam(a) => iam::run(&a),
+        Command::EncryptFile(a) => envelope::encrypt(&a),
+        Command::DecryptFile(a) => envelope::decrypt(&a),
     };
     ExitCode::from(code)
 }

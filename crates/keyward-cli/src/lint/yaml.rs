@@ -1,0 +1,211 @@
+//! YAML to [`Tree`], keeping the byte offset of every node (for CloudFormation YAML templates).
+//!
+//! CloudFormation short-form tags become their long form (`!Ref X` is `{"Ref": "X"}`, `!Sub s`
+//! is `{"Fn::Sub": s}`), so the template code sees one shape for JSON and YAML. Plain scalars
+//! are typed the YAML 1.2 core-schema way: null, booleans and JSON-valid numbers; anything
+//! else is a string.
+
+use super::tree::{Member, Tree, V};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A YAML syntax error: byte offset and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct YamlError {
+    pub(crate) pos: usize,
+    pub(crate) message: String,
+}
+
+/// Reads the first document of `text`.
+pub(crate) fn read(text: &str) -> Result<Option<Tree>, YamlError> {
+    let offsets = CharOffsets::new(text);
+    let mut b =
+        Builder { offsets: &offsets, stack: Vec::new(), root: None, anchors: HashMap::new() };
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut b, false).map_err(|e| YamlError {
+        pos: offsets.byte(e.marker().index()),
+        message: e.info().to_string(),
+    })?;
+    Ok(b.root)
+}
+
+/// Char index to byte offset (the YAML scanner counts characters).
+struct CharOffsets {
+    /// Empty when the text is ASCII (char index == byte offset).
+    table: Vec<usize>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> CharOffsets {
+        let table = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(b, _)| b).collect()
+        };
+        CharOffsets { table, len: text.len() }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.table.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.table.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        pos: usize,
+        tag: Option<Tag>,
+        anchor: usize,
+        items: Vec<Tree>,
+    },
+    Map {
+        pos: usize,
+        tag: Option<Tag>,
+        anchor: usize,
+        members: Vec<Member>,
+        key: Option<(String, usize)>,
+    },
+}
+
+struct Builder<'a> {
+    offsets: &'a CharOffsets,
+    stack: Vec<Frame>,
+    root: Option<Tree>,
+    anchors: HashMap<usize, Tree>,
+}
+
+impl MarkedEventReceiver for Builder<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let pos = self.offsets.byte(mark.index());
+        match ev {
+            Event::Scalar(s, style, anchor, tag) => {
+                let v = scalar(s, style, tag.as_ref());
+                let node = with_tag(Tree { pos, end: pos, v }, tag.as_ref());
+                self.finish(node, anchor);
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.stack.push(Frame::Seq { pos, tag, anchor, items: Vec::new() });
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.stack.push(Frame::Map { pos, tag, anchor, members: Vec::new(), key: None });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { pos, tag, anchor, items }) => {
+                        (with_tag(Tree { pos, end: pos, v: V::Arr(items) }, tag.as_ref()), anchor)
+                    }
+                    Some(Frame::Map { pos, tag, anchor, members, .. }) => {
+                        (with_tag(Tree { pos, end: pos, v: V::Obj(members) }, tag.as_ref()), anchor)
+                    }
+                    None => return,
+                };
+                self.finish(node, anchor);
+            }
+            Event::Alias(id) => {
+                let node =
+                    self.anchors.get(&id).cloned().unwrap_or(Tree { pos, end: pos, v: V::Null });
+                self.finish(node, 0);
+            }
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart
+            | Event::DocumentEnd => {}
+        }
+    }
+}
+
+impl Builder<'_> {
+    fn finish(&mut self, node: Tree, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { members, key, .. }) => match key.take() {
+                None => *key = Some((key_text(&node), node.pos)),
+                Some((k, key_pos)) => members.push(Member { key: k, key_pos, value: node }),
+            },
+        }
+    }
+}
+
+/// A mapping key as a string (complex keys become their JSON text).
+fn key_text(t: &Tree) -> String {
+    match &t.v {
+        V::Str(s) | V::Num(s) => s.clone(),
+        V::Bool(b) => b.to_string(),
+        V::Null => "null".to_string(),
+        V::Arr(_) | V::Obj(_) => "?".to_string(),
+    }
+}
+
+fn scalar(s: String, style: TScalarStyle, tag: Option<&Tag>) -> V {
+    if style != TScalarStyle::Plain || tag.is_some_and(|t| t.handle == "!!" && t.suffix == "str") {
+        return V::Str(s);
+    }
+    match s.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => V::Null,
+        "true" | "True" | "TRUE" => V::Bool(true),
+        "false" | "False" | "FALSE" => V::Bool(false),
+        _ if looks_numeric(&s) && serde_json::from_str::<serde_json::Number>(&s).is_ok() => {
+            V::Num(s)
+        }
+        _ => V::Str(s),
+    }
+}
+
+fn looks_numeric(s: &str) -> bool {
+    s.bytes().next().is_some_and(|b| b == b'-' || b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+}
+
+/// Wraps a node carrying a CloudFormation short-form tag into the long form.
+fn with_tag(node: Tree, tag: Option<&Tag>) -> Tree {
+    let Some(tag) = tag.filter(|t| t.handle == "!") else { return node };
+    let key = match tag.suffix.as_str() {
+        "Ref" => "Ref".to_string(),
+        "Condition" => "Condition".to_string(),
+        other => format!("Fn::{other}"),
+    };
+    // `!GetAtt A.B` is the scalar form of `Fn::GetAtt: [A, B]`; both are handled downstream.
+    let pos = node.pos;
+    Tree { pos, end: pos, v: V::Obj(vec![Member { key, key_pos: pos, value: node }]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_and_tags() {
+        let text = "A:\n  B: !Sub 'x-${AWS::Region}'\n  C: [1, true, ~, 2012-10-17]\n";
+        let t = read(text).unwrap().unwrap();
+        let a = t.get("A").unwrap();
+        let sub = a.get("B").unwrap().get("Fn::Sub").unwrap();
+        assert_eq!(sub.as_str(), Some("x-${AWS::Region}"));
+        assert_eq!(sub.pos, text.find("'x-").unwrap());
+        let V::Arr(items) = &a.get("C").unwrap().v else { panic!("not an array") };
+        let vs: Vec<&V> = items.iter().map(|i| &i.v).collect();
+        assert_eq!(
+            vs,
+            vec![&V::Num("1".into()), &V::Bool(true), &V::Null, &V::Str("2012-10-17".into())]
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = read("a: [1, 2\nb: 3\n").err();
+        assert!(e.is_some_and(|e| e.pos > 0));
+    }
+}

@@ -1,0 +1,254 @@
+//! Action checks: unknown services and actions (from the catalogue), wildcards in service
+//! names, redundant actions, empty action lists, actions a key policy cannot grant.
+
+use crate::catalog::{catalog, Catalog, Service};
+use crate::doc::{Ctx, Item, Stmt};
+use keyward_core::json::Value;
+use keyward_core::model::PolicyKind;
+use keyward_core::parse::valid_action;
+use keyward_core::pattern::Glob;
+
+/// What one action pattern names, resolved against the catalogue.
+pub(crate) enum Resolved<'c> {
+    /// `*`.
+    All,
+    /// A wildcard in the service prefix, or a malformed action (reported elsewhere).
+    Unknown,
+    /// A service that is not in the catalogue.
+    NoService,
+    /// Actions of one service (empty: the pattern matches nothing).
+    Actions(&'c Service, Vec<crate::catalog::Action<'c>>),
+}
+
+/// Resolves `svc:Name` (wildcards allowed in the name).
+pub(crate) fn resolve<'c>(cat: &'c Catalog, text: &str) -> Resolved<'c> {
+    if text == "*" {
+        return Resolved::All;
+    }
+    if !valid_action(text) {
+        return Resolved::Unknown;
+    }
+    let Some((svc, name)) = text.split_once(':') else { return Resolved::Unknown };
+    if svc.contains(['*', '?']) {
+        return Resolved::Unknown;
+    }
+    let Some(service) = cat.service(svc) else { return Resolved::NoService };
+    if name.contains(['*', '?']) {
+        let glob = Glob::new(&name.to_ascii_lowercase());
+        Resolved::Actions(service, cat.matching(service, &glob))
+    } else {
+        Resolved::Actions(service, cat.action(service, name).into_iter().collect())
+    }
+}
+
+/// Runs the action checks on every statement.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    let cat = catalog();
+    let mut found = Vec::new();
+    for s in &ctx.stmts {
+        if let Some(m) = s.action {
+            if matches!(&m.value.value, Value::Array(a) if a.is_empty()) {
+                found.push((
+                    "empty-array-action",
+                    m.value.span,
+                    format!("{}.{}", s.path, m.key),
+                    "this statement includes no actions and does not affect the policy".to_string(),
+                    Some(
+                        "add the actions the statement is meant to cover, or delete the statement"
+                            .to_string(),
+                    ),
+                ));
+            }
+        }
+        for item in &s.actions {
+            one_action(cat, ctx.kind, item, s.not_action, &mut found);
+        }
+        redundant(s, &mut found);
+    }
+    for (code, span, path, msg, fix) in found {
+        ctx.emit(code, span, path, msg, fix);
+    }
+}
+
+type Found = Vec<(&'static str, keyward_core::span::Span, String, String, Option<String>)>;
+
+fn one_action(cat: &Catalog, kind: PolicyKind, item: &Item<'_>, negated: bool, out: &mut Found) {
+    let text = item.text;
+    if let Some((svc, _)) = text.split_once(':') {
+        if svc.contains(['*', '?']) && valid_action(text) {
+            out.push((
+                "wildcard-in-service-name",
+                item.span,
+                item.path(),
+                format!("`{text}` has a wildcard in the service name, which can match services added later"),
+                Some("name the service prefix in full (e.g. kms:Decrypt)".to_string()),
+            ));
+        }
+    }
+    let name_wild = text
+        .split_once(':')
+        .is_some_and(|(svc, n)| !svc.contains(['*', '?']) && n.contains(['*', '?']));
+    if name_wild && valid_action(text) {
+        // Only whether the pattern matches anything matters here.
+        let (svc, name) = text.split_once(':').unwrap_or((text, ""));
+        if let Some(service) = cat.service(svc) {
+            if !cat.any_matching(service, &Glob::new(&name.to_ascii_lowercase())) {
+                out.push((
+                    "invalid-action",
+                    item.span,
+                    item.path(),
+                    format!("`{text}` matches no action of the service `{}`", service.prefix),
+                    None,
+                ));
+            }
+            if kind == PolicyKind::Key && !negated && !service.prefix.eq_ignore_ascii_case("kms") {
+                out.push(non_kms(item));
+            }
+            return;
+        }
+    }
+    match resolve(cat, text) {
+        Resolved::All | Resolved::Unknown => {}
+        Resolved::NoService => {
+            let svc = text.split(':').next().unwrap_or(text);
+            out.push((
+                "invalid-service-in-action",
+                item.span,
+                item.path(),
+                format!("the service `{svc}` in action `{text}` does not exist"),
+                suggest_service(cat, svc).map(|s| format!("did you mean `{s}`?")),
+            ));
+        }
+        Resolved::Actions(service, actions) if actions.is_empty() => {
+            let name = text.split_once(':').map_or(text, |(_, n)| n);
+            let what = if name.contains(['*', '?']) {
+                "matches no action of"
+            } else {
+                "is not an action of"
+            };
+            out.push((
+                "invalid-action",
+                item.span,
+                item.path(),
+                format!("`{text}` {what} the service `{}`", service.prefix),
+                suggest_action(cat, service, name)
+                    .map(|a| format!("did you mean `{}:{a}`?", service.prefix)),
+            ));
+        }
+        Resolved::Actions(service, actions) => {
+            if kind == PolicyKind::Key && !negated {
+                if !service.prefix.eq_ignore_ascii_case("kms") {
+                    out.push(non_kms(item));
+                } else if !text.contains(['*', '?'])
+                    && actions.iter().all(|a| a.takes_no_resource())
+                {
+                    out.push((
+                        "unsupported-action-in-policy",
+                        item.span,
+                        item.path(),
+                        format!("`{text}` does not act on a key, so a key policy cannot allow or deny it"),
+                        Some("grant it in an IAM policy with \"Resource\": \"*\"".to_string()),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The catalogue actions a wildcard pattern matches: the service prefix and the lower-cased
+/// action names (None for patterns without a wildcard in the name, or of an unknown service).
+pub(crate) fn expand(text: &str) -> Option<(&'static str, Vec<&'static str>)> {
+    // `svc:*` is compared as written: only `*` and `svc:*` cover it.
+    if !text.contains(['*', '?']) || text == "*" || text.ends_with(":*") || !valid_action(text) {
+        return None;
+    }
+    let (svc, name) = text.split_once(':')?;
+    if svc.contains(['*', '?']) {
+        return None;
+    }
+    let cat = catalog();
+    let service = cat.service(svc)?;
+    Some((service.prefix, cat.matching_lc(service, &Glob::new(&name.to_ascii_lowercase()))))
+}
+
+fn non_kms(
+    item: &Item<'_>,
+) -> (&'static str, keyward_core::span::Span, String, String, Option<String>) {
+    (
+        "unsupported-action-in-policy",
+        item.span,
+        item.path(),
+        format!("`{}` is not a KMS action: a key policy only controls actions on its key", item.text),
+        Some("remove it from the key policy; grant it in an IAM policy or the other service's resource policy".to_string()),
+    )
+}
+
+/// Flags actions covered by another pattern in the same list.
+fn redundant(s: &Stmt<'_>, out: &mut Found) {
+    if s.actions.len() < 2 {
+        return;
+    }
+    for (i, a) in s.actions.iter().enumerate() {
+        let cover = s.actions.iter().enumerate().find(|(j, _)| {
+            let j = *j;
+            if j == i {
+                return false;
+            }
+            if s.action_lc.get(j) == s.action_lc.get(i) {
+                return j < i;
+            }
+            let lc = |k: usize| s.action_lc.get(k).map_or("", String::as_str);
+            let b_covers_a = s.pattern_covers(lc(j), i);
+            // Two patterns that name the same actions: report only the later one.
+            b_covers_a && (j < i || !s.pattern_covers(lc(i), j))
+        });
+        if let Some((_, b)) = cover {
+            out.push((
+                "redundant-action",
+                a.span,
+                a.path(),
+                format!(
+                    "`{}` is redundant: `{}` in the same list already covers it",
+                    a.text, b.text
+                ),
+                Some(format!("remove `{}`", a.text)),
+            ));
+        }
+    }
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().flat_map(char::to_lowercase).enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+fn suggest_action<'c>(cat: &'c Catalog, svc: &'c Service, name: &str) -> Option<&'c str> {
+    if name.contains(['*', '?']) {
+        return None;
+    }
+    cat.actions(svc)
+        .map(|a| (distance(name, a.name()), a.name()))
+        .filter(|(d, _)| *d <= 2.max(name.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+fn suggest_service<'c>(cat: &'c Catalog, svc: &str) -> Option<&'c str> {
+    cat.services()
+        .iter()
+        .map(|s| (distance(svc, s.prefix), s.prefix))
+        .filter(|(d, _)| *d <= 1.max(svc.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}

@@ -1,0 +1,211 @@
+//! Whole-document checks: Version, Sids, size quotas, statements made redundant by another
+//! statement, and Allow statements that a Deny in the same policy always overrides.
+
+use crate::doc::{Cond, Ctx, Principals, Stmt};
+use keyward_core::model::{AwsPrincipal, Effect, PolicyKind};
+
+/// Runs the document checks.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    if ctx.version.is_none() && ctx.root.as_object().is_some() {
+        found.push((
+            "missing-version",
+            ctx.root.span,
+            String::new(),
+            "the policy has no Version: policy variables are then read literally".to_string(),
+            Some("add \"Version\": \"2012-10-17\"".to_string()),
+        ));
+    }
+    let mut sids: Vec<&str> = Vec::new();
+    for s in &ctx.stmts {
+        let Some(sid) = s.sid else { continue };
+        let Some(text) = sid.as_str() else { continue };
+        let path = format!("{}.Sid", s.path);
+        if text.is_empty() {
+            found.push((
+                "empty-sid-value",
+                sid.span,
+                path,
+                "the Sid is empty".to_string(),
+                Some("give the statement a name, or remove the Sid".to_string()),
+            ));
+        } else if !ctx.kind.strict_sids() && sids.contains(&text) {
+            found.push((
+                "unique-sids-recommended",
+                sid.span,
+                path,
+                format!("Sid `{text}` is used by an earlier statement"),
+                Some("give each statement its own Sid".to_string()),
+            ));
+        }
+        sids.push(text);
+    }
+    size(ctx, &mut found);
+    if !ctx.parse_errors {
+        overlaps(ctx, &mut found);
+    }
+    for (code, span, path, msg, fix) in found {
+        ctx.emit(code, span, path, msg, fix);
+    }
+}
+
+type Found = Vec<(&'static str, keyward_core::span::Span, String, String, Option<String>)>;
+
+fn size(ctx: &Ctx<'_>, out: &mut Found) {
+    let non_ws = || ctx.text.chars().filter(|c| !c.is_whitespace()).count();
+    let (code, used, quota, what) = match ctx.kind {
+        PolicyKind::Key => (
+            "policy-size-exceeds-resource-policy-quota",
+            ctx.text.len(),
+            32_768,
+            "bytes; the key policy quota is 32 KB",
+        ),
+        PolicyKind::Identity | PolicyKind::Boundary => {
+            if ctx.text.len() <= 6_144 {
+                return;
+            }
+            (
+                "policy-size-exceeds-identity-policy-quota",
+                non_ws(),
+                6_144,
+                "characters excluding whitespace; the managed policy quota is 6,144",
+            )
+        }
+        PolicyKind::Scp | PolicyKind::Rcp => {
+            if ctx.text.len() <= 5_120 {
+                return;
+            }
+            (
+                "policy-size-exceeds-scp-quota",
+                non_ws(),
+                5_120,
+                "characters excluding whitespace; the SCP/RCP quota is 5,120",
+            )
+        }
+        PolicyKind::Resource | PolicyKind::Session => return,
+    };
+    if used > quota {
+        out.push((
+            code,
+            ctx.root.span,
+            String::new(),
+            format!("the policy has {used} {what}"),
+            Some(
+                "merge statements, use wildcards for related actions, or split the policy"
+                    .to_string(),
+            ),
+        ));
+    }
+}
+
+fn same_principal(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (AwsPrincipal::parse(a), AwsPrincipal::parse(b)) {
+        (AwsPrincipal::Account(x), AwsPrincipal::Account(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn principal_covers(b: &Stmt<'_>, a: &Stmt<'_>) -> bool {
+    match (b.principal, a.principal) {
+        (None, None) => true,
+        (Some(_), Some(_)) => {
+            let (pb, pa): (&Principals<'_>, &Principals<'_>) = (&b.principals, &a.principals);
+            if pb.negated || pa.negated {
+                return false;
+            }
+            if pb.any {
+                return true;
+            }
+            !pa.any
+                && !pa.entries.is_empty()
+                && pa.entries.iter().all(|(ta, ia)| {
+                    pb.entries.iter().any(|(tb, ib)| ta == tb && same_principal(ia.text, ib.text))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// Same operator, key and set of values.
+fn same_cond(a: &Cond<'_>, b: &Cond<'_>) -> bool {
+    a.op_name == b.op_name
+        && a.key_lc == b.key_lc
+        && a.values.iter().all(|x| b.values.iter().any(|y| x.raw == y.raw))
+        && b.values.iter().all(|y| a.values.iter().any(|x| x.raw == y.raw))
+}
+
+/// True when every request `a` applies to, `b` applies to as well.
+fn covers(b: &Stmt<'_>, a: &Stmt<'_>) -> bool {
+    if a.actions.is_empty() || b.actions.is_empty() || a.effect.is_none() {
+        return false;
+    }
+    if b.not_action || a.not_action || b.not_resource || a.not_resource {
+        return false;
+    }
+    if !principal_covers(b, a) {
+        return false;
+    }
+    let actions_ok =
+        (0..a.actions.len()).all(|i| b.action_lc.iter().any(|p| a.pattern_covers(p, i)));
+    if !actions_ok {
+        return false;
+    }
+    let resources_ok = match (a.resource, b.resource) {
+        (None, None) => true,
+        (Some(_), Some(_)) => a.resources.iter().all(|x| {
+            b.resources.iter().any(|y| {
+                y.text == x.text
+                    || (!y.text.contains("${") && crate::doc::wild_match(y.text, x.text))
+            })
+        }),
+        _ => false,
+    };
+    if !resources_ok || (a.resources.is_empty() && a.resource.is_some()) {
+        return false;
+    }
+    b.conds.iter().all(|cb| a.conds.iter().any(|ca| same_cond(ca, cb)))
+}
+
+fn overlaps(ctx: &Ctx<'_>, out: &mut Found) {
+    let n = ctx.stmts.len();
+    if !(2..=200).contains(&n) {
+        return;
+    }
+    for (i, a) in ctx.stmts.iter().enumerate() {
+        for (j, b) in ctx.stmts.iter().enumerate() {
+            if i == j || !covers(b, a) {
+                continue;
+            }
+            match (a.effect, b.effect) {
+                (Some(Effect::Allow), Some(Effect::Deny)) => {
+                    out.push((
+                        "allow-overridden-by-deny",
+                        a.node.span,
+                        a.path.clone(),
+                        format!("statement {} never allows anything: Deny statement {} always applies to the same requests", a.label(), b.label()),
+                        Some(format!("remove statement {}, or narrow the Deny with a condition or NotPrincipal", a.label())),
+                    ));
+                    break;
+                }
+                (ea, eb) if ea == eb => {
+                    // Identical statements: report only the later one.
+                    if j > i && covers(a, b) {
+                        continue;
+                    }
+                    out.push((
+                        "redundant-statement",
+                        a.node.span,
+                        a.path.clone(),
+                        format!("statement {} is redundant: statement {} already covers every request it applies to", a.label(), b.label()),
+                        Some(format!("remove statement {}", a.label())),
+                    ));
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! A tolerant view of a policy document for the checks: every statement with its JSON path,
+//! its elements as written (spans kept), and its conditions split into operator, key and values.
+//!
+//! Built straight from the JSON tree, so statements that the parser rejected for an unrelated
+//! error are still checked; malformed pieces are skipped here because the parser reported them.
+
+use crate::registry;
+use crate::Finding;
+use keyward_core::json::{Member, Node, Value};
+use keyward_core::model::{AwsPrincipal, Effect, Operator, PolicyKind};
+use keyward_core::parse::unique_members;
+use keyward_core::span::Span;
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+/// One string of an element (an action, a resource, a principal value).
+#[derive(Debug, Clone)]
+pub(crate) struct Item<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) span: Span,
+    /// Path of the element (shared by its items); built into a full path only when needed.
+    base: Rc<str>,
+    index: Option<usize>,
+}
+
+impl Item<'_> {
+    /// JSON path: `Statement[0].Action[2]`, or `Statement[0].Action` for a lone string.
+    pub(crate) fn path(&self) -> String {
+        match self.index {
+            Some(i) => format!("{}[{i}]", self.base),
+            None => self.base.to_string(),
+        }
+    }
+}
+
+/// One condition value.
+#[derive(Debug, Clone)]
+pub(crate) struct CVal {
+    pub(crate) raw: String,
+    pub(crate) span: Span,
+}
+
+/// One `operator: { key: values }` entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Cond<'a> {
+    pub(crate) op_name: &'a str,
+    pub(crate) op: Option<Operator>,
+    pub(crate) op_span: Span,
+    pub(crate) key: &'a str,
+    pub(crate) key_lc: String,
+    pub(crate) key_span: Span,
+    pub(crate) path: String,
+    pub(crate) values: Vec<CVal>,
+    pub(crate) value_node: &'a Node,
+}
+
+/// Principal entries by type, as written.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Principals<'a> {
+    /// `"*"` or `{"AWS": "*"}`.
+    pub(crate) any: bool,
+    pub(crate) negated: bool,
+    /// (type key, value).
+    pub(crate) entries: Vec<(&'a str, Item<'a>)>,
+}
+
+impl Principals<'_> {
+    /// Accounts named as `ACCT` or `arn:...:iam::ACCT:root`.
+    pub(crate) fn is_account(value: &str) -> bool {
+        matches!(AwsPrincipal::parse(value), AwsPrincipal::Account(_))
+    }
+
+    /// True when every entry is an account principal (and there is at least one).
+    pub(crate) fn only_accounts(&self) -> bool {
+        !self.any
+            && !self.entries.is_empty()
+            && self.entries.iter().all(|(t, i)| *t == "AWS" && Self::is_account(i.text))
+    }
+
+    /// True when an account principal is listed.
+    pub(crate) fn has_account(&self) -> bool {
+        self.entries.iter().any(|(t, i)| *t == "AWS" && Self::is_account(i.text))
+    }
+}
+
+/// A wildcard action expanded: the service prefix and the matching action names (lower case).
+pub(crate) type Expansion = (&'static str, Vec<&'static str>);
+
+/// One statement.
+#[derive(Debug)]
+pub(crate) struct Stmt<'a> {
+    pub(crate) index: usize,
+    pub(crate) path: String,
+    pub(crate) node: &'a Node,
+    pub(crate) effect: Option<Effect>,
+    pub(crate) sid: Option<&'a Node>,
+    pub(crate) principal: Option<&'a Member>,
+    pub(crate) principals: Principals<'a>,
+    pub(crate) action: Option<&'a Member>,
+    pub(crate) actions: Vec<Item<'a>>,
+    /// Each action lower-cased (a `*`/`?` pattern for [`wild_match`]).
+    pub(crate) action_lc: Vec<String>,
+    /// For wildcard patterns of a known service: the lower-cased names of the catalogue actions
+    /// the pattern matches (computed on first use).
+    expanded: Vec<OnceCell<Option<Expansion>>>,
+    pub(crate) not_action: bool,
+    pub(crate) resource: Option<&'a Member>,
+    pub(crate) resources: Vec<Item<'a>>,
+    pub(crate) not_resource: bool,
+    pub(crate) condition: Option<&'a Member>,
+    pub(crate) conds: Vec<Cond<'a>>,
+}
+
+impl Stmt<'_> {
+    /// Does the statement's Action/NotAction cover `action` (lower case, `kms:decrypt`)?
+    pub(crate) fn covers_action(&self, action_lc: &str) -> bool {
+        let hit = self.action_lc.iter().any(|p| wild_match(p, action_lc));
+        hit != self.not_action
+    }
+
+    /// Does pattern `p` (lower case) cover every action that action `i` of this statement names?
+    pub(crate) fn pattern_covers(&self, p: &str, i: usize) -> bool {
+        let Some(text) = self.action_lc.get(i) else { return false };
+        if wild_match(p, text) {
+            return true;
+        }
+        let Some(cell) = self.expanded.get(i) else { return false };
+        let Some((svc, names)) = cell.get_or_init(|| crate::checks::actions::expand(text)) else {
+            return false;
+        };
+        // `p` covers `svc:name` for every name (patterns are `svc:name` shaped; `*` alone
+        // matched above).
+        let Some((psvc, pname)) = p.split_once(':') else { return false };
+        !names.is_empty()
+            && wild_match(psvc, &svc.to_ascii_lowercase())
+            && names.iter().all(|n| wild_match(pname, n))
+    }
+
+    /// True for an Allow statement.
+    pub(crate) fn is_allow(&self) -> bool {
+        self.effect == Some(Effect::Allow)
+    }
+
+    /// True when a condition uses `key` (lower case) with a positive operator (not negated, no
+    /// IfExists, not Null).
+    pub(crate) fn restricts_with(&self, keys: &[&str]) -> bool {
+        self.conds.iter().any(|c| {
+            let positive = c.op.as_ref().is_some_and(|o| {
+                !o.negated && !o.if_exists && o.base != keyward_core::model::OpBase::Null
+            });
+            positive && keys.iter().any(|k| key_matches(&c.key_lc, k))
+        })
+    }
+
+    /// A short name for messages: `'Sid'` or `#N`.
+    pub(crate) fn label(&self) -> String {
+        match self.sid.and_then(Node::as_str) {
+            Some(s) if !s.is_empty() => format!("'{s}'"),
+            _ => format!("#{}", self.index + 1),
+        }
+    }
+}
+
+/// `*`/`?` wildcard match over bytes (callers lower-case both sides for actions).
+pub(crate) fn wild_match(p: &str, t: &str) -> bool {
+    let (p, t) = (p.as_bytes(), t.as_bytes());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while let Some(&c) = t.get(ti) {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some(pi);
+                mark = ti;
+                pi += 1;
+            }
+            Some(&q) if q == b'?' || q == c => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some(s) => {
+                    pi = s + 1;
+                    mark += 1;
+                    ti = mark;
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..).unwrap_or(&[]).iter().all(|&c| c == b'*')
+}
+
+/// `pattern` may end in `*` (prefix match); both lower case.
+pub(crate) fn key_matches(key_lc: &str, pattern: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(p) => key_lc.starts_with(p) && key_lc.len() > p.len(),
+        None => key_lc == pattern,
+    }
+}
+
+/// The document being linted and the findings so far.
+#[derive(Debug)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) kind: PolicyKind,
+    pub(crate) text: &'a str,
+    pub(crate) root: &'a Node,
+    pub(crate) version: Option<&'a Node>,
+    pub(crate) stmts: Vec<Stmt<'a>>,
+    pub(crate) out: Vec<Finding>,
+    /// The parser reported errors: whole-policy checks (lockout, redundancy) are skipped,
+    /// because the statements they would reason about are not what AWS would load.
+    pub(crate) parse_errors: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// Builds the view of a policy document.
+    pub(crate) fn new(
+        text: &'a str,
+        root: &'a Node,
+        kind: PolicyKind,
+        parse_errors: bool,
+    ) -> Ctx<'a> {
+        let mut stmts = Vec::new();
+        if let Some(members) = root.as_object() {
+            let statement = unique_members(members).find(|m| m.key == "Statement");
+            match statement.map(|m| &m.value) {
+                Some(Node { value: Value::Array(items), .. }) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(s) = statement_view(item, format!("Statement[{i}]"), i) {
+                            stmts.push(s);
+                        }
+                    }
+                }
+                Some(node @ Node { value: Value::Object(_), .. }) => {
+                    stmts.extend(statement_view(node, "Statement".to_string(), 0));
+                }
+                _ => {}
+            }
+        }
+        let version = root.get("Version");
+        Ctx { kind, text, root, version, stmts, out: Vec::new(), parse_errors }
+    }
+
+    /// Records a finding with the check's default severity.
+    pub(crate) fn emit(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        fix: Option<String>,
+    ) {
+        self.out.push(Finding {
+            code,
+            severity: registry::severity(code),
+            message: message.into(),
+            span,
+            path: path.into(),
+            fix,
+        });
+    }
+
+    /// True for policies whose version substitutes `${...}` variables.
+    pub(crate) fn variables(&self) -> bool {
+        self.version.and_then(Node::as_str) == Some("2012-10-17")
+    }
+}
+
+fn items<'a>(node: &'a Node, path: &str) -> Vec<Item<'a>> {
+    match &node.value {
+        Value::String(s) => vec![Item { text: s, span: node.span, base: path.into(), index: None }],
+        Value::Array(a) => {
+            let base: Rc<str> = path.into();
+            a.iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    n.as_str().map(|s| Item {
+                        text: s,
+                        span: n.span,
+                        base: Rc::clone(&base),
+                        index: Some(i),
+                    })
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn principals<'a>(m: &'a Member, path: &str) -> Principals<'a> {
+    let mut p = Principals { negated: m.key == "NotPrincipal", ..Principals::default() };
+    match &m.value.value {
+        Value::String(s) if s == "*" => p.any = true,
+        Value::Object(members) => {
+            for pm in unique_members(members) {
+                for item in items(&pm.value, &format!("{path}.{}", pm.key)) {
+                    if pm.key == "AWS" && item.text == "*" {
+                        p.any = true;
+                    }
+                    p.entries.push((pm.key.as_str(), item));
+                }
+            }
+        }
+        _ => {}
+    }
+    p
+}
+
+fn scalar(n: &Node) -> Option<String> {
+    match &n.value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(t) => Some(t.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn conditions<'a>(m: &'a Member, path: &str) -> Vec<Cond<'a>> {
+    let mut out = Vec::new();
+    let Some(ops) = m.value.as_object() else { return out };
+    for om in unique_members(ops) {
+        let Some(keys) = om.value.as_object() else { continue };
+        let op = Operator::parse(&om.key);
+        for km in unique_members(keys) {
+            let values: Vec<CVal> = match &km.value.value {
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(|n| scalar(n).map(|raw| CVal { raw, span: n.span }))
+                    .collect(),
+                _ => scalar(&km.value)
+                    .map(|raw| CVal { raw, span: km.value.span })
+                    .into_iter()
+                    .collect(),
+            };
+            out.push(Cond {
+                op_name: &om.key,
+                op: op.clone(),
+                op_span: om.key_span,
+                key: &km.key,
+                key_lc: km.key.to_ascii_lowercase(),
+                key_span: km.key_span,
+                path: format!("{path}.{}.{}", om.key, km.key),
+                values,
+                value_node: &km.value,
+            });
+        }
+    }
+    out
+}
+
+fn statement_view(node: &Node, path: String, index: usize) -> Option<Stmt<'_>> {
+    let members = node.as_object()?;
+    let mut s = Stmt {
+        index,
+        path,
+        node,
+        effect: None,
+        sid: None,
+        principal: None,
+        principals: Principals::default(),
+        action: None,
+        actions: Vec::new(),
+        action_lc: Vec::new(),
+        expanded: Vec::new(),
+        not_action: false,
+        resource: None,
+        resources: Vec::new(),
+        not_resource: false,
+        condition: None,
+        conds: Vec::new(),
+    };
+    for m in unique_members(members) {
+        let p = || format!("{}.{}", s.path, m.key);
+        match m.key.as_str() {
+            "Sid" => s.sid = Some(&m.value),
+            "Effect" => {
+                s.effect = match m.value.as_str() {
+                    Some("Allow") => Some(Effect::Allow),
+                    Some("Deny") => Some(Effect::Deny),
+                    _ => None,
+                }
+            }
+            "Principal" | "NotPrincipal" if s.principal.is_none() => {
+                s.principals = principals(m, &p());
+                s.principal = Some(m);
+            }
+            "Action" | "NotAction" if s.action.is_none() => {
+                s.not_action = m.key == "NotAction";
+                s.actions = items(&m.value, &p());
+                s.action_lc = s.actions.iter().map(|i| i.text.to_ascii_lowercase()).collect();
+                s.expanded = s.actions.iter().map(|_| OnceCell::new()).collect();
+                s.action = Some(m);
+            }
+            "Resource" | "NotResource" if s.resource.is_none() => {
+                s.not_resource = m.key == "NotResource";
+                s.resources = items(&m.value, &p());
+                s.resource = Some(m);
+            }
+            "Condition" => {
+                s.conds = conditions(m, &p());
+                s.condition = Some(m);
+            }
+            _ => {}
+        }
+    }
+    Some(s)
+}

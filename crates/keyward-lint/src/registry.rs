@@ -1,0 +1,142 @@
+//! The list of every check: code, default severity, title and the Access Analyzer issue code
+//! it mirrors. LINT.md documents the same list in words.
+
+use crate::CheckInfo;
+use keyward_core::diag::Severity::{self, Error, SecurityWarning, Suggestion, Warning};
+
+const fn c(
+    code: &'static str,
+    severity: Severity,
+    title: &'static str,
+    aa: Option<&'static str>,
+) -> CheckInfo {
+    CheckInfo { code, severity, title, access_analyzer: aa }
+}
+
+/// Every check, parse diagnostics first.
+#[rustfmt::skip]
+pub(crate) const CHECKS: &[CheckInfo] = &[
+    // Parse diagnostics from keyward-core (always errors).
+    c("json-syntax", Error, "JSON syntax error", Some("JSON_SYNTAX_ERROR")),
+    c("json-invalid-string", Error, "Invalid JSON string", Some("JSON_SYNTAX_ERROR")),
+    c("json-duplicate-key", Error, "Duplicate JSON key", Some("JSON_SYNTAX_ERROR")),
+    c("json-too-deep", Error, "JSON nested too deeply", None),
+    c("json-too-large", Error, "Document too large", None),
+    c("policy-not-object", Error, "Policy or statement is not an object", Some("DATA_TYPE_MISMATCH")),
+    c("unknown-element", Error, "Invalid policy element", Some("INVALID_POLICY_ELEMENT")),
+    c("wrong-type", Error, "Data type mismatch", Some("DATA_TYPE_MISMATCH")),
+    c("invalid-version", Error, "Invalid version", Some("INVALID_VERSION")),
+    c("missing-statement", Error, "Missing statement", Some("MISSING_STATEMENT")),
+    c("missing-effect", Error, "Missing effect", Some("MISSING_EFFECT")),
+    c("invalid-effect", Error, "Invalid effect", Some("INVALID_EFFECT")),
+    c("missing-action", Error, "Missing action", Some("MISSING_ACTION")),
+    c("action-conflict", Error, "Action and NotAction together", Some("UNSUPPORTED_ELEMENT_COMBINATION")),
+    c("missing-resource", Error, "Missing resource", Some("MISSING_RESOURCE")),
+    c("resource-conflict", Error, "Resource and NotResource together", Some("UNSUPPORTED_ELEMENT_COMBINATION")),
+    c("missing-principal", Error, "Missing principal", Some("MISSING_PRINCIPAL")),
+    c("principal-conflict", Error, "Principal and NotPrincipal together", Some("UNSUPPORTED_ELEMENT_COMBINATION")),
+    c("principal-not-allowed", Error, "Unsupported principal", Some("UNSUPPORTED_PRINCIPAL")),
+    c("invalid-principal", Error, "Invalid principal", Some("INVALID_PRINCIPAL_FORMAT")),
+    c("invalid-resource", Error, "Invalid resource ARN", Some("INVALID_ARN_PREFIX")),
+    c("invalid-condition-operator", Error, "Invalid condition operator", Some("INVALID_CONDITION_OPERATOR")),
+    c("invalid-condition", Error, "Invalid condition", Some("DATA_TYPE_MISMATCH")),
+    c("invalid-sid", Error, "Unsupported Sid", Some("UNSUPPORTED_SID")),
+    c("duplicate-sid", Error, "Unique Sids required", Some("UNIQUE_SIDS_REQUIRED")),
+    c("invalid-grant", Error, "Invalid grant document", None),
+    c("invalid-grant-operation", Error, "Invalid grant operation", None),
+    c("invalid-grant-constraint", Error, "Invalid grant constraint", None),
+    // Actions (catalogue-driven).
+    c("invalid-action", Error, "Invalid action", Some("INVALID_ACTION")),
+    c("invalid-service-in-action", Error, "Invalid service in action", Some("INVALID_SERVICE_IN_ACTION")),
+    c("wildcard-in-service-name", Suggestion, "Wildcard in service name", Some("WILDCARD_IN_SERVICE_NAME")),
+    c("redundant-action", Suggestion, "Redundant action", Some("REDUNDANT_ACTION")),
+    c("unsupported-action-in-policy", Error, "Unsupported action in policy", Some("UNSUPPORTED_ACTION_IN_POLICY")),
+    c("empty-array-action", Suggestion, "Empty array action", Some("EMPTY_ARRAY_ACTION")),
+    // Resources.
+    c("invalid-service", Error, "Invalid service", Some("INVALID_SERVICE")),
+    c("invalid-arn-service-case", Error, "Invalid ARN service case", Some("INVALID_ARN_SERVICE_CASE")),
+    c("invalid-partition", Error, "Invalid partition", Some("INVALID_PARTITION")),
+    c("invalid-region", Error, "Invalid Region", Some("INVALID_REGION")),
+    c("invalid-arn-account", Error, "Invalid ARN account", Some("INVALID_ARN_ACCOUNT")),
+    c("arn-region-not-allowed", Error, "ARN Region not allowed", Some("ARN_REGION_NOT_ALLOWED")),
+    c("arn-account-not-allowed", Error, "ARN account not allowed", Some("ARN_ACCOUNT_NOT_ALLOWED")),
+    c("missing-arn-region", Error, "Missing ARN Region", Some("MISSING_ARN_REGION")),
+    c("invalid-arn-resource", Error, "Invalid ARN resource", Some("INVALID_ARN_RESOURCE")),
+    c("unsupported-resource-arn-in-policy", Error, "Unsupported resource ARN in policy", Some("UNSUPPORTED_RESOURCE_ARN_IN_POLICY")),
+    c("redundant-resource", Suggestion, "Redundant resource", Some("REDUNDANT_RESOURCE")),
+    c("empty-array-resource", Suggestion, "Empty array resource", Some("EMPTY_ARRAY_RESOURCE")),
+    // Condition keys and operators.
+    c("invalid-condition-key-format", Error, "Invalid condition key format", Some("INVALID_CONDITION_KEY_FORMAT")),
+    c("invalid-global-condition-key", Error, "Invalid global condition key", Some("INVALID_GLOBAL_CONDITION_KEY")),
+    c("invalid-service-condition-key", Error, "Invalid service condition key", Some("INVALID_SERVICE_CONDITION_KEY")),
+    c("missing-tag-key-in-condition", Error, "Missing tag key in condition", Some("MISSING_TAG_KEY_IN_CONDITION")),
+    c("duplicate-keys-with-different-case", Error, "Duplicate keys with different case", Some("DUPLICATE_KEYS_WITH_DIFFERENT_CASE")),
+    c("deprecated-global-condition-key", Warning, "Deprecated global condition key", Some("DEPRECATED_GLOBAL_CONDITION_KEY")),
+    c("type-mismatch", Warning, "Type mismatch", Some("TYPE_MISMATCH")),
+    c("type-mismatch-boolean", Warning, "Type mismatch Boolean", Some("TYPE_MISMATCH_BOOLEAN")),
+    c("type-mismatch-date", Warning, "Type mismatch date", Some("TYPE_MISMATCH_DATE")),
+    c("type-mismatch-ip-range", Warning, "Type mismatch IP range", Some("TYPE_MISMATCH_IP_RANGE")),
+    c("type-mismatch-number", Warning, "Type mismatch number", Some("TYPE_MISMATCH_NUMBER")),
+    c("type-mismatch-string", Warning, "Type mismatch string", Some("TYPE_MISMATCH_STRING")),
+    c("invalid-date-value", Warning, "Invalid date value", Some("INVALID_DATE_VALUE")),
+    c("time-of-day-condition", Warning, "Time of day in a date condition", None),
+    c("invalid-condition-multiple-boolean", Error, "Invalid condition multiple Boolean", Some("INVALID_CONDITION_MULTIPLE_BOOLEAN")),
+    c("invalid-variable-for-operator", Error, "Invalid variable for operator", Some("INVALID_VARIABLE_FOR_OPERATOR")),
+    c("variable-unsupported-in-version", Error, "Variable unsupported in version", Some("VARIABLE_UNSUPPORTED_IN_VERSION")),
+    c("missing-brace-in-variable", Error, "Missing brace in variable", Some("MISSING_BRACE_IN_VARIABLE")),
+    c("empty-variable", Error, "Empty variable", Some("EMPTY_VARIABLE")),
+    c("unsupported-space-in-variable", Error, "Unsupported space in variable", Some("UNSUPPORTED_SPACE_IN_VARIABLE")),
+    c("missing-quote-in-variable", Error, "Missing quote in variable", Some("MISSING_QUOTE_IN_VARIABLE")),
+    c("missing-qualifier", Error, "Missing qualifier", Some("MISSING_QUALIFIER")),
+    c("forallvalues-with-single-valued-key", SecurityWarning, "ForAllValues with single valued key", Some("FORALLVALUES_WITH_SINGLE_VALUED_KEY")),
+    c("foranyvalue-with-single-valued-key", Warning, "ForAnyValue with single valued key", None),
+    c("kms-forallvalues-encryption-context", Error, "ForAllValues with kms:EncryptionContext or aws:RequestTag (KMS rejects it)", None),
+    c("null-with-qualifier", Suggestion, "Null with qualifier", Some("NULL_WITH_QUALIFIER")),
+    c("wildcard-without-like-operator", Warning, "Wildcard without like operator", Some("WILDCARD_WITHOUT_LIKE_OPERATOR")),
+    c("private-ip-address", Error, "Private IP address", Some("PRIVATE_IP_ADDRESS")),
+    c("private-notipaddress", Error, "Private NotIpAddress", Some("PRIVATE_NOTIPADDRESS")),
+    c("private-ip-address-subset", Suggestion, "Private IP address subset", Some("PRIVATE_IP_ADDRESS_SUBSET")),
+    c("private-notipaddress-subset", Suggestion, "Private NotIpAddress subset", Some("PRIVATE_NOTIPADDRESS_SUBSET")),
+    c("improve-ip-range", Suggestion, "Improve IP range", Some("IMPROVE_IP_RANGE")),
+    c("invalid-vpc-format", Error, "Invalid vpc format", Some("INVALID_VPC_FORMAT")),
+    c("invalid-vpce-format", Error, "Invalid vpce format", Some("INVALID_VPCE_FORMAT")),
+    c("redundant-condition-value-num", Suggestion, "Redundant condition value num", Some("REDUNDANT_CONDITION_VALUE_NUM")),
+    c("unsupported-action-for-condition-key", Error, "Unsupported action for condition key", Some("UNSUPPORTED_ACTION_FOR_CONDITION_KEY")),
+    c("irrelevant-condition-key-in-policy", Suggestion, "Irrelevant condition key in policy", Some("IRRELEVANT_CONDITION_KEY_IN_POLICY")),
+    c("empty-array-condition", Suggestion, "Empty array condition", Some("EMPTY_ARRAY_CONDITION")),
+    c("empty-array-condition-forallvalues", Suggestion, "Empty array condition ForAllValues", Some("EMPTY_ARRAY_CONDITION_FORALLVALUES")),
+    c("empty-array-condition-foranyvalue", Suggestion, "Empty array condition ForAnyValue", Some("EMPTY_ARRAY_CONDITION_FORANYVALUE")),
+    c("empty-array-condition-ifexists", Suggestion, "Empty array condition IfExists", Some("EMPTY_ARRAY_CONDITION_IFEXISTS")),
+    c("empty-object-condition", Suggestion, "Empty object condition", Some("EMPTY_OBJECT_CONDITION")),
+    // Principals.
+    c("allow-with-notprincipal", SecurityWarning, "Allow with NotPrincipal", Some("ALLOW_WITH_NOTPRINCIPAL")),
+    c("restrict-access-to-service-principal", SecurityWarning, "Restrict access to service principal", Some("RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL")),
+    c("invalid-service-principal-format", Error, "Invalid service principal format", Some("INVALID_SERVICE_PRINCIPAL_FORMAT")),
+    c("federated-principal-not-supported", Error, "Federated principal not supported", Some("FEDERATED_PRINCIPAL_NOT_SUPPORTED")),
+    c("empty-array-principal", Suggestion, "Empty array principal", Some("EMPTY_ARRAY_PRINCIPAL")),
+    c("empty-object-principal", Suggestion, "Empty object principal", Some("EMPTY_OBJECT_PRINCIPAL")),
+    // Document.
+    c("missing-version", Warning, "Missing version", Some("MISSING_VERSION")),
+    c("unique-sids-recommended", Warning, "Unique Sids recommended", Some("UNIQUE_SIDS_RECOMMENDED")),
+    c("empty-sid-value", Suggestion, "Empty Sid value", Some("EMPTY_SID_VALUE")),
+    c("policy-size-exceeds-identity-policy-quota", Warning, "Policy size exceeds identity policy quota", Some("POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA")),
+    c("policy-size-exceeds-resource-policy-quota", Warning, "Policy size exceeds resource policy quota", Some("POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA")),
+    c("policy-size-exceeds-scp-quota", Error, "Policy size exceeds SCP quota", Some("POLICY_SIZE_EXCEEDS_SCP_QUOTA")),
+    c("redundant-statement", Suggestion, "Redundant statement", Some("REDUNDANT_STATEMENT")),
+    c("allow-overridden-by-deny", Warning, "Allow always overridden by a Deny", None),
+    // KMS key policies and grants.
+    c("kms-lockout-risk", Warning, "Key policy does not let the account manage the key", None),
+    c("kms-public-access", SecurityWarning, "Principal \"*\" can use the key without a restricting condition", None),
+    c("kms-star-to-non-admin", SecurityWarning, "kms:* granted to a principal other than the account", None),
+    c("kms-admin-and-use", Warning, "Key administration and key use in one statement", None),
+    c("kms-create-grant-unrestricted", Warning, "kms:CreateGrant without kms:GrantIsForAWSResource", None),
+    c("kms-via-service-format", Warning, "kms:ViaService value is not service.region.amazonaws.com", None),
+    c("kms-encryption-context-key-case", Warning, "Encryption context key spelled with different case", None),
+    c("kms-resource-not-star", Warning, "Key policy Resource other than \"*\"", None),
+    c("kms-grant-unconstrained", Warning, "Grant allows Decrypt or CreateGrant with no constraints", None),
+];
+
+/// The default severity of a code (Error for codes not in the list).
+pub(crate) fn severity(code: &str) -> Severity {
+    CHECKS.iter().find(|c| c.code == code).map_or(Error, |c| c.severity)
+}
