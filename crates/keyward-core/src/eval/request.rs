@@ -2,6 +2,7 @@
 //! request context (condition keys and their values).
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// What kind of identity is calling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -169,9 +170,44 @@ struct ContextEntry {
     #[serde(skip)]
     hash: u64,
     #[serde(skip)]
-    key_lc: String,
-    key: String,
+    key_lc: Cow<'static, str>,
+    key: Cow<'static, str>,
     value: CtxValue,
+}
+
+/// Keys every request carries, with their lower-case forms: setting them allocates nothing
+/// for the key (the KMS builds a context per call; this keeps that cheap).
+const KNOWN_KEYS: &[(&str, &str)] = &[
+    ("aws:PrincipalArn", "aws:principalarn"),
+    ("aws:PrincipalAccount", "aws:principalaccount"),
+    ("kms:CallerAccount", "kms:calleraccount"),
+    ("aws:PrincipalType", "aws:principaltype"),
+    ("aws:PrincipalIsAWSService", "aws:principalisawsservice"),
+    ("aws:PrincipalServiceName", "aws:principalservicename"),
+    ("aws:username", "aws:username"),
+    ("aws:userid", "aws:userid"),
+    ("aws:SecureTransport", "aws:securetransport"),
+    ("aws:RequestedRegion", "aws:requestedregion"),
+    ("aws:CurrentTime", "aws:currenttime"),
+    ("aws:EpochTime", "aws:epochtime"),
+    ("aws:ResourceAccount", "aws:resourceaccount"),
+    ("kms:EncryptionContextKeys", "kms:encryptioncontextkeys"),
+    ("kms:ViaService", "kms:viaservice"),
+    ("kms:KeySpec", "kms:keyspec"),
+    ("kms:EncryptionAlgorithm", "kms:encryptionalgorithm"),
+    ("kms:KeyUsage", "kms:keyusage"),
+    ("kms:KeyOrigin", "kms:keyorigin"),
+    ("kms:ResourceAliases", "kms:resourcealiases"),
+    ("kms:RequestAlias", "kms:requestalias"),
+    ("kms:GrantIsForAWSResource", "kms:grantisforawsresource"),
+    ("aws:SourceIp", "aws:sourceip"),
+    ("aws:MultiFactorAuthPresent", "aws:multifactorauthpresent"),
+    ("aws:MultiFactorAuthAge", "aws:multifactorauthage"),
+    ("aws:SourceVpce", "aws:sourcevpce"),
+];
+
+fn known_key(key: &str) -> Option<(&'static str, &'static str)> {
+    KNOWN_KEYS.iter().find(|(k, _)| k.len() == key.len() && *k == key).copied()
 }
 
 impl Context {
@@ -182,14 +218,17 @@ impl Context {
 
     /// Sets `key` (replacing a value under the same key in any case).
     pub fn set(&mut self, key: &str, value: CtxValue) {
-        let key_lc = key.to_ascii_lowercase();
+        let (key, key_lc): (Cow<'static, str>, Cow<'static, str>) = match known_key(key) {
+            Some((k, lc)) => (Cow::Borrowed(k), Cow::Borrowed(lc)),
+            None => (Cow::Owned(key.to_string()), Cow::Owned(key.to_ascii_lowercase())),
+        };
         let hash = key_hash(&key_lc);
         match self.entries.iter_mut().find(|e| e.hash == hash && e.key_lc == key_lc) {
             Some(e) => {
-                e.key = key.to_string();
+                e.key = key;
                 e.value = value;
             }
-            None => self.entries.push(ContextEntry { hash, key_lc, key: key.to_string(), value }),
+            None => self.entries.push(ContextEntry { hash, key_lc, key, value }),
         }
     }
 
@@ -229,7 +268,7 @@ impl Context {
 
     /// All entries, in insertion order, with their keys as set.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &CtxValue)> + Clone {
-        self.entries.iter().map(|e| (e.key.as_str(), &e.value))
+        self.entries.iter().map(|e| (e.key.as_ref(), &e.value))
     }
 }
 
