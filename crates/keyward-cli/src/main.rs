@@ -6,6 +6,7 @@ mod files;
 mod iam;
 mod kms;
 mod lint;
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,8 @@ enum Command {
     EncryptFile(Box<envelope::EncryptArgs>),
     /// Decrypt a file made by encrypt-file (KMS Decrypt of its data key, then streaming).
     DecryptFile(Box<envelope::DecryptArgs>),
+    /// Serve the local KMS over HTTP with the AWS wire protocol (SigV4), for SDKs and the aws CLI.
+    Serve(Box<serve::Args>),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Iam(a) => iam::run(&a),
         Command::EncryptFile(a) => envelope::encrypt(&a),
         Command::DecryptFile(a) => envelope::decrypt(&a),
+        Command::Serve(a) => serve::run(&a),
     };
     ExitCode::from(code)
 }

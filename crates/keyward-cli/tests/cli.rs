@@ -29,10 +29,16 @@ fn keyward(args: &[&str]) -> (i32, String, String) {
 const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 #[test]
-fn lint_examples_is_clean() {
+fn lint_examples_reports_the_documented_findings() {
+    // policies/README.md lists them; crates/keyward-lint/tests/corpus.rs checks them exactly.
     let (code, out, _) = keyward(&["lint", "policies/examples"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[federated-principal-not-supported]"), "{out}");
+    assert!(out.contains("kms-lockout-risk"), "{out}");
+    assert!(out.contains("time-of-day-condition"), "{out}");
+    let (code, out, _) = keyward(&["lint", "policies/examples/default-key-policy.json"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("clean"));
+    assert!(out.contains("clean"), "{out}");
 }
 
 #[test]

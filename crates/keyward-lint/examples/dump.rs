@@ -1,4 +1,5 @@
-//! Temporary: prints findings for files.
+//! Prints each file's findings as `LINE:COL CODE [severity] message | path`, with the kind its
+//! file name implies. Used to review fixtures before writing their `.expected` files.
 fn main() {
     for p in std::env::args().skip(1) {
         let text = std::fs::read_to_string(&p).unwrap_or_default();

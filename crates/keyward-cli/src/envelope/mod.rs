@@ -32,8 +32,8 @@ pub(crate) struct EncryptArgs {
     /// The KMS key: key id, key ARN, alias name or alias ARN.
     #[arg(long)]
     key_id: String,
-    /// Encryption context: K=V,K2=V2 or JSON (repeatable); needed again by nobody: it is
-    /// stored, authenticated, in the file's header.
+    /// Encryption context: K=V,K2=V2 or JSON (repeatable). It is stored, authenticated, in
+    /// the file's header, so decrypt-file needs no context flag.
     #[arg(long = "encryption-context", value_name = "K=V")]
     context: Vec<String>,
     /// Plaintext bytes per chunk (1 to 16 MiB).

@@ -131,8 +131,7 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
             None => (name.to_string(), None),
         };
         let mut values: Vec<String> = inline.into_iter().collect();
-        let is_bool = name == "explain"
-            || name == "help"
+        let is_bool = matches!(name.as_str(), "explain" | "help" | "no-cli-pager" | "no-paginate")
             || field_type(&pascal(name.strip_prefix("no-").unwrap_or(&name))) == Ty::Bool;
         let single = GLOBALS.contains(&name.as_str());
         if values.is_empty() && !is_bool {
@@ -170,6 +169,9 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
         };
         match name.as_str() {
             "help" => return Err(String::new()),
+            // aws CLI habits with nothing to do here: no pager, and lists are never paginated
+            // by the CLI (use --limit and --marker).
+            "no-cli-pager" | "no-paginate" if values.is_empty() => {}
             "explain" => p.caller.explain = true,
             "state" => p.caller.state = Some(one()?.into()),
             "as" => p.caller.principal = Some(one()?),

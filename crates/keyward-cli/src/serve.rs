@@ -1,0 +1,137 @@
+//! `keyward serve`: runs the local KMS as an HTTP service speaking the AWS KMS wire protocol
+//! (AWS JSON 1.1, SigV4), so AWS SDKs and the aws CLI can use it with `--endpoint-url`.
+//!
+//! Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 2 bad usage, a state store that
+//! does not open, or an address that cannot be bound.
+
+use crate::kms::session::open_kms;
+use keyward_server::{check_addr, LogFormat, Options, Server};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `keyward serve` arguments.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  keyward serve                                   # http://127.0.0.1:4599
+  keyward iam create-access-key --principal arn:aws:iam::111122223333:user/admin
+  aws kms create-key --endpoint-url http://127.0.0.1:4599 --region us-east-1
+  keyward serve --dev-principal arn:aws:iam::111122223333:user/admin   # AWS_ACCESS_KEY_ID=test works
+
+The bound address is printed on stderr at startup (`--addr 127.0.0.1:0` picks a free port).
+Access log: one line per call on stdout. SIGINT/SIGTERM stop accepting, finish in-flight calls
+and exit; every completed call is already durable.")]
+pub(crate) struct Args {
+    /// Address to listen on. A non-loopback address also needs --allow-remote.
+    #[arg(long, default_value = keyward_server::DEFAULT_ADDR)]
+    addr: SocketAddr,
+    /// State directory (default: $KEYWARD_STATE, else ~/.local/share/keyward).
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// The Region served; SigV4 credential scopes must name it.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Dev switch: requests signed with an unknown access key (e.g. `test`) act as this
+    /// principal, without a signature check. Keys created with `keyward iam create-access-key`
+    /// are still verified.
+    #[arg(long, value_name = "ARN")]
+    dev_principal: Option<String>,
+    /// Print the evaluator's trace of every denial on stderr (a request can ask for it with
+    /// the header `x-keyward-explain: 1`).
+    #[arg(long)]
+    explain_denials: bool,
+    /// Access log on stdout: json, text or off.
+    #[arg(long, default_value = "json", value_name = "FORMAT")]
+    log_format: LogFormat,
+    /// Allow listening on a non-loopback address (there is no TLS).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Largest request body, bytes (HTTP 413 beyond it).
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_body: usize,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// Seconds allowed to send a request's headers; also the keep-alive idle timeout.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    header_timeout: u64,
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub(crate) fn run(a: &Args) -> u8 {
+    if let Err(e) = check_addr(a.addr, a.allow_remote) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    if let Some(p) = &a.dev_principal {
+        if let Err(e) = keyward_core::eval::Principal::parse(p) {
+            eprintln!("error: --dev-principal `{p}`: {e}");
+            return 2;
+        }
+    }
+    let kms = match open_kms(a.state.as_deref(), Some(&a.region)) {
+        Ok(k) => k,
+        Err(
+            crate::kms::session::OpenError::Usage(e) | crate::kms::session::OpenError::Store(e),
+        ) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let opts = Options {
+        region: a.region.clone(),
+        dev_principal: a.dev_principal.clone(),
+        explain_denials: a.explain_denials,
+        log_format: a.log_format,
+        body_limit: a.max_body,
+        max_connections: a.max_connections,
+        header_timeout: Duration::from_secs(a.header_timeout.max(1)),
+        ..Options::default()
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    rt.block_on(async {
+        let server = match Server::bind(a.addr, kms, opts).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot listen on {}: {e}", a.addr);
+                return 2;
+            }
+        };
+        match server.local_addr() {
+            Ok(addr) => eprintln!("keyward serve: listening on http://{addr}"),
+            Err(e) => eprintln!("keyward serve: listening (address unknown: {e})"),
+        }
+        match server.run(shutdown_signal()).await {
+            Ok(()) => {
+                eprintln!("keyward serve: stopped");
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        }
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
