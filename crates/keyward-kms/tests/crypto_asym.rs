@@ -374,3 +374,73 @@ fn garbage_key_material_is_an_internal_error() {
         assert!(matches!(asym::public_key_der(spec, &junk), Err(CryptoError::Internal(_))));
     }
 }
+
+/// Cross-checks with the `openssl` command when it is installed (skipped otherwise): OpenSSL
+/// reads the private and public keys, verifies ECDSA and PSS signatures, and encrypts with
+/// OAEP-SHA-256 what `rsa_decrypt` decrypts.
+#[test]
+fn openssl_interop() {
+    use std::process::Command;
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("openssl not found: skipped");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("keyward-openssl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let msg = b"openssl interop message";
+    std::fs::write(path("msg"), msg).unwrap();
+    for (spec, alg, opts) in [
+        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256, &[][..]),
+        (KeySpec::EccNistP384, SigningAlgorithm::EcdsaSha384, &[][..]),
+        (KeySpec::EccNistP521, SigningAlgorithm::EcdsaSha512, &[][..]),
+        (
+            KeySpec::Rsa2048,
+            SigningAlgorithm::RsassaPssSha256,
+            &["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"][..],
+        ),
+        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha512, &[][..]),
+    ] {
+        let k = key(spec);
+        std::fs::write(path("priv.der"), k.expose()).unwrap();
+        std::fs::write(path("pub.der"), asym::public_key_der(spec, &k).unwrap()).unwrap();
+        openssl(&["pkey", "-inform", "DER", "-in", &path("priv.der"), "-noout"]);
+        let sig = asym::sign(spec, &k, alg, msg, MessageType::Raw, &mut OsRng).unwrap();
+        std::fs::write(path("sig"), sig).unwrap();
+        let digest = format!("-sha{}", alg.as_str().rsplit('_').next().unwrap());
+        let (pubkey, sigfile, msgfile) = (path("pub.der"), path("sig"), path("msg"));
+        let mut args = vec!["dgst", &digest, "-verify", &pubkey, "-keyform", "DER"];
+        args.extend_from_slice(opts);
+        args.extend_from_slice(&["-signature", &sigfile, &msgfile]);
+        openssl(&args);
+    }
+    let k = key(KeySpec::Rsa2048);
+    std::fs::write(path("pub.der"), asym::public_key_der(KeySpec::Rsa2048, &k).unwrap()).unwrap();
+    openssl(&[
+        "pkeyutl",
+        "-encrypt",
+        "-pubin",
+        "-keyform",
+        "DER",
+        "-inkey",
+        &path("pub.der"),
+        "-pkeyopt",
+        "rsa_padding_mode:oaep",
+        "-pkeyopt",
+        "rsa_oaep_md:sha256",
+        "-pkeyopt",
+        "rsa_mgf1_md:sha256",
+        "-in",
+        &path("msg"),
+        "-out",
+        &path("ct"),
+    ]);
+    let ct = std::fs::read(path("ct")).unwrap();
+    let pt = asym::rsa_decrypt(&k, EncryptionAlgorithm::RsaesOaepSha256, &ct).unwrap();
+    assert_eq!(pt, msg);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -58,7 +58,7 @@ fn wrong_material_fails() {
     assert_eq!(blob::open(&m2, &b, &ctx(&[])), Err(CryptoError::InvalidCiphertext));
     assert_eq!(Cipher::new(&m2).unwrap().open(&b, &ctx(&[])), Err(CryptoError::InvalidCiphertext));
     // Same id, different key bytes (a corrupted store): the tag fails.
-    let forged = Material { id: m1.id.clone(), ..m2 };
+    let forged = Material { id: m1.id, ..m2 };
     assert_eq!(blob::open(&forged, &b, &ctx(&[])), Err(CryptoError::InvalidCiphertext));
 }
 
@@ -84,7 +84,7 @@ fn large_context_uses_heap_path() {
         (0..50).map(|i| (format!("key{i:03}"), "v".repeat(40))).collect();
     let b = blob::seal("k", &m, &big, b"payload", &mut OsRng).unwrap();
     assert_eq!(blob::open(&m, &b, &big).unwrap(), b"payload");
-    let mut changed = big.clone();
+    let mut changed = big;
     changed.insert("key049".into(), "w".repeat(40));
     assert_eq!(blob::open(&m, &b, &changed), Err(CryptoError::InvalidCiphertext));
 }
@@ -128,7 +128,7 @@ fn every_truncation_fails() {
             Err(CryptoError::InvalidCiphertext)
         );
     }
-    let mut longer = b.clone();
+    let mut longer = b;
     longer.push(0);
     assert_eq!(blob::open(&m, &longer, &ctx(&[("a", "b")])), Err(CryptoError::InvalidCiphertext));
 }
@@ -166,7 +166,7 @@ proptest! {
         let b = blob::seal("k", &m, &pairs, b"secret", &mut OsRng).unwrap();
         // Add or change a pair.
         let mut changed = pairs.clone();
-        let old = changed.insert(extra_key.clone(), extra_value.clone());
+        let old = changed.insert(extra_key, extra_value.clone());
         if old.as_deref() != Some(extra_value.as_str()) {
             prop_assert_eq!(blob::open(&m, &b, &changed), Err(CryptoError::InvalidCiphertext));
         }

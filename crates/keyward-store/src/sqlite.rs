@@ -30,6 +30,9 @@ pub struct SqliteStore {
     conn: Connection,
     cipher: Aes256Gcm,
     path: PathBuf,
+    /// Held for the store's lifetime: one process at a time owns a state directory, because
+    /// the KMS keeps the state in memory and writes whole records back.
+    _lock: std::fs::File,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -49,7 +52,18 @@ impl SqliteStore {
     /// Like [`SqliteStore::open`] with the master key given: `Some(key)` uses it, `None` uses
     /// (or creates) the key file. The environment is not read.
     pub fn open_with_key(dir: &Path, key: Option<MasterKey>) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with_key_wait(dir, key, LOCK_WAIT)
+    }
+
+    /// Like [`SqliteStore::open_with_key`], waiting at most `wait` for another process that
+    /// holds the state directory.
+    pub fn open_with_key_wait(
+        dir: &Path,
+        key: Option<MasterKey>,
+        wait: std::time::Duration,
+    ) -> Result<SqliteStore, StoreError> {
         create_dir(dir)?;
+        let lock = lock_dir(dir, wait)?;
         let path = dir.join(DB_FILE);
         let existed = path
             .try_exists()
@@ -87,7 +101,7 @@ impl SqliteStore {
                 dir.join(master::KEY_FILE).display()
             )));
         }
-        Ok(SqliteStore { conn, cipher, path })
+        Ok(SqliteStore { conn, cipher, path, _lock: lock })
     }
 
     /// The database file.
@@ -336,4 +350,36 @@ fn apply(tx: &Transaction<'_>, cipher: &Aes256Gcm, change: &Change) -> Result<()
 /// Deletes a row; deleting an absent row is not an error (the KMS checks existence itself).
 fn delete(tx: &Transaction<'_>, table: &str, id: &str, statement: &str) -> Result<(), StoreError> {
     exec(tx, table, non_empty(table, id)?, statement, [id])
+}
+
+/// How long [`lock_dir`] waits for another process to release the state directory.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Takes the state directory's exclusive lock (`DIR/lock`), waiting up to `wait`.
+/// The kernel releases it when the process ends, however it ends.
+fn lock_dir(dir: &Path, wait: std::time::Duration) -> Result<std::fs::File, StoreError> {
+    use fs4::fs_std::FileExt as _;
+    let path = dir.join("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| fail(format!("cannot open `{}`: {e}", path.display())))?;
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock_exclusive() {
+            Ok(true) => return Ok(file),
+            Ok(false) if start.elapsed() < wait => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Ok(false) => {
+                return Err(fail(format!(
+                    "the state directory `{}` is in use by another keyward process (a running `keyward serve`?); stop it or use another --state",
+                    dir.display()
+                )))
+            }
+            Err(e) => return Err(fail(format!("cannot lock `{}`: {e}", path.display()))),
+        }
+    }
 }

@@ -321,3 +321,16 @@ fn the_database_is_in_wal_mode_with_full_sync() {
     assert_eq!(version, keyward_store::SCHEMA_VERSION);
     drop(store);
 }
+
+#[test]
+fn one_process_at_a_time_owns_a_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = || Some(keyward_store::MasterKey::from_bytes([9u8; 32]));
+    let first = keyward_store::SqliteStore::open_with_key(dir.path(), key()).unwrap();
+    let wait = std::time::Duration::from_millis(100);
+    let second = keyward_store::SqliteStore::open_with_key_wait(dir.path(), key(), wait);
+    let msg = second.err().map(|e| e.0).unwrap_or_default();
+    assert!(msg.contains("in use by another keyward process"), "{msg}");
+    drop(first);
+    keyward_store::SqliteStore::open_with_key_wait(dir.path(), key(), wait).unwrap();
+}

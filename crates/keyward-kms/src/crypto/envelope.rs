@@ -360,6 +360,23 @@ fn parse_context(mut b: &[u8]) -> Result<BTreeMap<String, String>, EnvelopeError
     Ok(out)
 }
 
+/// Writes a new header (with a random salt from `rng`) and returns the file key.
+fn start<W: Write + ?Sized>(
+    writer: &mut W,
+    data_key: &[u8],
+    params: &EnvelopeParams<'_>,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<FileKey, EnvelopeError> {
+    let mut salt = [0u8; SALT_LEN];
+    rng.fill_bytes(&mut salt);
+    let header = header_bytes(params, &salt)?;
+    let key = FileKey::derive(data_key, &salt)?;
+    let tag = key.header_tag(&header)?;
+    writer.write_all(&header)?;
+    writer.write_all(&tag)?;
+    Ok(key)
+}
+
 /// Streaming encryption to an envelope file. Feed plaintext with [`Encryptor::update`] (or
 /// `std::io::Write`), then call [`Encryptor::finish`]: without it the file has no final chunk
 /// and reads as truncated.
@@ -390,13 +407,7 @@ impl<W: Write> Encryptor<W> {
         params: &EnvelopeParams<'_>,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Encryptor<W>, EnvelopeError> {
-        let mut salt = [0u8; SALT_LEN];
-        rng.fill_bytes(&mut salt);
-        let header = header_bytes(params, &salt)?;
-        let key = FileKey::derive(data_key, &salt)?;
-        let tag = key.header_tag(&header)?;
-        writer.write_all(&header)?;
-        writer.write_all(&tag)?;
+        let key = start(&mut writer, data_key, params, rng)?;
         let chunk = params.chunk_size as usize;
         let buf = Zeroizing::new(Vec::with_capacity(chunk + TAG_LEN));
         Ok(Encryptor { writer, key, chunk, buf, index: 0, total: 0 })
@@ -474,37 +485,145 @@ fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize, Envel
     Ok(n)
 }
 
+/// One chunk of a batch, sealed or opened on some thread.
+struct Job<'a> {
+    index: u64,
+    last: bool,
+    /// Plaintext length (sealing only).
+    len: usize,
+    data: &'a mut [u8],
+    ok: bool,
+    done: bool,
+}
+
+/// Worker threads for batches: the machine's parallelism (1 where threads do not exist, as in
+/// wasm32), at most 8.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
+/// Runs `f` on every job, spread over up to `threads` threads. A job whose thread could not
+/// be started runs on the calling thread.
+fn run_jobs(jobs: &mut [Job<'_>], threads: usize, f: &(dyn Fn(&mut Job<'_>) + Sync)) {
+    let run = |job: &mut Job<'_>| {
+        f(job);
+        job.done = true;
+    };
+    if threads > 1 && jobs.len() > 1 {
+        let per = jobs.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let mut groups = jobs.chunks_mut(per);
+            let first = groups.next();
+            for group in groups {
+                let spawned = std::thread::Builder::new()
+                    .spawn_scoped(s, move || group.iter_mut().for_each(run));
+                drop(spawned);
+            }
+            if let Some(group) = first {
+                group.iter_mut().for_each(run);
+            }
+        });
+    }
+    jobs.iter_mut().filter(|j| !j.done).for_each(run);
+}
+
+/// Chunks per batch: about 1 MiB of data, and at least 2 (the last chunk read is carried to
+/// the next batch until the input is known to go on).
+fn batch_chunks(chunk: usize) -> usize {
+    ((1 << 20) / chunk).clamp(2, 64)
+}
+
 /// Encrypts all of `reader` into an envelope file on `writer`; `progress` receives the
-/// plaintext bytes done so far after each chunk. Returns the plaintext length.
+/// plaintext bytes done so far after each batch of chunks. Returns the plaintext length.
+/// Batches of chunks are sealed in parallel on the available cores.
 pub fn encrypt_stream<R: Read + ?Sized, W: Write>(
     data_key: &[u8],
     params: &EnvelopeParams<'_>,
     reader: &mut R,
-    writer: W,
+    mut writer: W,
     rng: &mut dyn CryptoRngCore,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, EnvelopeError> {
-    let mut enc = Encryptor::new(writer, data_key, params, rng)?;
-    let mut input = Zeroizing::new(vec![0u8; enc.chunk]);
+    let key = start(&mut writer, data_key, params, rng)?;
+    let chunk = params.chunk_size as usize;
+    let sealed = chunk + TAG_LEN;
+    let batch = batch_chunks(chunk);
+    let threads = worker_count();
+    let mut buf = Zeroizing::new(vec![0u8; batch * sealed]);
+    let mut lens = Vec::with_capacity(batch);
+    let mut index: u64 = 0;
+    let mut total: u64 = 0;
+    let mut carried = false;
     loop {
-        let n = fill(reader, &mut input)?;
-        if n == 0 {
-            break;
+        // Slot 0 may hold a full chunk carried from the previous batch.
+        lens.clear();
+        if carried {
+            lens.push(chunk);
         }
-        enc.update(&input[..n])?;
-        progress(enc.total);
-        if n < input.len() {
-            break;
+        let mut eof = false;
+        while lens.len() < batch {
+            let at = lens.len() * sealed;
+            let n = fill(reader, &mut buf[at..at + chunk])?;
+            if n == 0 {
+                eof = true;
+                break;
+            }
+            lens.push(n);
+            if n < chunk {
+                eof = true;
+                break;
+            }
         }
+        if eof && lens.is_empty() {
+            lens.push(0); // the empty input's single, empty, final chunk
+        }
+        // Without end of input, the batch's last chunk waits: it may turn out to be final.
+        let ready = if eof { lens.len() } else { lens.len() - 1 };
+        if index + ready as u64 > u64::from(u32::MAX) + 1 {
+            return Err(EnvelopeError::TooLarge);
+        }
+        let mut jobs: Vec<Job<'_>> = buf
+            .chunks_mut(sealed)
+            .zip(&lens)
+            .take(ready)
+            .enumerate()
+            .map(|(k, (data, &len))| Job {
+                index: index + k as u64,
+                last: eof && k + 1 == ready,
+                len,
+                data,
+                ok: false,
+                done: false,
+            })
+            .collect();
+        run_jobs(&mut jobs, threads, &|j| {
+            j.ok = u32::try_from(j.index)
+                .is_ok_and(|i| key.seal_chunk(i, j.last, j.data, j.len).is_ok());
+        });
+        for job in &jobs {
+            if !job.ok {
+                return Err(EnvelopeError::TooLarge);
+            }
+            writer.write_all(&job.data[..job.len + TAG_LEN])?;
+            total += job.len as u64;
+        }
+        drop(jobs);
+        index += ready as u64;
+        progress(total);
+        if eof {
+            writer.flush()?;
+            return Ok(total);
+        }
+        let from = ready * sealed;
+        buf.copy_within(from..from + chunk, 0);
+        carried = true;
     }
-    let total = enc.total;
-    enc.finish()?;
-    Ok(total)
 }
 
 /// Decrypts the chunks after `header` (from [`read_header`]) to `writer`, checking the header
 /// tag first. Each chunk is written only after its tag verified; `progress` receives the
-/// plaintext bytes written so far. Returns the plaintext length.
+/// plaintext bytes written so far. Returns the plaintext length. Batches of chunks are opened
+/// in parallel on the available cores.
 pub fn decrypt_stream<R: Read + ?Sized, W: Write + ?Sized>(
     data_key: &[u8],
     header: &EnvelopeHeader,
@@ -516,33 +635,56 @@ pub fn decrypt_stream<R: Read + ?Sized, W: Write + ?Sized>(
     if !key.check_header_tag(&header.bytes, &header.tag) {
         return Err(EnvelopeError::HeaderAuthentication);
     }
-    let chunk = header.chunk_size as usize;
-    let sealed = chunk + TAG_LEN;
-    // One byte more than a sealed chunk: seeing it proves the chunk is not the last.
-    let mut buf = Zeroizing::new(vec![0u8; sealed + 1]);
+    let sealed = header.chunk_size as usize + TAG_LEN;
+    let cap = batch_chunks(header.chunk_size as usize) * sealed;
+    let threads = worker_count();
+    // One byte more than a batch: seeing it proves the batch's last chunk is not the last.
+    let mut buf = Zeroizing::new(vec![0u8; cap + 1]);
     let mut have = 0;
     let mut index: u64 = 0;
     let mut total: u64 = 0;
     loop {
         have += fill(reader, &mut buf[have..])?;
-        let last = have <= sealed;
-        let len = if last { have } else { sealed };
-        if len < TAG_LEN {
+        let more = have > cap;
+        let len = if more { cap } else { have };
+        if len == 0 {
             return Err(EnvelopeError::Truncated { chunks: index });
         }
-        if !key.open_chunk(index, last, &mut buf[..len]) {
-            return Err(diagnose(&key, index, last, &mut buf[..len]));
+        let (body, _) = buf.split_at_mut(len);
+        let count = len.div_ceil(sealed);
+        let mut jobs: Vec<Job<'_>> = body
+            .chunks_mut(sealed)
+            .enumerate()
+            .map(|(k, data)| Job {
+                index: index + k as u64,
+                last: !more && k + 1 == count,
+                len: 0,
+                data,
+                ok: false,
+                done: false,
+            })
+            .collect();
+        run_jobs(&mut jobs, threads, &|j| j.ok = key.open_chunk(j.index, j.last, j.data));
+        for job in &mut jobs {
+            if !job.ok {
+                if job.data.len() < TAG_LEN {
+                    return Err(EnvelopeError::Truncated { chunks: job.index });
+                }
+                return Err(diagnose(&key, job.index, job.last, job.data));
+            }
+            let plain = job.data.len() - TAG_LEN;
+            writer.write_all(&job.data[..plain])?;
+            total += plain as u64;
         }
-        writer.write_all(&buf[..len - TAG_LEN])?;
-        total += (len - TAG_LEN) as u64;
+        drop(jobs);
         progress(total);
-        if last {
+        if !more {
             writer.flush()?;
             return Ok(total);
         }
-        buf[0] = buf[sealed];
+        index += count as u64;
+        buf[0] = buf[cap];
         have = 1;
-        index += 1;
     }
 }
 
