@@ -124,16 +124,18 @@ impl Stmt<'_> {
         if wild_match(p, text) {
             return true;
         }
+        // `p` covers `svc:name` for every name (patterns are `svc:name` shaped; `*` alone
+        // matched above). Compare the services before expanding the action's names.
+        let Some((psvc, pname)) = p.split_once(':') else { return false };
+        let tsvc = text.split(':').next().unwrap_or_default();
+        if !wild_match(psvc, tsvc) {
+            return false;
+        }
         let Some(cell) = self.expanded.get(i) else { return false };
-        let Some((svc, names)) = cell.get_or_init(|| crate::checks::actions::expand(text)) else {
+        let Some((_, names)) = cell.get_or_init(|| crate::checks::actions::expand(text)) else {
             return false;
         };
-        // `p` covers `svc:name` for every name (patterns are `svc:name` shaped; `*` alone
-        // matched above).
-        let Some((psvc, pname)) = p.split_once(':') else { return false };
-        !names.is_empty()
-            && wild_match(psvc, &svc.to_ascii_lowercase())
-            && names.iter().all(|n| wild_match(pname, n))
+        !names.is_empty() && names.iter().all(|n| wild_match(pname, n))
     }
 
     /// True for an Allow statement.

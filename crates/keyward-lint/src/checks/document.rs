@@ -102,10 +102,22 @@ fn same_principal(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    match (AwsPrincipal::parse(a), AwsPrincipal::parse(b)) {
-        (AwsPrincipal::Account(x), AwsPrincipal::Account(y)) => x == y,
+    // Only the account forms (`123456789012`, `arn:aws:iam::123456789012:root`) can be equal
+    // when spelled differently; a cheap shape test avoids parsing every pair.
+    match (account_form(a), account_form(b)) {
+        (Some(_), Some(_)) => match (AwsPrincipal::parse(a), AwsPrincipal::parse(b)) {
+            (AwsPrincipal::Account(x), AwsPrincipal::Account(y)) => x == y,
+            _ => false,
+        },
         _ => false,
     }
+}
+
+fn account_form(s: &str) -> Option<&str> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(s);
+    }
+    s.strip_suffix(":root").and_then(|r| r.rsplit(':').next()).filter(|_| s.starts_with("arn:"))
 }
 
 fn principal_covers(b: &Stmt<'_>, a: &Stmt<'_>) -> bool {
@@ -145,12 +157,9 @@ fn covers(b: &Stmt<'_>, a: &Stmt<'_>) -> bool {
     if b.not_action || a.not_action || b.not_resource || a.not_resource {
         return false;
     }
-    if !principal_covers(b, a) {
-        return false;
-    }
     let actions_ok =
         (0..a.actions.len()).all(|i| b.action_lc.iter().any(|p| a.pattern_covers(p, i)));
-    if !actions_ok {
+    if !actions_ok || !principal_covers(b, a) {
         return false;
     }
     let resources_ok = match (a.resource, b.resource) {
