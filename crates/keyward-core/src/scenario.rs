@@ -6,7 +6,7 @@
 
 mod derive;
 
-pub use derive::{build_case, derive_context, KmsCall};
+pub use derive::{build_case, derive_context, derive_context_filtered, KmsCall};
 
 use crate::diag::Diagnostic;
 use crate::eval::{decide_traced, CtxValue, Decision, NamedPolicy, Outcome, Trace};

@@ -4,16 +4,16 @@
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{Caller, Kms};
 use keyward_core::eval::{
-    decide, explain, Context, CtxValue, Decision, NamedPolicy, PolicySet, Principal, PrincipalKind,
-    Request, Rule, Source,
+    decide, explain, Context, CtxValue, Decision, KeyFilter, NamedPolicy, PolicySet, Principal,
+    PrincipalKind, Request, Rule, Source,
 };
 use keyward_core::model::Grant;
-use keyward_core::scenario::{derive_context, KmsCall};
+use keyward_core::scenario::{derive_context, derive_context_filtered, KmsCall};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What one authorization asks.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Ask<'a> {
     /// IAM action, e.g. `kms:Decrypt`.
     pub action: &'static str,
@@ -131,11 +131,23 @@ impl Kms {
 
     /// Authorizes `ask` for `caller`; AccessDeniedException (with the explanation) otherwise.
     pub(crate) fn authorize(&self, caller: &Caller, p: &Principal, ask: Ask<'_>) -> Result<()> {
-        let (set, req) = self.request(caller, p, ask)?;
+        // Fast path: a context holding only the keys the policies can read.
+        let (set, req) = self.request_with(caller, p, ask.clone(), true)?;
         if decide(&set, &req) == Decision::Allow {
             return Ok(());
         }
+        // A denial is explained over the full context (the trace shows every key).
+        let (set, req) = self.request(caller, p, ask)?;
         let e = explain(&set, &req);
+        debug_assert!(
+            e.decision != Decision::Allow,
+            "the key filter dropped a key the policies read"
+        );
+        if e.decision == Decision::Allow {
+            // The filter is sound (tests/scenarios.rs checks it on the whole corpus), so this
+            // does not happen; if it ever did, the full context's decision is the one to keep.
+            return Ok(());
+        }
         let message = denial_message(&req, e.rule, &e.deciders);
         Err(KmsError {
             code: ErrorCode::AccessDeniedException,
@@ -151,51 +163,29 @@ impl Kms {
         p: &Principal,
         ask: Ask<'_>,
     ) -> Result<(PolicySet, Request)> {
+        self.request_with(caller, p, ask, false)
+    }
+
+    /// [`Kms::request`]; with `filtered`, the context holds only the keys the policy set can
+    /// read (the filter is cached per caller and key until the next change).
+    fn request_with(
+        &self,
+        caller: &Caller,
+        p: &Principal,
+        ask: Ask<'_>,
+        filtered: bool,
+    ) -> Result<(PolicySet, Request)> {
         let token_grants = self.check_tokens(ask.grant_tokens)?;
         let key = ask.key_id.and_then(|id| self.keys.get(id));
         let identity = self.identity_of(p);
-        let mut call = KmsCall {
-            action: ask.action.to_string(),
-            resource: ask
-                .resource
-                .clone()
-                .or_else(|| key.map(|k| k.rec.arn.clone()))
-                .unwrap_or_else(|| "*".to_string()),
-            principal_tags: identity
-                .map(|i| {
-                    i.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect()
-                })
-                .unwrap_or_default(),
-            principal_id: identity.map(|i| i.rec.unique_id.clone()),
-            request_alias: ask.request_alias.map(str::to_string),
-            encryption_context: ask
-                .context
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-            via_service: caller.via_service.clone(),
-            time: Some(rfc3339(caller.now_ms)),
-            region: Some(self.config.region.clone()),
-            create_grant: ask.create_grant,
-            ..KmsCall::default()
-        };
         let mut set = PolicySet::default();
+        let mut resource = ask.resource.clone();
         if let Some((policy, arn, account)) = ask.new_policy {
-            call.resource = arn.to_string();
+            resource = Some(arn.to_string());
             set.resource_policy = Some(policy.clone());
             set.resource_account = Some(account.to_string());
         }
         if let Some(k) = key {
-            call.key_spec = Some(k.rec.spec.as_str().to_string());
-            call.key_usage = Some(k.rec.usage.as_str().to_string());
-            call.key_origin = Some(k.rec.origin.as_str().to_string());
-            call.key_aliases = self
-                .aliases
-                .values()
-                .filter(|a| a.key_id == k.rec.key_id)
-                .map(|a| a.name.clone())
-                .collect();
-            call.key_tags =
-                k.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
             set.resource_policy = Some(k.policy.clone());
             set.resource_account = Some(k.rec.account.clone());
             set.grants = self.effective_grants(&k.rec.key_id, caller.now_ms, &token_grants);
@@ -218,17 +208,89 @@ impl Kms {
             )
             .ok();
         }
-        if p.is_iam() {
+        if p.is_iam() && !self.org.is_empty() {
             set.scps = self.org_levels("scp", &p.account);
         }
-        let resource_account = set.resource_account.clone().unwrap_or_else(|| p.account.clone());
-        set.rcps = self.org_levels("rcp", &resource_account);
-        let mut context = derive_context(p, &call);
+        if !self.org.is_empty() {
+            let resource_account =
+                set.resource_account.clone().unwrap_or_else(|| p.account.clone());
+            set.rcps = self.org_levels("rcp", &resource_account);
+        }
+        // With a filter, fields no policy can read are not even computed.
+        let filter = (filtered && caller.session_policy.is_none())
+            .then(|| self.filter_for(caller, ask.key_id, &set));
+        let want = |key_lc: &str| {
+            filter.as_ref().is_none_or(|f| f.wants(key_lc, keyward_core::eval::key_hash(key_lc)))
+        };
+        let want_prefix = |prefix: &str| filter.as_ref().is_none_or(|f| f.wants_prefix(prefix));
+        let mut call = KmsCall {
+            action: ask.action.to_string(),
+            resource: resource
+                .or_else(|| key.map(|k| k.rec.arn.clone()))
+                .unwrap_or_else(|| "*".to_string()),
+            principal_id: identity.map(|i| i.rec.unique_id.clone()),
+            request_alias: ask.request_alias.map(str::to_string),
+            encryption_context: ask
+                .context
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            via_service: caller.via_service.clone(),
+            time: (want("aws:currenttime") || want("aws:epochtime"))
+                .then(|| rfc3339(caller.now_ms)),
+            region: Some(self.config.region.clone()),
+            create_grant: ask.create_grant,
+            ..KmsCall::default()
+        };
+        if let Some(i) = identity.filter(|_| want_prefix("aws:principaltag/")) {
+            call.principal_tags =
+                i.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
+        }
+        if let Some(k) = key {
+            call.key_spec = Some(k.rec.spec.as_str().to_string());
+            call.key_usage = Some(k.rec.usage.as_str().to_string());
+            call.key_origin = Some(k.rec.origin.as_str().to_string());
+            if want("kms:resourcealiases") {
+                call.key_aliases = self
+                    .aliases
+                    .values()
+                    .filter(|a| a.key_id == k.rec.key_id)
+                    .map(|a| a.name.clone())
+                    .collect();
+            }
+            if want_prefix("aws:resourcetag/") {
+                call.key_tags =
+                    k.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
+            }
+        }
+        let mut context = match filter {
+            Some(f) => derive_context_filtered(p, &call, f),
+            None => derive_context(p, &call),
+        };
         add_caller_context(&mut context, caller);
         for (k, v) in ask.extra {
             context.set(&k, v);
         }
         Ok((set, Request::new(p.clone(), ask.action, &call.resource, context)))
+    }
+
+    /// The key filter of `set` for this caller and key, from the cache while nothing changed.
+    fn filter_for(&self, caller: &Caller, key_id: Option<&str>, set: &PolicySet) -> Arc<KeyFilter> {
+        // Grants in effect change with time (propagation), so whether there are any is part of
+        // the cache key.
+        let grants = if set.grants.is_empty() { "" } else { "+grants" };
+        let id = (caller.principal.clone(), format!("{}{grants}", key_id.unwrap_or_default()));
+        let mut cache = self.filters.borrow_mut();
+        if let Some((generation, f)) = cache.get(&id) {
+            if *generation == self.generation {
+                return Arc::clone(f);
+            }
+        }
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        let f = Arc::new(KeyFilter::for_set(set));
+        cache.insert(id, (self.generation, Arc::clone(&f)));
+        f
     }
 
     fn identity_of(&self, p: &Principal) -> Option<&crate::kms::IdentityEntry> {

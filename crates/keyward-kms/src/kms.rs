@@ -82,7 +82,17 @@ pub struct Kms {
     pub(crate) next_deadline_ms: i64,
     pub(crate) store: Box<dyn Store + Send>,
     pub(crate) rng: Box<dyn CryptoRngCore + Send>,
+    /// Bumped by every commit: cached per-call data older than this is stale.
+    pub(crate) generation: u64,
+    /// Context-key filters per (caller, key id), tagged with the generation they were built in.
+    pub(crate) filters: FilterCache,
+    /// Parsed callers (a principal ARN always parses the same way).
+    pub(crate) principals: HashMap<String, Principal>,
 }
+
+/// Context-key filters per (caller ARN, key id) with the generation they belong to.
+pub(crate) type FilterCache =
+    std::cell::RefCell<HashMap<(String, String), (u64, Arc<keyward_core::eval::KeyFilter>)>>;
 
 impl std::fmt::Debug for Kms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -176,6 +186,9 @@ impl Kms {
             next_deadline_ms: i64::MAX,
             store,
             rng,
+            generation: 0,
+            filters: FilterCache::default(),
+            principals: HashMap::new(),
         };
         kms.install(state);
         Ok(kms)
@@ -195,6 +208,9 @@ impl Kms {
             next_deadline_ms: i64::MAX,
             store: Box::new(crate::store::MemoryStore),
             rng,
+            generation: 0,
+            filters: FilterCache::default(),
+            principals: HashMap::new(),
         };
         kms.install(State::default());
         kms
@@ -230,6 +246,7 @@ impl Kms {
         self.store
             .commit(&changes)
             .map_err(|e| KmsError::new(ErrorCode::KMSInternalException, e.to_string()))?;
+        self.generation += 1;
         for c in changes {
             self.apply(c);
         }

@@ -395,3 +395,52 @@ fn via_service_and_request_alias_conditions() {
         json!({"KeyId": "alias/approved", "KeySpec": "AES_256"}),
     );
 }
+
+#[test]
+fn conditions_on_tags_aliases_principal_tags_and_time_see_their_keys() {
+    let mut k = kms();
+    let tags = vec![keyward_kms::record::Tag { tag_key: "team".into(), tag_value: "blue".into() }];
+    k.put_identity(APP, vec![allow_all_kms()], None, tags).unwrap();
+    let policy = policy_with(&[
+        json!({
+            "Sid": "ProdOnly", "Effect": "Deny", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:ResourceTag/env": "prod"}}
+        }),
+        json!({
+            "Sid": "BlueTeamOnly", "Effect": "Deny", "Principal": "*", "Action": "kms:GenerateDataKeyWithoutPlaintext", "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "blue"}}
+        }),
+        json!({
+            "Sid": "AliasUse", "Effect": "Deny", "Principal": "*", "Action": "kms:GenerateDataKey", "Resource": "*",
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/frozen"}}
+        }),
+        json!({
+            "Sid": "Until2027", "Effect": "Deny", "Principal": "*", "Action": "kms:DescribeKey", "Resource": "*",
+            "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}
+        }),
+    ]);
+    let id = key(&mut k, json!({"Policy": policy, "Tags": [{"TagKey": "env", "TagValue": "dev"}]}));
+    let enc = json!({"KeyId": id, "Plaintext": b64(b"x")});
+    assert_eq!(code(&mut k, &as_(APP_SESSION), "Encrypt", enc.clone()), "AccessDeniedException");
+    ok(
+        &mut k,
+        &admin(),
+        "TagResource",
+        json!({"KeyId": id, "Tags": [{"TagKey": "env", "TagValue": "prod"}]}),
+    );
+    ok(&mut k, &as_(APP_SESSION), "Encrypt", enc);
+    let wp = json!({"KeyId": id, "NumberOfBytes": 16});
+    ok(&mut k, &as_(APP_SESSION), "GenerateDataKeyWithoutPlaintext", wp.clone());
+    k.put_identity(APP, vec![allow_all_kms()], None, vec![]).unwrap();
+    assert_eq!(
+        code(&mut k, &as_(APP_SESSION), "GenerateDataKeyWithoutPlaintext", wp),
+        "AccessDeniedException"
+    );
+    let gdk = json!({"KeyId": id, "KeySpec": "AES_256"});
+    ok(&mut k, &as_(APP_SESSION), "GenerateDataKey", gdk.clone());
+    ok(&mut k, &admin(), "CreateAlias", json!({"AliasName": "alias/frozen", "TargetKeyId": id}));
+    assert_eq!(code(&mut k, &as_(APP_SESSION), "GenerateDataKey", gdk), "AccessDeniedException");
+    ok(&mut k, &as_(APP_SESSION), "DescribeKey", json!({"KeyId": id}));
+    let later = at(as_(APP_SESSION), T0 + 400 * DAY);
+    assert_eq!(code(&mut k, &later, "DescribeKey", json!({"KeyId": id})), "AccessDeniedException");
+}

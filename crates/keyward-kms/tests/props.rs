@@ -34,7 +34,7 @@ proptest! {
         let mut k = kms();
         let id = key(&mut k, json!({}));
         let ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(b"p"), "EncryptionContext": ctx}))["CiphertextBlob"].clone();
-        let mut other = ctx.clone();
+        let mut other = ctx;
         if drop && !other.is_empty() {
             let first = other.keys().next().cloned().unwrap();
             other.remove(&first);

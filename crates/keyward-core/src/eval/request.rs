@@ -1,8 +1,10 @@
 //! The request being authorized: who (principal), what (action), on what (resource), and the
 //! request context (condition keys and their values).
 
+use super::keys::KeyFilter;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// What kind of identity is calling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,6 +165,9 @@ impl CtxValue {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Context {
     entries: Vec<ContextEntry>,
+    /// When set, keys the filter does not want are not stored (see [`KeyFilter`]).
+    #[serde(skip)]
+    filter: Option<Arc<KeyFilter>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -216,13 +221,45 @@ impl Context {
         Context::default()
     }
 
-    /// Sets `key` (replacing a value under the same key in any case).
-    pub fn set(&mut self, key: &str, value: CtxValue) {
-        let (key, key_lc): (Cow<'static, str>, Cow<'static, str>) = match known_key(key) {
+    /// An empty context that keeps only the keys `filter` wants.
+    pub fn filtered(filter: Arc<KeyFilter>) -> Context {
+        Context { entries: Vec::new(), filter: Some(filter) }
+    }
+
+    fn names(key: &str) -> (Cow<'static, str>, Cow<'static, str>) {
+        match known_key(key) {
             Some((k, lc)) => (Cow::Borrowed(k), Cow::Borrowed(lc)),
             None => (Cow::Owned(key.to_string()), Cow::Owned(key.to_ascii_lowercase())),
-        };
+        }
+    }
+
+    /// True when setting `key` would store it (always, without a filter).
+    pub fn wants(&self, key: &str) -> bool {
+        match &self.filter {
+            None => true,
+            Some(_) => {
+                let (_, key_lc) = Context::names(key);
+                self.accepts(&key_lc, key_hash(&key_lc))
+            }
+        }
+    }
+
+    /// True when some key starting with `prefix_lc` (lower case) would be stored.
+    pub fn wants_prefix(&self, prefix_lc: &str) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.wants_prefix(prefix_lc))
+    }
+
+    fn accepts(&self, key_lc: &str, hash: u64) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.wants(key_lc, hash))
+    }
+
+    /// Sets `key` (replacing a value under the same key in any case).
+    pub fn set(&mut self, key: &str, value: CtxValue) {
+        let (key, key_lc) = Context::names(key);
         let hash = key_hash(&key_lc);
+        if !self.accepts(&key_lc, hash) {
+            return;
+        }
         match self.entries.iter_mut().find(|e| e.hash == hash && e.key_lc == key_lc) {
             Some(e) => {
                 e.key = key;
@@ -234,6 +271,12 @@ impl Context {
 
     /// Sets a single string value.
     pub fn set_str(&mut self, key: &str, value: impl Into<String>) {
+        if self.filter.is_some() {
+            let (_, key_lc) = Context::names(key);
+            if !self.accepts(&key_lc, key_hash(&key_lc)) {
+                return;
+            }
+        }
         self.set(key, CtxValue::One(value.into()));
     }
 

@@ -55,7 +55,20 @@ const CRYPTO_WITH_ALGORITHM: &[&str] = &[
 
 /// Derives the request context AWS would build for `call` by `principal`.
 pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
-    let mut c = Context::new();
+    derive_into(Context::new(), principal, call)
+}
+
+/// Like [`derive_context`], keeping only the keys `filter` wants (for a policy set built once
+/// and decided many times: see [`crate::eval::KeyFilter`]).
+pub fn derive_context_filtered(
+    principal: &Principal,
+    call: &KmsCall,
+    filter: std::sync::Arc<crate::eval::KeyFilter>,
+) -> Context {
+    derive_into(Context::filtered(filter), principal, call)
+}
+
+fn derive_into(mut c: Context, principal: &Principal, call: &KmsCall) -> Context {
     let p = principal;
     let action_lc = call.action.to_ascii_lowercase();
     if p.is_iam() {
@@ -75,7 +88,7 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
         c.set_str("aws:username", name);
     }
     match (&call.principal_id, p.kind) {
-        (Some(id), PrincipalKind::AssumedRole) => {
+        (Some(id), PrincipalKind::AssumedRole) if c.wants("aws:userid") => {
             let session = p.arn.rsplit('/').next().unwrap_or_default();
             c.set_str("aws:userid", format!("{id}:{session}"));
         }
@@ -83,8 +96,10 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
         (None, PrincipalKind::Root) => c.set_str("aws:userid", &p.account),
         _ => {}
     }
-    for (k, v) in &call.principal_tags {
-        c.set_str(&format!("aws:PrincipalTag/{k}"), v);
+    if c.wants_prefix("aws:principaltag/") {
+        for (k, v) in &call.principal_tags {
+            c.set_str(&format!("aws:PrincipalTag/{k}"), v);
+        }
     }
     c.set_str("aws:SecureTransport", "true");
     if let Some(r) = &call.region {
@@ -92,7 +107,7 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
     }
     if let Some(t) = &call.time {
         c.set_str("aws:CurrentTime", t);
-        if let Some(ms) = parse_date(t) {
+        if let Some(ms) = parse_date(t).filter(|_| c.wants("aws:EpochTime")) {
             c.set_str("aws:EpochTime", (ms.div_euclid(1000)).to_string());
         }
     }
@@ -100,13 +115,16 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
         c.set_str("aws:ResourceAccount", acct);
     }
     if !call.encryption_context.is_empty() {
-        for (k, v) in &call.encryption_context {
+        let pairs = c.wants_prefix("kms:encryptioncontext:");
+        for (k, v) in call.encryption_context.iter().filter(|_| pairs) {
             c.set_str(&format!("kms:EncryptionContext:{k}"), v);
         }
-        c.set(
-            "kms:EncryptionContextKeys",
-            CtxValue::Many(call.encryption_context.iter().map(|(k, _)| k.clone()).collect()),
-        );
+        if c.wants("kms:EncryptionContextKeys") {
+            c.set(
+                "kms:EncryptionContextKeys",
+                CtxValue::Many(call.encryption_context.iter().map(|(k, _)| k.clone()).collect()),
+            );
+        }
     }
     if let Some(v) = &call.via_service {
         c.set_str("kms:ViaService", v);
@@ -126,8 +144,10 @@ pub fn derive_context(principal: &Principal, call: &KmsCall) -> Context {
     if !call.key_aliases.is_empty() {
         c.set("kms:ResourceAliases", CtxValue::Many(call.key_aliases.clone()));
     }
-    for (k, v) in &call.key_tags {
-        c.set_str(&format!("aws:ResourceTag/{k}"), v);
+    if c.wants_prefix("aws:resourcetag/") {
+        for (k, v) in &call.key_tags {
+            c.set_str(&format!("aws:ResourceTag/{k}"), v);
+        }
     }
     if let Some(a) = &call.request_alias {
         c.set_str("kms:RequestAlias", a);

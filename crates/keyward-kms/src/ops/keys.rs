@@ -185,7 +185,15 @@ impl Kms {
     /// Runs the clock and parses the caller.
     pub(crate) fn begin(&mut self, caller: &Caller) -> Result<Principal> {
         self.tick(caller.now_ms)?;
-        Kms::principal(caller)
+        if let Some(p) = self.principals.get(&caller.principal) {
+            return Ok(p.clone());
+        }
+        let p = Kms::principal(caller)?;
+        if self.principals.len() >= 4096 {
+            self.principals.clear();
+        }
+        self.principals.insert(caller.principal.clone(), p.clone());
+        Ok(p)
     }
 
     /// Resolve, authorize, check state: the common start of every key operation.
