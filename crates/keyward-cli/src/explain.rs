@@ -41,11 +41,22 @@ pub(crate) struct Args {
     #[arg(long)]
     session_policy: Option<PathBuf>,
     /// The caller: user/role/assumed-role ARN, account id (root), or service:NAME.
-    #[arg(long)]
-    principal: String,
+    #[arg(long, required_unless_present = "cloudtrail")]
+    principal: Option<String>,
     /// The action, e.g. kms:Decrypt.
-    #[arg(long)]
-    action: String,
+    #[arg(long, required_unless_present = "cloudtrail")]
+    action: Option<String>,
+    /// A CloudTrail event (one event, {"Records": [...]} or lookup-events output): explain the
+    /// KMS request it records and compare with its recorded outcome.
+    #[arg(long, value_name = "EVENT.json", conflicts_with_all = ["principal", "action"])]
+    cloudtrail: Option<PathBuf>,
+    /// With --cloudtrail: which KMS event of the file (eventID, or 1-based number).
+    #[arg(long, requires = "cloudtrail")]
+    event: Option<String>,
+    /// With --cloudtrail: aws iam get-account-authorization-details output (the caller's
+    /// identity policies, boundary and tags).
+    #[arg(long, requires = "cloudtrail")]
+    account_export: Option<PathBuf>,
     /// The key: key ARN or key id (with --region and the caller's account).
     #[arg(long)]
     key: Option<String>,
@@ -105,7 +116,10 @@ fn report(path: &Path, text: &str, diags: &[Diagnostic]) -> Result<(), String> {
 }
 
 fn build(a: &Args) -> Result<(PolicySet, Request), String> {
-    let principal = Principal::parse(&a.principal).map_err(|e| format!("--principal: {e}"))?;
+    let (Some(principal), Some(action)) = (&a.principal, &a.action) else {
+        return Err("--principal and --action are required (or give --cloudtrail)".into());
+    };
+    let principal = Principal::parse(principal).map_err(|e| format!("--principal: {e}"))?;
     let mut set = PolicySet::default();
     if let Some(p) = &a.key_policy {
         set.resource_policy = Some(load_policy(p, PolicyKind::Key)?);
@@ -153,7 +167,7 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
     };
     let is_key = resource.split(':').nth(2) == Some("kms");
     let mut call = KmsCall {
-        action: a.action.clone(),
+        action: action.clone(),
         resource: resource.clone(),
         principal_tags: a
             .principal_tag
@@ -195,10 +209,25 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
         };
         context.set(&k, value);
     }
-    Ok((set, Request::new(principal, &a.action, &resource, context)))
+    Ok((set, Request::new(principal, action, &resource, context)))
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
+    if let Some(event) = &a.cloudtrail {
+        return crate::aws::cloudtrail::run(&crate::aws::cloudtrail::Inputs {
+            event: event.clone(),
+            event_id: a.event.clone(),
+            key_policy: a.key_policy.clone(),
+            account_export: a.account_export.clone(),
+            identity_policy: a.identity_policy.clone(),
+            grants: a.grants.clone(),
+            scp: a.scp.clone(),
+            rcp: a.rcp.clone(),
+            boundary: a.boundary.clone(),
+            session_policy: a.session_policy.clone(),
+            format: a.format.clone(),
+        });
+    }
     if a.format != "human" && a.format != "json" {
         eprintln!("error: unknown --format `{}` (human|json)", a.format);
         return 2;

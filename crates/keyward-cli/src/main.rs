@@ -1,5 +1,6 @@
 //! The `keyward` command: lint, explain and test AWS KMS / IAM authorization offline.
 
+mod aws;
 mod envelope;
 mod explain;
 mod files;
@@ -48,6 +49,12 @@ enum Command {
     EncryptFile(Box<envelope::EncryptArgs>),
     /// Decrypt a file made by encrypt-file (KMS Decrypt of its data key, then streaming).
     DecryptFile(Box<envelope::DecryptArgs>),
+    /// Who may use a key: every principal of an account export, with the conditions.
+    WhoCan(Box<aws::who_can::Args>),
+    /// Principals x keys x actions, decided in parallel (CSV or JSON Lines).
+    AccessMatrix(Box<aws::access_matrix::Args>),
+    /// Which principal/action pairs a key-policy or IAM-policy change adds or removes.
+    Diff(Box<aws::diff::Args>),
     /// Serve the local KMS over HTTP with the AWS wire protocol (SigV4), for SDKs and the aws CLI.
     Serve(Box<serve::Args>),
 }
@@ -63,6 +70,9 @@ fn main() -> ExitCode {
         Command::EncryptFile(a) => envelope::encrypt(&a),
         Command::DecryptFile(a) => envelope::decrypt(&a),
         Command::Serve(a) => serve::run(&a),
+        Command::WhoCan(a) => aws::who_can::run(&a),
+        Command::AccessMatrix(a) => aws::access_matrix::run(&a),
+        Command::Diff(a) => aws::diff::run(&a),
     };
     ExitCode::from(code)
 }

@@ -4,7 +4,7 @@
 //! Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 2 bad usage, a state store that
 //! does not open, or an address that cannot be bound.
 
-use crate::kms::session::open_kms;
+use crate::kms::session::{open_kms, OpenError};
 use keyward_server::{check_addr, LogFormat, Options, Server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,7 +19,8 @@ use std::time::Duration;
   keyward serve --dev-principal arn:aws:iam::111122223333:user/admin   # AWS_ACCESS_KEY_ID=test works
 
 The bound address is printed on stderr at startup (`--addr 127.0.0.1:0` picks a free port).
-Access log: one line per call on stdout. SIGINT/SIGTERM stop accepting, finish in-flight calls
+The server owns its state directory while it runs: create access keys, users and roles
+(`keyward iam ...`) before starting it, or stop it first. Access log: one line per call on stdout. SIGINT/SIGTERM stop accepting, finish in-flight calls
 and exit; every completed call is already durable.")]
 pub(crate) struct Args {
     /// Address to listen on. A non-loopback address also needs --allow-remote.
@@ -71,9 +72,7 @@ pub(crate) fn run(a: &Args) -> u8 {
     }
     let kms = match open_kms(a.state.as_deref(), Some(&a.region)) {
         Ok(k) => k,
-        Err(
-            crate::kms::session::OpenError::Usage(e) | crate::kms::session::OpenError::Store(e),
-        ) => {
+        Err(OpenError::Usage(e) | OpenError::Store(e)) => {
             eprintln!("error: {e}");
             return 2;
         }

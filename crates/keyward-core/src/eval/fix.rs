@@ -308,13 +308,13 @@ fn condition_fix(
     };
     let pretty_key = key
         .strip_prefix("kms:EncryptionContext:")
-        .map(|k| format!("the encryption context {k}"))
+        .map(|k| format!("encryption context key {k}"))
         .unwrap_or_else(|| key.clone());
     if op.negated || op.set == SetOp::ForAllValues {
         if c.request.is_some() {
             return Some(Fix {
                 message: format!(
-                    "{pretty_key} {} but statement {label} in {name} requires {} {} {}",
+                    "in the request, {pretty_key} {} but statement {label} in {name} requires {} {} {}",
                     shown(&c.request),
                     key,
                     c.operator,
@@ -333,7 +333,7 @@ fn condition_fix(
     };
     let msg = match &c.request {
         Some(v) => format!(
-            "the request's {pretty_key} {} but statement {label} in {name} requires {} ({}): send {key}={value}",
+            "in the request, {pretty_key} {} but statement {label} in {name} requires {} ({}): send {key}={value}",
             shown(&Some(v.clone())),
             c.values.join(" or "),
             c.operator

@@ -1,0 +1,453 @@
+//! CloudTrail events to KMS requests: the caller, action, key, encryption context, time,
+//! network origin and calling service, with what was derived and what could not be known, and
+//! the outcome AWS recorded.
+//!
+//! Accepts one event, `{"Records": [...]}` (trail files), `aws cloudtrail lookup-events`
+//! output (`{"Events": [{"CloudTrailEvent": "<json string>"}]}`) and a plain array of events.
+//! Events inside a `CloudTrailEvent` string are read with positions mapped back into the file.
+
+use crate::embedded::{unescape, Mapped};
+use crate::{get_str, invalid, read_json};
+use keyward_core::diag::Diagnostic;
+use keyward_core::eval::{CtxValue, Principal, PrincipalKind, Request};
+use keyward_core::json::{Node, Value};
+use keyward_core::scenario::{derive_context, KmsCall};
+use keyward_core::span::Span;
+use serde::Serialize;
+
+/// What AWS recorded as the result of the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Recorded {
+    /// No `errorCode`: the call succeeded (so it was authorized).
+    Success,
+    /// `AccessDenied` / `AccessDeniedException`: authorization refused it.
+    AccessDenied {
+        /// `errorMessage`.
+        message: String,
+    },
+    /// Another error (after authorization, or unrelated to it).
+    OtherError {
+        /// `errorCode`.
+        code: String,
+        /// `errorMessage`.
+        message: String,
+    },
+}
+
+/// One fact derived from the event, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fact {
+    /// What (a context key, or `principal`, `action`, `resource`).
+    pub name: String,
+    /// The value.
+    pub value: String,
+    /// The event field it came from.
+    pub from: String,
+}
+
+/// A KMS request derived from one CloudTrail event.
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedEvent {
+    /// `eventID`.
+    pub event_id: Option<String>,
+    /// `eventName`, e.g. `Decrypt`.
+    pub event_name: String,
+    /// `eventTime`.
+    pub event_time: Option<String>,
+    /// `userIdentity.type`.
+    pub identity_type: String,
+    /// The caller.
+    pub principal: Principal,
+    /// The action, `kms:` + eventName.
+    pub action: String,
+    /// The key ARN (`*` when the event does not name one).
+    pub resource: String,
+    /// What the context was derived from (tags can be added before building the request).
+    #[serde(skip)]
+    pub call: KmsCall,
+    /// `sourceIPAddress` when it is an IP address (aws:SourceIp).
+    pub source_ip: Option<String>,
+    /// `vpcEndpointId` (aws:SourceVpce).
+    pub vpc_endpoint: Option<String>,
+    /// `sessionContext.attributes.mfaAuthenticated`.
+    pub mfa: Option<bool>,
+    /// The service that made the call on the caller's behalf (`invokedBy`).
+    pub invoked_by: Option<String>,
+    /// What AWS recorded.
+    pub recorded: Recorded,
+    /// Facts derived from the event.
+    pub derived: Vec<Fact>,
+    /// Inputs the event does not carry.
+    pub unknown: Vec<String>,
+    /// Where the event is in the file.
+    pub span: Span,
+}
+
+impl DerivedEvent {
+    /// The request AWS evaluated, as far as the event tells.
+    pub fn request(&self) -> Request {
+        let mut ctx = derive_context(&self.principal, &self.call);
+        if let Some(ip) = &self.source_ip {
+            ctx.set_str("aws:SourceIp", ip);
+        }
+        if let Some(v) = &self.vpc_endpoint {
+            ctx.set_str("aws:SourceVpce", v);
+        }
+        if let Some(m) = self.mfa {
+            ctx.set_str("aws:MultiFactorAuthPresent", if m { "true" } else { "false" });
+        }
+        if self.invoked_by.is_some() {
+            ctx.set_str("aws:ViaAWSService", "true");
+        }
+        if let Some(alg) = self.derived.iter().find(|f| f.name == "kms:EncryptionAlgorithm") {
+            ctx.set("kms:EncryptionAlgorithm", CtxValue::One(alg.value.clone()));
+        }
+        Request::new(self.principal.clone(), &self.action, &self.resource, ctx)
+    }
+}
+
+/// The events of a file: every event found, each with its span (spans of events read from a
+/// `CloudTrailEvent` string point into the file through the escapes).
+pub fn read_events(text: &str) -> (Vec<(Node, Option<Mapped>)>, Vec<Diagnostic>) {
+    let (root, mut diags) = read_json(text);
+    let Some(root) = root else { return (Vec::new(), diags) };
+    let mut out = Vec::new();
+    let items: Vec<&Node> = match (&root.value, root.get("Records"), root.get("Events")) {
+        (Value::Array(a), _, _) => a.iter().collect(),
+        (_, Some(r), _) => match &r.value {
+            Value::Array(a) => a.iter().collect(),
+            _ => {
+                diags.push(invalid(r.span, "Records", "Records must be an array"));
+                Vec::new()
+            }
+        },
+        (_, None, Some(e)) => match &e.value {
+            Value::Array(a) => a.iter().collect(),
+            _ => {
+                diags.push(invalid(e.span, "Events", "Events must be an array"));
+                Vec::new()
+            }
+        },
+        _ => vec![&root],
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        match item.get("CloudTrailEvent") {
+            Some(s) if matches!(s.value, Value::String(_)) => {
+                let Some(m) = unescape(text, s) else { continue };
+                let (node, mut d) = keyward_core::json::read(&m.text, crate::EXPORT_LIMITS);
+                m.map_diags(&mut d, &format!("Events[{i}].CloudTrailEvent"));
+                diags.extend(d);
+                if let Some(node) = node {
+                    out.push((node, Some(m)));
+                }
+            }
+            _ => out.push((item.clone(), None)),
+        }
+    }
+    if out.is_empty() && diags.is_empty() {
+        diags.push(invalid(root.span, "", "no CloudTrail events in the file"));
+    }
+    (out, diags)
+}
+
+/// Derives the request of every KMS event in the file (events of other services are skipped;
+/// an error names the first event that cannot be read).
+pub fn kms_events(text: &str) -> (Vec<DerivedEvent>, Vec<Diagnostic>) {
+    let (events, mut diags) = read_events(text);
+    let mut out = Vec::new();
+    let total = events.len();
+    for (node, mapped) in &events {
+        if get_str(node, "eventSource") != Some("kms.amazonaws.com") {
+            continue;
+        }
+        match derive(node) {
+            Ok(mut e) => {
+                if let Some(m) = mapped {
+                    e.span = m.to_file(e.span);
+                }
+                out.push(e);
+            }
+            Err(mut d) => {
+                if let Some(m) = mapped {
+                    m.map_diags(std::slice::from_mut(&mut d), "");
+                }
+                diags.push(d);
+            }
+        }
+    }
+    if out.is_empty() && diags.is_empty() {
+        let msg =
+            format!("none of the {total} event(s) is a KMS event (eventSource kms.amazonaws.com)");
+        diags.push(invalid(Span::new(0, 0), "", msg));
+    }
+    (out, diags)
+}
+
+fn is_ip(s: &str) -> bool {
+    s.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// `s3.amazonaws.com` + region → `s3.us-east-1.amazonaws.com` (the form kms:ViaService takes).
+pub fn via_service_name(service: &str, region: &str) -> Option<String> {
+    let name = service.strip_suffix(".amazonaws.com")?;
+    (!name.is_empty() && !name.contains('.')).then(|| format!("{name}.{region}.amazonaws.com"))
+}
+
+/// Derives the request of one KMS event.
+pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
+    let mut derived = Vec::new();
+    let mut unknown = Vec::new();
+    let mut fact = |name: &str, value: &str, from: &str| {
+        derived.push(Fact { name: name.into(), value: value.into(), from: from.into() });
+    };
+    let event_name = get_str(ev, "eventName")
+        .ok_or_else(|| invalid(ev.span, "", "event has no `eventName`"))?
+        .to_string();
+    let region = get_str(ev, "awsRegion").map(str::to_string);
+    let action = format!("kms:{event_name}");
+    fact("action", &action, "eventSource + eventName");
+    let uid = ev
+        .get("userIdentity")
+        .ok_or_else(|| invalid(ev.span, "", "event has no `userIdentity`"))?;
+    let itype = get_str(uid, "type").unwrap_or("Unknown").to_string();
+    let session = uid.get("sessionContext");
+    let attrs = session.and_then(|s| s.get("attributes"));
+    let issuer = session.and_then(|s| s.get("sessionIssuer"));
+    let account = get_str(uid, "accountId").or_else(|| get_str(ev, "recipientAccountId"));
+    let bad = |msg: String| invalid(uid.span, "userIdentity", msg);
+    let principal = match itype.as_str() {
+        "IAMUser" | "AssumedRole" | "FederatedUser" | "Root" => {
+            let arn = get_str(uid, "arn").ok_or_else(|| bad(format!("{itype} identity has no `arn`")))?;
+            let mut p = Principal::parse(arn).map_err(|e| bad(format!("userIdentity.arn: {e}")))?;
+            fact("principal", &p.arn, "userIdentity.arn");
+            if let Some(role) = issuer.filter(|_| itype == "AssumedRole").and_then(|i| get_str(i, "arn")) {
+                // The issuer's ARN carries the role's path, which the session ARN drops.
+                p.role_arn = Some(role.to_string());
+                fact("role", role, "userIdentity.sessionContext.sessionIssuer.arn");
+            }
+            if itype == "FederatedUser" {
+                if let Some(u) = issuer.and_then(|i| get_str(i, "arn")) {
+                    fact("issuing user", u, "userIdentity.sessionContext.sessionIssuer.arn");
+                }
+            }
+            p
+        }
+        "AWSService" => {
+            let svc = get_str(uid, "invokedBy")
+                .ok_or_else(|| bad("AWSService identity has no `invokedBy`".into()))?;
+            fact("principal", svc, "userIdentity.invokedBy");
+            Principal::parse(&format!("service:{svc}")).map_err(bad)?
+        }
+        "AWSAccount" => {
+            let acct = account.ok_or_else(|| bad("AWSAccount identity has no `accountId`".into()))?;
+            unknown.push(format!(
+                "which identity of account {acct} called (AWSAccount events do not say); evaluated as the account ({acct})"
+            ));
+            fact("principal", acct, "userIdentity.accountId");
+            Principal::parse(acct).map_err(&bad)?
+        }
+        other => return Err(bad(format!("userIdentity type `{other}` is not supported (IAMUser, AssumedRole, FederatedUser, Root, AWSService, AWSAccount)"))),
+    };
+    let principal_id = get_str(uid, "principalId").map(|id| match id.split_once(':') {
+        Some((role_id, _)) if itype == "AssumedRole" => role_id.to_string(),
+        _ => id.to_string(),
+    });
+    let params = ev.get("requestParameters");
+    let key_id = params.and_then(|p| get_str(p, "keyId"));
+    let resource = get_array(ev, "resources")
+        .iter()
+        .filter_map(|r| get_str(r, "ARN"))
+        .find(|a| a.contains(":key/"))
+        .map(|a| (a.to_string(), "resources[].ARN"))
+        .or_else(|| {
+            key_id
+                .filter(|k| k.starts_with("arn:") && k.contains(":key/"))
+                .map(|k| (k.to_string(), "requestParameters.keyId"))
+        })
+        .or_else(|| {
+            let msg = get_str(ev, "errorMessage")?;
+            let at = msg.find("arn:aws:kms:")?;
+            let arn: String = msg.get(at..)?.chars().take_while(|c| !c.is_whitespace()).collect();
+            Some((arn.trim_end_matches(['.', ',']).to_string(), "errorMessage"))
+        })
+        .or_else(|| {
+            let k = key_id.filter(|k| !k.starts_with("alias/") && !k.starts_with("arn:"))?;
+            Some((
+                format!("arn:aws:kms:{}:{}:key/{k}", region.as_deref()?, account?),
+                "requestParameters.keyId + awsRegion",
+            ))
+        });
+    let resource = match resource {
+        Some((arn, from)) => {
+            fact("resource", &arn, from);
+            arn
+        }
+        None => {
+            unknown.push("the key ARN (no resources[], keyId or errorMessage names it)".into());
+            "*".to_string()
+        }
+    };
+    let mut call = KmsCall {
+        action: action.clone(),
+        resource: resource.clone(),
+        region: region.clone(),
+        principal_id,
+        ..KmsCall::default()
+    };
+    if let Some(a) = key_id.and_then(|k| {
+        if k.starts_with("alias/") {
+            Some(k.to_string())
+        } else {
+            k.split_once(":alias/").map(|(_, n)| format!("alias/{n}"))
+        }
+    }) {
+        fact("kms:RequestAlias", &a, "requestParameters.keyId");
+        call.request_alias = Some(a);
+    }
+    if let Some(ec) = params.and_then(|p| p.get("encryptionContext")).and_then(Node::as_object) {
+        for m in ec {
+            let v = m.value.as_str().map_or_else(|| m.value.to_serde().to_string(), str::to_string);
+            fact(
+                &format!("kms:EncryptionContext:{}", m.key),
+                &v,
+                "requestParameters.encryptionContext",
+            );
+            call.encryption_context.push((m.key.clone(), v));
+        }
+    } else if matches!(
+        event_name.as_str(),
+        "Decrypt" | "Encrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "ReEncrypt"
+    ) {
+        fact("kms:EncryptionContext", "(none)", "requestParameters has no encryptionContext");
+    }
+    if let Some(alg) = params.and_then(|p| get_str(p, "encryptionAlgorithm")) {
+        fact("kms:EncryptionAlgorithm", alg, "requestParameters.encryptionAlgorithm");
+        if alg == "SYMMETRIC_DEFAULT" {
+            call.key_spec = Some("SYMMETRIC_DEFAULT".into());
+            call.key_usage = Some("ENCRYPT_DECRYPT".into());
+            fact(
+                "kms:KeySpec",
+                "SYMMETRIC_DEFAULT",
+                "implied by encryptionAlgorithm SYMMETRIC_DEFAULT",
+            );
+        }
+    }
+    if call.key_spec.is_none() {
+        unknown.push("kms:KeySpec, kms:KeyUsage, kms:KeyOrigin (give describe-key output)".into());
+    }
+    unknown.push("key tags (aws:ResourceTag/*) and aliases (kms:ResourceAliases)".into());
+    if params.and_then(|p| p.get("grantTokens")).is_some() {
+        unknown.push("the grants named by requestParameters.grantTokens (give --grants)".into());
+    }
+    let time = get_str(ev, "eventTime").map(str::to_string);
+    if let Some(t) = &time {
+        fact("aws:CurrentTime", t, "eventTime");
+        call.time = Some(t.clone());
+    }
+    if let Some(r) = &region {
+        fact("aws:RequestedRegion", r, "awsRegion");
+    }
+    let source = get_str(ev, "sourceIPAddress");
+    let invoked_by = get_str(uid, "invokedBy")
+        .filter(|_| itype != "AWSService")
+        .map(str::to_string)
+        .or_else(|| {
+            source
+                .filter(|s| {
+                    s.ends_with(".amazonaws.com") && principal.kind != PrincipalKind::Service
+                })
+                .map(str::to_string)
+        });
+    if let (Some(svc), Some(r)) = (&invoked_by, &region) {
+        if let Some(v) = via_service_name(svc, r) {
+            fact("kms:ViaService", &v, "userIdentity.invokedBy / sourceIPAddress");
+            call.via_service = Some(v);
+        }
+        fact("aws:ViaAWSService", "true", "userIdentity.invokedBy / sourceIPAddress");
+        unknown
+            .push(format!("aws:SourceIp of the original caller ({svc} called KMS on its behalf)"));
+    }
+    let source_ip = source.filter(|s| is_ip(s)).map(str::to_string);
+    if let Some(ip) = &source_ip {
+        fact("aws:SourceIp", ip, "sourceIPAddress");
+    }
+    let vpc_endpoint = get_str(ev, "vpcEndpointId").map(str::to_string);
+    match &vpc_endpoint {
+        Some(v) => {
+            fact("aws:SourceVpce", v, "vpcEndpointId");
+            unknown.push(format!("aws:SourceVpc and the policy of VPC endpoint {v}"));
+        }
+        None if source_ip.is_some() => {
+            fact("aws:SourceVpce", "(none: not through a VPC endpoint)", "no vpcEndpointId")
+        }
+        None => {}
+    }
+    let mfa = attrs.and_then(|a| get_str(a, "mfaAuthenticated")).map(|m| m == "true");
+    if let Some(m) = mfa {
+        fact(
+            "aws:MultiFactorAuthPresent",
+            if m { "true" } else { "false" },
+            "userIdentity.sessionContext.attributes.mfaAuthenticated",
+        );
+        unknown
+            .push("aws:MultiFactorAuthAge (CloudTrail records only whether MFA was used)".into());
+    } else if principal.is_iam() {
+        unknown.push("aws:MultiFactorAuthPresent (no sessionContext: long-term credentials, where the key is absent)".into());
+    }
+    if principal.is_iam() {
+        unknown.push("principal tags and session tags (aws:PrincipalTag/*; give --account-export for IAM tags)".into());
+    }
+    if matches!(principal.kind, PrincipalKind::AssumedRole | PrincipalKind::FederatedUser) {
+        unknown.push("the session policy passed when the session was created".into());
+    }
+    let recorded = match get_str(ev, "errorCode") {
+        None => Recorded::Success,
+        Some(code) => {
+            let message = get_str(ev, "errorMessage").unwrap_or("").to_string();
+            if code.starts_with("AccessDenied") {
+                Recorded::AccessDenied { message }
+            } else {
+                Recorded::OtherError { code: code.to_string(), message }
+            }
+        }
+    };
+    Ok(DerivedEvent {
+        event_id: get_str(ev, "eventID").map(str::to_string),
+        event_name,
+        event_time: time,
+        identity_type: itype,
+        principal,
+        action,
+        resource,
+        call,
+        source_ip,
+        vpc_endpoint,
+        mfa,
+        invoked_by,
+        recorded,
+        derived,
+        unknown,
+        span: ev.span,
+    })
+}
+
+fn get_array<'a>(node: &'a Node, key: &str) -> &'a [Node] {
+    crate::get_array(node, key)
+}
+
+/// Which inputs a denial message (AWS's `errorMessage`) blames, in AWS's words: "because no
+/// session policy allows", "with an explicit deny in a service control policy", ...
+pub fn blamed_policy_type(message: &str) -> Option<&'static str> {
+    const TYPES: &[(&str, &str)] = &[
+        ("service control policy", "a service control policy (SCP)"),
+        ("resource control policy", "a resource control policy (RCP)"),
+        ("vpc endpoint policy", "a VPC endpoint policy"),
+        ("permissions boundary", "a permissions boundary"),
+        ("session policy", "a session policy"),
+        ("identity-based policy", "an identity-based policy"),
+        ("resource-based policy", "the key policy (resource-based policy)"),
+    ];
+    let m = message.to_ascii_lowercase();
+    TYPES.iter().find(|(k, _)| m.contains(k)).map(|(_, v)| *v)
+}

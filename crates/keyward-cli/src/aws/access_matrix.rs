@@ -1,0 +1,334 @@
+//! `keyward access-matrix`: principals × keys × actions, decided in parallel on every core.
+//!
+//! Each worker takes one principal at a time. Its policy set (identity policies, boundary,
+//! SCPs) is built once per principal; for each key, the key policy is swapped in (no copy),
+//! one request is built per (principal, key), and only the action changes between decisions.
+//! Optimistic copies of policies (for conditional access) are made once per policy, up front.
+//! Rows are written in principal order through a small reorder buffer; by default only cells
+//! that are not Deny are printed (`--all` prints every cell).
+
+use super::access::{quick, subjects, KeyFacts, Optimizer, Status, Subject};
+use super::{action_list, csv, load_export, load_key_policy};
+use crate::files;
+use keyward_core::eval::{NamedPolicy, PolicySet, Request};
+use keyward_core::scenario::{derive_context, KmsCall};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// Arguments of `keyward access-matrix`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// aws iam get-account-authorization-details output.
+    #[arg(long)]
+    account_export: PathBuf,
+    /// A directory of key policies, one per key: KEY_ID.json (get-key-policy output or policy).
+    #[arg(long)]
+    key_policies: PathBuf,
+    /// Actions (comma-separated).
+    #[arg(long, default_value = super::diff::COMMON_ACTIONS)]
+    actions: String,
+    /// Region of the keys (their ARNs are arn:aws:kms:REGION:ACCOUNT:key/FILE_STEM).
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Account owning the keys (default: the export's account).
+    #[arg(long)]
+    account: Option<String>,
+    /// Print every cell, Deny included (default: Allow and ConditionalAllow only).
+    #[arg(long)]
+    all: bool,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output format: csv|json (JSON Lines: one object per cell).
+    #[arg(long, default_value = "csv")]
+    format: String,
+}
+
+pub(crate) fn run(a: &Args) -> u8 {
+    match run_inner(a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+struct Key {
+    facts: KeyFacts,
+    policy: NamedPolicy,
+    /// Optimistic copies for actions without / with an encryption context.
+    optimistic: [Option<NamedPolicy>; 2],
+}
+
+struct Who {
+    subject: Subject,
+    set: PolicySet,
+    optimistic: [Option<PolicySet>; 2],
+}
+
+fn run_inner(a: &Args) -> Result<u8, String> {
+    if a.format != "csv" && a.format != "json" {
+        return Err(format!("unknown --format `{}` (csv|json)", a.format));
+    }
+    let started = Instant::now();
+    let export = load_export(&a.account_export)?;
+    let account = a
+        .account
+        .clone()
+        .or_else(|| export.account().map(str::to_string))
+        .ok_or("the export names no user or role; give --account")?;
+    let actions = action_list(&a.actions);
+    let paths = files::expand(std::slice::from_ref(&a.key_policies), &["json"])?;
+    let mut opt = Optimizer::default();
+    let mut keys = Vec::with_capacity(paths.len());
+    for p in &paths {
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("key");
+        let policy = load_key_policy(p)?;
+        let arn = format!("arn:aws:kms:{}:{account}:key/{stem}", a.region);
+        let probe = PolicySet { resource_policy: Some(policy.clone()), ..PolicySet::default() };
+        let optimistic =
+            [false, true].map(|ec| opt.set(&probe, ec).and_then(|s| s.resource_policy));
+        keys.push(Key { facts: KeyFacts::symmetric(&arn), policy, optimistic });
+    }
+    let policies: Vec<&keyward_core::model::Policy> =
+        keys.iter().map(|k| &*k.policy.policy).collect();
+    let who: Vec<Who> = subjects(Some(&export), &policies, &account)
+        .into_iter()
+        .map(|subject| {
+            let set = PolicySet {
+                identity: subject.identity.clone(),
+                boundary: subject.boundary.clone(),
+                ..PolicySet::default()
+            };
+            let optimistic = [false, true].map(|ec| opt.set(&set, ec));
+            Who { subject, set, optimistic }
+        })
+        .collect();
+    let load_time = started.elapsed();
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let decisions = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::sync_channel::<(usize, String)>(threads * 4);
+    let progress = std::io::stderr().is_terminal();
+    let total = who.len();
+    let json = a.format == "json";
+    let mut counts = [0usize; 3];
+    let mut write_err = None;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (keys, who, actions, next, done, decisions) =
+                (&keys, &who, &actions, &next, &done, &decisions);
+            scope.spawn(move || {
+                let mut local: Vec<Option<NamedPolicy>> =
+                    keys.iter().map(|k| Some(k.policy.clone())).collect();
+                let mut local_opt: [Vec<Option<NamedPolicy>>; 2] = [0, 1].map(|ec| {
+                    keys.iter()
+                        .map(|k| k.optimistic[ec].clone().or_else(|| Some(k.policy.clone())))
+                        .collect()
+                });
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(w) = who.get(i) else { break };
+                    let out =
+                        principal_rows(w, keys, &mut local, &mut local_opt, actions, a.all, json);
+                    decisions.fetch_add(keys.len() * actions.len(), Ordering::Relaxed);
+                    done.fetch_add(1, Ordering::Relaxed);
+                    if tx.send((i, out)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        if !json {
+            let _ = writeln!(w, "principal,key,action,decision");
+        }
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        let mut last = Instant::now();
+        for (i, rows) in rx {
+            pending.insert(i, rows);
+            while let Some(rows) = pending.remove(&want) {
+                for line in rows.lines() {
+                    if let Some(c) = counts.get_mut(line_status(line)) {
+                        *c += 1;
+                    }
+                }
+                if write_err.is_none() {
+                    if let Err(e) = w.write_all(rows.as_bytes()) {
+                        write_err = Some(e.to_string());
+                    }
+                }
+                want += 1;
+            }
+            if progress && last.elapsed().as_millis() >= 100 {
+                last = Instant::now();
+                bar(
+                    done.load(Ordering::Relaxed),
+                    total,
+                    decisions.load(Ordering::Relaxed),
+                    started,
+                );
+            }
+        }
+        let _ = w.flush();
+    });
+    if progress {
+        bar(total, total, decisions.load(Ordering::Relaxed), started);
+        eprintln!();
+    }
+    if let Some(e) = write_err {
+        return Err(format!("cannot write the output: {e}"));
+    }
+    let n = decisions.load(Ordering::Relaxed);
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} principals x {} keys x {} actions = {n} decisions in {secs:.2}s ({:.2}s loading, {} threads, {:.1}M decisions/s): {} Allow, {} ConditionalAllow{}",
+        total,
+        keys.len(),
+        actions.len(),
+        load_time.as_secs_f64(),
+        threads,
+        n as f64 / (secs - load_time.as_secs_f64()).max(1e-9) / 1e6,
+        counts[0],
+        counts[1],
+        if a.all { format!(", {} Deny", counts[2]) } else { String::new() }
+    );
+    Ok(0)
+}
+
+fn bar(done: usize, total: usize, decisions: usize, started: Instant) {
+    let width = 30;
+    let filled = (done * width).checked_div(total).unwrap_or(width).min(width);
+    eprint!(
+        "\r[{}{}] {done}/{total} principals, {:.1}M decisions, {:.0}s ",
+        "#".repeat(filled),
+        "-".repeat(width - filled),
+        decisions as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+const CRYPTO: &[&str] = &[
+    "kms:encrypt",
+    "kms:decrypt",
+    "kms:reencryptfrom",
+    "kms:reencryptto",
+    "kms:generatedatakey",
+    "kms:generatedatakeywithoutplaintext",
+];
+
+fn principal_rows(
+    w: &Who,
+    keys: &[Key],
+    local: &mut [Option<NamedPolicy>],
+    local_opt: &mut [Vec<Option<NamedPolicy>>; 2],
+    actions: &[String],
+    all: bool,
+    json: bool,
+) -> String {
+    let mut out = String::new();
+    let mut set = w.set.clone();
+    // Optimistic sets for actions without (0) and with (1) an encryption context.
+    let mut osets: [Option<PolicySet>; 2] = w.optimistic.clone();
+    let s = &w.subject;
+    let first = actions.first().map_or("kms:Decrypt", String::as_str);
+    let ecs: Vec<usize> = actions
+        .iter()
+        .map(|a| usize::from(keyward_core::eval::action_takes_encryption_context(a)))
+        .collect();
+    for (k, key) in keys.iter().enumerate() {
+        let call = KmsCall {
+            action: first.to_string(),
+            resource: key.facts.arn.clone(),
+            principal_tags: s.tags.clone(),
+            principal_id: s.id.clone(),
+            key_spec: key.facts.spec.clone(),
+            key_usage: key.facts.usage.clone(),
+            key_origin: key.facts.origin.clone(),
+            region: key.facts.arn.split(':').nth(3).map(str::to_string),
+            ..KmsCall::default()
+        };
+        let ctx = derive_context(&s.principal, &call);
+        let mut req = Request::new(s.principal.clone(), first, &key.facts.arn, ctx);
+        let Some(slot) = local.get_mut(k) else { continue };
+        std::mem::swap(&mut set.resource_policy, slot);
+        let mut any_opt = [false; 2];
+        for ec in 0..2 {
+            any_opt[ec] = key.optimistic[ec].is_some() || osets[ec].is_some();
+            if let (true, Some(oslot)) = (any_opt[ec], local_opt[ec].get_mut(k)) {
+                let os = osets[ec].get_or_insert_with(|| w.set.clone());
+                std::mem::swap(&mut os.resource_policy, oslot);
+            }
+        }
+        for (action, &ec) in actions.iter().zip(&ecs) {
+            if req.action != *action {
+                req.action.clone_from(action);
+                req.action_lc = action.to_ascii_lowercase();
+                if CRYPTO.contains(&req.action_lc.as_str()) {
+                    req.context.set_str("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+                } else {
+                    req.context.remove("kms:EncryptionAlgorithm");
+                }
+            }
+            let os = if any_opt[ec] { osets[ec].as_ref() } else { None };
+            let status = quick(&set, os, &req);
+            if status == Status::Deny && !all {
+                continue;
+            }
+            if json {
+                out.push_str(&format!(
+                    "{{\"principal\":{},\"key\":{},\"action\":{},\"decision\":\"{}\"}}\n",
+                    serde_json::Value::from(s.label.as_str()),
+                    serde_json::Value::from(key.facts.arn.as_str()),
+                    serde_json::Value::from(action.as_str()),
+                    status.name()
+                ));
+            } else {
+                out.push_str(&format!(
+                    "{},{},{action},{}\n",
+                    csv(&s.label),
+                    key.facts.arn,
+                    status.name()
+                ));
+            }
+        }
+        std::mem::swap(&mut set.resource_policy, slot);
+        for ec in 0..2 {
+            if !any_opt[ec] {
+                continue;
+            }
+            if let (Some(os), Some(oslot)) = (osets[ec].as_mut(), local_opt[ec].get_mut(k)) {
+                std::mem::swap(&mut os.resource_policy, oslot);
+            }
+            if w.optimistic[ec].is_none() {
+                osets[ec] = None;
+            }
+        }
+    }
+    out
+}
+
+/// The decision of an output line (CSV or JSON Lines), for the summary.
+fn line_status(line: &str) -> usize {
+    let l = line.trim_end_matches("\"}");
+    if l.ends_with("ConditionalAllow") {
+        1
+    } else if l.ends_with("Deny") {
+        2
+    } else {
+        0
+    }
+}

@@ -1,0 +1,170 @@
+//! `keyward who-can`: every principal of an account export, plus the principals of other
+//! accounts a key policy names and "anyone" when it is public, with Allow / conditional Allow
+//! (and the conditions) / Deny for one action on one key, and why.
+
+use super::access::{assess, build, subjects, Assessment, KeyFacts, Optimizer, Status};
+use super::{action_list, csv, load_export, load_grants, load_key_policy, load_org_policy, report};
+use crate::files;
+use keyward_core::eval::PolicySet;
+use keyward_core::model::PolicyKind;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Arguments of `keyward who-can`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The action (or a comma-separated list), e.g. kms:Decrypt.
+    #[arg(long)]
+    action: String,
+    /// The key ARN.
+    #[arg(long)]
+    key: String,
+    /// The key policy (aws kms get-key-policy output, or the policy document).
+    #[arg(long)]
+    key_policy: PathBuf,
+    /// aws iam get-account-authorization-details output.
+    #[arg(long)]
+    account_export: Option<PathBuf>,
+    /// Grants on the key (aws kms list-grants output).
+    #[arg(long)]
+    grants: Option<PathBuf>,
+    /// An SCP of the account (aws organizations describe-policy output; repeatable, one level).
+    #[arg(long)]
+    scp: Vec<PathBuf>,
+    /// aws kms describe-key output (key spec, usage and origin; default symmetric).
+    #[arg(long)]
+    describe_key: Option<PathBuf>,
+    /// Output format: table|json|csv.
+    #[arg(long, default_value = "table")]
+    format: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    principal: String,
+    kind: &'static str,
+    action: String,
+    #[serde(flatten)]
+    assessment: Assessment,
+    assumption: Option<String>,
+}
+
+pub(crate) fn run(a: &Args) -> u8 {
+    match run_inner(a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+pub(crate) fn key_facts(key: &str, describe: Option<&PathBuf>) -> Result<KeyFacts, String> {
+    if !key.starts_with("arn:") || !key.contains(":key/") {
+        return Err(format!("--key `{key}`: give the key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"));
+    }
+    let mut k = KeyFacts::symmetric(key);
+    if let Some(p) = describe {
+        let text = files::read(p)?;
+        let (info, d) = keyward_aws::kms::describe_key(&text);
+        report(p, &text, &d)?;
+        if let Some(info) = info {
+            k.spec = info.key_spec;
+            k.usage = info.key_usage;
+            k.origin = info.origin;
+        }
+    }
+    Ok(k)
+}
+
+fn run_inner(a: &Args) -> Result<u8, String> {
+    if !["table", "json", "csv"].contains(&a.format.as_str()) {
+        return Err(format!("unknown --format `{}` (table|json|csv)", a.format));
+    }
+    let key = key_facts(&a.key, a.describe_key.as_ref())?;
+    let kp = load_key_policy(&a.key_policy)?;
+    let export = a.account_export.as_deref().map(load_export).transpose()?;
+    let mut extra = PolicySet::default();
+    if let Some(g) = &a.grants {
+        extra.grants = load_grants(g)?;
+    }
+    let scps =
+        a.scp.iter().map(|p| load_org_policy(p, PolicyKind::Scp)).collect::<Result<Vec<_>, _>>()?;
+    if !scps.is_empty() {
+        extra.scps = vec![scps];
+    }
+    let subs = subjects(export.as_ref(), &[&kp.policy], key.account());
+    let mut opt = Optimizer::default();
+    let mut rows = Vec::new();
+    for action in action_list(&a.action) {
+        for s in &subs {
+            let (set, req) = build(s, &key, &kp, &extra, &action);
+            rows.push(Row {
+                principal: s.label.clone(),
+                kind: s.kind,
+                action: action.clone(),
+                assessment: assess(&set, &req, &mut opt),
+                assumption: s.assumption.clone(),
+            });
+        }
+    }
+    match a.format.as_str() {
+        "json" => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+        "csv" => {
+            println!("principal,kind,action,status,conditions,unless,why");
+            for r in &rows {
+                let x = &r.assessment;
+                println!(
+                    "{},{},{},{},{},{},{}",
+                    csv(&r.principal),
+                    r.kind,
+                    r.action,
+                    x.status.name(),
+                    csv(&x
+                        .conditions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")),
+                    csv(&x.unless.join("; ")),
+                    csv(&x.why)
+                );
+            }
+        }
+        _ => print!("{}", table(&rows, &a.key)),
+    }
+    Ok(0)
+}
+
+fn table(rows: &[Row], key: &str) -> String {
+    let mut out = format!("who can use {key}:\n\n");
+    let count = |s: Status| rows.iter().filter(|r| r.assessment.status == s).count();
+    let w = rows.iter().map(|r| r.principal.len()).max().unwrap_or(9).max(9);
+    out.push_str(&format!("{:<16}  {:<w$}  {:<14}  why\n", "status", "principal", "action"));
+    for r in rows {
+        let x = &r.assessment;
+        out.push_str(&format!(
+            "{:<16}  {:<w$}  {:<14}  {}\n",
+            x.status.name(),
+            r.principal,
+            r.action,
+            x.why
+        ));
+        for c in &x.conditions {
+            out.push_str(&format!("{:<16}  {:<w$}    if {c}\n", "", ""));
+        }
+        for c in &x.unless {
+            out.push_str(&format!("{:<16}  {:<w$}    unless {c}\n", "", ""));
+        }
+        if let Some(n) = &r.assumption {
+            out.push_str(&format!("{:<16}  {:<w$}    note: {n}\n", "", ""));
+        }
+    }
+    out.push_str(&format!(
+        "\n{} Allow, {} conditional Allow, {} Deny\n",
+        count(Status::Allow),
+        count(Status::Conditional),
+        count(Status::Deny)
+    ));
+    out
+}

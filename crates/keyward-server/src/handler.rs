@@ -1,0 +1,256 @@
+//! One request, independent of HTTP plumbing: authenticate (SigV4), route the
+//! `X-Amz-Target`, parse the JSON body, call the KMS under its lock, and shape the reply and
+//! the access-log entry as AWS JSON 1.1 does.
+
+use crate::log::Entry;
+use crate::sigv4::{self, AuthError, SignedRequest};
+use crate::Options;
+use keyward_kms::{Caller, Kms, KmsError};
+use serde_json::{json, Value};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+use zeroize::Zeroizing;
+
+/// The target prefix of the KMS API.
+pub const TARGET_PREFIX: &str = "TrentService.";
+
+/// State shared by every connection.
+#[derive(Debug)]
+pub struct Shared {
+    /// The KMS: one writer at a time.
+    pub kms: Mutex<Kms>,
+    /// Server options.
+    pub opts: Options,
+}
+
+/// A request as read off the wire.
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path as sent.
+    pub path: &'a str,
+    /// Query string, if any.
+    pub query: Option<&'a str>,
+    /// Headers: lower-case name, value (non-UTF-8 values are dropped).
+    pub headers: &'a [(String, String)],
+    /// Body.
+    pub body: &'a [u8],
+    /// Client address.
+    pub peer: IpAddr,
+}
+
+impl Incoming<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What to send back.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: Vec<u8>,
+    /// The error code for `x-amzn-ErrorType`, on errors.
+    pub error_type: Option<String>,
+}
+
+impl Reply {
+    /// An AWS JSON 1.1 error reply.
+    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+        let body = json!({ "__type": code, "message": message }).to_string().into_bytes();
+        Reply { status, body, error_type: Some(code.to_string()) }
+    }
+}
+
+/// Who the request acts as.
+struct Identity {
+    principal: String,
+    session_policy: Option<String>,
+}
+
+/// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
+pub fn operation(target: Option<&str>) -> Option<&'static str> {
+    let op = target?.trim().strip_prefix(TARGET_PREFIX)?;
+    keyward_kms::OPERATIONS.iter().copied().find(|o| *o == op)
+}
+
+/// Operations slow enough (asymmetric key generation) to run off the async workers.
+pub fn is_slow(target: Option<&str>) -> bool {
+    matches!(
+        operation(target),
+        Some("CreateKey" | "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext")
+    )
+}
+
+/// The server clock, epoch milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identity, AuthError> {
+    let Some(header) = req.header("authorization") else {
+        return Err(AuthError {
+            code: "MissingAuthenticationTokenException",
+            message: "Missing Authentication Token".to_string(),
+        });
+    };
+    let auth = sigv4::parse_authorization(header)?;
+    let record = {
+        let kms = shared.kms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kms.access_key(&auth.access_key).map(|r| {
+            (
+                Zeroizing::new(r.secret.expose().to_vec()),
+                r.principal.clone(),
+                r.session_policy.clone(),
+            )
+        })
+    };
+    let Some((secret, principal, session_policy)) = record else {
+        if let Some(dev) = &shared.opts.dev_principal {
+            return Ok(Identity { principal: dev.clone(), session_policy: None });
+        }
+        return Err(AuthError {
+            code: "UnrecognizedClientException",
+            message: "The security token included in the request is invalid.".to_string(),
+        });
+    };
+    let signed = SignedRequest {
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        headers: req.headers,
+        body: req.body,
+    };
+    let (amz_date, _) = sigv4::request_time(&signed, now)?;
+    sigv4::check_scope(&auth, &amz_date, &shared.opts.region)?;
+    sigv4::verify(&signed, &auth, &amz_date, &secret)?;
+    Ok(Identity { principal, session_policy })
+}
+
+/// The key a call concerns, for the log: the request's `KeyId`, else the response's.
+fn key_of(input: &Value, output: Option<&Value>) -> Option<String> {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    s(input.get("KeyId"))
+        .or_else(|| s(output.and_then(|o| o.get("KeyId"))))
+        .or_else(|| s(output.and_then(|o| o.get("KeyMetadata")).and_then(|m| m.get("KeyId"))))
+}
+
+fn kms_error(e: &KmsError) -> Reply {
+    let status = if e.code.is_fault() { 500 } else { 400 };
+    Reply::error(status, e.code.as_str(), &e.message)
+}
+
+/// Handles one request; returns the reply and the access-log entry.
+pub fn handle(shared: &Shared, req: &Incoming<'_>, request_id: &str) -> (Reply, Entry) {
+    let start = Instant::now();
+    let now = now_ms();
+    let target = req.header("x-amz-target");
+    let mut entry = Entry {
+        time_ms: now,
+        request_id: request_id.to_string(),
+        principal: None,
+        operation: target
+            .map(|t| t.trim().strip_prefix(TARGET_PREFIX).unwrap_or(t).chars().take(64).collect()),
+        key_id: None,
+        result: String::new(),
+        status: 0,
+        latency_us: 0,
+    };
+    let reply = respond(shared, req, request_id, now, &mut entry);
+    entry.status = reply.status;
+    entry.result = match &reply.error_type {
+        Some(code) => code.clone(),
+        None => "Allow".to_string(),
+    };
+    entry.latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    (reply, entry)
+}
+
+fn respond(
+    shared: &Shared,
+    req: &Incoming<'_>,
+    request_id: &str,
+    now: i64,
+    entry: &mut Entry,
+) -> Reply {
+    let identity = match authenticate(shared, req, now) {
+        Ok(i) => i,
+        Err(e) => return Reply::error(400, e.code, &e.message),
+    };
+    entry.principal = Some(identity.principal.clone());
+    if req.method != "POST" {
+        return Reply::error(
+            400,
+            "UnknownOperationException",
+            "The AWS JSON 1.1 protocol takes POST requests only.",
+        );
+    }
+    let Some(op) = operation(req.header("x-amz-target")) else {
+        let message = match req.header("x-amz-target") {
+            None => "Missing X-Amz-Target header; expected TrentService.<Operation>.".to_string(),
+            Some(t) => format!("Unknown operation `{}`.", t.chars().take(128).collect::<String>()),
+        };
+        return Reply::error(400, "UnknownOperationException", &message);
+    };
+    let input: Value = if req.body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(serde_json::Map::new())
+    } else {
+        match serde_json::from_slice(req.body) {
+            Ok(v) => v,
+            Err(e) => {
+                return Reply::error(
+                    400,
+                    "SerializationException",
+                    &format!("The request body is not valid JSON: {e}"),
+                )
+            }
+        }
+    };
+    if !input.is_object() {
+        return Reply::error(
+            400,
+            "SerializationException",
+            "Start of structure or map found where not expected.",
+        );
+    }
+    let caller = Caller {
+        principal: identity.principal,
+        now_ms: now,
+        source_ip: Some(req.peer.to_string()),
+        session_policy: identity.session_policy,
+        ..Caller::default()
+    };
+    let result = {
+        let mut kms = shared.kms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kms.call(&caller, op, &input)
+    };
+    match result {
+        Ok(out) => {
+            entry.key_id = key_of(&input, Some(&out));
+            let body = serde_json::to_vec(&out).unwrap_or_else(|_| b"{}".to_vec());
+            Reply { status: 200, body, error_type: None }
+        }
+        Err(e) => {
+            entry.key_id = key_of(&input, None);
+            if let Some(ex) = &e.explanation {
+                let wanted = shared.opts.explain_denials
+                    || req.header("x-keyward-explain").is_some_and(|v| v.trim() == "1");
+                if wanted {
+                    eprintln!(
+                        "keyward serve: request {request_id} denied ({}):\n{}",
+                        e.message,
+                        keyward_core::eval::render_human(ex)
+                    );
+                }
+            }
+            kms_error(&e)
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The HTTP side: a tokio accept loop with bounded concurrency, hyper HTTP/1.1 connections
+//! (keep-alive, header/idle timeout, header size cap), the body cap and body timeout, response
+//! headers, the access log, and graceful shutdown.
+
+use crate::handler::{self, Incoming, Reply, Shared};
+use crate::log::Entry;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming as Body;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// A bound server, ready to [`Server::run`].
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+}
+
+/// Request ids: a per-process random-ish prefix and a counter, in UUID shape.
+#[derive(Debug)]
+struct RequestIds {
+    seed: u64,
+    next: AtomicU64,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        let t = u64::try_from(handler::now_ms()).unwrap_or(0);
+        let seed =
+            (t ^ u64::from(std::process::id()).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        RequestIds { seed, next: AtomicU64::new(1) }
+    }
+
+    fn next(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let mixed = (n ^ self.seed).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+            self.seed >> 32,
+            (self.seed >> 16) & 0xffff,
+            (mixed >> 52) & 0xfff,
+            (mixed >> 40) & 0xfff,
+            n & 0xffff_ffff_ffff
+        )
+    }
+}
+
+impl Server {
+    /// Binds `addr` (the caller checks loopback policy; see [`crate::check_addr`]).
+    pub async fn bind(
+        addr: SocketAddr,
+        kms: keyward_kms::Kms,
+        opts: crate::Options,
+    ) -> std::io::Result<Server> {
+        let listener = TcpListener::bind(addr).await?;
+        let shared = Arc::new(Shared { kms: std::sync::Mutex::new(kms), opts });
+        Ok(Server { listener, shared })
+    }
+
+    /// The address actually bound (the real port for `:0`).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish
+    /// (up to the grace period) and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let Server { listener, shared } = self;
+        let ids = Arc::new(RequestIds::new());
+        let limit = Arc::new(Semaphore::new(shared.opts.max_connections.max(1)));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .keep_alive(true)
+            .header_read_timeout(shared.opts.header_timeout)
+            .max_buf_size(shared.opts.max_header_bytes.max(8192))
+            .max_headers(100);
+        tokio::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                () = &mut shutdown => break,
+                p = Arc::clone(&limit).acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+            };
+            let (stream, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                r = listener.accept() => match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        eprintln!("keyward serve: accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let shared = Arc::clone(&shared);
+            let ids = Arc::clone(&ids);
+            let service = hyper::service::service_fn(move |req: Request<Body>| {
+                let shared = Arc::clone(&shared);
+                let rid = ids.next();
+                async move { Ok::<_, Infallible>(serve_one(shared, req, peer.ip(), rid).await) }
+            });
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                // Client errors (resets, timeouts, malformed HTTP) just end the connection.
+                let _ = conn.await;
+                drop(permit);
+            });
+        }
+        drop(listener);
+        let grace = shared.opts.shutdown_grace;
+        if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+            eprintln!("keyward serve: some connections were still busy after {grace:?}");
+        }
+        crate::log::flush();
+        Ok(())
+    }
+}
+
+fn respond(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder()
+        .status(reply.status)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amzn-requestid", request_id);
+    if let Some(code) = &reply.error_type {
+        builder = builder.header("x-amzn-errortype", code.as_str());
+    }
+    match builder.body(Full::new(Bytes::from(reply.body))) {
+        Ok(r) => r,
+        Err(_) => {
+            let mut r = Response::new(Full::new(Bytes::from_static(
+                br#"{"__type":"InternalFailure","message":"response could not be built"}"#,
+            )));
+            *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        }
+    }
+}
+
+fn early(shared: &Shared, rid: &str, reply: Reply, op: Option<String>) -> Response<Full<Bytes>> {
+    let entry = Entry {
+        time_ms: handler::now_ms(),
+        request_id: rid.to_string(),
+        operation: op,
+        result: reply.error_type.clone().unwrap_or_default(),
+        status: reply.status,
+        ..Entry::default()
+    };
+    entry.emit(shared.opts.log_format);
+    respond(reply, rid)
+}
+
+fn too_large(limit: usize) -> Reply {
+    Reply::error(
+        413,
+        "RequestEntityTooLargeException",
+        &format!("Request body must be at most {limit} bytes."),
+    )
+}
+
+async fn serve_one(
+    shared: Arc<Shared>,
+    req: Request<Body>,
+    peer: IpAddr,
+    rid: String,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let op =
+        parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).map(|t| {
+            t.strip_prefix(handler::TARGET_PREFIX).unwrap_or(t).chars().take(64).collect()
+        });
+    let limit = shared.opts.body_limit;
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return early(&shared, &rid, too_large(limit), op);
+    }
+    let collected =
+        tokio::time::timeout(shared.opts.body_timeout, Limited::new(body, limit).collect()).await;
+    let body = match collected {
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) => {
+            let reply = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                too_large(limit)
+            } else {
+                Reply::error(400, "SerializationException", "The request body could not be read.")
+            };
+            return early(&shared, &rid, reply, op);
+        }
+        Err(_) => {
+            let reply =
+                Reply::error(408, "RequestTimeoutException", "The request body was too slow.");
+            return early(&shared, &rid, reply, op);
+        }
+    };
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let rid_copy = rid.clone();
+    let run = move |shared: &Shared| {
+        let incoming = Incoming {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            headers: &headers,
+            body: &body,
+            peer,
+        };
+        handler::handle(shared, &incoming, &rid)
+    };
+    let (reply, entry) = if handler::is_slow(target) {
+        let s = Arc::clone(&shared);
+        match tokio::task::spawn_blocking(move || run(&s)).await {
+            Ok(x) => x,
+            Err(_) => (
+                Reply::error(500, "KMSInternalException", "The request failed internally."),
+                Entry { request_id: rid_copy, status: 500, ..Entry::default() },
+            ),
+        }
+    } else {
+        run(&shared)
+    };
+    entry.emit(shared.opts.log_format);
+    respond(reply, &entry.request_id)
+}

@@ -1,0 +1,543 @@
+//! AWS Signature Version 4 verification: parse the `Authorization` header, rebuild the
+//! canonical request and string to sign, derive the signing key and compare signatures in
+//! constant time. Errors carry the AWS error code and AWS's message wording.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// How far the request time may be from the server clock (AWS: 15 minutes).
+pub const MAX_SKEW_MS: i64 = 15 * 60 * 1000;
+
+/// An authentication failure: the AWS error code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError {
+    /// `MissingAuthenticationTokenException`, `IncompleteSignatureException`,
+    /// `InvalidSignatureException` or `UnrecognizedClientException`.
+    pub code: &'static str,
+    /// AWS's message.
+    pub message: String,
+}
+
+impl AuthError {
+    fn new(code: &'static str, message: impl Into<String>) -> AuthError {
+        AuthError { code, message: message.into() }
+    }
+
+    fn incomplete(message: impl Into<String>) -> AuthError {
+        AuthError::new("IncompleteSignatureException", message)
+    }
+
+    fn invalid(message: impl Into<String>) -> AuthError {
+        AuthError::new("InvalidSignatureException", message)
+    }
+}
+
+/// The parsed `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// Access key id (first field of `Credential=`).
+    pub access_key: String,
+    /// `YYYYMMDD` of the credential scope.
+    pub date: String,
+    /// Region of the credential scope.
+    pub region: String,
+    /// Service of the credential scope.
+    pub service: String,
+    /// Signed header names, lower-case, as listed.
+    pub signed_headers: Vec<String>,
+    /// Hex signature as sent.
+    pub signature: String,
+}
+
+impl Authorization {
+    /// The credential scope `date/region/service/aws4_request`.
+    pub fn scope(&self) -> String {
+        format!("{}/{}/{}/aws4_request", self.date, self.region, self.service)
+    }
+}
+
+/// A request as seen by the verifier.
+#[derive(Debug)]
+pub struct SignedRequest<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path as sent (already URI-encoded by the client).
+    pub path: &'a str,
+    /// Raw query string (without `?`), if any.
+    pub query: Option<&'a str>,
+    /// Header (lower-case name, value) pairs; a name may repeat.
+    pub headers: &'a [(String, String)],
+    /// The request body.
+    pub body: &'a [u8],
+}
+
+impl SignedRequest<'_> {
+    fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+pub fn parse_authorization(value: &str) -> Result<Authorization, AuthError> {
+    let rest = value.trim();
+    let Some(rest) = rest.strip_prefix("AWS4-HMAC-SHA256") else {
+        return Err(unsupported(value));
+    };
+    let mut credential = None;
+    let mut signed = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(v) = part.strip_prefix("Credential=") {
+            credential = Some(v.trim());
+        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
+            signed = Some(v.trim());
+        } else if let Some(v) = part.strip_prefix("Signature=") {
+            signature = Some(v.trim());
+        }
+    }
+    let mut missing = Vec::new();
+    if credential.is_none() {
+        missing.push("Authorization header requires 'Credential' parameter.");
+    }
+    if signature.is_none() {
+        missing.push("Authorization header requires 'Signature' parameter.");
+    }
+    if signed.is_none() {
+        missing.push("Authorization header requires 'SignedHeaders' parameter.");
+    }
+    let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
+        return Err(AuthError::incomplete(format!(
+            "{} Authorization=AWS4-HMAC-SHA256",
+            missing.join(" ")
+        )));
+    };
+    let fields: Vec<&str> = credential.split('/').collect();
+    let [access_key, date, region, service, terminator] = fields.as_slice() else {
+        return Err(AuthError::incomplete(format!(
+            "Credential should be scoped to a valid region, not '{}'. Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'",
+            fields.get(2).copied().unwrap_or("")
+        )));
+    };
+    if access_key.is_empty() {
+        return Err(AuthError::incomplete("Credential must include an access key id."));
+    }
+    if *terminator != "aws4_request" {
+        return Err(AuthError::invalid(format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
+        )));
+    }
+    if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AuthError::invalid(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}'"
+        )));
+    }
+    let signed_headers: Vec<String> = signed
+        .split(';')
+        .filter(|h| !h.is_empty())
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    if signed_headers.is_empty() || signature.is_empty() {
+        return Err(AuthError::incomplete(
+            "Authorization header requires 'SignedHeaders' and 'Signature' to be non-empty.",
+        ));
+    }
+    Ok(Authorization {
+        access_key: (*access_key).to_string(),
+        date: (*date).to_string(),
+        region: (*region).to_string(),
+        service: (*service).to_string(),
+        signed_headers,
+        signature: signature.to_string(),
+    })
+}
+
+fn unsupported(value: &str) -> AuthError {
+    let scheme = first_word(value);
+    if scheme.starts_with("AWS4-") || scheme == "AWS" {
+        AuthError::incomplete(format!("Unsupported AWS 'algorithm': '{scheme}'"))
+    } else {
+        AuthError::incomplete(format!(
+            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization={scheme}"
+        ))
+    }
+}
+
+fn first_word(value: &str) -> &str {
+    value.split_whitespace().next().unwrap_or("")
+}
+
+/// Parses `YYYYMMDDTHHMMSSZ` into epoch milliseconds.
+pub fn parse_amz_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b.get(8) != Some(&b'T') || b.get(15) != Some(&b'Z') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        if !t.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (h, mi, se) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + se * 1000)
+}
+
+/// Formats epoch milliseconds as `YYYYMMDDTHHMMSSZ`.
+pub fn format_amz_date(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, (rem / 60) % 60, rem % 60)
+}
+
+/// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month, day) of a day number since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+}
+
+/// The request time from `X-Amz-Date` (or `Date` in the same basic format), checked against
+/// `now_ms` within [`MAX_SKEW_MS`].
+pub fn request_time(req: &SignedRequest<'_>, now_ms: i64) -> Result<(String, i64), AuthError> {
+    let Some(raw) = req.header("x-amz-date").or_else(|| req.header("date")) else {
+        return Err(AuthError::incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        ));
+    };
+    let raw = raw.trim();
+    let Some(t) = parse_amz_date(raw) else {
+        return Err(AuthError::incomplete(format!(
+            "Date must be in ISO-8601 'basic format'. Got '{raw}'. See http://en.wikipedia.org/wiki/ISO_8601"
+        )));
+    };
+    if t < now_ms - MAX_SKEW_MS {
+        return Err(AuthError::invalid(format!(
+            "Signature expired: {raw} is now earlier than {} ({} - 15 min.)",
+            format_amz_date(now_ms - MAX_SKEW_MS),
+            format_amz_date(now_ms)
+        )));
+    }
+    if t > now_ms + MAX_SKEW_MS {
+        return Err(AuthError::invalid(format!(
+            "Signature not yet current: {raw} is still later than {} ({} + 15 min.)",
+            format_amz_date(now_ms + MAX_SKEW_MS),
+            format_amz_date(now_ms)
+        )));
+    }
+    Ok((raw.to_string(), t))
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// Hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
+    match HmacSha256::new_from_slice(key) {
+        Ok(mut m) => {
+            m.update(data);
+            m.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The SigV4 signing key for `secret` and a credential scope.
+pub fn signing_key(secret: &[u8], date: &str, region: &str, service: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(4 + secret.len());
+    k.extend_from_slice(b"AWS4");
+    k.extend_from_slice(secret);
+    let k_date = hmac(&k, date.as_bytes());
+    zeroize::Zeroize::zeroize(&mut k);
+    let k_region = hmac(&k_date, region.as_bytes());
+    let k_service = hmac(&k_region, service.as_bytes());
+    hmac(&k_service, b"aws4_request")
+}
+
+/// URI-encodes per SigV4: unreserved characters stay, everything else is `%XX` upper-case;
+/// `/` stays when `keep_slash`.
+pub fn uri_encode(s: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else if b == b'/' && keep_slash {
+            out.push('/');
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b.get(i).copied().unwrap_or(0);
+        if c == b'%' {
+            let h = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = h {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if c == b'+' { b' ' } else { c });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn canonical_query(query: Option<&str>) -> String {
+    let Some(q) = query.filter(|q| !q.is_empty()) else {
+        return String::new();
+    };
+    let mut pairs: Vec<(String, String)> = q
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (uri_encode(&percent_decode(k), false), uri_encode(&percent_decode(v), false))
+        })
+        .collect();
+    pairs.sort();
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+}
+
+fn canonical_value(v: &str) -> String {
+    v.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The canonical request for `req`, signing `signed_headers`, with payload hash `payload`.
+pub fn canonical_request(
+    req: &SignedRequest<'_>,
+    signed_headers: &[String],
+    payload: &str,
+) -> Result<String, AuthError> {
+    let path = if req.path.is_empty() { "/" } else { req.path };
+    let mut s = String::with_capacity(256);
+    s.push_str(req.method);
+    s.push('\n');
+    s.push_str(&uri_encode(path, true));
+    s.push('\n');
+    s.push_str(&canonical_query(req.query));
+    s.push('\n');
+    for name in signed_headers {
+        let values = req.header_values(name);
+        if values.is_empty() {
+            return Err(AuthError::invalid(format!(
+                "The request signature we calculated does not match the signature you provided. Signed header '{name}' is not present in the request."
+            )));
+        }
+        s.push_str(name);
+        s.push(':');
+        s.push_str(&values.iter().map(|v| canonical_value(v)).collect::<Vec<_>>().join(","));
+        s.push('\n');
+    }
+    s.push('\n');
+    s.push_str(&signed_headers.join(";"));
+    s.push('\n');
+    s.push_str(payload);
+    Ok(s)
+}
+
+/// The string to sign.
+pub fn string_to_sign(amz_date: &str, scope: &str, canonical: &str) -> String {
+    format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()))
+}
+
+/// The hex signature of `req` under `secret` as the client computes it.
+pub fn sign(
+    req: &SignedRequest<'_>,
+    auth: &Authorization,
+    amz_date: &str,
+    secret: &[u8],
+) -> Result<String, AuthError> {
+    let payload = sha256_hex(req.body);
+    let canonical = canonical_request(req, &auth.signed_headers, &payload)?;
+    let sts = string_to_sign(amz_date, &auth.scope(), &canonical);
+    let key = signing_key(secret, &auth.date, &auth.region, &auth.service);
+    Ok(hex(&hmac(&key, sts.as_bytes())))
+}
+
+/// The message AWS returns for a signature that does not match.
+pub const MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+/// Verifies `req` signed with `secret`: header presence, the content hash header, and the
+/// signature (constant-time compare). The scope and time are checked by the caller first.
+pub fn verify(
+    req: &SignedRequest<'_>,
+    auth: &Authorization,
+    amz_date: &str,
+    secret: &[u8],
+) -> Result<(), AuthError> {
+    if !auth.signed_headers.iter().any(|h| h == "host") {
+        return Err(AuthError::invalid(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
+    }
+    if let Some(claimed) = req.header("x-amz-content-sha256") {
+        let claimed = claimed.trim();
+        if claimed != "UNSIGNED-PAYLOAD" && !claimed.eq_ignore_ascii_case(&sha256_hex(req.body)) {
+            return Err(AuthError::invalid(
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            ));
+        }
+    }
+    let expected = sign(req, auth, amz_date, secret)?;
+    let got = auth.signature.to_ascii_lowercase();
+    let mut diff = u8::from(expected.len() != got.len());
+    for (a, b) in expected.bytes().zip(got.bytes()) {
+        diff |= a ^ b;
+    }
+    if diff != 0 {
+        return Err(AuthError::invalid(MISMATCH));
+    }
+    Ok(())
+}
+
+/// Checks that the credential scope names `region` and the `kms` service, and that its date is
+/// the request date's.
+pub fn check_scope(auth: &Authorization, amz_date: &str, region: &str) -> Result<(), AuthError> {
+    if auth.service != "kms" {
+        return Err(AuthError::invalid(format!(
+            "Credential should be scoped to correct service: 'kms'. Got '{}'.",
+            auth.service
+        )));
+    }
+    if auth.region != region {
+        return Err(AuthError::invalid(format!(
+            "Credential should be scoped to a valid region, not '{}'. This server serves '{region}'.",
+            auth.region
+        )));
+    }
+    if !amz_date.starts_with(&auth.date) {
+        return Err(AuthError::invalid(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
+            auth.date,
+            amz_date.get(..8).unwrap_or("")
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        let t = parse_amz_date("20150830T123600Z").unwrap_or(0);
+        assert_eq!(format_amz_date(t), "20150830T123600Z");
+        assert_eq!(parse_amz_date("20150830T123600"), None);
+        assert_eq!(parse_amz_date("2015083xT123600Z"), None);
+        assert_eq!(parse_amz_date(""), None);
+    }
+
+    /// The AWS documentation's example (get-vanilla-query-order-key, IAM ListUsers).
+    #[test]
+    fn aws_documented_example() {
+        let headers = vec![
+            (
+                "content-type".to_string(),
+                "application/x-www-form-urlencoded; charset=utf-8".to_string(),
+            ),
+            ("host".to_string(), "iam.amazonaws.com".to_string()),
+            ("x-amz-date".to_string(), "20150830T123600Z".to_string()),
+        ];
+        let req = SignedRequest {
+            method: "GET",
+            path: "/",
+            query: Some("Action=ListUsers&Version=2010-05-08"),
+            headers: &headers,
+            body: b"",
+        };
+        let auth = Authorization {
+            access_key: "AKIDEXAMPLE".into(),
+            date: "20150830".into(),
+            region: "us-east-1".into(),
+            service: "iam".into(),
+            signed_headers: vec!["content-type".into(), "host".into(), "x-amz-date".into()],
+            signature: String::new(),
+        };
+        let canonical = canonical_request(&req, &auth.signed_headers, &sha256_hex(b"")).ok();
+        assert_eq!(
+            canonical.as_deref().map(|c| sha256_hex(c.as_bytes())),
+            Some("f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59".to_string())
+        );
+        let sig =
+            sign(&req, &auth, "20150830T123600Z", b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        assert_eq!(
+            sig.ok().as_deref(),
+            Some("5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7")
+        );
+    }
+
+    #[test]
+    fn authorization_header_shapes() {
+        let a = parse_authorization(
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc",
+        );
+        assert_eq!(a.as_ref().map(|a| a.access_key.as_str()).ok(), Some("AKID"));
+        for bad in [
+            "",
+            "Bearer x",
+            "AWS4-HMAC-SHA256",
+            "AWS4-HMAC-SHA256 Credential=AKID/2015/us-east-1/kms",
+            "AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=x",
+            "AWS4-HMAC-SHA256 Credential=/20150830/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=x",
+        ] {
+            assert_eq!(
+                parse_authorization(bad).map_err(|e| e.code),
+                Err("IncompleteSignatureException"),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Real AWS clients against `keyward serve`: boto3, the aws CLI and aws-encryption-sdk, from a
+# fresh venv (PyPI), against target/release/keyward on 127.0.0.1 with a temporary state dir.
+# Bounded: pip and the workflow run under timeouts, and the server is stopped on exit.
+# Env: KEYWARD_BIN (default target/release/keyward), KEYWARD_SDK_VENV (reuse a venv that
+# already has the packages, skipping pip).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${KEYWARD_BIN:-target/release/keyward}
+[ -x "$BIN" ] || cargo build --release -p keyward-cli --locked
+TMP=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+if [ -n "${KEYWARD_SDK_VENV:-}" ]; then
+  VENV=$KEYWARD_SDK_VENV
+else
+  VENV=$TMP/venv
+  if ! python3 -m venv "$VENV" 2>/dev/null; then
+    # Debian's python3 ships venv separately.
+    (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
+    rm -rf "$VENV"; python3 -m venv "$VENV"
+  fi
+  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli aws-encryption-sdk
+fi
+
+STATE=$TMP/state
+ACCT=111122223333
+iam() { "$BIN" iam --state "$STATE" "$@"; }
+key_for() { # principal -> "ID SECRET"
+  iam create-access-key --principal "$1" |
+    "$VENV/bin/python" -c 'import json,sys; k=json.load(sys.stdin)["AccessKey"]; print(k["AccessKeyId"], k["SecretAccessKey"])'
+}
+iam put-user --arn "arn:aws:iam::$ACCT:user/alice" >/dev/null
+iam put-user --arn "arn:aws:iam::$ACCT:user/bob" \
+  --policy 'KmsAll={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}' >/dev/null
+iam put-user --arn "arn:aws:iam::$ACCT:user/carol" >/dev/null
+read -r KW_ADMIN_ID KW_ADMIN_SECRET < <(key_for "arn:aws:iam::$ACCT:user/admin")
+read -r KW_ALICE_ID KW_ALICE_SECRET < <(key_for "arn:aws:iam::$ACCT:user/alice")
+read -r KW_BOB_ID KW_BOB_SECRET < <(key_for "arn:aws:iam::$ACCT:user/bob")
+read -r KW_CAROL_ID KW_CAROL_SECRET < <(key_for "arn:aws:iam::$ACCT:user/carol")
+export KW_ADMIN_ID KW_ADMIN_SECRET KW_ALICE_ID KW_ALICE_SECRET KW_BOB_ID KW_BOB_SECRET KW_CAROL_ID KW_CAROL_SECRET
+
+"$BIN" serve --addr 127.0.0.1:0 --state "$STATE" >"$TMP/access.log" 2>"$TMP/server.err" &
+SERVER_PID=$!
+ADDR=
+for _ in $(seq 1 100); do
+  ADDR=$(sed -n 's|^keyward serve: listening on \(http://127\.0\.0\.1:[0-9]*\)$|\1|p' "$TMP/server.err")
+  [ -n "$ADDR" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.err"; exit 1; }
+  sleep 0.1
+done
+[ -n "$ADDR" ] || { echo "server did not start"; cat "$TMP/server.err"; exit 1; }
+echo "keyward serve at $ADDR"
+
+rc=0
+KEYWARD_ENDPOINT=$ADDR KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 600 "$VENV/bin/python" tests/sdk/boto3_workflow.py || rc=$?
+
+# The access log: one JSON line per call, and no secret in it.
+lines=$(wc -l <"$TMP/access.log")
+echo "access log: $lines lines"
+if grep -q -F -e "$KW_ADMIN_SECRET" -e "$KW_BOB_SECRET" "$TMP/access.log" "$TMP/server.err"; then
+  echo "FAIL a secret access key appears in the server output"; rc=1
+fi
+"$VENV/bin/python" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/access.log" ||
+  { echo "FAIL the access log is not JSON lines"; rc=1; }
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || { echo "FAIL the server did not exit cleanly on SIGTERM"; rc=1; }
+SERVER_PID=
+grep -q "denied (User: arn:aws:iam::$ACCT:user/bob is not authorized" "$TMP/server.err" ||
+  { echo "FAIL x-keyward-explain: 1 did not log the denial trace"; rc=1; }
+grep -q "keyward serve: stopped" "$TMP/server.err" || { echo "FAIL no clean-shutdown message"; rc=1; }
+[ "$rc" = 0 ] || { echo "--- server stderr"; tail -50 "$TMP/server.err"; }
+exit "$rc"

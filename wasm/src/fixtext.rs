@@ -1,0 +1,146 @@
+//! Text edits for fixes: the fixed policy text for each policy edit, made on the original text
+//! (formatting and key order kept) through the spans of keyward-core's JSON reader.
+
+use keyward_core::eval::Edit;
+use keyward_core::json::{read, Limits, Node, Value};
+use keyward_core::span::Span;
+
+fn quoted(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+fn range(s: Span) -> Option<(usize, usize)> {
+    (!s.is_synthetic()).then_some((s.start as usize, s.end as usize))
+}
+
+/// `text` with `[start, end)` replaced by `with`.
+fn splice(text: &str, start: usize, end: usize, with: &str) -> Option<String> {
+    Some(format!("{}{with}{}", text.get(..start)?, text.get(end..)?))
+}
+
+/// The whitespace that starts the line `offset` is on.
+fn indent_at(text: &str, offset: usize) -> &str {
+    let line_start = text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let line = text.get(line_start..).unwrap_or("");
+    let n = line.len() - line.trim_start_matches([' ', '\t']).len();
+    line.get(..n).unwrap_or("")
+}
+
+/// The n-th statement object of a policy (a lone Statement object is statement 0).
+fn statement(root: &Node, n: usize) -> Option<&Node> {
+    let st = root.get("Statement")?;
+    match &st.value {
+        Value::Array(items) => items.get(n),
+        Value::Object(_) if n == 0 => Some(st),
+        _ => None,
+    }
+}
+
+/// Adds a string to a string-or-array element value.
+fn add_value(text: &str, node: &Node, value: &str) -> Option<String> {
+    let (start, end) = range(node.span)?;
+    match &node.value {
+        Value::String(_) => {
+            let orig = text.get(start..end)?;
+            splice(text, start, end, &format!("[{orig}, {}]", quoted(value)))
+        }
+        Value::Array(items) => match items.last() {
+            Some(last) => {
+                let (_, e) = range(last.span)?;
+                splice(text, e, e, &format!(", {}", quoted(value)))
+            }
+            None => splice(text, start, end, &format!("[{}]", quoted(value))),
+        },
+        _ => None,
+    }
+}
+
+/// Applies a policy edit to the policy's text.
+pub(crate) fn apply(text: &str, edit: &Edit) -> Option<String> {
+    let (root, _) = read(text, Limits::default());
+    let root = root?;
+    match edit {
+        Edit::AddAction { statement: n, action, .. } => {
+            add_value(text, statement(&root, *n)?.get("Action")?, action)
+        }
+        Edit::AddResource { statement: n, resource, .. } => {
+            add_value(text, statement(&root, *n)?.get("Resource")?, resource)
+        }
+        Edit::AddPrincipal { statement: n, principal, .. } => {
+            let p = statement(&root, *n)?.get("Principal")?;
+            if let Some(aws) = p.get("AWS") {
+                return add_value(text, aws, principal);
+            }
+            let members = p.as_object()?;
+            match members.last() {
+                Some(m) => {
+                    let (_, e) = range(m.value.span)?;
+                    splice(text, e, e, &format!(", \"AWS\": {}", quoted(principal)))
+                }
+                None => {
+                    let (s, e) = range(p.span)?;
+                    splice(text, s, e, &format!("{{\"AWS\": {}}}", quoted(principal)))
+                }
+            }
+        }
+        Edit::AddStatement { statement: new, .. } => {
+            let st = root.get("Statement")?;
+            let (s, e) = range(st.span)?;
+            match &st.value {
+                Value::Array(items) => match items.last() {
+                    Some(last) => {
+                        let (ls, le) = range(last.span)?;
+                        let indent = indent_at(text, ls);
+                        splice(text, le, le, &format!(",\n{indent}{new}"))
+                    }
+                    None => splice(text, s, e, &format!("[{new}]")),
+                },
+                Value::Object(_) => {
+                    let orig = text.get(s..e)?;
+                    splice(text, s, e, &format!("[{orig}, {new}]"))
+                }
+                _ => None,
+            }
+        }
+        Edit::SetContext { .. } | Edit::RemoveContext { .. } => None,
+    }
+}
+
+/// A new policy holding the statement of an AddStatement edit (for a policy that does not exist).
+pub(crate) fn new_policy(edit: &Edit) -> Option<String> {
+    match edit {
+        Edit::AddStatement { statement, .. } => Some(format!(
+            "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {statement}\n  ]\n}}\n"
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use keyward_core::eval::Source;
+
+    #[test]
+    fn adds_action_to_string_and_list() {
+        let t = r#"{"Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}"#;
+        let e = Edit::AddAction {
+            source: Source::Boundary,
+            statement: 0,
+            action: "kms:Decrypt".into(),
+        };
+        let out = apply(t, &e).unwrap();
+        assert!(out.contains(r#""Action": ["kms:Encrypt", "kms:Decrypt"]"#), "{out}");
+        let out2 = apply(&out, &e).unwrap();
+        assert!(out2.contains(r#"["kms:Encrypt", "kms:Decrypt", "kms:Decrypt"]"#), "{out2}");
+    }
+
+    #[test]
+    fn appends_statement_with_indent() {
+        let t = "{\n  \"Statement\": [\n    {\"Effect\": \"Deny\"}\n  ]\n}";
+        let e = Edit::AddStatement { source: Source::Boundary, statement: "{\"X\":1}".into() };
+        let out = apply(t, &e).unwrap();
+        assert!(out.contains("{\"Effect\": \"Deny\"},\n    {\"X\":1}\n  ]"), "{out}");
+    }
+}

@@ -1,0 +1,93 @@
+//! keyward-wasm: keyward for browsers and Node through wasm-bindgen. Lint, explain, scenario
+//! tests and an in-memory KMS, with JSON strings in and out (the shapes are in keyward.d.ts).
+//!
+//! No export throws for bad input: every path returns `{"ok": false, "error": ...}`. On native
+//! targets a panic is also caught (`catch_unwind`); in WASM (panic = abort) a panic is a bug,
+//! and the panic hook logs it to `console.error` before the trap.
+
+mod bench;
+mod explain;
+mod fixtext;
+mod kms;
+mod lint;
+mod scenario;
+mod util;
+
+pub use bench::{bench_bundle, bench_fixture, decide_n, decisions_per_second};
+pub use kms::KmsSession;
+
+use util::{fail, out};
+use wasm_bindgen::prelude::*;
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(s: &str);
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    fn date_now() -> f64;
+}
+
+/// Logs to `console.error` (stderr natively).
+pub(crate) fn log(msg: &str) {
+    #[cfg(target_arch = "wasm32")]
+    console_error(msg);
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{msg}");
+}
+
+/// Installs the panic hook when the module loads.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| log(&format!("keyward-wasm panicked (a bug): {info}"))));
+}
+
+/// Runs `f`, turning a panic into an error object where unwinding exists.
+pub(crate) fn guard(f: impl FnOnce() -> String) -> String {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| out(&fail("internal error (a bug in keyward); see the console", None)))
+}
+
+/// Lints one document; `kind` is auto|key|resource|identity|scp|rcp|boundary|session|grant.
+#[wasm_bindgen]
+pub fn lint(text: &str, kind: &str) -> String {
+    guard(|| out(&lint::lint(text, kind)))
+}
+
+/// Every check lint can report.
+#[wasm_bindgen]
+pub fn lint_checks() -> String {
+    guard(|| out(&lint::checks()))
+}
+
+/// Decides and explains one request described by a JSON bundle.
+#[wasm_bindgen]
+pub fn explain(bundle: &str) -> String {
+    guard(|| out(&explain::run(bundle)))
+}
+
+/// Runs a scenario file (YAML when `yaml`); `files_json` maps referenced paths to texts.
+#[wasm_bindgen(js_name = test)]
+pub fn run_test(scenario: &str, yaml: bool, files_json: Option<String>) -> String {
+    guard(|| out(&scenario::run(scenario, yaml, files_json.as_deref())))
+}
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Decisions per second of a fixed realistic request, `n` decisions.
+#[wasm_bindgen]
+pub fn bench_decide(n: u32) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    let clock = date_now;
+    #[cfg(not(target_arch = "wasm32"))]
+    let clock = {
+        let start = std::time::Instant::now();
+        move || start.elapsed().as_secs_f64() * 1000.0
+    };
+    std::panic::catch_unwind(|| decisions_per_second(n, clock)).unwrap_or(0.0)
+}

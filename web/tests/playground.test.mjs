@@ -1,0 +1,303 @@
+// End-to-end tests of the keyward playground in a real browser: playwright-core drives Debian's
+// Chromium against web/dist served on 127.0.0.1. Screenshots go to web/test-artifacts/.
+// Run through web/test.sh (which builds the site first), or `node --test tests/` in web/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile, copyFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(web, 'dist');
+const artifacts = join(web, 'test-artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const T = { timeout: 90_000 };
+
+let server;
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'web/dist is missing: run web/build.sh');
+  await mkdir(artifacts, { recursive: true });
+  server = await serve(dist);
+  profile = await mkdtemp(join(tmpdir(), 'keyward-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    viewport: { width: 1440, height: 1000 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+  context.setDefaultTimeout(20_000);
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+/** A new page on the playground (optionally a hash), ready; records foreign requests and errors. */
+async function open(hash = '') {
+  const page = await context.newPage();
+  const foreign = [];
+  const errors = [];
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(server.url) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(server.url + hash);
+  await page.waitForSelector('body[data-ready="yes"]');
+  return { page, foreign, errors };
+}
+
+const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+const decisionIs = (page, d) => page.waitForSelector(`#decision[data-decision="${d}"]`);
+
+async function loadExample(page, id) {
+  await page.click(`button.example[data-example="${id}"]`);
+}
+
+// The text of each line of the visible editor, as CodeMirror renders it.
+async function editorLines(page) {
+  return page.locator('#doc-panels [role="tabpanel"]:not([hidden]) .cm-line').allTextContents();
+}
+
+test('an example from the gallery loads and is decided, offline, with no request leaving the page', T, async () => {
+  const { page, foreign, errors } = await open();
+  await loadExample(page, 'cross-account');
+  await decisionIs(page, 'ImplicitDeny');
+  const summary = await page.textContent('#summary');
+  assert.match(summary, /cross-account/);
+  assert.match(await page.textContent('#trace'), /Allow cross-account access/);
+  const keyTab = page.locator('#doc-tabs [role="tab"][data-kind="key"]');
+  assert.equal(await keyTab.getAttribute('aria-selected'), 'true');
+  assert.match((await editorLines(page)).join('\n'), /"Sid": "Allow cross-account access"/);
+  await shot(page, '01-example-cross-account');
+  // Once loaded, the page needs no network: offline, another example still decides.
+  await context.setOffline(true);
+  try {
+    await loadExample(page, 'scp-deletion');
+    await decisionIs(page, 'ExplicitDeny');
+  } finally {
+    await context.setOffline(false);
+  }
+  assert.deepEqual(foreign, [], `requests outside the page's origin: ${foreign.join(', ')}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('broken JSON gets a lint marker on the right line', T, async () => {
+  const { page } = await open();
+  await loadExample(page, 'wrong-context');
+  await decisionIs(page, 'ImplicitDeny');
+  const lines = await editorLines(page);
+  const target = lines.findIndex((l) => l.includes('"Effect"')); // 0-based
+  assert.ok(target > 0);
+  const lineNo = target + 1;
+  const line = page.locator('#doc-panels [role="tabpanel"]:not([hidden]) .cm-line').nth(target);
+  await line.click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' oops');
+  // The findings list names the line, the gutter marker sits on it, and deciding stops.
+  const item = page.locator(`#doc-panels [role="tabpanel"]:not([hidden]) .finding[data-line="${lineNo}"]`);
+  await item.first().waitFor();
+  assert.match(await item.first().getAttribute('data-code'), /^json-/);
+  const marker = page.locator('#doc-panels [role="tabpanel"]:not([hidden]) .cm-lint-marker-error');
+  await marker.first().waitFor();
+  const mbox = await marker.first().boundingBox();
+  const lbox = await line.boundingBox();
+  const mid = mbox.y + mbox.height / 2;
+  assert.ok(mid >= lbox.y && mid <= lbox.y + lbox.height, `marker at y=${mid}, line ${lineNo} spans ${lbox.y}..${lbox.y + lbox.height}`);
+  assert.ok(await page.locator('.cm-lintRange-error').count() >= 1);
+  assert.match(await page.textContent('#doc-tabs [data-kind="key"]'), /1 error/);
+  await decisionIs(page, 'error');
+  await shot(page, '02-lint-marker');
+  // Undo brings the policy back and the decision with it.
+  await page.keyboard.press('Control+z');
+  await decisionIs(page, 'ImplicitDeny');
+  await page.close();
+});
+
+test('a simulation shows the decision, the trace and the deciding statement', T, async () => {
+  const { page } = await open();
+  await loadExample(page, 'wrong-context');
+  await decisionIs(page, 'ImplicitDeny');
+  const trace = await page.textContent('#trace');
+  assert.match(trace, /Restrict to specific encryption context/);
+  assert.match(trace, /kms:EncryptionContext:Project: request "Marketing"; policy "DataAnalytics"/);
+  // The failing condition is marked in the key policy editor.
+  assert.ok(await page.locator('.cm-kw-cond-fail').count() >= 1);
+  // Change the context value in the form and decide again.
+  const values = page.locator('#ec-rows .pair-value');
+  await values.nth(1).fill('DataAnalytics');
+  await page.click('#decide');
+  await decisionIs(page, 'Allow');
+  assert.match(await page.textContent('#deciders'), /Restrict to specific encryption context/);
+  // The deciding statement is highlighted in its editor.
+  const hl = page.locator('#doc-panels .cm-kw-decider');
+  await hl.first().waitFor({ state: 'attached' });
+  assert.match((await hl.allTextContents()).join(''), /Restrict to specific encryption context/);
+  await shot(page, '03-simulation-allow');
+  // An explicit deny names the SCP statement.
+  await loadExample(page, 'scp-deletion');
+  await decisionIs(page, 'ExplicitDeny');
+  assert.match(await page.textContent('#deciders'), /SCP/);
+  await page.close();
+});
+
+for (const id of ['cross-account', 'wrong-context', 'no-delegation', 'grant-constraint', 'mfa-emergency']) {
+  test(`applying the first fix of "${id}" gives Allow`, T, async () => {
+    const { page } = await open();
+    await loadExample(page, id);
+    await decisionIs(page, 'ImplicitDeny');
+    const fix = page.locator('button.apply-fix:not([disabled])').first();
+    await fix.waitFor();
+    const message = await page.locator('.fix-message').first().textContent();
+    await fix.click();
+    await decisionIs(page, 'Allow');
+    if (id === 'cross-account') await shot(page, '04-fix-applied');
+    assert.ok(message.length > 0);
+    await page.close();
+  });
+}
+
+test('a share link opens the same state in a new page', T, async () => {
+  const { page } = await open();
+  await loadExample(page, 'grant-constraint');
+  await decisionIs(page, 'ImplicitDeny');
+  await page.fill('#req-ip', '203.0.113.7');
+  await page.click('#doc-tabs [data-kind="grant"]');
+  await page.click('#share-button');
+  await page.waitForFunction(() => document.getElementById('share-url').value.includes('#s='));
+  const url = await page.inputValue('#share-url');
+  const before = await page.evaluate(() => window.__keyward.getState());
+  const decision = await page.getAttribute('#decision', 'data-decision');
+
+  const other = await context.newPage();
+  await other.goto(url);
+  await other.waitForSelector('body[data-ready="yes"]');
+  await decisionIs(other, decision);
+  const afterState = await other.evaluate(() => window.__keyward.getState());
+  assert.deepEqual(afterState, before);
+  assert.equal(await other.inputValue('#req-ip'), '203.0.113.7');
+  assert.equal(await other.getAttribute('#doc-tabs [data-kind="grant"]', 'aria-selected'), 'true');
+  await shot(other, '05-share-link-opened');
+  await other.close();
+  await page.close();
+});
+
+test('KMS tab: create key, encrypt, decrypt, and a denied call shows AccessDenied', T, async () => {
+  const { page } = await open();
+  await page.click('#tab-kms');
+  assert.equal(await page.isVisible('#panel-kms'), true);
+  await page.click('#kms-create');
+  await page.waitForFunction(() => document.getElementById('kms-key').value.length > 0);
+  await page.fill('#kms-plaintext', 'Sensitive customer data');
+  await page.fill('#kms-context', 'Department=Finance');
+  await page.click('#kms-encrypt');
+  await page.waitForFunction(() => document.getElementById('kms-ciphertext').value.length > 0);
+  await page.click('#kms-decrypt');
+  await page.waitForFunction(() => document.getElementById('kms-decrypted').value === 'Sensitive customer data');
+  // Wrong context: the ciphertext does not authenticate.
+  await page.fill('#kms-context', 'Department=HR');
+  await page.click('#kms-decrypt');
+  await page.waitForSelector('.kms-entry[data-op="Decrypt"][data-code="InvalidCiphertextException"]');
+  // Another account's user is refused, with keyward's reason.
+  await page.fill('#kms-context', 'Department=Finance');
+  await page.fill('#kms-caller', 'arn:aws:iam::444455556666:user/mallory');
+  await page.click('#kms-decrypt');
+  const denied = page.locator('.kms-entry[data-code="AccessDeniedException"]').first();
+  await denied.waitFor();
+  assert.match(await denied.textContent(), /mallory/);
+  await shot(page, '06-kms');
+  await page.close();
+});
+
+test('KMS tab: the Simulator policies gate calls', T, async () => {
+  const { page } = await open();
+  // The boundary example: the caller's IAM policy, boundary and session allow Decrypt only.
+  await loadExample(page, 'boundary-session');
+  await page.click('#tab-kms');
+  await page.click('#kms-sync');
+  await page.waitForSelector('.kms-entry[data-op="put_identity"].ok');
+  assert.equal(await page.inputValue('#kms-caller'), 'arn:aws:sts::111122223333:assumed-role/AppRole/s1');
+  // The role may not create keys: its boundary allows only crypto calls.
+  await page.click('#kms-create');
+  await page.waitForSelector('.kms-entry[data-op="CreateKey"][data-code="AccessDeniedException"]');
+  await page.close();
+});
+
+test('keyboard and labels: arrow keys move between tabs, every control has a name', T, async () => {
+  const { page } = await open();
+  const first = page.locator('#doc-tabs [role="tab"]').first();
+  await first.focus();
+  await page.keyboard.press('ArrowRight');
+  const second = page.locator('#doc-tabs [role="tab"]').nth(1);
+  assert.equal(await second.getAttribute('aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'tab');
+  await page.keyboard.press('Home');
+  assert.equal(await first.getAttribute('aria-selected'), 'true');
+  await page.focus('#tab-sim');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.isVisible('#panel-kms'), true);
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.isVisible('#panel-sim'), true);
+  const unnamed = await page.evaluate(() => {
+    const out = [];
+    for (const e of document.querySelectorAll('input, select, textarea, button, [contenteditable="true"]')) {
+      const name = e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.labels && e.labels.length && e.labels[0].textContent.trim()) || (e.tagName === 'BUTTON' && e.textContent.trim());
+      if (!name) out.push(e.outerHTML.slice(0, 120));
+    }
+    return out;
+  });
+  assert.deepEqual(unnamed, []);
+  await page.close();
+});
+
+test('measure: page load to first decision, and WASM decisions per second', T, async () => {
+  const { page } = await open();
+  await page.waitForSelector('body[data-first-decision="yes"]');
+  const m = await page.evaluate(() => window.__keyward.metrics);
+  // A warm-up, then the best of three runs of bench_decide (as the native twin measures).
+  await page.evaluate(() => window.__keyward.benchDecide(20_000));
+  let perSecond = 0;
+  for (let i = 0; i < 3; i++) {
+    perSecond = Math.max(perSecond, await page.evaluate(() => window.__keyward.benchDecide(200_000)));
+  }
+  const result = {
+    chromium: context.browser()?.version() ?? null,
+    engine_ready_ms: Math.round(m.engineReadyMs),
+    first_decision_ms: Math.round(m.firstDecisionMs),
+    wasm_decisions_per_second: Math.round(perSecond),
+    wasm_us_per_decision: +(1e6 / perSecond).toFixed(3),
+  };
+  console.log(`playground metrics: ${JSON.stringify(result)}`);
+  await writeFile(join(artifacts, 'metrics.json'), JSON.stringify(result, null, 2) + '\n');
+  assert.ok(m.firstDecisionMs > 0 && m.firstDecisionMs < 15_000);
+  assert.ok(perSecond > 1000);
+  await page.close();
+});
+
+test('README screenshot', T, async () => {
+  const { page } = await open();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await loadExample(page, 'wrong-context');
+  await decisionIs(page, 'ImplicitDeny');
+  const path = join(artifacts, 'playground.png');
+  await page.screenshot({ path });
+  if (process.env.KEYWARD_README_SHOT) await copyFile(path, join(web, 'playground.png'));
+  await page.close();
+});
