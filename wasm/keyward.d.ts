@@ -421,6 +421,6 @@ export declare function version(): string;
  * Decides a fixed realistic request (the encryption-context key policy, an identity policy,
  * two SCPs and two grants from policies/examples; an assumed role decrypting with a two-pair
  * encryption context) `n` times and returns decisions per second, measured with
- * the JS clock (`performance.now()`/`Date.now()`). Compare with `cargo run --release -p keyward-wasm --example bench_native`.
+ * `performance.now()` (at least n decisions and at least 2 ms). Compare with `cargo run --release -p keyward-wasm --example bench_native`.
  */
 export declare function bench_decide(n: number): number;

@@ -24,8 +24,8 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = error)]
     fn console_error(s: &str);
-    #[wasm_bindgen(js_namespace = Date, js_name = now)]
-    fn date_now() -> f64;
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
 }
 
 /// Logs to `console.error` (stderr natively).
@@ -83,7 +83,7 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub fn bench_decide(n: u32) -> f64 {
     #[cfg(target_arch = "wasm32")]
-    let clock = date_now;
+    let clock = performance_now;
     #[cfg(not(target_arch = "wasm32"))]
     let clock = {
         let start = std::time::Instant::now();
