@@ -211,6 +211,14 @@ pub enum ResourceMatcher {
 impl ResourcePattern {
     /// Compiles a resource pattern (variables only when the version substitutes them).
     pub fn new(text: &str, span: Span, variables: bool) -> ResourcePattern {
+        // AWS substitutes variables only in the resource part, after the fifth colon ("You
+        // can't use a variable to replace parts of the ARN before the fifth colon, such as the
+        // service or account"); a variable before it stays literal text and matches nothing.
+        let head_has_variable = text
+            .match_indices(':')
+            .nth(4)
+            .is_some_and(|(i, _)| text.get(..i).is_some_and(|h| h.contains("${")));
+        let variables = variables && !head_has_variable;
         let pattern = match variables.then(|| Template::parse(text)).flatten() {
             Some(t) => ResourceMatcher::Template(t),
             None => ResourceMatcher::Arn(ArnGlob::new(text)),

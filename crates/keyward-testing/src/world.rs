@@ -52,8 +52,12 @@ const ACTIONS: &[&str] = &[
     "kms:ScheduleKeyDeletion",
 ];
 
-const TIMES: &[&str] =
-    &["2026-03-10T14:00:00Z", "2025-12-31T23:59:59Z", "2026-07-01T08:30:00Z", "2024-02-29T12:00:00Z"];
+const TIMES: &[&str] = &[
+    "2026-03-10T14:00:00Z",
+    "2025-12-31T23:59:59Z",
+    "2026-07-01T08:30:00Z",
+    "2024-02-29T12:00:00Z",
+];
 
 /// One generated world with its single request.
 #[derive(Debug, Clone)]
@@ -266,7 +270,8 @@ impl Gen {
 
     fn boundary(&mut self) -> Value {
         let mut s = json!({"Effect": "Allow", "Resource": "*"});
-        s["Action"] = json!(self.r.pick(&["kms:*", "kms:Decrypt", "kms:Encrypt*", "kms:Describe*"]));
+        s["Action"] =
+            json!(self.r.pick(&["kms:*", "kms:Decrypt", "kms:Encrypt*", "kms:Describe*"]));
         if self.r.chance(1, 3) {
             s["Condition"] = self.conditions(1);
         }
@@ -349,12 +354,22 @@ impl Gen {
     fn condition(&mut self) -> (String, String, Value) {
         let r = &mut self.r;
         let (op, key, val): (&str, &str, Value) = match r.below(31) {
-            0 => ("StringEquals", "kms:EncryptionContext:Department", json!(r.pick(&["Finance", "HR"]))),
+            0 => (
+                "StringEquals",
+                "kms:EncryptionContext:Department",
+                json!(r.pick(&["Finance", "HR"])),
+            ),
             1 => ("StringEqualsIgnoreCase", "kms:EncryptionContext:department", json!("finance")),
-            2 => ("StringLike", "kms:EncryptionContext:project", json!(r.pick(&["alpha*", "b?ta"]))),
+            2 => {
+                ("StringLike", "kms:EncryptionContext:project", json!(r.pick(&["alpha*", "b?ta"])))
+            }
             3 => ("StringNotEquals", "kms:EncryptionContext:Department", json!("HR")),
             4 => ("ForAnyValue:StringEquals", "kms:EncryptionContextKeys", json!(["Department"])),
-            5 => ("ForAllValues:StringEquals", "kms:EncryptionContextKeys", json!(["Department", "project"])),
+            5 => (
+                "ForAllValues:StringEquals",
+                "kms:EncryptionContextKeys",
+                json!(["Department", "project"]),
+            ),
             6 => ("ForAllValues:StringLike", "kms:EncryptionContextKeys", json!(["Dep*"])),
             7 => ("Null", "kms:EncryptionContextKeys", json!(r.pick(&["true", "false"]))),
             8 => ("Bool", "aws:MultiFactorAuthPresent", json!(r.pick(&["true", "false"]))),
@@ -371,7 +386,9 @@ impl Gen {
                 "aws:CurrentTime",
                 json!(r.pick(&["1767225600", "1751241600", "1782864000"])),
             ),
-            14 => ("NumericLessThan", "aws:EpochTime", json!(r.pick(&["1767225600", "1782864000"]))),
+            14 => {
+                ("NumericLessThan", "aws:EpochTime", json!(r.pick(&["1767225600", "1782864000"])))
+            }
             15 => (
                 "ArnLike",
                 "aws:PrincipalArn",
@@ -386,9 +403,17 @@ impl Gen {
             22 => ("StringEquals", "kms:EncryptionContext:owner", json!("${aws:username}")),
             23 => ("StringEquals", "aws:ResourceTag/env", json!(r.pick(&["prod", "dev"]))),
             24 => ("StringEquals", "kms:EncryptionAlgorithm", json!("SYMMETRIC_DEFAULT")),
-            25 => ("ForAnyValue:StringLike", "kms:ResourceAliases", json!(r.pick(&["alias/app", "alias/other*"]))),
+            25 => (
+                "ForAnyValue:StringLike",
+                "kms:ResourceAliases",
+                json!(r.pick(&["alias/app", "alias/other*"])),
+            ),
             26 => ("StringEquals", "kms:RequestAlias", json!("alias/app")),
-            27 => ("StringEquals", "aws:PrincipalTag/team", json!(r.pick(&["payments", "${aws:username}"]))),
+            27 => (
+                "StringEquals",
+                "aws:PrincipalTag/team",
+                json!(r.pick(&["payments", "${aws:username}"])),
+            ),
             28 => ("StringEqualsIfExists", "kms:ViaService", json!(["s3.us-east-1.amazonaws.com"])),
             29 => ("Null", "aws:MultiFactorAuthPresent", json!(r.pick(&["true", "false"]))),
             _ => ("StringEquals", "aws:PrincipalAccount", json!(r.pick(&[ACCT_A, ACCT_B]))),
@@ -404,7 +429,8 @@ impl World {
         for (arn, pols, boundary) in &self.identities {
             let mut p = json!({"policies": pols});
             if arn.ends_with("/App") || arn.ends_with("/alice") {
-                p["tags"] = json!({"team": if arn.ends_with("/App") { "payments" } else { "alice" }});
+                p["tags"] =
+                    json!({"team": if arn.ends_with("/App") { "payments" } else { "alice" }});
             }
             if let Some(b) = boundary {
                 p["permissions_boundary"] = b.clone();
@@ -534,7 +560,8 @@ impl World {
         all.extend(self.scps.iter().flatten());
         all.extend(self.rcps.iter());
         let epoch = all.iter().any(|p| has_epoch_date(p));
-        let v2008 = all.iter().any(|p| p["Version"] != "2012-10-17" && p.to_string().contains("${"));
+        let v2008 =
+            all.iter().any(|p| p["Version"] != "2012-10-17" && p.to_string().contains("${"));
         (epoch, v2008)
     }
 }

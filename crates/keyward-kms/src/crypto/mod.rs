@@ -3,6 +3,10 @@
 //! Randomness always comes from the caller (`&mut dyn CryptoRngCore`): this module reads no
 //! OS entropy itself.
 
+#[cfg(feature = "asymmetric")]
+pub mod asym;
+#[cfg(not(feature = "asymmetric"))]
+#[path = "asym_none.rs"]
 pub mod asym;
 pub mod blob;
 pub mod envelope;
@@ -27,6 +31,9 @@ pub enum CryptoError {
     /// Stored key material is unusable (a bug or a corrupted store).
     #[error("internal error: {0}")]
     Internal(String),
+    /// This build does not have the algorithm (the `asymmetric` feature is off).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Generates fresh key material for `spec`: 32 random bytes for SYMMETRIC_DEFAULT, a PKCS#8

@@ -172,6 +172,7 @@ fn crypto_err(e: CryptoError) -> KmsError {
         CryptoError::InvalidSignature => KmsError::new(ErrorCode::KMSInvalidSignatureException, ""),
         CryptoError::InvalidInput(m) => KmsError::validation(m),
         CryptoError::Internal(m) => KmsError::new(ErrorCode::KMSInternalException, m),
+        CryptoError::Unsupported(m) => KmsError::new(ErrorCode::UnsupportedOperationException, m),
     }
 }
 

@@ -23,8 +23,12 @@ pub(crate) fn add_material(
     at_ms: i64,
     kind: &str,
 ) -> Result<()> {
-    let secret = crate::crypto::generate_material(rec.spec, rng)
-        .map_err(|e| KmsError::new(ErrorCode::KMSInternalException, e.to_string()))?;
+    let secret = crate::crypto::generate_material(rec.spec, rng).map_err(|e| match e {
+        crate::crypto::CryptoError::Unsupported(m) => {
+            KmsError::new(ErrorCode::UnsupportedOperationException, m)
+        }
+        e => KmsError::new(ErrorCode::KMSInternalException, e.to_string()),
+    })?;
     let id = crate::crypto::random_hex_id(rng);
     if kind != "CREATE" {
         rec.rotations.push(RotationEvent {
