@@ -235,6 +235,25 @@ def encryption_sdk(key_arn):
     check("aws-encryption-sdk encrypt 1 MiB", len(ct) > len(message) and header.encryption_context.get("app") == "keyward")
     pt, _ = esdk.decrypt(source=ct, key_provider=provider)
     check("aws-encryption-sdk decrypt 1 MiB", pt == message)
+    encryption_sdk_keyring(esdk, key_arn, message)
+
+
+def encryption_sdk_keyring(esdk, key_arn, message):
+    """aws-encryption-sdk with the Material Providers Library's AWS KMS keyring."""
+    try:
+        from aws_cryptographic_material_providers.mpl import AwsCryptographicMaterialProviders
+        from aws_cryptographic_material_providers.mpl.config import MaterialProvidersConfig
+        from aws_cryptographic_material_providers.mpl.models import CreateAwsKmsKeyringInput
+    except ImportError as e:
+        check("aws-cryptographic-material-providers importable", False, e)
+        return
+    kms = client("ADMIN")
+    mpl = AwsCryptographicMaterialProviders(config=MaterialProvidersConfig())
+    keyring = mpl.create_aws_kms_keyring(input=CreateAwsKmsKeyringInput(kms_key_id=key_arn, kms_client=kms))
+    ct, header = esdk.encrypt(source=message, keyring=keyring, encryption_context={"via": "keyring"})
+    check("aws-encryption-sdk keyring encrypt 1 MiB", len(ct) > len(message) and header.encryption_context.get("via") == "keyring")
+    pt, _ = esdk.decrypt(source=ct, keyring=keyring)
+    check("aws-encryption-sdk keyring decrypt 1 MiB", pt == message)
 
 
 if __name__ == "__main__":
