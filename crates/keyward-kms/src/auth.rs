@@ -194,12 +194,9 @@ impl Kms {
             set.identity = i.policies.clone();
             set.boundary = i.boundary.clone();
         }
-        let session = caller.session_policy.as_deref().or_else(|| {
-            self.access_keys
-                .values()
-                .find(|a| a.principal == caller.principal)
-                .and_then(|a| a.session_policy.as_deref())
-        });
+        // The session policy in force arrives with the caller (the server sets it from the
+        // access key that signed the request).
+        let session = caller.session_policy.as_deref();
         if let Some(text) = session {
             set.session = crate::kms::parse_named(
                 text,

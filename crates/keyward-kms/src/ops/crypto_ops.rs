@@ -425,30 +425,27 @@ impl Kms {
         }))
     }
 
-    /// GenerateDataKey (`with_plaintext`) or GenerateDataKeyWithoutPlaintext.
-    pub fn generate_data_key(
+    /// The common start of the data-key operations: resolve, authorize, check state and usage,
+    /// require a symmetric key, refuse attestation. Returns the key id and ARN.
+    fn data_key_gate(
         &mut self,
         caller: &Caller,
-        r: DataKeyRequest,
-        with_plaintext: bool,
-    ) -> Result<Value> {
+        key_ref: &str,
+        action: &'static str,
+        ctx: &Ec,
+        tokens: &[String],
+        recipient: bool,
+    ) -> Result<(String, String)> {
         let p = self.begin(caller)?;
-        let action = if with_plaintext {
-            "kms:GenerateDataKey"
-        } else {
-            "kms:GenerateDataKeyWithoutPlaintext"
-        };
-        let (id, alias) = self.resolve(&p, &r.key_id)?;
-        let ctx = r.encryption_context.unwrap_or_default();
-        let tokens = r.grant_tokens.unwrap_or_default();
+        let (id, alias) = self.resolve(&p, key_ref)?;
         let rec = self.use_key(
             caller,
             &p,
             &id,
             alias.as_deref(),
             action,
-            Some(&ctx),
-            &tokens,
+            Some(ctx),
+            tokens,
             KeyUsage::EncryptDecrypt,
         )?;
         if rec.spec != KeySpec::SymmetricDefault {
@@ -457,12 +454,32 @@ impl Kms {
                 format!("{} is not a symmetric encryption key.", rec.arn),
             ));
         }
-        if r.recipient.is_some() {
+        if recipient {
             return Err(KmsError::new(
                 ErrorCode::UnsupportedOperationException,
                 "Recipient (Nitro Enclaves attestation) is not supported by keyward.",
             ));
         }
+        let arn = rec.arn.clone();
+        Ok((id, arn))
+    }
+
+    /// GenerateDataKey (`with_plaintext`) or GenerateDataKeyWithoutPlaintext.
+    pub fn generate_data_key(
+        &mut self,
+        caller: &Caller,
+        r: DataKeyRequest,
+        with_plaintext: bool,
+    ) -> Result<Value> {
+        let action = if with_plaintext {
+            "kms:GenerateDataKey"
+        } else {
+            "kms:GenerateDataKeyWithoutPlaintext"
+        };
+        let ctx = r.encryption_context.unwrap_or_default();
+        let tokens = r.grant_tokens.unwrap_or_default();
+        let (id, arn) =
+            self.data_key_gate(caller, &r.key_id, action, &ctx, &tokens, r.recipient.is_some())?;
         let n = match (r.number_of_bytes, r.key_spec) {
             (Some(_), Some(_)) | (None, None) => {
                 return Err(KmsError::validation(
@@ -479,7 +496,6 @@ impl Kms {
             (None, Some(DataKeySpec::Aes128)) => 16,
             (None, Some(DataKeySpec::Aes256)) => 32,
         };
-        let arn = rec.arn.clone();
         dry_run(r.dry_run)?;
         let mut key = zeroize::Zeroizing::new(vec![0u8; n]);
         self.rng.fill_bytes(&mut key);
@@ -498,38 +514,15 @@ impl Kms {
         r: DataKeyPairRequest,
         with_plaintext: bool,
     ) -> Result<Value> {
-        let p = self.begin(caller)?;
         let action = if with_plaintext {
             "kms:GenerateDataKeyPair"
         } else {
             "kms:GenerateDataKeyPairWithoutPlaintext"
         };
-        let (id, alias) = self.resolve(&p, &r.key_id)?;
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
-            caller,
-            &p,
-            &id,
-            alias.as_deref(),
-            action,
-            Some(&ctx),
-            &tokens,
-            KeyUsage::EncryptDecrypt,
-        )?;
-        if rec.spec != KeySpec::SymmetricDefault {
-            return Err(KmsError::new(
-                ErrorCode::InvalidKeyUsageException,
-                format!("{} is not a symmetric encryption key.", rec.arn),
-            ));
-        }
-        if r.recipient.is_some() {
-            return Err(KmsError::new(
-                ErrorCode::UnsupportedOperationException,
-                "Recipient (Nitro Enclaves attestation) is not supported by keyward.",
-            ));
-        }
-        let arn = rec.arn.clone();
+        let (id, arn) =
+            self.data_key_gate(caller, &r.key_id, action, &ctx, &tokens, r.recipient.is_some())?;
         dry_run(r.dry_run)?;
         let spec = r.key_pair_spec.key_spec();
         let private =
