@@ -193,7 +193,9 @@ fn contains_token(line: &str, tok: &str) -> bool {
     line.match_indices(tok).any(|(i, _)| {
         let before = line[..i].chars().next_back();
         let after = line[i + tok.len()..].chars().next();
-        !before.is_some_and(ident) && !(after.is_some_and(ident) && !tok.ends_with('!'))
+        let starts_clean = !before.is_some_and(ident);
+        let ends_clean = tok.ends_with('!') || !after.is_some_and(ident);
+        starts_clean && ends_clean
     })
 }
 
@@ -269,9 +271,9 @@ fn every_crate_takes_the_workspace_lints() {
     for (dir, name) in crate_dirs() {
         let toml = fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
         let has = toml.split("[lints]").nth(1).is_some_and(|rest| {
-            rest.lines().take_while(|l| !l.starts_with('[')).any(|l| {
-                l.replace(' ', "") == "workspace=true"
-            })
+            rest.lines()
+                .take_while(|l| !l.starts_with('['))
+                .any(|l| l.replace(' ', "") == "workspace=true")
         });
         if !has {
             problems.push(format!("{name}: Cargo.toml lacks `[lints] workspace = true`"));
