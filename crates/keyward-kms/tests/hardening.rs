@@ -123,7 +123,8 @@ fn a_simulated_clock_never_completes_a_deletion_or_rotation() {
     let later = at(admin(), T0 + 400 * DAY);
     assert_eq!(code(&mut k, &later, "DescribeKey", json!({"KeyId": id})), "NotFoundException");
     assert_eq!(commits.lock().unwrap().len(), written, "a simulated tick committed");
-    let e = err(&mut k, &later, "UpdateKeyDescription", json!({"KeyId": rotating, "Description": "x"}));
+    let e =
+        err(&mut k, &later, "UpdateKeyDescription", json!({"KeyId": rotating, "Description": "x"}));
     assert!(e.message.contains("only the real clock may complete"), "{e}");
     assert_eq!(commits.lock().unwrap().len(), written);
 

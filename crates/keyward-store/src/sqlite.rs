@@ -488,3 +488,52 @@ fn lock_dir(dir: &Path, wait: std::time::Duration) -> Result<std::fs::File, Stor
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store written before every row was sealed (check value v1, plain JSON rows) is
+    /// upgraded once; afterwards a plain row no longer loads.
+    #[test]
+    fn a_v1_store_is_sealed_once_on_open() {
+        let dir = std::env::temp_dir().join(format!("keyward-v1-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = || Some(MasterKey::from_bytes([3; 32]));
+        let alias = AliasRecord {
+            arn: "arn:aws:kms:us-east-1:111122223333:alias/a".into(),
+            name: "alias/a".into(),
+            key_id: "k".into(),
+            created_ms: 0,
+            updated_ms: 0,
+        };
+        {
+            let store = SqliteStore::open_with_key(&dir, key()).unwrap();
+            let v1 = master::seal_json(&store.cipher, &aad("meta", CHECK_NAME), &CHECK_V1).unwrap();
+            let plain = serde_json::to_string(&alias).unwrap();
+            let set = store
+                .conn
+                .execute("UPDATE meta SET value = ?1 WHERE name = ?2", params![v1, CHECK_NAME])
+                .and_then(|_| {
+                    store.conn.execute(
+                        "INSERT INTO aliases (arn, name, key_id, record) VALUES (?1, 'n', 'k', ?2)",
+                        params![alias.arn, plain],
+                    )
+                });
+            assert!(set.is_ok());
+        }
+        let mut store = SqliteStore::open_with_key(&dir, key()).unwrap();
+        let state = store.load().unwrap();
+        assert_eq!(state.aliases, vec![alias.clone()]);
+        // Now v2: a plain row inserted later is refused.
+        let plain = serde_json::to_string(&alias).unwrap();
+        let forged = store.conn.execute(
+            "INSERT INTO aliases (arn, name, key_id, record) VALUES ('x', 'n', 'k', ?1)",
+            params![plain],
+        );
+        assert!(forged.is_ok());
+        assert!(store.load().is_err());
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
