@@ -298,10 +298,11 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
             );
             call.encryption_context.push((m.key.clone(), v));
         }
-    } else if matches!(
-        event_name.as_str(),
-        "Decrypt" | "Encrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "ReEncrypt"
-    ) {
+    } else if event_name == "ReEncrypt"
+        || call.kms_action().is_some_and(|a| a.encryption_context && a.name != "CreateGrant")
+    {
+        // (ReEncrypt is one API call for two permissions; CreateGrant's context is its
+        // constraint, not a request parameter.)
         fact("kms:EncryptionContext", "(none)", "requestParameters has no encryptionContext");
     }
     if let Some(alg) = params.and_then(|p| get_str(p, "encryptionAlgorithm")) {
