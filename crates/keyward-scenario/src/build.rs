@@ -67,6 +67,8 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
                 origin: Some(key.key_origin.clone()),
                 aliases: key.aliases.clone(),
                 tags: key.tags.clone(),
+                // Scenario keys do not say (multi-Region keys come with the service-call format).
+                multi_region: None,
             };
             call.request_alias = alias;
             set.resource_policy =

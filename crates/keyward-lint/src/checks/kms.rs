@@ -251,11 +251,8 @@ mod tests {
     #[test]
     fn key_use_actions_are_the_vocabularys() {
         let mut here: Vec<String> = super::USE.iter().map(|s| s.to_string()).collect();
-        let mut vocabulary: Vec<String> = KMS_ACTIONS
-            .iter()
-            .filter(|a| a.key_use)
-            .map(|a| a.iam.to_ascii_lowercase())
-            .collect();
+        let mut vocabulary: Vec<String> =
+            KMS_ACTIONS.iter().filter(|a| a.key_use).map(|a| a.iam.to_ascii_lowercase()).collect();
         here.sort();
         vocabulary.sort();
         assert_eq!(here, vocabulary);

@@ -4,7 +4,7 @@
 //! alias, ViaService, the grant being created).
 
 use super::vocab::KmsAction;
-use super::{kms_action, Call};
+use super::{kms_action, Call, MultiRegion};
 use crate::eval::{Context, CtxValue, KeyFilter, Principal, PrincipalKind};
 use crate::model::parse_date;
 use std::sync::Arc;
@@ -120,6 +120,17 @@ fn derive_into(mut c: Context, p: &Principal, call: &Call) -> Context {
     }
     if let Some(o) = &key.origin {
         c.set_str("kms:KeyOrigin", o);
+    }
+    if let Some(m) = key.multi_region {
+        let (multi, kind) = match m {
+            MultiRegion::SingleRegion => ("false", None),
+            MultiRegion::Primary => ("true", Some("PRIMARY")),
+            MultiRegion::Replica => ("true", Some("REPLICA")),
+        };
+        c.set_str("kms:MultiRegion", multi);
+        if let Some(k) = kind {
+            c.set_str("kms:MultiRegionKeyType", k);
+        }
     }
     if !key.aliases.is_empty() {
         c.set("kms:ResourceAliases", CtxValue::Many(key.aliases.clone()));

@@ -89,6 +89,20 @@ pub struct KeyFacts {
     pub aliases: Vec<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
+    /// Whether the key is a multi-Region key, and which kind (`kms:MultiRegion`,
+    /// `kms:MultiRegionKeyType`).
+    pub multi_region: Option<MultiRegion>,
+}
+
+/// A key's place among Regions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultiRegion {
+    /// An ordinary key, in one Region (`kms:MultiRegion` is `false`).
+    SingleRegion,
+    /// The primary key of a multi-Region key (`PRIMARY`).
+    Primary,
+    /// A replica of a multi-Region key (`REPLICA`).
+    Replica,
 }
 
 impl KeyFacts {

@@ -41,6 +41,24 @@ fn a_key_call_gets_the_keys_aws_adds() {
 }
 
 #[test]
+fn multi_region_keys_say_so_and_unknown_keys_say_nothing() {
+    let get = |m: Option<MultiRegion>| {
+        let mut call = key_call("kms:Decrypt");
+        call.key.multi_region = m;
+        let req = call.request(alice());
+        let one = |k: &str| match req.context.get(k) {
+            Some(CtxValue::One(v)) => Some(v.clone()),
+            _ => None,
+        };
+        (one("kms:MultiRegion"), one("kms:MultiRegionKeyType"))
+    };
+    assert_eq!(get(None), (None, None));
+    assert_eq!(get(Some(MultiRegion::SingleRegion)), (Some("false".into()), None));
+    assert_eq!(get(Some(MultiRegion::Replica)), (Some("true".into()), Some("REPLICA".into())));
+    assert_eq!(get(Some(MultiRegion::Primary)), (Some("true".into()), Some("PRIMARY".into())));
+}
+
+#[test]
 fn extra_entries_override_derived_keys() {
     let mut call = key_call("kms:Encrypt");
     call.extra = vec![("kms:EncryptionAlgorithm".into(), CtxValue::One("RSAES_OAEP_SHA_1".into()))];
