@@ -3,12 +3,12 @@
 
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{Caller, Kms};
+use keyward_core::eval::call::{Call, KeyFacts, Mfa, Network};
 use keyward_core::eval::{
-    decide, explain, Context, CtxValue, Decision, KeyFilter, NamedPolicy, PolicySet, Principal,
+    decide, explain, CtxValue, Decision, KeyFilter, NamedPolicy, PolicySet, Principal,
     PrincipalKind, Request, Rule, Source,
 };
 use keyward_core::model::Grant;
-use keyward_core::scenario::{derive_context, derive_context_filtered, KmsCall};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -220,7 +220,7 @@ impl Kms {
             filter.as_ref().is_none_or(|f| f.wants(key_lc, keyward_core::eval::key_hash(key_lc)))
         };
         let want_prefix = |prefix: &str| filter.as_ref().is_none_or(|f| f.wants_prefix(prefix));
-        let mut call = KmsCall {
+        let mut call = Call {
             action: ask.action.to_string(),
             resource: resource
                 .or_else(|| key.map(|k| k.rec.arn.clone()))
@@ -236,18 +236,32 @@ impl Kms {
                 .then(|| rfc3339(caller.now_ms)),
             region: Some(self.config.region.clone()),
             create_grant: ask.create_grant,
-            ..KmsCall::default()
+            network: Network {
+                source_ip: caller.source_ip.clone(),
+                source_vpce: caller.source_vpce.clone(),
+            },
+            mfa: caller.mfa_age_s.map(|age| Mfa { present: true, age_s: Some(age) }),
+            extra: caller
+                .extra_context
+                .iter()
+                .map(|(k, v)| (k.clone(), CtxValue::One(v.clone())))
+                .chain(ask.extra)
+                .collect(),
+            ..Call::default()
         };
         if let Some(i) = identity.filter(|_| want_prefix("aws:principaltag/")) {
             call.principal_tags =
                 i.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
         }
         if let Some(k) = key {
-            call.key_spec = Some(k.rec.spec.as_str().to_string());
-            call.key_usage = Some(k.rec.usage.as_str().to_string());
-            call.key_origin = Some(k.rec.origin.as_str().to_string());
+            call.key = KeyFacts {
+                spec: Some(k.rec.spec.as_str().to_string()),
+                usage: Some(k.rec.usage.as_str().to_string()),
+                origin: Some(k.rec.origin.as_str().to_string()),
+                ..KeyFacts::default()
+            };
             if want("kms:resourcealiases") {
-                call.key_aliases = self
+                call.key.aliases = self
                     .aliases
                     .values()
                     .filter(|a| a.key_id == k.rec.key_id)
@@ -255,19 +269,15 @@ impl Kms {
                     .collect();
             }
             if want_prefix("aws:resourcetag/") {
-                call.key_tags =
+                call.key.tags =
                     k.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
             }
         }
-        let mut context = match filter {
-            Some(f) => derive_context_filtered(p, &call, f),
-            None => derive_context(p, &call),
+        let request = match filter {
+            Some(f) => call.request_filtered(p.clone(), f),
+            None => call.request(p.clone()),
         };
-        add_caller_context(&mut context, caller);
-        for (k, v) in ask.extra {
-            context.set(&k, v);
-        }
-        Ok((set, Request::new(p.clone(), ask.action, &call.resource, context)))
+        Ok((set, request))
     }
 
     /// The key filter of `set` for this caller and key, from the cache while nothing changed.
@@ -329,22 +339,6 @@ impl Kms {
             })
             .map(|(_, _, g)| Arc::clone(g))
             .collect()
-    }
-}
-
-fn add_caller_context(c: &mut Context, caller: &Caller) {
-    if let Some(ip) = &caller.source_ip {
-        c.set_str("aws:SourceIp", ip);
-    }
-    if let Some(age) = caller.mfa_age_s {
-        c.set_str("aws:MultiFactorAuthPresent", "true");
-        c.set_str("aws:MultiFactorAuthAge", age.to_string());
-    }
-    if let Some(v) = &caller.source_vpce {
-        c.set_str("aws:SourceVpce", v);
-    }
-    for (k, v) in &caller.extra_context {
-        c.set_str(k, v);
     }
 }
 

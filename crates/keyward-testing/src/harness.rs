@@ -9,7 +9,7 @@
 
 use crate::world::World;
 use keyward_core::eval::{decide, CtxValue, Decision, PolicySet, Request};
-use keyward_core::scenario::{build_case, load};
+use keyward_scenario::{build_case, load};
 use serde_json::{json, Map, Value};
 
 /// keyward's side of one case.

@@ -1,5 +1,6 @@
 //! The evaluator: decide a request as AWS does, with a trace and the smallest fixes.
 
+pub mod call;
 mod condition;
 mod decide;
 mod explain;
@@ -10,6 +11,7 @@ mod matching;
 mod request;
 mod trace;
 
+pub use call::action_takes_encryption_context;
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
 pub use explain::{explain, render_human, Explanation};
 pub use fix::{apply, find_fixes, Edit, Fix};
@@ -33,20 +35,4 @@ pub fn encryption_context_pairs(ctx: &Context) -> impl Iterator<Item = (&str, &s
             _ => None,
         }
     })
-}
-
-/// Operations that take an encryption context (grant constraints apply only to these).
-pub fn action_takes_encryption_context(action: &str) -> bool {
-    const OPS: &[&str] = &[
-        "kms:encrypt",
-        "kms:decrypt",
-        "kms:reencryptfrom",
-        "kms:reencryptto",
-        "kms:generatedatakey",
-        "kms:generatedatakeywithoutplaintext",
-        "kms:generatedatakeypair",
-        "kms:generatedatakeypairwithoutplaintext",
-        "kms:creategrant",
-    ];
-    OPS.iter().any(|op| op.eq_ignore_ascii_case(action))
 }
