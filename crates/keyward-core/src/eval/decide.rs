@@ -1,12 +1,15 @@
 //! The decision: one total function from (policies, request) to Allow / ExplicitDeny /
 //! ImplicitDeny, with the rule that decided (`aws-semantics.md` §3).
 //!
-//! Every statement of every policy is sorted into a tally (allow via the caller directly, via
-//! its role, via its account; deny; per policy source), and the decision is then a short,
-//! exhaustive reading of the tally. The same code runs with and without a trace.
+//! Every statement of every policy, and every grant, is sorted into a tally (allow via the
+//! caller directly, via its role, via its account; deny; per policy source). The finished tally
+//! is reduced to a few named facts, which `rules.rs` classifies with one exhaustive `match`.
+//! The same code runs with and without a trace.
 
 use super::matching::eval_statement;
 use super::request::{Principal, PrincipalKind, Request};
+pub use super::rules::Rule;
+use super::rules::{classify, Caller, Facts, Identity, Names};
 use super::trace::{Decider, GrantTrace, PolicyTrace, PrincipalHow, Source, Trace};
 use crate::model::{Effect, Grant, Policy, PolicyKind};
 use serde::Serialize;
@@ -81,48 +84,6 @@ impl Decision {
     }
 }
 
-/// The rule that decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    /// An explicit Deny applied.
-    ExplicitDeny,
-    /// An SCP level has no Allow for this request.
-    ScpNoAllow,
-    /// An RCP level has no Allow for this request.
-    RcpNoAllow,
-    /// The key policy allows the caller directly.
-    KeyPolicyAllowsCaller,
-    /// The key policy allows the caller's role (within boundary and session policy).
-    KeyPolicyAllowsRole,
-    /// The key policy delegates to the account and an IAM policy allows.
-    KeyPolicyDelegatesToIam,
-    /// A grant allows.
-    GrantAllows,
-    /// The resource policy allows the caller.
-    ResourcePolicyAllows,
-    /// Identity policies allow (same account).
-    IdentityAllows,
-    /// Cross-account: both the resource side and the identity side allow.
-    CrossAccountBothAllow,
-    /// KMS: IAM allows but the key policy does not delegate to the account for this action.
-    KmsNotDelegated,
-    /// KMS: the key policy delegates to the account but no IAM policy allows.
-    KmsDelegatedNoIamAllow,
-    /// KMS: nothing allows.
-    KmsNothingAllows,
-    /// Identity policies allow, but the permissions boundary does not.
-    BoundaryNoAllow,
-    /// Identity policies allow, but the session policy does not.
-    SessionNoAllow,
-    /// Cross-account: the identity side allows, the resource side does not.
-    CrossAccountNoResourceAllow,
-    /// Cross-account: the resource side allows, the caller's identity side does not.
-    CrossAccountNoIdentityAllow,
-    /// Nothing allows.
-    NothingAllows,
-}
-
 /// A decision, the rule behind it, and the statements that decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
@@ -142,6 +103,18 @@ struct Scan {
     role: Option<usize>,
     account: Option<usize>,
     deny: Option<usize>,
+}
+
+impl Scan {
+    /// The strongest way an Allow names the caller, and its statement.
+    fn strongest(&self) -> (Names, Option<usize>) {
+        match (self.direct, self.role, self.account) {
+            (Some(i), _, _) => (Names::Caller, Some(i)),
+            (None, Some(i), _) => (Names::Role, Some(i)),
+            (None, None, Some(i)) => (Names::Account, Some(i)),
+            (None, None, None) => (Names::Nobody, None),
+        }
+    }
 }
 
 /// The tally of a whole policy set.
@@ -280,8 +253,7 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
     }
     let kms = req.is_kms_key()
         || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
-    // Grants can only add an Allow: the fast path reads them only when nothing else allows.
-    if kms && T {
+    if kms {
         t.grant = grants::<T>(set, req, &t, trace);
     }
     read_tally::<T>(set, req, &t, kms, trace)
@@ -360,6 +332,39 @@ fn grantee_match(grantee: &str, p: &Principal) -> PrincipalHow {
     }
 }
 
+/// Reduces a finished tally to the facts the rules read.
+fn facts(set: &PolicySet, req: &Request, t: &Tally, kms: bool) -> Facts {
+    let p = &req.principal;
+    let owner = req.resource_account().or(set.resource_account.as_deref());
+    let caller = if !p.is_iam() {
+        Caller::NotIam
+    } else if owner.is_none_or(|o| o == p.account) {
+        Caller::SameAccount
+    } else {
+        Caller::OtherAccount
+    };
+    let identity = if t.identity.is_some() {
+        Identity::Policy
+    } else if p.kind == PrincipalKind::Root {
+        Identity::RootUser
+    } else {
+        Identity::Nothing
+    };
+    Facts {
+        explicit_deny: t.deny.is_some(),
+        scp_allows: t.scp_fail.is_none(),
+        rcp_allows: t.rcp_fail.is_none(),
+        kms_key: kms,
+        caller,
+        resource_names: t.resource.strongest().0,
+        identity,
+        boundary_allows: set.boundary.is_none() || t.boundary.is_some(),
+        session_allows: set.session.is_none() || t.session.is_some(),
+        grant_allows: t.grant.is_some(),
+    }
+}
+
+/// Classifies the tally and names the statements that decided.
 fn read_tally<const T: bool>(
     set: &PolicySet,
     req: &Request,
@@ -367,149 +372,54 @@ fn read_tally<const T: bool>(
     kms: bool,
     trace: &Trace,
 ) -> Outcome {
-    let p = &req.principal;
+    let rule = classify(&facts(set, req, t, kms));
     let mut deciders = Vec::new();
-    let mut add = |source: Source, index: usize, effect: Effect| {
-        if T {
+    if T {
+        let mut add = |source: Source, index: usize, effect: Effect| {
             deciders.push(decider(set, trace, source, index, effect));
-        }
-    };
-    if let Some((source, i)) = t.deny {
-        add(source, i, Effect::Deny);
-        return Outcome { decision: Decision::ExplicitDeny, rule: Rule::ExplicitDeny, deciders };
-    }
-    let implicit = |rule, deciders| Outcome { decision: Decision::ImplicitDeny, rule, deciders };
-    if t.scp_fail.is_some() {
-        return implicit(Rule::ScpNoAllow, deciders);
-    }
-    if t.rcp_fail.is_some() {
-        return implicit(Rule::RcpNoAllow, deciders);
-    }
-    let boundary_ok = set.boundary.is_none() || t.boundary.is_some();
-    let session_ok = set.session.is_none() || t.session.is_some();
-    let root = p.kind == PrincipalKind::Root;
-    let identity_allows = root || t.identity.is_some();
-    let identity_side = p.is_iam() && identity_allows && boundary_ok && session_ok;
-    let owner = req.resource_account().or(set.resource_account.as_deref());
-    let same_account = p.is_iam() && owner.is_none_or(|o| o == p.account);
-    let r = &t.resource;
-    let rp_any = r.direct.or(r.role).or(r.account);
-    let allow = |rule, deciders| Outcome { decision: Decision::Allow, rule, deciders };
-
-    // Add the identity-side statements that made an allow.
-    let identity_deciders = |add: &mut dyn FnMut(Source, usize, Effect)| {
-        if let Some((s, i)) = t.identity {
-            add(s, i, Effect::Allow);
-        }
-        if let Some(i) = t.boundary {
-            add(Source::Boundary, i, Effect::Allow);
-        }
-        if let Some(i) = t.session {
-            add(Source::Session, i, Effect::Allow);
-        }
-    };
-
-    if kms {
-        if !p.is_iam() {
-            // AWS service principals (and anonymous callers) have no identity policies: only a
-            // key-policy statement naming them, or a grant, can allow.
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::KeyPolicyAllowsCaller, deciders);
-            }
-        } else if same_account {
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::KeyPolicyAllowsCaller, deciders);
-            }
-            if let (Some(i), true, true) = (r.role, boundary_ok, session_ok) {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::KeyPolicyAllowsRole, deciders);
-            }
-            if let (Some(i), true) = (r.account, identity_side) {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                identity_deciders(&mut add);
-                return allow(Rule::KeyPolicyDelegatesToIam, deciders);
-            }
-        } else if let (Some(i), true) = (rp_any, identity_side) {
-            add(Source::ResourcePolicy, i, Effect::Allow);
-            identity_deciders(&mut add);
-            return allow(Rule::CrossAccountBothAllow, deciders);
-        }
-        let grant = if T { t.grant } else { grants::<false>(set, req, t, &mut Trace::default()) };
-        if let Some(i) = grant {
-            add(Source::Grant { index: i }, 0, Effect::Allow);
-            return allow(Rule::GrantAllows, deciders);
-        }
-        let rule = if !p.is_iam() {
-            Rule::KmsNothingAllows
-        } else if !same_account {
-            cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
-        } else if r.role.is_some() || (r.account.is_some() && identity_allows) {
-            if boundary_ok {
-                Rule::SessionNoAllow
-            } else {
-                Rule::BoundaryNoAllow
-            }
-        } else if r.account.is_some() {
-            Rule::KmsDelegatedNoIamAllow
-        } else if t.identity.is_some() {
-            Rule::KmsNotDelegated
-        } else {
-            Rule::KmsNothingAllows
         };
-        return implicit(rule, deciders);
-    }
-
-    if set.resource_policy.is_some() {
-        if same_account {
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::ResourcePolicyAllows, deciders);
+        let resource = t.resource.strongest().1;
+        let identity_side = |add: &mut dyn FnMut(Source, usize, Effect)| {
+            if let Some((s, i)) = t.identity {
+                add(s, i, Effect::Allow);
             }
-            if let (Some(i), true, true) = (r.role, boundary_ok, session_ok) {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::ResourcePolicyAllows, deciders);
+            if let Some(i) = t.boundary {
+                add(Source::Boundary, i, Effect::Allow);
             }
-        } else if let (Some(i), true) = (rp_any, identity_side) {
-            add(Source::ResourcePolicy, i, Effect::Allow);
-            identity_deciders(&mut add);
-            return allow(Rule::CrossAccountBothAllow, deciders);
-        } else if !p.is_iam() {
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::ResourcePolicyAllows, deciders);
+            if let Some(i) = t.session {
+                add(Source::Session, i, Effect::Allow);
             }
+        };
+        match rule {
+            Rule::ExplicitDeny => {
+                if let Some((source, i)) = t.deny {
+                    add(source, i, Effect::Deny);
+                }
+            }
+            Rule::KeyPolicyAllowsCaller
+            | Rule::KeyPolicyAllowsRole
+            | Rule::ResourcePolicyAllows => {
+                if let Some(i) = resource {
+                    add(Source::ResourcePolicy, i, Effect::Allow);
+                }
+            }
+            Rule::KeyPolicyDelegatesToIam | Rule::CrossAccountBothAllow => {
+                if let Some(i) = resource {
+                    add(Source::ResourcePolicy, i, Effect::Allow);
+                }
+                identity_side(&mut add);
+            }
+            Rule::IdentityAllows => identity_side(&mut add),
+            Rule::GrantAllows => {
+                if let Some(i) = t.grant {
+                    add(Source::Grant { index: i }, 0, Effect::Allow);
+                }
+            }
+            // Implicit denies caused by absence name no statement.
+            _ => {}
         }
     }
-    if same_account && identity_side {
-        identity_deciders(&mut add);
-        return allow(Rule::IdentityAllows, deciders);
-    }
-    let rule = if !same_account && p.is_iam() {
-        cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
-    } else if identity_allows && !boundary_ok {
-        Rule::BoundaryNoAllow
-    } else if identity_allows && !session_ok {
-        Rule::SessionNoAllow
-    } else {
-        Rule::NothingAllows
-    };
-    implicit(rule, deciders)
-}
-
-fn cross_rule(
-    resource_allows: bool,
-    identity_allows: bool,
-    boundary_ok: bool,
-    session_ok: bool,
-) -> Rule {
-    match (resource_allows, identity_allows) {
-        (true, true) if !boundary_ok => Rule::BoundaryNoAllow,
-        (true, true) if !session_ok => Rule::SessionNoAllow,
-        (true, _) => Rule::CrossAccountNoIdentityAllow,
-        (false, _) => Rule::CrossAccountNoResourceAllow,
-    }
+    Outcome { decision: rule.decision(), rule, deciders }
 }
 
 fn decider(

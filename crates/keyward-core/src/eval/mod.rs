@@ -7,6 +7,7 @@ mod fix;
 mod keys;
 mod matching;
 mod request;
+mod rules;
 mod trace;
 
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
