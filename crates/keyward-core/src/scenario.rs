@@ -95,6 +95,8 @@ pub struct Case {
     pub context: Vec<(String, CtxValue)>,
     /// For kms:CreateGrant: the grant requested (derives the kms:Grant* keys).
     pub create_grant: Option<Grant>,
+    /// For kms:RetireGrant: the id of the key's grant to retire (default: its only grant).
+    pub grant_id: Option<String>,
     /// Expected decision.
     pub expect: Decision,
     /// Where the case is.
@@ -573,6 +575,7 @@ impl Loader<'_> {
         }
         Some(Case {
             create_grant,
+            grant_id: self.opt_string(n, "grant_id", path),
             name,
             principal,
             session_policy,

@@ -9,9 +9,9 @@
 use super::matching::eval_statement;
 use super::request::{Principal, PrincipalKind, Request};
 pub use super::rules::Rule;
-use super::rules::{classify, Caller, Facts, Identity, Names};
+use super::rules::{classify, Caller, Facts, Identity, Names, Retire};
 use super::trace::{Decider, GrantTrace, PolicyTrace, PrincipalHow, Source, Trace};
-use crate::model::{Effect, Grant, Policy, PolicyKind};
+use crate::model::{Effect, Grant, GrantConstraint, Policy, PolicyKind};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -48,6 +48,9 @@ pub struct PolicySet {
     pub rcps: Vec<Vec<NamedPolicy>>,
     /// Grants on the key.
     pub grants: Vec<Arc<Grant>>,
+    /// For RetireGrant: the grant to retire. Its retiring principal, grantee and issuing
+    /// account decide who may retire it; without it, only the key's account may.
+    pub grant_to_retire: Option<Arc<Grant>>,
     /// The account owning the resource, when its ARN does not say (e.g. `*`).
     pub resource_account: Option<String>,
 }
@@ -129,6 +132,7 @@ struct Tally {
     scp_allow: Option<(Source, usize)>,
     rcp_fail: Option<usize>,
     grant: Option<usize>,
+    grant_exceeded: bool,
 }
 
 /// Decides without a trace: the hot path.
@@ -143,7 +147,15 @@ pub fn decide_traced(set: &PolicySet, req: &Request) -> (Outcome, Trace) {
     (outcome, trace)
 }
 
-fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &mut Trace) -> Scan {
+/// Sorts the statements of one policy. `boundary`: the caller has a permissions boundary (a
+/// Deny with NotPrincipal then always applies to it).
+fn scan<const T: bool>(
+    np: &NamedPolicy,
+    source: Source,
+    req: &Request,
+    boundary: bool,
+    trace: &mut Trace,
+) -> Scan {
     let mut s = Scan::default();
     let mut stmts = Vec::new();
     for stmt in &np.policy.statements {
@@ -154,7 +166,7 @@ fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &
         {
             continue;
         }
-        let r = eval_statement::<T>(&np.policy, stmt, req);
+        let r = eval_statement::<T>(&np.policy, stmt, req, boundary);
         if let Some(t) = r.trace {
             stmts.push(t);
         }
@@ -184,6 +196,7 @@ fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &
 
 fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) -> Outcome {
     let p = &req.principal;
+    let bounded = set.boundary.is_some() && p.is_iam();
     let mut t = Tally::default();
     let note_deny = |t: &mut Tally, source: Source, s: &Scan| {
         if let (None, Some(i)) = (t.deny, s.deny) {
@@ -197,7 +210,7 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
             let mut allowed = false;
             for (index, np) in policies.iter().enumerate() {
                 let source = Source::Scp { level, index };
-                let s = scan::<T>(np, source, req, trace);
+                let s = scan::<T>(np, source, req, bounded, trace);
                 note_deny(&mut t, source, &s);
                 if let Some(i) = s.allow {
                     allowed = true;
@@ -214,7 +227,7 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
             let mut allowed = false;
             for (index, np) in policies.iter().enumerate() {
                 let source = Source::Rcp { level, index };
-                let s = scan::<T>(np, source, req, trace);
+                let s = scan::<T>(np, source, req, bounded, trace);
                 note_deny(&mut t, source, &s);
                 allowed |= s.allow.is_some();
             }
@@ -227,26 +240,26 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
         return read_tally::<T>(set, req, &t, false, trace);
     }
     if let Some(np) = &set.resource_policy {
-        let s = scan::<T>(np, Source::ResourcePolicy, req, trace);
+        let s = scan::<T>(np, Source::ResourcePolicy, req, bounded, trace);
         note_deny(&mut t, Source::ResourcePolicy, &s);
         t.resource = s;
     }
     if p.is_iam() {
         for (index, np) in set.identity.iter().enumerate() {
             let source = Source::Identity { index };
-            let s = scan::<T>(np, source, req, trace);
+            let s = scan::<T>(np, source, req, bounded, trace);
             note_deny(&mut t, source, &s);
             if let (None, Some(i)) = (t.identity, s.allow) {
                 t.identity = Some((source, i));
             }
         }
         if let Some(np) = &set.boundary {
-            let s = scan::<T>(np, Source::Boundary, req, trace);
+            let s = scan::<T>(np, Source::Boundary, req, bounded, trace);
             note_deny(&mut t, Source::Boundary, &s);
             t.boundary = s.allow;
         }
         if let Some(np) = &set.session {
-            let s = scan::<T>(np, Source::Session, req, trace);
+            let s = scan::<T>(np, Source::Session, req, bounded, trace);
             note_deny(&mut t, Source::Session, &s);
             t.session = s.allow;
         }
@@ -254,20 +267,24 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
     let kms = req.is_kms_key()
         || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
     if kms {
-        t.grant = grants::<T>(set, req, &t, trace);
+        (t.grant, t.grant_exceeded) = grants::<T>(set, req, &t, trace);
     }
     read_tally::<T>(set, req, &t, kms, trace)
 }
 
-/// Checks grants: allow-only; grantee, operation and encryption-context constraint.
+/// Checks grants: allow-only; grantee, operation and encryption-context constraint; for
+/// CreateGrant, that the grant requested stays within the grant. Returns the first grant that
+/// applies, and whether some grant failed only because the grant requested exceeds it.
 fn grants<const T: bool>(
     set: &PolicySet,
     req: &Request,
     t: &Tally,
     trace: &mut Trace,
-) -> Option<usize> {
+) -> (Option<usize>, bool) {
     let mut first = None;
+    let mut exceeded = false;
     let op_takes_ec = super::action_takes_encryption_context(&req.action);
+    let creating = req.action_lc == "kms:creategrant";
     for (index, g) in set.grants.iter().enumerate() {
         if !T && first.is_some() {
             break;
@@ -286,8 +303,11 @@ fn grants<const T: bool>(
             .as_ref()
             .filter(|_| op_takes_ec)
             .map(|c| (c.type_name(), c.holds(super::encryption_context_pairs(&req.context))));
-        let applies =
+        let usable =
             grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
+        let within = (creating && usable).then(|| within_parent(g, &req.context));
+        exceeded |= within == Some(false);
+        let applies = usable && within != Some(false);
         if applies && first.is_none() {
             first = Some(index);
         }
@@ -298,11 +318,73 @@ fn grants<const T: bool>(
                 grantee_matched,
                 operation_matched,
                 constraint,
+                within_parent: within,
                 applies,
             });
         }
     }
-    first
+    (first, exceeded)
+}
+
+/// KMS *Creating grants*, "Granting CreateGrant permission": a grant created with CreateGrant
+/// permission from `parent` allows some or all of its operations, and its constraint is at
+/// least as strict (EncryptionContextSubset may gain pairs or become EncryptionContextEquals;
+/// EncryptionContextEquals stays as it is). The grant requested is read from the context keys
+/// CreateGrant carries: `kms:GrantOperations`, `kms:GrantConstraintType` and the constraint's
+/// pairs as `kms:EncryptionContext:*`.
+fn within_parent(parent: &Grant, ctx: &super::request::Context) -> bool {
+    let ops_ok = ctx
+        .get_lc("kms:grantoperations")
+        .is_none_or(|ops| ops.as_slice().iter().all(|op| parent.allows_operation(op)));
+    let constraint_ok = match &parent.constraint {
+        None => true,
+        Some(c) => {
+            let child = ctx.single_lc("kms:grantconstrainttype");
+            let type_ok = match c {
+                GrantConstraint::Subset(_) => child.is_some(),
+                GrantConstraint::Equals(_) => child.as_deref() == Some("EncryptionContextEquals"),
+            };
+            type_ok && c.holds(super::encryption_context_pairs(ctx))
+        }
+    };
+    ops_ok && constraint_ok
+}
+
+/// KMS *Retiring and revoking grants*: who the grant lets retire it. The retiring principal,
+/// the grantee when the grant includes RetireGrant (an account principal in either role
+/// delegates to that account's IAM policies), or the account in which the grant was created
+/// (its root user, or a principal its IAM policies allow).
+fn retire_right(set: &PolicySet, req: &Request, t: &Tally) -> Retire {
+    if req.action_lc != "kms:retiregrant" {
+        return Retire::NotAsked;
+    }
+    let p = &req.principal;
+    let capped = (set.boundary.is_none() || t.boundary.is_some())
+        && (set.session.is_none() || t.session.is_some());
+    let iam_allows =
+        p.kind == PrincipalKind::Root || (p.is_iam() && t.identity.is_some() && capped);
+    let names = |who: &str| match grantee_match(who, p) {
+        PrincipalHow::Direct | PrincipalHow::Role => true,
+        PrincipalHow::Account => iam_allows,
+        PrincipalHow::NotApplicable | PrincipalHow::NotMatched => false,
+    };
+    let g = set.grant_to_retire.as_deref();
+    if g.and_then(|g| g.retiring_principal.as_deref()).is_some_and(names) {
+        return Retire::RetiringPrincipal;
+    }
+    if g.is_some_and(|g| g.allows_operation("RetireGrant") && names(&g.grantee)) {
+        return Retire::Grantee;
+    }
+    let account = match g.and_then(|g| g.issuing_account.as_deref()) {
+        Some(a) if a.starts_with("arn:") => a.split(':').nth(4),
+        Some(a) => Some(a),
+        None => req.resource_account().or(set.resource_account.as_deref()),
+    };
+    if p.is_iam() && account == Some(p.account.as_str()) && iam_allows {
+        Retire::GrantAccount
+    } else {
+        Retire::Nobody
+    }
 }
 
 /// How a grant's grantee names the caller, read without allocating.
@@ -361,6 +443,10 @@ fn facts(set: &PolicySet, req: &Request, t: &Tally, kms: bool) -> Facts {
         boundary_allows: set.boundary.is_none() || t.boundary.is_some(),
         session_allows: set.session.is_none() || t.session.is_some(),
         grant_allows: t.grant.is_some(),
+        cross_account_action: super::xaccount::callable_across_accounts(&req.action_lc)
+            != Some(false),
+        grant_exceeded: t.grant_exceeded,
+        retire: if kms { retire_right(set, req, t) } else { Retire::NotAsked },
     }
 }
 
@@ -409,7 +495,7 @@ fn read_tally<const T: bool>(
                 }
                 identity_side(&mut add);
             }
-            Rule::IdentityAllows => identity_side(&mut add),
+            Rule::IdentityAllows | Rule::GrantAccountRetires => identity_side(&mut add),
             Rule::GrantAllows => {
                 if let Some(i) = t.grant {
                     add(Source::Grant { index: i }, 0, Effect::Allow);

@@ -9,6 +9,7 @@ mod matching;
 mod request;
 mod rules;
 mod trace;
+mod xaccount;
 
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
 pub use explain::{explain, render_human, Explanation};
@@ -19,6 +20,7 @@ pub use trace::{
     CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source,
     StatementTrace, Trace,
 };
+pub use xaccount::callable_across_accounts;
 
 /// The request's encryption context pairs without allocating.
 pub fn encryption_context_pairs(ctx: &Context) -> impl Iterator<Item = (&str, &str)> + Clone {

@@ -48,6 +48,22 @@ pub enum Rule {
     CrossAccountNoIdentityAllow,
     /// Nothing allows.
     NothingAllows,
+    /// KMS: the operation cannot be called on a key in another account; cross-account
+    /// permission for it has no effect.
+    CrossAccountNotCallable,
+    /// KMS: a grant gives the caller CreateGrant, but the grant requested is not within it
+    /// (an operation the parent grant lacks, or a looser constraint).
+    CreateGrantBeyondParentGrant,
+    /// RetireGrant: the caller is the grant's retiring principal.
+    RetiringPrincipalRetires,
+    /// RetireGrant: the caller is the grantee and the grant includes RetireGrant.
+    GranteeRetires,
+    /// RetireGrant: the caller is (or is allowed by IAM policies of) the account in which the
+    /// grant was created.
+    GrantAccountRetires,
+    /// RetireGrant: the grant names neither the caller as retiring principal nor as a grantee
+    /// that may retire, and the grant's account does not allow it.
+    RetireNotPermitted,
 }
 
 impl Rule {
@@ -61,7 +77,10 @@ impl Rule {
             | Rule::GrantAllows
             | Rule::ResourcePolicyAllows
             | Rule::IdentityAllows
-            | Rule::CrossAccountBothAllow => Decision::Allow,
+            | Rule::CrossAccountBothAllow
+            | Rule::RetiringPrincipalRetires
+            | Rule::GranteeRetires
+            | Rule::GrantAccountRetires => Decision::Allow,
             Rule::ScpNoAllow
             | Rule::RcpNoAllow
             | Rule::KmsNotDelegated
@@ -71,7 +90,10 @@ impl Rule {
             | Rule::SessionNoAllow
             | Rule::CrossAccountNoResourceAllow
             | Rule::CrossAccountNoIdentityAllow
-            | Rule::NothingAllows => Decision::ImplicitDeny,
+            | Rule::NothingAllows
+            | Rule::CrossAccountNotCallable
+            | Rule::CreateGrantBeyondParentGrant
+            | Rule::RetireNotPermitted => Decision::ImplicitDeny,
         }
     }
 }
@@ -112,6 +134,21 @@ pub(crate) enum Identity {
     Policy,
 }
 
+/// For RetireGrant: the strongest way the grant being retired lets the caller retire it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retire {
+    /// The action is not RetireGrant.
+    NotAsked,
+    /// No way: the grant does not name the caller, and its account does not allow it.
+    Nobody,
+    /// The account in which the grant was created: its root user, or through its IAM policies.
+    GrantAccount,
+    /// The grantee, and the grant includes RetireGrant.
+    Grantee,
+    /// The grant's retiring principal.
+    RetiringPrincipal,
+}
+
 /// The facts of one request that the documented rules read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Facts {
@@ -135,6 +172,12 @@ pub(crate) struct Facts {
     pub session_allows: bool,
     /// A grant on the key applies (grantee, operation, constraint).
     pub grant_allows: bool,
+    /// The action can be called on a key in another account (true for unknown actions).
+    pub cross_account_action: bool,
+    /// CreateGrant: a grant would give it, but the grant requested goes beyond that grant.
+    pub grant_exceeded: bool,
+    /// RetireGrant: who the grant lets retire it.
+    pub retire: Retire,
 }
 
 /// The rule the facts fall under: the first arm that matches, in the flowcharts' order.
@@ -146,12 +189,28 @@ pub(crate) fn classify(f: &Facts) -> Rule {
         // IAM User Guide, *Policy evaluation logic* (reference_policies_evaluation-logic): "an
         // explicit deny in any of these policies overrides the allow".
         Facts { explicit_deny: true, .. } => Rule::ExplicitDeny,
+        // KMS *Allowing users in other accounts to use a KMS key* (key-policy-modifying-
+        // external-accounts): cross-account permission "is effective only for" the
+        // cryptographic operations and a few others; for key management it has no effect.
+        Facts { kms_key: true, caller: OtherAccount, cross_account_action: false, .. } => {
+            Rule::CrossAccountNotCallable
+        }
         // *Service control policies* (orgs_manage_policies_scps_evaluation): every level from
         // the root to the account must allow; SCPs never grant.
         Facts { scp_allows: false, .. } => Rule::ScpNoAllow,
         // *Resource control policies* (orgs_manage_policies_rcps_evaluation): the same for the
         // resource's account.
         Facts { rcp_allows: false, .. } => Rule::RcpNoAllow,
+
+        // --- RetireGrant: KMS *Retiring and revoking grants* (grant-delete) and the RetireGrant
+        // API reference. The grant decides who may retire it; kms:RetireGrant in a key policy
+        // is not effective.
+        Facts { kms_key: true, retire: Retire::RetiringPrincipal, .. } => {
+            Rule::RetiringPrincipalRetires
+        }
+        Facts { kms_key: true, retire: Retire::Grantee, .. } => Rule::GranteeRetires,
+        Facts { kms_key: true, retire: Retire::GrantAccount, .. } => Rule::GrantAccountRetires,
+        Facts { kms_key: true, retire: Retire::Nobody, .. } => Rule::RetireNotPermitted,
 
         // --- KMS keys: the key policy is the root of trust (KMS *Key policies*, key-policies).
         // A key-policy Allow that names the caller (user, session, `*`, a service principal)
@@ -195,6 +254,9 @@ pub(crate) fn classify(f: &Facts) -> Rule {
         // KMS *Grants in AWS KMS* (grants): a grant allows its grantee the listed operations,
         // without the key policy, in any account.
         Facts { kms_key: true, grant_allows: true, .. } => Rule::GrantAllows,
+        // KMS *Creating grants*, "Granting CreateGrant permission" (create-grant-overview): a
+        // grantee whose CreateGrant comes from a grant can delegate only within that grant.
+        Facts { kms_key: true, grant_exceeded: true, .. } => Rule::CreateGrantBeyondParentGrant,
         // Why a KMS request was not allowed.
         Facts { kms_key: true, caller: NotIam, .. } => Rule::KmsNothingAllows,
         Facts { kms_key: true, caller: OtherAccount, resource_names: Nobody, .. } => {

@@ -6,21 +6,30 @@
 
 #![allow(clippy::panic, reason = "test code: a failure is a test failure")]
 
-use super::{classify, Caller, Facts, Identity, Names, Rule};
+use super::{classify, Caller, Facts, Identity, Names, Retire, Rule};
 use crate::eval::Decision;
 
 const CALLERS: [Caller; 3] = [Caller::NotIam, Caller::SameAccount, Caller::OtherAccount];
 const NAMES: [Names; 4] = [Names::Nobody, Names::Account, Names::Role, Names::Caller];
 const IDENTITIES: [Identity; 3] = [Identity::Nothing, Identity::RootUser, Identity::Policy];
+const RETIRES: [Retire; 5] = [
+    Retire::NotAsked,
+    Retire::Nobody,
+    Retire::GrantAccount,
+    Retire::Grantee,
+    Retire::RetiringPrincipal,
+];
 
 /// Every combination of facts.
 fn all_facts() -> Vec<Facts> {
     let mut out = Vec::new();
-    for bits in 0u32..(1 << 7) {
+    for bits in 0u32..(1 << 9) {
         let b = |i: u32| bits & (1 << i) != 0;
         for caller in CALLERS {
             for resource_names in NAMES {
-                for identity in IDENTITIES {
+                for (identity, retire) in
+                    IDENTITIES.iter().flat_map(|i| RETIRES.iter().map(move |r| (*i, *r)))
+                {
                     out.push(Facts {
                         explicit_deny: b(0),
                         scp_allows: b(1),
@@ -32,6 +41,9 @@ fn all_facts() -> Vec<Facts> {
                         boundary_allows: b(4),
                         session_allows: b(5),
                         grant_allows: b(6),
+                        cross_account_action: b(7),
+                        grant_exceeded: b(8),
+                        retire,
                     });
                 }
             }
@@ -44,8 +56,10 @@ fn all_facts() -> Vec<Facts> {
 /// "Decision procedure").
 fn oracle(f: &Facts) -> Rule {
     // Step 1 and 2: an explicit deny, then the organization's gates.
+    let abroad = f.caller == Caller::OtherAccount;
     let gates = [
         (f.explicit_deny, Rule::ExplicitDeny),
+        (f.kms_key && abroad && !f.cross_account_action, Rule::CrossAccountNotCallable),
         (!f.scp_allows, Rule::ScpNoAllow),
         (!f.rcp_allows, Rule::RcpNoAllow),
     ];
@@ -54,7 +68,19 @@ fn oracle(f: &Facts) -> Rule {
     }
     let iam = f.caller != Caller::NotIam;
     let home = f.caller == Caller::SameAccount;
-    let abroad = f.caller == Caller::OtherAccount;
+    // RetireGrant is decided by the grant alone.
+    if f.kms_key {
+        let retire = match f.retire {
+            Retire::NotAsked => None,
+            Retire::RetiringPrincipal => Some(Rule::RetiringPrincipalRetires),
+            Retire::Grantee => Some(Rule::GranteeRetires),
+            Retire::GrantAccount => Some(Rule::GrantAccountRetires),
+            Retire::Nobody => Some(Rule::RetireNotPermitted),
+        };
+        if let Some(r) = retire {
+            return r;
+        }
+    }
     let capped_ok = f.boundary_allows && f.session_allows;
     let identity_yes = f.identity != Identity::Nothing;
     let identity_side = iam && identity_yes && capped_ok;
@@ -87,6 +113,7 @@ fn oracle(f: &Facts) -> Rule {
     let cap = if f.boundary_allows { Rule::SessionNoAllow } else { Rule::BoundaryNoAllow };
     let reasons: &[(bool, Rule)] = if f.kms_key {
         &[
+            (f.grant_exceeded, Rule::CreateGrantBeyondParentGrant),
             (!iam, Rule::KmsNothingAllows),
             (abroad && !resource_side, Rule::CrossAccountNoResourceAllow),
             (abroad && identity_yes && !capped_ok, cap),
@@ -111,7 +138,7 @@ fn oracle(f: &Facts) -> Rule {
 #[test]
 fn classifier_agrees_with_the_documented_steps_on_every_combination() {
     let all = all_facts();
-    assert_eq!(all.len(), 128 * 3 * 4 * 3);
+    assert_eq!(all.len(), 512 * 3 * 4 * 3 * 5);
     let mut disagreements = Vec::new();
     for f in &all {
         let (got, want) = (classify(f), oracle(f));
@@ -149,6 +176,12 @@ fn every_rule_is_reached_and_decides_as_it_says() {
         Rule::CrossAccountNoResourceAllow,
         Rule::CrossAccountNoIdentityAllow,
         Rule::NothingAllows,
+        Rule::CrossAccountNotCallable,
+        Rule::CreateGrantBeyondParentGrant,
+        Rule::RetiringPrincipalRetires,
+        Rule::GranteeRetires,
+        Rule::GrantAccountRetires,
+        Rule::RetireNotPermitted,
     ];
     for r in every {
         assert!(reached.contains(&r), "no combination of facts reaches {r:?}");
