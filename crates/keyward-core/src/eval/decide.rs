@@ -303,8 +303,11 @@ fn grants<const T: bool>(
             .as_ref()
             .filter(|_| op_takes_ec)
             .map(|c| (c.type_name(), c.holds(super::encryption_context_pairs(&req.context))));
-        let usable =
-            grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
+        // For CreateGrant the constraint compares the grant requested with this one, which
+        // is part of staying within it.
+        let usable = grantee_matched
+            && operation_matched
+            && (creating || constraint.as_ref().is_none_or(|c| c.1));
         let within = (creating && usable).then(|| within_parent(g, &req.context));
         exceeded |= within == Some(false);
         let applies = usable && within != Some(false);
