@@ -493,6 +493,7 @@ impl World {
                 .map(|l| l.iter().map(|p| named("rcp", PolicyKind::Rcp, p)).collect())
                 .collect(),
             grants: Vec::new(),
+            grant_to_retire: None,
             resource_account: Some(ACCT.to_string()),
         };
         if !self.grants.is_empty() {

@@ -29,6 +29,8 @@ pub(crate) struct Ask<'a> {
     pub grant_tokens: &'a [String],
     /// CreateGrant: the grant being created.
     pub create_grant: Option<Grant>,
+    /// RetireGrant: the grant to retire (it decides who may retire it).
+    pub grant_to_retire: Option<Grant>,
     /// Further context keys (CreateKey's kms:KeySpec, aws:RequestTag/..., ...).
     pub extra: Vec<(String, CtxValue)>,
     /// A key policy not yet stored (the lockout safety check): policy, key ARN, account.
@@ -131,6 +133,20 @@ impl Kms {
 
     /// Authorizes `ask` for `caller`; AccessDeniedException (with the explanation) otherwise.
     pub(crate) fn authorize(&self, caller: &Caller, p: &Principal, ask: Ask<'_>) -> Result<()> {
+        // Key management cannot be called on a key in another account (KMS *Allowing users in
+        // other accounts to use a KMS key*): AWS looks for the key in the caller's account.
+        if let Some(k) = ask.key_id.and_then(|id| self.keys.get(id)) {
+            if k.rec.account != p.account
+                && p.is_iam()
+                && keyward_core::eval::callable_across_accounts(&ask.action.to_ascii_lowercase())
+                    == Some(false)
+            {
+                return Err(KmsError::new(
+                    ErrorCode::NotFoundException,
+                    format!("Key '{}' does not exist", k.rec.arn),
+                ));
+            }
+        }
         // Fast path: a context holding only the keys the policies can read.
         let (set, req) = self.request_with(caller, p, ask.clone(), true)?;
         if decide(&set, &req) == Decision::Allow {
@@ -190,6 +206,7 @@ impl Kms {
             set.resource_account = Some(k.rec.account.clone());
             set.grants = self.effective_grants(&k.rec.key_id, caller.now_ms, &token_grants);
         }
+        set.grant_to_retire = ask.grant_to_retire.clone().map(Arc::new);
         if let Some(i) = identity {
             set.identity = i.policies.clone();
             set.boundary = i.boundary.clone();
@@ -374,6 +391,8 @@ pub(crate) fn denial_message(
         Rule::KmsDelegatedNoIamAllow | Rule::CrossAccountNoIdentityAllow => {
             format!(" because no identity-based policy allows the {a} action")
         }
+        Rule::RetireNotPermitted => " because it is not the grant's retiring principal, a grantee allowed RetireGrant, or allowed by the account in which the grant was created".to_string(),
+        Rule::CreateGrantBeyondParentGrant => " because the grant that allows kms:CreateGrant does not cover the requested grant's operations and constraints".to_string(),
         Rule::NothingAllows if req.resource == "*" || !req.is_kms_key() => {
             format!(" because no identity-based policy allows the {a} action")
         }

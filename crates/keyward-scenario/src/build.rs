@@ -21,6 +21,29 @@ pub(crate) fn find_key<'s>(s: &'s Scenario, r: &str) -> Option<(&'s KeyDef, Opti
     s.keys.iter().find(|k| k.aliases.contains(&alias)).map(|k| (k, Some(alias)))
 }
 
+/// The grant a RetireGrant case retires: the one `grant_id` names, else the key's only grant
+/// (none when the key has no grant).
+fn grant_to_retire(
+    key: &KeyDef,
+    grant_id: Option<&str>,
+) -> Result<Option<std::sync::Arc<keyward_core::model::Grant>>, String> {
+    match (grant_id, key.grants.as_slice()) {
+        (Some(id), grants) => grants
+            .iter()
+            .find(|g| g.grant_id.as_deref() == Some(id))
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| format!("key `{}` has no grant `{id}` (grant_id)", key.name)),
+        (None, []) => Ok(None),
+        (None, [one]) => Ok(Some(std::sync::Arc::clone(one))),
+        (None, many) => Err(format!(
+            "key `{}` has {} grants: name the one to retire with `grant_id`",
+            key.name,
+            many.len()
+        )),
+    }
+}
+
 /// Builds the policy set and request of one case.
 pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), String> {
     let principal = Principal::parse(&case.principal)?;
@@ -75,6 +98,9 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
                 Some(key.policy.clone().unwrap_or_else(|| default_key_policy(&key_account)));
             set.grants = key.grants.clone();
             set.resource_account = Some(key_account);
+            if case.action.eq_ignore_ascii_case("kms:RetireGrant") {
+                set.grant_to_retire = grant_to_retire(key, case.grant_id.as_deref())?;
+            }
         }
         (None, Some(res)) => {
             call.resource = res.clone();

@@ -99,6 +99,8 @@ pub struct Case {
     pub context: Vec<(String, CtxValue)>,
     /// For kms:CreateGrant: the grant requested (derives the kms:Grant* keys).
     pub create_grant: Option<Grant>,
+    /// For kms:RetireGrant: the id of the key's grant to retire (default: its only grant).
+    pub grant_id: Option<String>,
     /// Expected decision.
     pub expect: Decision,
     /// Where the case is.

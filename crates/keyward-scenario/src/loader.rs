@@ -394,6 +394,7 @@ impl<'a> Loader<'a> {
         }
         Some(Case {
             create_grant,
+            grant_id: self.opt_string(n, "grant_id", path),
             name,
             principal,
             session_policy,

@@ -9,7 +9,9 @@ mod fixtext;
 mod keys;
 mod matching;
 mod request;
+mod rules;
 mod trace;
+mod xaccount;
 
 pub use call::action_takes_encryption_context;
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
@@ -22,6 +24,7 @@ pub use trace::{
     CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source,
     StatementTrace, Trace,
 };
+pub use xaccount::callable_across_accounts;
 
 /// The request's encryption context pairs without allocating.
 pub fn encryption_context_pairs(ctx: &Context) -> impl Iterator<Item = (&str, &str)> + Clone {
