@@ -67,7 +67,12 @@ fn bench(c: &mut Criterion) {
         let policy = long_policy(n);
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(format!("{n} actions"), |b| {
-            b.iter(|| black_box(lint_text(black_box(&policy), Some(DocKind::Policy(PolicyKind::Identity)))))
+            b.iter(|| {
+                black_box(lint_text(
+                    black_box(&policy),
+                    Some(DocKind::Policy(PolicyKind::Identity)),
+                ))
+            })
         });
     }
     g.finish();
