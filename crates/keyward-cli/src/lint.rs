@@ -9,6 +9,7 @@ mod output;
 mod sarif;
 mod source;
 mod terraform;
+mod tf;
 mod tree;
 mod yaml;
 
@@ -112,10 +113,11 @@ pub(crate) fn run(a: &Args) -> u8 {
         Ok(c) => c,
         Err(e) => return usage(&e),
     };
-    let paths = match files::expand(&a.files, &["json", "yaml", "yml", "template"]) {
-        Ok(p) => p,
-        Err(e) => return usage(&e),
-    };
+    let (paths, unread) =
+        match files::expand_listing(&a.files, &["json", "yaml", "yml", "template", "tf"]) {
+            Ok(p) => p,
+            Err(e) => return usage(&e),
+        };
     let jobs =
         a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let mut results = match lint_all(&paths, forced, jobs.max(1)) {
@@ -134,7 +136,8 @@ pub(crate) fn run(a: &Args) -> u8 {
         .flat_map(|f| f.units.iter().flat_map(|u| &u.hits))
         .any(|h| h.severity <= threshold);
     let notes = cfg.unused_notes();
-    let summary = summary(&tally, started.elapsed().as_secs_f64());
+    let mut summary = summary(&tally, started.elapsed().as_secs_f64());
+    summary.push_str(&not_read(&unread));
     let mut out = String::new();
     match a.format {
         Format::Human => {
@@ -230,6 +233,22 @@ fn apply_config(cfg: &mut Config, f: &mut FileResult, t: &mut Tally) {
             u.hits.push(h);
         }
     }
+}
+
+/// The summary's list of the files a directory walk found and did not read.
+fn not_read(unread: &[PathBuf]) -> String {
+    if unread.is_empty() {
+        return String::new();
+    }
+    const SHOWN: usize = 10;
+    let names: Vec<String> = unread.iter().take(SHOWN).map(|p| p.display().to_string()).collect();
+    let more = unread.len().saturating_sub(SHOWN);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!(
+        "; {} file(s) not read (not a policy, template, plan or .tf file): {}{more}",
+        unread.len(),
+        names.join(", ")
+    )
 }
 
 /// `N file(s) linted (D documents): E error(s), S security warning(s), W warning(s), G

@@ -1,9 +1,9 @@
 //! One file in, findings out: finds the policy documents in a file (the file itself, or the
-//! policies inside a CloudFormation template or Terraform plan), lints each with
+//! policies inside a CloudFormation template, Terraform plan or Terraform source), lints each with
 //! `keyward_lint`, and maps every finding to a byte range of the original file.
 
 use super::tree::{SpanMap, Tree};
-use super::{cfn, terraform, yaml};
+use super::{cfn, terraform, tf, yaml};
 use keyward_core::diag::Severity;
 use keyward_core::json::{self, Limits, Node, Value};
 use keyward_core::parse::DocKind;
@@ -54,6 +54,15 @@ pub(crate) struct Unit {
     pub(crate) kind: Option<DocKind>,
     pub(crate) kind_inferred: bool,
     pub(crate) hits: Vec<Hit>,
+    /// Remarks placed in the file (offset, message), e.g. Terraform placeholders.
+    pub(crate) notes: Vec<(usize, String)>,
+}
+
+impl Unit {
+    /// A unit with no notes.
+    pub(crate) fn new(label: Option<String>, kind: Option<DocKind>, hits: Vec<Hit>) -> Unit {
+        Unit { label, kind, kind_inferred: false, hits, notes: Vec::new() }
+    }
 }
 
 /// The findings of one file.
@@ -69,7 +78,9 @@ pub(crate) struct FileResult {
 pub(crate) fn lint_file(path: &Path, text: String, forced: Option<DocKind>) -> FileResult {
     let display = path.display().to_string();
     let by_name = path.file_name().and_then(|n| n.to_str()).and_then(DocKind::from_file_name);
-    let units = {
+    let units = if tf::is_source(path) {
+        tf::lint(&text)
+    } else {
         let (docs, mut units) = documents(path, &text);
         match docs {
             None => {
@@ -81,9 +92,9 @@ pub(crate) fn lint_file(path: &Path, text: String, forced: Option<DocKind>) -> F
                     map: SpanMap::Offset(0),
                     pos: 0,
                 };
-                units.push(lint_doc(&doc, forced.is_none() && by_name.is_none()));
+                units.push(lint_doc(&doc, forced.is_none() && by_name.is_none(), &[]));
             }
-            Some(docs) => units.extend(docs.iter().map(|d| lint_doc(d, false))),
+            Some(docs) => units.extend(docs.iter().map(|d| lint_doc(d, false, &[]))),
         }
         units
     };
@@ -131,7 +142,7 @@ fn documents<'a>(path: &Path, text: &'a str) -> (Option<Vec<Doc<'a>>>, Vec<Unit>
                 sid: None,
                 fix: None,
             };
-            let unit = Unit { label: None, kind: None, kind_inferred: false, hits: vec![hit] };
+            let unit = Unit::new(None, None, vec![hit]);
             (Some(Vec::new()), vec![unit])
         }
         // Other YAML (workflows, scenario files, ...) holds no policy documents.
@@ -143,13 +154,19 @@ fn is_object(n: &Node) -> bool {
     matches!(n.value, Value::Object(_))
 }
 
-/// Lints one document and places its findings in the file.
-fn lint_doc(doc: &Doc<'_>, kind_inferred: bool) -> Unit {
+/// Lints one document and places its findings in the file. `notes` are remarks placed in the
+/// file (Terraform placeholders: offset, message); a finding that points exactly at one is
+/// about the stand-in value and is dropped.
+pub(crate) fn lint_doc(doc: &Doc<'_>, kind_inferred: bool, notes: &[(usize, String)]) -> Unit {
     let report = keyward_lint::lint_text(&doc.text, doc.kind);
     let mut statements: Option<Option<Node>> = None;
     let hits = report
         .findings
         .into_iter()
+        .filter(|f| {
+            f.span.is_synthetic()
+                || !notes.iter().any(|(at, _)| doc.map.map(f.span.start as usize) == *at)
+        })
         .map(|f| {
             let (start, end) = if f.span.is_synthetic() {
                 (doc.pos, doc.pos)
@@ -186,6 +203,7 @@ fn lint_doc(doc: &Doc<'_>, kind_inferred: bool) -> Unit {
         kind: report.kind.or(doc.kind),
         kind_inferred: kind_inferred && report.kind.is_some(),
         hits,
+        notes: notes.to_vec(),
     }
 }
 
