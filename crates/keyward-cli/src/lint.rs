@@ -235,19 +235,27 @@ fn apply_config(cfg: &mut Config, f: &mut FileResult, t: &mut Tally) {
     }
 }
 
-/// The summary's list of the files a directory walk found and did not read.
+/// The summary's list of the files a directory walk found and did not read: their names when
+/// there are a few, else how many of each extension (`24 *.expected, 1 *.md`).
 fn not_read(unread: &[PathBuf]) -> String {
+    const NAMED: usize = 10;
     if unread.is_empty() {
         return String::new();
     }
-    const SHOWN: usize = 10;
-    let names: Vec<String> = unread.iter().take(SHOWN).map(|p| p.display().to_string()).collect();
-    let more = unread.len().saturating_sub(SHOWN);
-    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let list = if unread.len() <= NAMED {
+        unread.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    } else {
+        let mut by_ext: std::collections::BTreeMap<String, usize> = Default::default();
+        for p in unread {
+            let ext = p.extension().and_then(|e| e.to_str());
+            *by_ext.entry(ext.map_or("no extension".into(), |e| format!("*.{e}"))).or_default() +=
+                1;
+        }
+        by_ext.iter().map(|(e, n)| format!("{n} {e}")).collect::<Vec<_>>().join(", ")
+    };
     format!(
-        "; {} file(s) not read (not a policy, template, plan or .tf file): {}{more}",
-        unread.len(),
-        names.join(", ")
+        "; {} file(s) not read (not a policy, template, plan or .tf file): {list}",
+        unread.len()
     )
 }
 
