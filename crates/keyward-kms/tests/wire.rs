@@ -130,3 +130,120 @@ fn error_codes_are_their_wire_names() {
     }
     assert_eq!(ErrorCode::ALL.len(), 27);
 }
+
+/// A deserializer that only records the field names a struct asks for.
+struct Probe<'a>(&'a mut Vec<&'static str>);
+
+#[derive(Debug)]
+struct Stop;
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("probe")
+    }
+}
+
+impl std::error::Error for Stop {}
+
+impl serde::de::Error for Stop {
+    fn custom<T: std::fmt::Display>(_: T) -> Stop {
+        Stop
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Probe<'_> {
+    type Error = Stop;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+        Err(Stop)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Stop> {
+        self.0.extend(fields);
+        Err(Stop)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+fn fields_of<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
+    let mut names = Vec::new();
+    let _ = T::deserialize(Probe(&mut names));
+    names.sort_unstable();
+    names
+}
+
+/// The wire fields each operation's typed request reads.
+fn request_fields(op: Operation) -> Vec<&'static str> {
+    use keyward_kms::api::*;
+    use Operation as O;
+    match op {
+        O::CancelKeyDeletion
+        | O::DeleteImportedKeyMaterial
+        | O::DisableKey
+        | O::DisableKeyRotation
+        | O::EnableKey
+        | O::GetKeyRotationStatus
+        | O::RotateKeyOnDemand => fields_of::<KeyRequest>(),
+        O::CreateAlias | O::UpdateAlias => fields_of::<AliasRequest>(),
+        O::CreateGrant => fields_of::<CreateGrantRequest>(),
+        O::CreateKey => fields_of::<CreateKeyRequest>(),
+        O::Decrypt => fields_of::<DecryptRequest>(),
+        O::DeleteAlias => fields_of::<DeleteAliasRequest>(),
+        O::DescribeKey => fields_of::<DescribeKeyRequest>(),
+        O::EnableKeyRotation => fields_of::<EnableKeyRotationRequest>(),
+        O::Encrypt => fields_of::<EncryptRequest>(),
+        O::GenerateDataKey | O::GenerateDataKeyWithoutPlaintext => fields_of::<DataKeyRequest>(),
+        O::GenerateDataKeyPair | O::GenerateDataKeyPairWithoutPlaintext => {
+            fields_of::<DataKeyPairRequest>()
+        }
+        O::GenerateMac | O::VerifyMac => fields_of::<MacRequest>(),
+        O::GenerateRandom => fields_of::<GenerateRandomRequest>(),
+        O::GetKeyPolicy => fields_of::<GetKeyPolicyRequest>(),
+        O::GetParametersForImport => fields_of::<GetParametersForImportRequest>(),
+        O::GetPublicKey => fields_of::<GetPublicKeyRequest>(),
+        O::ImportKeyMaterial => fields_of::<ImportRequest>(),
+        O::ListAliases => fields_of::<ListAliasesRequest>(),
+        O::ListGrants => fields_of::<ListGrantsRequest>(),
+        O::ListKeyPolicies | O::ListKeyRotations | O::ListResourceTags => {
+            fields_of::<KeyPageRequest>()
+        }
+        O::ListKeys => fields_of::<ListKeysRequest>(),
+        O::ListRetirableGrants => fields_of::<ListRetirableGrantsRequest>(),
+        O::PutKeyPolicy => fields_of::<PutKeyPolicyRequest>(),
+        O::ReEncrypt => fields_of::<ReEncryptRequest>(),
+        O::RetireGrant => fields_of::<RetireGrantRequest>(),
+        O::RevokeGrant => fields_of::<RevokeGrantRequest>(),
+        O::ScheduleKeyDeletion => fields_of::<ScheduleKeyDeletionRequest>(),
+        O::Sign | O::Verify => fields_of::<SignRequest>(),
+        O::TagResource => fields_of::<TagResourceRequest>(),
+        O::UntagResource => fields_of::<UntagResourceRequest>(),
+        O::UpdateKeyDescription => fields_of::<UpdateKeyDescriptionRequest>(),
+    }
+}
+
+#[test]
+fn each_typed_request_reads_exactly_the_fields_of_its_table_row() {
+    // Requests shared by two operations read one field the other operation does not take.
+    let shared_extra: &[(Operation, &str)] = &[
+        (Operation::GenerateDataKeyWithoutPlaintext, "Recipient"),
+        (Operation::GenerateDataKeyPairWithoutPlaintext, "Recipient"),
+        (Operation::Sign, "Signature"),
+        (Operation::GenerateMac, "Mac"),
+    ];
+    for op in Operation::ALL {
+        let mut expected: Vec<&str> = op.fields().iter().map(|f| f.name).collect();
+        expected.extend(shared_extra.iter().filter(|(o, _)| o == op).map(|(_, f)| *f));
+        expected.sort_unstable();
+        assert_eq!(request_fields(*op), expected, "{op}");
+    }
+}
