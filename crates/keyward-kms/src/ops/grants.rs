@@ -9,7 +9,12 @@ use crate::store::Change;
 use crate::types::{GrantOperation as Op, KeySpec, KeyUsage};
 use base64::Engine as _;
 use serde::Deserialize;
-use serde_json::{json, Value};
+
+pub use crate::api::grants::{
+    CreateGrantResponse, GrantListEntry, ListGrantsRequest, ListGrantsResponse,
+    ListRetirableGrantsRequest, RetireGrantRequest, RevokeGrantRequest,
+};
+use crate::api::Empty;
 
 /// Grants per key (AWS quota).
 const MAX_GRANTS_PER_KEY: usize = 50_000;
@@ -78,32 +83,30 @@ fn valid_principal(s: &str) -> bool {
 }
 
 /// The grant's view for output.
-fn grant_json(g: &GrantRecord, key_arn: &str) -> Value {
-    let mut v = json!({
-        "KeyId": key_arn,
-        "GrantId": g.grant_id,
-        "CreationDate": epoch_s(g.created_ms),
-        "GranteePrincipal": g.grantee,
-        "IssuingAccount": format!("arn:aws:iam::{}:root", g.issuer.split(':').nth(4).unwrap_or_default()),
-        "Operations": g.operations,
-    });
-    if let Some(o) = v.as_object_mut() {
-        if let Some(n) = &g.name {
-            o.insert("Name".into(), json!(n));
-        }
-        if let Some(r) = &g.retiring {
-            o.insert("RetiringPrincipal".into(), json!(r));
-        }
-        if let Some(c) = &g.constraints {
-            o.insert("Constraints".into(), json!(c));
-        }
+fn grant_json(g: &GrantRecord, key_arn: &str) -> GrantListEntry {
+    GrantListEntry {
+        key_id: key_arn.to_string(),
+        grant_id: g.grant_id.clone(),
+        name: g.name.clone(),
+        creation_date: epoch_s(g.created_ms),
+        grantee_principal: g.grantee.clone(),
+        retiring_principal: g.retiring.clone(),
+        issuing_account: format!(
+            "arn:aws:iam::{}:root",
+            g.issuer.split(':').nth(4).unwrap_or_default()
+        ),
+        operations: g.operations.clone(),
+        constraints: g.constraints.clone(),
     }
-    v
 }
 
 impl Kms {
     /// CreateGrant.
-    pub fn create_grant(&mut self, caller: &Caller, r: CreateGrantRequest) -> Result<Value> {
+    pub fn create_grant(
+        &mut self,
+        caller: &Caller,
+        r: CreateGrantRequest,
+    ) -> Result<CreateGrantResponse> {
         let p = self.begin(caller)?;
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let tokens = r.grant_tokens.clone().unwrap_or_default();
@@ -196,7 +199,7 @@ impl Kms {
             if let Some(g) = same.cloned() {
                 let mut g = g;
                 g.tokens.push(token.clone());
-                let out = json!({ "GrantToken": token, "GrantId": g.grant_id });
+                let out = CreateGrantResponse { grant_token: token, grant_id: g.grant_id.clone() };
                 self.commit(vec![Change::PutGrant(Box::new(g))])?;
                 return Ok(out);
             }
@@ -209,7 +212,7 @@ impl Kms {
         }
         rec.grant_id = crate::crypto::random_hex_id(self.rng.as_mut());
         rec.tokens.push(token.clone());
-        let out = json!({ "GrantToken": token, "GrantId": rec.grant_id });
+        let out = CreateGrantResponse { grant_token: token, grant_id: rec.grant_id.clone() };
         self.commit(vec![Change::PutGrant(Box::new(rec))])?;
         Ok(out)
     }
@@ -224,13 +227,11 @@ impl Kms {
     pub fn list_grants(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        grant_id: Option<&str>,
-        grantee: Option<&str>,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:ListGrants", StateRule::Any)?;
+        r: ListGrantsRequest,
+    ) -> Result<ListGrantsResponse> {
+        let (grant_id, grantee) = (r.grant_id.as_deref(), r.grantee_principal.as_deref());
+        let (limit, marker) = (r.limit, r.marker.as_deref());
+        let (_, id) = self.gate(caller, &r.key_id, "kms:ListGrants", StateRule::Any)?;
         let arn = self.key(&id)?.rec.arn.clone();
         if let Some(g) = grant_id {
             if self.grants.get(g).is_none_or(|x| x.key_id != id) {
@@ -251,21 +252,18 @@ impl Kms {
             })
             .collect();
         let (items, next) = page(&list, limit, marker, 50)?;
-        Ok(super::keys::list_response(
-            "Grants",
-            items.iter().map(|g| grant_json(g, &arn)).collect(),
-            next,
-        ))
+        let grants = items.iter().map(|g| grant_json(g, &arn)).collect();
+        Ok(ListGrantsResponse { grants, truncated: next.is_some(), next_marker: next })
     }
 
     /// ListRetirableGrants: grants whose retiring principal is `retiring` (IAM permission).
     pub fn list_retirable_grants(
         &mut self,
         caller: &Caller,
-        retiring: &str,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
+        r: ListRetirableGrantsRequest,
+    ) -> Result<ListGrantsResponse> {
+        let (retiring, limit, marker) =
+            (r.retiring_principal.as_str(), r.limit, r.marker.as_deref());
         let p = self.begin(caller)?;
         self.authorize(caller, &p, Ask { action: "kms:ListRetirableGrants", ..Ask::default() })?;
         // AWS: the retiring principal must be in the caller's account.
@@ -284,23 +282,18 @@ impl Kms {
             self.grants.values().filter(|g| g.retiring.as_deref() == Some(retiring)).collect();
         list.sort_by(|a, b| (a.created_ms, &a.grant_id).cmp(&(b.created_ms, &b.grant_id)));
         let (items, next) = page(&list, limit, marker, 50)?;
-        let out = items
+        let grants = items
             .iter()
             .map(|g| grant_json(g, self.keys.get(&g.key_id).map_or("", |k| k.rec.arn.as_str())))
             .collect();
-        Ok(super::keys::list_response("Grants", out, next))
+        Ok(ListGrantsResponse { grants, truncated: next.is_some(), next_marker: next })
     }
 
     /// RetireGrant, by token or by key and grant id. The retiring principal, the grantee when
     /// the grant includes RetireGrant, or the issuing account (through its policies) may retire.
-    pub fn retire_grant(
-        &mut self,
-        caller: &Caller,
-        token: Option<&str>,
-        key_id: Option<&str>,
-        grant_id: Option<&str>,
-        dry: Option<bool>,
-    ) -> Result<Value> {
+    pub fn retire_grant(&mut self, caller: &Caller, r: RetireGrantRequest) -> Result<Empty> {
+        let (token, key_id) = (r.grant_token.as_deref(), r.key_id.as_deref());
+        let (grant_id, dry) = (r.grant_id.as_deref(), r.dry_run);
         let p = self.begin(caller)?;
         let g = match (token, key_id, grant_id) {
             (Some(t), _, _) => {
@@ -338,18 +331,13 @@ impl Kms {
         self.authorize(caller, &p, ask)?;
         dry_run(dry)?;
         self.commit(vec![Change::DeleteGrant(g.grant_id)])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// RevokeGrant (kms:RevokeGrant on the key; grant tokens are not accepted).
-    pub fn revoke_grant(
-        &mut self,
-        caller: &Caller,
-        key_id: &str,
-        grant_id: &str,
-        dry: Option<bool>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:RevokeGrant", StateRule::Any)?;
+    pub fn revoke_grant(&mut self, caller: &Caller, r: RevokeGrantRequest) -> Result<Empty> {
+        let (grant_id, dry) = (r.grant_id.as_str(), r.dry_run);
+        let (_, id) = self.gate(caller, &r.key_id, "kms:RevokeGrant", StateRule::Any)?;
         if self.grants.get(grant_id).is_none_or(|g| g.key_id != id) {
             return Err(KmsError::new(
                 ErrorCode::InvalidGrantIdException,
@@ -358,6 +346,6 @@ impl Kms {
         }
         dry_run(dry)?;
         self.commit(vec![Change::DeleteGrant(grant_id.to_string())])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 }
