@@ -156,3 +156,79 @@ fn a_stalled_access_log_never_blocks_a_request() {
     let _ = child.wait();
     eprintln!("{CALLS} calls in {took:?} with stdout unread; {logged}+ lines logged before the notice of {dropped} dropped");
 }
+
+/// Runs `keyward ARGS` with a time limit; a hang is a failure.
+fn run_bounded(args: &[&str], cwd: &std::path::Path) -> (Option<i32>, String, String) {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("keyward {args:?} did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn lint_and_test_end_on_symlink_loops_and_read_only_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let policies = root.join("p");
+    std::fs::create_dir_all(policies.join("sub")).unwrap();
+    std::fs::write(
+        policies.join("sub/ok.json"),
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(".", policies.join("loop")).unwrap();
+    std::os::unix::fs::symlink("..", policies.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", policies.join("zero.json")).unwrap();
+    let fifo = policies.join("fifo.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // The walk ends, finds the one policy once, and skips the FIFO and the device.
+    let (code, out, err) = run_bounded(&["lint", "p", "--format", "json"], root);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert_eq!(out.matches("ok.json").count(), 1, "{out}");
+    let (code, _, _) = run_bounded(&["test", "p"], root);
+    assert!(code.is_some());
+    // Named directly, they are refused with a message naming them, not read.
+    for name in ["p/fifo.json", "p/zero.json"] {
+        let (code, out, err) = run_bounded(&["lint", name], root);
+        assert_eq!(code, Some(2), "{name}: {out}\n{err}");
+        assert!(err.contains(name) && err.contains("not a regular file"), "{err}");
+    }
+}
+
+#[test]
+fn lint_reports_a_yaml_alias_bomb_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n");
+    text.push_str("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    std::fs::write(dir.path().join("bomb.yaml"), &text).unwrap();
+    let (code, out, err) = run_bounded(&["lint", "bomb.yaml"], dir.path());
+    assert_eq!(code, Some(1), "{out}\n{err}");
+    let all = format!("{out}{err}");
+    assert!(all.contains("alias bomb"), "{all}");
+    assert!(all.contains("bomb.yaml:7:"), "reported at the alias's line: {all}");
+}
