@@ -5,13 +5,15 @@
 //! - [`sigv4`]: Signature Version 4 verification with AWS's error codes and messages.
 //! - [`handler`]: one request: authenticate, route `X-Amz-Target`, call the KMS, shape errors.
 //! - [`server`]: the tokio/hyper accept loop, limits, timeouts and graceful shutdown.
-//! - [`log`]: the one-line-per-call access log.
+//! - [`log`]: the one-line-per-call access log, through a bounded queue.
+//! - [`material`]: RSA keys a request needs, generated before the KMS lock is taken.
 //!
 //! Native only (sockets, clock); the KMS itself stays pure.
 
 mod conns;
 pub mod handler;
 pub mod log;
+pub mod material;
 pub mod server;
 pub mod sigv4;
 

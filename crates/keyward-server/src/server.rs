@@ -249,6 +249,8 @@ async fn serve_one(
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let rsa = crate::material::rsa_bits_needed(handler::operation(target), &body);
+    let slow = handler::is_slow(target) || !rsa.is_empty();
     let rid_copy = rid.clone();
     let run = move |shared: &Shared| {
         let incoming = Incoming {
@@ -259,9 +261,15 @@ async fn serve_one(
             body: &body,
             peer,
         };
-        handler::handle(shared, &incoming, &rid)
+        // RSA keys are generated here, with no lock held, and handed to the call.
+        let keys = if !rsa.is_empty() && handler::authenticates(shared, &incoming) {
+            crate::material::make(&rsa)
+        } else {
+            Vec::new()
+        };
+        keyward_kms::crypto::premade::scope(keys, || handler::handle(shared, &incoming, &rid))
     };
-    let (reply, entry) = if handler::is_slow(target) {
+    let (reply, entry) = if slow {
         let s = Arc::clone(&shared);
         match tokio::task::spawn_blocking(move || run(&s)).await {
             Ok(x) => x,
