@@ -35,7 +35,7 @@ fn rsa_generation_does_not_stall_other_callers() {
     let blob = c.call(&srv.admin, "Encrypt", &json!({"KeyId": key, "Plaintext": plain})).json()
         ["CiphertextBlob"]
         .clone();
-    let mut sample = |c: &mut common::Conn| {
+    let sample = |c: &mut common::Conn| {
         (0..SAMPLES)
             .map(|_| {
                 let t = Instant::now();
