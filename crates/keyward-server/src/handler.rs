@@ -125,6 +125,12 @@ pub fn host_allowed(host: &str, local: Option<std::net::SocketAddr>) -> bool {
     }
 }
 
+/// Whether `req` authenticates (the server makes key material ahead only for such requests,
+/// so an unauthenticated client cannot make it generate RSA keys).
+pub fn authenticates(shared: &Shared, req: &Incoming<'_>) -> bool {
+    authenticate(shared, req, now_ms()).is_ok()
+}
+
 fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identity, AuthError> {
     if shared.opts.dev_principal.is_some()
         && !req.header("host").is_some_and(|h| host_allowed(h, shared.local))
