@@ -266,6 +266,10 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
     }
     let kms = req.is_kms_key()
         || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
+    // An explicit deny decides whatever the rest of the tally says (the classifier's first arm).
+    if !T && t.deny.is_some() {
+        return read_tally::<T>(set, &t, Rule::ExplicitDeny, trace);
+    }
     let mut f = facts(set, req, &t, kms);
     // Grants change no decision that the policies alone make Allow or ExplicitDeny
     // (`rules_tests.rs` checks it on every combination of facts): the fast path tallies them
@@ -430,6 +434,7 @@ fn grantee_match(grantee: &str, p: &Principal) -> PrincipalHow {
 }
 
 /// Reduces a finished tally to the facts the rules read.
+#[inline]
 fn facts(set: &PolicySet, req: &Request, t: &Tally, kms: bool) -> Facts {
     let p = &req.principal;
     let owner = req.resource_account().or(set.resource_account.as_deref());
