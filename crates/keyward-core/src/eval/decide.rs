@@ -237,7 +237,7 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
         }
     }
     if !T && t.deny.is_some() {
-        return read_tally::<T>(set, req, &t, false, trace);
+        return read_tally::<T>(set, &t, Rule::ExplicitDeny, trace);
     }
     if let Some(np) = &set.resource_policy {
         let s = scan::<T>(np, Source::ResourcePolicy, req, bounded, trace);
@@ -266,10 +266,22 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
     }
     let kms = req.is_kms_key()
         || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
-    if kms {
-        (t.grant, t.grant_exceeded) = grants::<T>(set, req, &t, trace);
+    // An explicit deny decides whatever the rest of the tally says (the classifier's first arm).
+    if !T && t.deny.is_some() {
+        return read_tally::<T>(set, &t, Rule::ExplicitDeny, trace);
     }
-    read_tally::<T>(set, req, &t, kms, trace)
+    let mut f = facts(set, req, &t, kms);
+    // Grants change no decision that the policies alone make Allow or ExplicitDeny
+    // (`rules_tests.rs` checks it on every combination of facts): the fast path tallies them
+    // only when the policies leave an implicit deny.
+    let mut rule = classify(&f);
+    if kms && (T || rule.decision() == Decision::ImplicitDeny) {
+        (t.grant, t.grant_exceeded) = grants::<T>(set, req, &t, trace);
+        f.grant_allows = t.grant.is_some();
+        f.grant_exceeded = t.grant_exceeded;
+        rule = classify(&f);
+    }
+    read_tally::<T>(set, &t, rule, trace)
 }
 
 /// Checks grants: allow-only; grantee, operation and encryption-context constraint; for
@@ -283,11 +295,16 @@ fn grants<const T: bool>(
 ) -> (Option<usize>, bool) {
     let mut first = None;
     let mut exceeded = false;
-    let op_takes_ec = super::action_takes_encryption_context(&req.action);
+    let op_takes_ec = set.grants.iter().any(|g| g.constraint.is_some())
+        && super::action_takes_encryption_context(&req.action);
     let creating = req.action_lc == "kms:creategrant";
     for (index, g) in set.grants.iter().enumerate() {
         if !T && first.is_some() {
             break;
+        }
+        let operation_matched = g.allows_operation(&req.action);
+        if !T && !operation_matched {
+            continue;
         }
         let how = grantee_match(&g.grantee, &req.principal);
         // A grant to an account principal delegates like a key policy does: the account's
@@ -297,7 +314,6 @@ fn grants<const T: bool>(
             PrincipalHow::Account => t.identity.is_some(),
             _ => false,
         };
-        let operation_matched = g.allows_operation(&req.action);
         let constraint = g
             .constraint
             .as_ref()
@@ -395,29 +411,30 @@ fn grantee_match(grantee: &str, p: &Principal) -> PrincipalHow {
     if grantee == p.arn && p.kind != PrincipalKind::Anonymous {
         return PrincipalHow::Direct;
     }
-    let mut parts = grantee.splitn(6, ':');
-    let (Some("arn"), Some(_), Some(service), Some(_), Some(account), Some(resource)) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return PrincipalHow::NotMatched;
-    };
-    if !p.is_iam() || account != p.account || service != "iam" {
+    if !p.is_iam() {
         return PrincipalHow::NotMatched;
     }
-    if resource == "root" {
-        return if p.kind == PrincipalKind::Root {
-            PrincipalHow::Direct
-        } else {
-            PrincipalHow::Account
-        };
-    }
-    match resource.strip_prefix("role/") {
-        Some(r) if p.role_name.as_deref() == r.rsplit('/').next() => PrincipalHow::Role,
-        _ => PrincipalHow::NotMatched,
+    // arn:PARTITION:iam:REGION:ACCOUNT:RESOURCE, with the caller's account.
+    let resource = grantee
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(_, r)| r.strip_prefix("iam:"))
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(_, r)| r.strip_prefix(p.account.as_str()))
+        .and_then(|r| r.strip_prefix(':'));
+    match resource {
+        Some("root") if p.kind == PrincipalKind::Root => PrincipalHow::Direct,
+        Some("root") => PrincipalHow::Account,
+        Some(r) => match r.strip_prefix("role/") {
+            Some(r) if p.role_name.as_deref() == r.rsplit('/').next() => PrincipalHow::Role,
+            _ => PrincipalHow::NotMatched,
+        },
+        None => PrincipalHow::NotMatched,
     }
 }
 
 /// Reduces a finished tally to the facts the rules read.
+#[inline]
 fn facts(set: &PolicySet, req: &Request, t: &Tally, kms: bool) -> Facts {
     let p = &req.principal;
     let owner = req.resource_account().or(set.resource_account.as_deref());
@@ -446,22 +463,16 @@ fn facts(set: &PolicySet, req: &Request, t: &Tally, kms: bool) -> Facts {
         boundary_allows: set.boundary.is_none() || t.boundary.is_some(),
         session_allows: set.session.is_none() || t.session.is_some(),
         grant_allows: t.grant.is_some(),
-        cross_account_action: super::xaccount::callable_across_accounts(&req.action_lc)
-            != Some(false),
+        // Read only where a rule reads it: a KMS key of another account.
+        cross_account_action: !(kms && caller == Caller::OtherAccount)
+            || super::xaccount::callable_across_accounts(&req.action_lc) != Some(false),
         grant_exceeded: t.grant_exceeded,
         retire: if kms { retire_right(set, req, t) } else { Retire::NotAsked },
     }
 }
 
-/// Classifies the tally and names the statements that decided.
-fn read_tally<const T: bool>(
-    set: &PolicySet,
-    req: &Request,
-    t: &Tally,
-    kms: bool,
-    trace: &Trace,
-) -> Outcome {
-    let rule = classify(&facts(set, req, t, kms));
+/// Names the statements behind the rule the tally's facts fall under.
+fn read_tally<const T: bool>(set: &PolicySet, t: &Tally, rule: Rule, trace: &Trace) -> Outcome {
     let mut deciders = Vec::new();
     if T {
         let mut add = |source: Source, index: usize, effect: Effect| {

@@ -25,6 +25,7 @@ pub(crate) struct StmtEval {
 }
 
 /// Checks `stmt` of `policy` against `req`.
+#[inline]
 pub(crate) fn eval_statement<const T: bool>(
     policy: &Policy,
     stmt: &Statement,

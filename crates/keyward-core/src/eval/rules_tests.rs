@@ -210,3 +210,15 @@ fn a_grant_only_adds_an_allow_and_only_on_a_kms_key() {
         }
     }
 }
+
+#[test]
+fn grants_change_no_decision_the_policies_make_allow_or_explicit_deny() {
+    // The fast path of `decide` relies on this to leave grants out of the tally.
+    for f in all_facts() {
+        let policies = Facts { grant_allows: false, grant_exceeded: false, ..f };
+        let without = classify(&policies);
+        if without.decision() != Decision::ImplicitDeny {
+            assert_eq!(classify(&f), without, "{f:?}");
+        }
+    }
+}
