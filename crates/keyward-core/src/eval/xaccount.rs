@@ -3,84 +3,26 @@
 //! KMS *Allowing users in other accounts to use a KMS key* (key-policy-modifying-external-
 //! accounts): cross-account permission "is effective only for" the cryptographic operations,
 //! CreateGrant, DescribeKey, GetKeyRotationStatus, GetPublicKey, ListGrants, RetireGrant and
-//! RevokeGrant; for the other key operations it has no effect. The lists follow the
+//! RevokeGrant; for the other key operations it has no effect. The facts are the `cross_account`
+//! and `on_key` columns of the KMS vocabulary (`call/vocab.rs`), which follow the
 //! `cross_account_use` flag of `kms-catalog.json` (botocore's "Cross-account use" notes).
 
-/// Key actions that work on a key in another account (lower case).
-const CROSS_ACCOUNT: &[&str] = &[
-    "kms:creategrant",
-    "kms:decrypt",
-    "kms:derivesharedsecret",
-    "kms:describekey",
-    "kms:encrypt",
-    "kms:generatedatakey",
-    "kms:generatedatakeypair",
-    "kms:generatedatakeypairwithoutplaintext",
-    "kms:generatedatakeywithoutplaintext",
-    "kms:generatemac",
-    "kms:getkeyrotationstatus",
-    "kms:getpublickey",
-    "kms:listgrants",
-    "kms:reencryptfrom",
-    "kms:reencryptto",
-    "kms:retiregrant",
-    "kms:revokegrant",
-    "kms:sign",
-    "kms:verify",
-    "kms:verifymac",
-];
+use super::call::kms_action;
 
-/// Key actions that only work on a key of the caller's own account (lower case).
-const SAME_ACCOUNT_ONLY: &[&str] = &[
-    "kms:cancelkeydeletion",
-    "kms:createalias",
-    "kms:deletealias",
-    "kms:deleteimportedkeymaterial",
-    "kms:disablekey",
-    "kms:disablekeyrotation",
-    "kms:enablekey",
-    "kms:enablekeyrotation",
-    "kms:getkeylastusage",
-    "kms:getkeypolicy",
-    "kms:getparametersforimport",
-    "kms:importkeymaterial",
-    "kms:listkeypolicies",
-    "kms:listkeyrotations",
-    "kms:listresourcetags",
-    "kms:putkeypolicy",
-    "kms:replicatekey",
-    "kms:rotatekeyondemand",
-    "kms:schedulekeydeletion",
-    "kms:tagresource",
-    "kms:untagresource",
-    "kms:updatealias",
-    "kms:updatekeydescription",
-    "kms:updateprimaryregion",
-];
-
-/// For a KMS key action: whether it can be called on a key in another account. `None` for
-/// actions the table does not know (they are decided by policies alone).
-pub fn callable_across_accounts(action_lc: &str) -> Option<bool> {
-    if CROSS_ACCOUNT.contains(&action_lc) {
-        Some(true)
-    } else if SAME_ACCOUNT_ONLY.contains(&action_lc) {
-        Some(false)
-    } else {
-        None
-    }
+/// For a KMS key action (any case): whether it can be called on a key in another account.
+/// `None` for actions that do not act on a key and for other services' actions (they are
+/// decided by policies alone).
+pub fn callable_across_accounts(action: &str) -> Option<bool> {
+    kms_action(action).filter(|a| a.on_key).map(|a| a.cross_account)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{callable_across_accounts, CROSS_ACCOUNT, SAME_ACCOUNT_ONLY};
+    use super::callable_across_accounts;
 
     #[test]
-    fn the_lists_are_disjoint_lower_case_and_cover_the_documented_operations() {
-        for a in CROSS_ACCOUNT.iter().chain(SAME_ACCOUNT_ONLY) {
-            assert_eq!(a.to_ascii_lowercase(), *a);
-            assert!(!(CROSS_ACCOUNT.contains(a) && SAME_ACCOUNT_ONLY.contains(a)), "{a}");
-        }
-        // The page's list: cryptographic operations and these seven.
+    fn the_documented_operations_and_only_those_work_across_accounts() {
+        // The page's list: the cryptographic operations and these seven.
         for a in [
             "creategrant",
             "describekey",
@@ -89,6 +31,10 @@ mod tests {
             "listgrants",
             "retiregrant",
             "revokegrant",
+            "decrypt",
+            "reencryptfrom",
+            "sign",
+            "verifymac",
         ] {
             assert_eq!(callable_across_accounts(&format!("kms:{a}")), Some(true), "{a}");
         }
@@ -99,10 +45,13 @@ mod tests {
             "enablekeyrotation",
             "disablekey",
             "getkeypolicy",
+            "createalias",
+            "importkeymaterial",
         ] {
             assert_eq!(callable_across_accounts(&format!("kms:{a}")), Some(false), "{a}");
         }
-        assert_eq!(callable_across_accounts("kms:createkey"), None);
+        assert_eq!(callable_across_accounts("kms:CreateKey"), None);
+        assert_eq!(callable_across_accounts("kms:ListAliases"), None);
         assert_eq!(callable_across_accounts("s3:getobject"), None);
     }
 }

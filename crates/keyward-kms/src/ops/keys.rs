@@ -50,21 +50,7 @@ pub(crate) fn add_material(
 
 /// The default key policy: the account may use IAM policies to allow every KMS action.
 pub fn default_key_policy(account: &str) -> String {
-    format!(
-        r#"{{
-  "Version": "2012-10-17",
-  "Id": "key-default-1",
-  "Statement": [
-    {{
-      "Sid": "Enable IAM User Permissions",
-      "Effect": "Allow",
-      "Principal": {{"AWS": "arn:aws:iam::{account}:root"}},
-      "Action": "kms:*",
-      "Resource": "*"
-    }}
-  ]
-}}"#
-    )
+    keyward_core::eval::call::default_key_policy_text(account)
 }
 
 /// The KeyMetadata structure.
