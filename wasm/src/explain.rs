@@ -1,7 +1,6 @@
 //! `explain(bundle)`: build a PolicySet and Request from a JSON bundle the way `keyward explain`
 //! does, decide, and return the explanation with positions, bundle fields and applicable fixes.
 
-use crate::fixtext;
 use crate::lint::finding_json;
 use crate::util::{fail, opt_str, too_large, type_name, TextPos, MAX_BUNDLE, MAX_DOC};
 use keyward_core::diag::{has_errors, Diagnostic, Severity};
@@ -545,9 +544,9 @@ fn annotate_fixes(v: &mut Value, e: &Explanation, inp: &Inputs) {
                 if let Some(f) = inp.field_of(*source) {
                     field = json!(f);
                     let (text, name) = match inp.text(&f) {
-                        Some(t) => (fixtext::apply(t, &fix.edit), None),
+                        Some(t) => (keyward_core::eval::apply_to_text(t, &fix.edit), None),
                         None => (
-                            fixtext::new_policy(&fix.edit),
+                            keyward_core::eval::new_policy_text(&fix.edit),
                             f.starts_with("identity_policies").then_some("keyward-fix"),
                         ),
                     };

@@ -7,7 +7,6 @@
 
 mod bench;
 mod explain;
-mod fixtext;
 mod kms;
 mod lint;
 mod scenario;

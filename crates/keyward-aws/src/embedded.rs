@@ -1,23 +1,24 @@
 //! Documents embedded in a JSON string (`{"Policy": "{\"Version\": ...}"}`), possibly
 //! URL-encoded (IAM's `PolicyDocument`), read with every position mapped back into the file.
 //!
-//! A JSON string literal is unescaped byte by byte while recording, for each byte of the
-//! unescaped text, the offset in the file where it came from; URL decoding composes another
-//! such map. Diagnostics of the embedded document are then re-pointed through the map.
+//! A JSON string literal is unescaped with a [`SpanMap`] from the unescaped text back to the
+//! file (the same mechanism as the template sources in `source/`); URL decoding composes
+//! another such map. Diagnostics of the embedded document are then re-pointed through it.
 
+use crate::source::span::{string_map, MapBuilder, SpanMap};
 use keyward_core::diag::Diagnostic;
 use keyward_core::json::{Limits, Node, Value};
 use keyward_core::model::{Policy, PolicyKind};
 use keyward_core::parse::parse_policy_node;
 use keyward_core::span::Span;
 
-/// Text decoded from a file, with the file offset of every byte (`map.len() == text.len() + 1`).
+/// Text decoded from a file, with the map from its byte offsets to file offsets.
 #[derive(Debug, Clone)]
 pub struct Mapped {
     /// The decoded text.
     pub text: String,
-    /// File offset of each byte of `text`, plus one entry for the end.
-    pub map: Vec<u32>,
+    /// From offsets in `text` to offsets in the file.
+    pub map: SpanMap,
 }
 
 impl Mapped {
@@ -26,11 +27,9 @@ impl Mapped {
         if span.is_synthetic() {
             return span;
         }
-        let at = |o: u32| {
-            let i = (o as usize).min(self.map.len().saturating_sub(1));
-            self.map.get(i).copied().unwrap_or(0)
-        };
-        Span { start: at(span.start), end: at(span.end).max(at(span.start)) }
+        let (s, e) = self.map.map_range(span.start as usize, span.end as usize);
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Span { start: clamp(s), end: clamp(e) }
     }
 
     /// Re-points diagnostics of the decoded text into the file.
@@ -52,85 +51,40 @@ impl Mapped {
 /// text (synthetic) every byte maps to the node's start.
 pub fn unescape(file: &str, node: &Node) -> Option<Mapped> {
     let value = node.as_str()?;
-    let flat = |at: u32| Mapped { text: value.to_string(), map: vec![at; value.len() + 1] };
+    let flat = |at: u32| Mapped { text: value.to_string(), map: SpanMap::point(at as usize) };
     if node.span.is_synthetic() {
         return Some(flat(0));
     }
-    let (start, end) = (node.span.start as usize, node.span.end as usize);
-    let Some(raw) = file.get(start + 1..end.saturating_sub(1)) else {
+    let Some(raw) = file.get(node.span.start as usize..node.span.end as usize) else {
         return Some(flat(node.span.start));
     };
-    let base = start + 1;
-    let mut text = String::with_capacity(raw.len());
-    let mut map = Vec::with_capacity(raw.len() + 1);
-    let bytes = raw.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let at = (base + i) as u32;
-        if bytes.get(i) != Some(&b'\\') {
-            let ch_len = raw.get(i..).and_then(|r| r.chars().next()).map_or(1, char::len_utf8);
-            if let Some(s) = raw.get(i..i + ch_len) {
-                text.push_str(s);
-                map.extend((0..ch_len).map(|k| at + k as u32));
-            }
-            i += ch_len;
-            continue;
-        }
-        let esc = bytes.get(i + 1).copied().unwrap_or(b'\\');
-        let (ch, used) = match esc {
-            b'n' => ('\n', 2),
-            b't' => ('\t', 2),
-            b'r' => ('\r', 2),
-            b'b' => ('\u{8}', 2),
-            b'f' => ('\u{c}', 2),
-            b'u' => {
-                let hex =
-                    |at: usize| raw.get(at..at + 4).and_then(|h| u32::from_str_radix(h, 16).ok());
-                let hi = hex(i + 2).unwrap_or(0xfffd);
-                if (0xd800..0xdc00).contains(&hi) && raw.get(i + 6..i + 8) == Some("\\u") {
-                    let lo = hex(i + 8).unwrap_or(0xdc00);
-                    let c = 0x10000 + ((hi - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff);
-                    (char::from_u32(c).unwrap_or('\u{fffd}'), 12)
-                } else {
-                    (char::from_u32(hi).unwrap_or('\u{fffd}'), 6)
-                }
-            }
-            other => (char::from(other), 2),
-        };
-        text.push(ch);
-        map.extend(std::iter::repeat_n(at, ch.len_utf8()));
-        i += used;
-    }
-    map.push(end.saturating_sub(1) as u32);
-    if text != value {
-        return Some(flat(node.span.start));
-    }
-    Some(Mapped { text, map })
+    Some(Mapped { text: value.to_string(), map: string_map(raw, node.span.start as usize, value) })
 }
 
-/// URL-decodes (`%XX`) mapped text; `None` when the result is not UTF-8.
+/// URL-decodes (`%XX`) mapped text; `None` when the result is not UTF-8. A decoded `%XX`
+/// maps to its `%`.
 pub fn url_decode(m: &Mapped) -> Option<Mapped> {
     let b = m.text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
-    let mut map = Vec::with_capacity(b.len() + 1);
+    let mut map = MapBuilder::default();
     let mut i = 0;
-    while i < b.len() {
-        let at = m.map.get(i).copied().unwrap_or(0);
+    while let Some(&c) = b.get(i) {
+        let (at, verbatim) = m.map.locate(i);
         let hex = m.text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b.get(i), hex) {
-            (Some(b'%'), Some(v)) => {
+        match (c, hex) {
+            (b'%', Some(v)) => {
+                map.push(out.len(), at, false);
                 out.push(v);
                 i += 3;
             }
-            (Some(&c), _) => {
+            _ => {
+                map.push(out.len(), at, verbatim);
                 out.push(c);
                 i += 1;
             }
-            (None, _) => break,
         }
-        map.push(at);
     }
-    map.push(m.map.last().copied().unwrap_or(0));
+    let map = if out.is_empty() { SpanMap::point(m.map.map(0)) } else { map.finish() };
     Some(Mapped { text: String::from_utf8(out).ok()?, map })
 }
 
@@ -200,11 +154,13 @@ mod tests {
         let node = root.get("P").unwrap();
         let m = unescape(file, node).unwrap();
         assert_eq!(m.text, "a\"béc\n%7B");
-        let c = m.text.find('c').unwrap();
-        assert_eq!(&file[m.map[c] as usize..m.map[c] as usize + 1], "c");
+        let c = m.map.map(m.text.find('c').unwrap());
+        assert_eq!(&file[c..c + 1], "c");
         let d = url_decode(&m).unwrap();
         assert!(d.text.ends_with('{'));
-        let brace = d.text.len() - 1;
-        assert_eq!(&file[d.map[brace] as usize..d.map[brace] as usize + 3], "%7B");
+        let brace = d.map.map(d.text.len() - 1);
+        assert_eq!(&file[brace..brace + 3], "%7B");
+        let (s, e) = d.map.map_range(0, 1);
+        assert_eq!(&file[s..e], "a");
     }
 }

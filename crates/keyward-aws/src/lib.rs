@@ -9,6 +9,9 @@
 //!   policies, permission boundaries, tags) and `aws iam get-role` / `get-user`.
 //! - [`embedded`]: policies embedded as JSON strings (and URL-encoded strings), with every
 //!   diagnostic's span mapped back into the file through the escapes.
+//! - [`source`]: the policies inside CloudFormation templates (JSON, YAML) and Terraform plans,
+//!   with span maps into the file (the same [`source::span::SpanMap`] as `embedded`), and
+//!   [`source::lint_source`]: lint one source file and place each finding in it.
 //!
 //! Like `keyward-core`, this crate is pure: it takes text, never paths, and reads no clock.
 //! Problems are [`Diagnostic`]s with a span into the text that was given, so callers print
@@ -19,6 +22,7 @@ pub mod cloudtrail;
 pub mod embedded;
 pub mod export;
 pub mod kms;
+pub mod source;
 
 use keyward_core::diag::Diagnostic;
 use keyward_core::json::{Limits, Node};

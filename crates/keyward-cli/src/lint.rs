@@ -2,15 +2,11 @@
 //! templates and Terraform plans, with `keyward_lint`; applies `.keyward.toml`; prints
 //! human, JSON, SARIF or GitHub-annotation output; and sets the exit code from `--fail-on`.
 
-mod cfn;
 mod config;
 mod io;
 mod output;
 mod sarif;
 mod source;
-mod terraform;
-mod tree;
-mod yaml;
 
 use crate::files;
 use config::Config;

@@ -4,6 +4,7 @@ mod condition;
 mod decide;
 mod explain;
 mod fix;
+mod fixtext;
 mod keys;
 mod matching;
 mod request;
@@ -12,6 +13,7 @@ mod trace;
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
 pub use explain::{explain, render_human, Explanation};
 pub use fix::{apply, find_fixes, Edit, Fix};
+pub use fixtext::{apply_to_text, new_policy_text};
 pub use keys::KeyFilter;
 pub use request::{key_hash, Context, CtxValue, Principal, PrincipalKind, Request};
 pub use trace::{

@@ -1,96 +1,25 @@
-//! A value tree that remembers where each value sits in the original file, and the map that
-//! takes a byte offset in a linted document back to a byte offset in that file.
+//! The one span-map mechanism of keyward-aws: a [`SpanMap`] takes a byte offset in a decoded
+//! or rendered document (an unescaped JSON string, a URL-decoded policy, JSON rendered from a
+//! CloudFormation YAML template) back to a byte offset in the file it came from.
 //!
-//! Policies embedded in templates and plans are linted as documents of their own (a substring,
-//! an unescaped JSON string, or JSON rendered from YAML); a [`SpanMap`] then points every
-//! finding at the original file.
-
-use keyward_core::json::{Node, Value};
-
-/// A value read from JSON or YAML, with the byte offset of its first character.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Tree {
-    /// Byte offset of the value in the original text.
-    pub(crate) pos: usize,
-    /// One past its last byte (JSON only; YAML values carry `pos`).
-    pub(crate) end: usize,
-    /// The value.
-    pub(crate) v: V,
-}
-
-/// The value of a [`Tree`].
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum V {
-    Null,
-    Bool(bool),
-    /// A number, as written (always valid JSON).
-    Num(String),
-    Str(String),
-    Arr(Vec<Tree>),
-    Obj(Vec<Member>),
-}
-
-/// One key of an object.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Member {
-    pub(crate) key: String,
-    pub(crate) key_pos: usize,
-    pub(crate) value: Tree,
-}
-
-impl Tree {
-    /// Converts a span-keeping JSON node.
-    pub(crate) fn from_node(n: &Node) -> Tree {
-        let v = match &n.value {
-            Value::Null => V::Null,
-            Value::Bool(b) => V::Bool(*b),
-            Value::Number(s) => V::Num(s.to_string()),
-            Value::String(s) => V::Str(s.clone()),
-            Value::Array(a) => V::Arr(a.iter().map(Tree::from_node).collect()),
-            Value::Object(m) => V::Obj(
-                m.iter()
-                    .map(|m| Member {
-                        key: m.key.clone(),
-                        key_pos: m.key_span.start as usize,
-                        value: Tree::from_node(&m.value),
-                    })
-                    .collect(),
-            ),
-        };
-        Tree { pos: n.span.start as usize, end: n.span.end as usize, v }
-    }
-
-    /// The first member named `key`, when this is an object.
-    pub(crate) fn get(&self, key: &str) -> Option<&Tree> {
-        match &self.v {
-            V::Obj(m) => m.iter().find(|m| m.key == key).map(|m| &m.value),
-            _ => None,
-        }
-    }
-
-    /// The string, when this is a string.
-    pub(crate) fn as_str(&self) -> Option<&str> {
-        match &self.v {
-            V::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-}
+//! Embedded policies (`embedded.rs`) and template/plan sources (`source/`) both build their
+//! maps here, so a finding or diagnostic lands on the same file position whichever way the
+//! document was found.
 
 /// One stretch of a linted document and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Seg {
+pub struct Seg {
     /// Byte offset in the linted document.
-    pub(crate) inner: usize,
+    pub inner: usize,
     /// Byte offset in the original file.
-    pub(crate) outer: usize,
+    pub outer: usize,
     /// How many bytes from `inner` on are copied verbatim from `outer` (0: just a point).
-    pub(crate) exact: usize,
+    pub exact: usize,
 }
 
 /// Maps byte offsets in a linted document to byte offsets in the original file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SpanMap {
+pub enum SpanMap {
     /// The document is the original text from this offset on (plain files, substrings).
     Offset(usize),
     /// Segments sorted by `inner`; an offset between segments maps to the previous one.
@@ -98,25 +27,36 @@ pub(crate) enum SpanMap {
 }
 
 impl SpanMap {
-    /// The original-file offset of a document offset.
-    pub(crate) fn map(&self, off: usize) -> usize {
+    /// Every offset maps to `outer` (a document with no byte-for-byte source).
+    pub fn point(outer: usize) -> SpanMap {
+        SpanMap::Table(vec![Seg { inner: 0, outer, exact: 0 }])
+    }
+
+    /// The original-file offset of a document offset, and whether that byte was copied
+    /// verbatim from there.
+    pub fn locate(&self, off: usize) -> (usize, bool) {
         match self {
-            SpanMap::Offset(base) => base + off,
+            SpanMap::Offset(base) => (base + off, true),
             SpanMap::Table(segs) => {
                 let i = segs.partition_point(|s| s.inner <= off);
                 match i.checked_sub(1).and_then(|i| segs.get(i)) {
-                    Some(s) if off < s.inner + s.exact => s.outer + (off - s.inner),
-                    Some(s) => s.outer,
-                    None => segs.first().map_or(0, |s| s.outer),
+                    Some(s) if off < s.inner + s.exact => (s.outer + (off - s.inner), true),
+                    Some(s) => (s.outer, false),
+                    None => (segs.first().map_or(0, |s| s.outer), false),
                 }
             }
         }
     }
 
+    /// The original-file offset of a document offset.
+    pub fn map(&self, off: usize) -> usize {
+        self.locate(off).0
+    }
+
     /// Maps a half-open range; the end stays after the start. When the last byte comes from an
     /// escape (`\"`) and the next segment starts right after it, the end is that segment's start,
     /// so the whole escape is covered.
-    pub(crate) fn map_range(&self, start: usize, end: usize) -> (usize, usize) {
+    pub fn map_range(&self, start: usize, end: usize) -> (usize, usize) {
         let s = self.map(start);
         if end <= start {
             return (s, s);
@@ -139,7 +79,7 @@ impl SpanMap {
 /// The map for a JSON string literal `raw` (quotes included) that starts at `base` in the
 /// original file and whose unescaped value is `value`: each unescaped byte goes back to its
 /// source byte, each escape to its backslash.
-pub(crate) fn string_map(raw: &str, base: usize, value: &str) -> SpanMap {
+pub fn string_map(raw: &str, base: usize, value: &str) -> SpanMap {
     let bytes = raw.as_bytes();
     let mut segs = Vec::new();
     let (mut i, mut inner) = (1usize, 0usize);
@@ -163,9 +103,41 @@ pub(crate) fn string_map(raw: &str, base: usize, value: &str) -> SpanMap {
     }
     if inner != value.len() {
         // Should not happen for text the JSON reader accepted; degrade to the string's start.
-        return SpanMap::Table(vec![Seg { inner: 0, outer: base, exact: 0 }]);
+        return SpanMap::point(base);
     }
     SpanMap::Table(segs)
+}
+
+/// Builds a [`SpanMap::Table`] one output byte at a time, merging verbatim runs.
+#[derive(Debug, Default)]
+pub struct MapBuilder {
+    segs: Vec<Seg>,
+}
+
+impl MapBuilder {
+    /// Output byte `inner` came from file offset `outer`; `exact` says it was copied verbatim
+    /// (a decoded escape is not).
+    pub fn push(&mut self, inner: usize, outer: usize, exact: bool) {
+        if let Some(last) = self.segs.last_mut() {
+            if exact
+                && last.exact > 0
+                && last.inner + last.exact == inner
+                && last.outer + last.exact == outer
+            {
+                last.exact += 1;
+                return;
+            }
+        }
+        self.segs.push(Seg { inner, outer, exact: usize::from(exact) });
+    }
+
+    /// The finished map.
+    pub fn finish(self) -> SpanMap {
+        if self.segs.is_empty() {
+            return SpanMap::point(0);
+        }
+        SpanMap::Table(self.segs)
+    }
 }
 
 /// Length in `bytes` of the escape at `i`, and how many UTF-8 bytes it unescapes to.

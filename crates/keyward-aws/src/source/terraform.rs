@@ -3,13 +3,13 @@
 //! There a policy is a JSON string inside JSON (`"policy": "{\"Version\": ...}"`). It is linted
 //! unescaped, and each finding is mapped back through the escapes to the plan file.
 
-use super::source::Doc;
-use super::tree::string_map;
+use super::span::string_map;
+use super::Doc;
 use keyward_core::json::{Node, Value};
 use keyward_core::parse::DocKind;
 
 /// True when `root` looks like `terraform show -json` output.
-pub(crate) fn is_plan(root: &Node) -> bool {
+pub fn is_plan(root: &Node) -> bool {
     root.get("format_version").is_some()
         && (root.get("planned_values").is_some()
             || root.get("values").is_some()
@@ -18,7 +18,7 @@ pub(crate) fn is_plan(root: &Node) -> bool {
 
 /// Every policy string in the plan's planned values (or the state's values, or, failing both,
 /// the `after` side of each resource change).
-pub(crate) fn extract<'a>(root: &Node, orig: &str) -> Vec<Doc<'a>> {
+pub fn extract<'a>(root: &Node, orig: &str) -> Vec<Doc<'a>> {
     let mut out = Vec::new();
     let module = root
         .get("planned_values")

@@ -12,13 +12,13 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// A YAML syntax error: byte offset and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct YamlError {
-    pub(crate) pos: usize,
-    pub(crate) message: String,
+pub struct YamlError {
+    pub pos: usize,
+    pub message: String,
 }
 
 /// Reads the first document of `text`.
-pub(crate) fn read(text: &str) -> Result<Option<Tree>, YamlError> {
+pub fn read(text: &str) -> Result<Option<Tree>, YamlError> {
     let offsets = CharOffsets::new(text);
     let mut b =
         Builder { offsets: &offsets, stack: Vec::new(), root: None, anchors: HashMap::new() };

@@ -1,9 +1,10 @@
-//! Text edits for fixes: the fixed policy text for each policy edit, made on the original text
-//! (formatting and key order kept) through the spans of keyward-core's JSON reader.
+//! Fixes as text: the fixed policy text for each policy [`Edit`], made on the original text
+//! (formatting and key order kept) through the spans of the JSON reader. `fix.rs` decides which
+//! edits work; this file writes them into the document a person will paste.
 
-use keyward_core::eval::Edit;
-use keyward_core::json::{read, Limits, Node, Value};
-use keyward_core::span::Span;
+use super::fix::Edit;
+use crate::json::{read, Limits, Node, Value};
+use crate::span::Span;
 
 fn quoted(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
@@ -55,8 +56,9 @@ fn add_value(text: &str, node: &Node, value: &str) -> Option<String> {
     }
 }
 
-/// Applies a policy edit to the policy's text.
-pub(crate) fn apply(text: &str, edit: &Edit) -> Option<String> {
+/// Applies a policy edit to the policy's text (None: a request edit, or text that does not hold
+/// the statement the edit names).
+pub fn apply_to_text(text: &str, edit: &Edit) -> Option<String> {
     let (root, _) = read(text, Limits::default());
     let root = root?;
     match edit {
@@ -107,7 +109,7 @@ pub(crate) fn apply(text: &str, edit: &Edit) -> Option<String> {
 }
 
 /// A new policy holding the statement of an AddStatement edit (for a policy that does not exist).
-pub(crate) fn new_policy(edit: &Edit) -> Option<String> {
+pub fn new_policy_text(edit: &Edit) -> Option<String> {
     match edit {
         Edit::AddStatement { statement, .. } => Some(format!(
             "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {statement}\n  ]\n}}\n"
@@ -120,7 +122,7 @@ pub(crate) fn new_policy(edit: &Edit) -> Option<String> {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
-    use keyward_core::eval::Source;
+    use crate::eval::Source;
 
     #[test]
     fn adds_action_to_string_and_list() {
@@ -130,9 +132,9 @@ mod tests {
             statement: 0,
             action: "kms:Decrypt".into(),
         };
-        let out = apply(t, &e).unwrap();
+        let out = apply_to_text(t, &e).unwrap();
         assert!(out.contains(r#""Action": ["kms:Encrypt", "kms:Decrypt"]"#), "{out}");
-        let out2 = apply(&out, &e).unwrap();
+        let out2 = apply_to_text(&out, &e).unwrap();
         assert!(out2.contains(r#"["kms:Encrypt", "kms:Decrypt", "kms:Decrypt"]"#), "{out2}");
     }
 
@@ -140,7 +142,21 @@ mod tests {
     fn appends_statement_with_indent() {
         let t = "{\n  \"Statement\": [\n    {\"Effect\": \"Deny\"}\n  ]\n}";
         let e = Edit::AddStatement { source: Source::Boundary, statement: "{\"X\":1}".into() };
-        let out = apply(t, &e).unwrap();
+        let out = apply_to_text(t, &e).unwrap();
         assert!(out.contains("{\"Effect\": \"Deny\"},\n    {\"X\":1}\n  ]"), "{out}");
+    }
+
+    #[test]
+    fn request_edits_and_missing_statements_give_none() {
+        let t = r#"{"Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}"#;
+        let e = Edit::AddAction { source: Source::Boundary, statement: 3, action: "a:b".into() };
+        assert_eq!(apply_to_text(t, &e), None);
+        let p = new_policy_text(&Edit::AddStatement {
+            source: Source::Boundary,
+            statement: "{\"Effect\":\"Allow\"}".into(),
+        })
+        .unwrap();
+        assert!(crate::json::read(&p, Limits::default()).0.is_some(), "{p}");
+        assert_eq!(new_policy_text(&e), None);
     }
 }

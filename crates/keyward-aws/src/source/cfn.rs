@@ -8,15 +8,16 @@
 //! `123456789012`, `!GetAtt Key.Arn` a KMS key ARN, `!If` its first branch), and every rendered
 //! token remembers where it came from.
 
-use super::source::Doc;
-use super::tree::{string_map, Seg, SpanMap, Tree, V};
+use super::span::{string_map, Seg, SpanMap};
+use super::tree::{Tree, V};
+use super::Doc;
 use keyward_core::parse::DocKind;
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 
 /// True when `root` looks like a CloudFormation template.
-pub(crate) fn is_template(root: &Tree) -> bool {
+pub fn is_template(root: &Tree) -> bool {
     if root.get("AWSTemplateFormatVersion").is_some() {
         return true;
     }
@@ -30,7 +31,7 @@ pub(crate) fn is_template(root: &Tree) -> bool {
 
 /// Every policy document in a template. `json` says the template was JSON (substrings and
 /// escaped strings can then be mapped exactly).
-pub(crate) fn extract<'a>(root: &Tree, orig: &'a str, json: bool) -> Vec<Doc<'a>> {
+pub fn extract<'a>(root: &Tree, orig: &'a str, json: bool) -> Vec<Doc<'a>> {
     let mut out = Vec::new();
     let Some(V::Obj(resources)) = root.get("Resources").map(|r| &r.v) else { return out };
     let ctx = Ctx { root, orig };
@@ -123,7 +124,7 @@ impl<'t, 'a> Ctx<'t, 'a> {
         }
         if let V::Str(s) = &node.v {
             // A JSON policy in a YAML string: point every finding at the string.
-            let map = SpanMap::Table(vec![Seg { inner: 0, outer: pos, exact: 0 }]);
+            let map = SpanMap::point(pos);
             return Doc { label: Some(label), kind: Some(kind), text: s.clone().into(), map, pos };
         }
         let mut r = Render { orig: self.orig, out: String::new(), segs: Vec::new() };
