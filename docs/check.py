@@ -10,7 +10,8 @@ Convention (documented in docs/contributing-docs.md):
   repository are linked (fixtures), with `keyward` on PATH and KEYWARD_STATE pointing
   at a fresh folder, so a walkthrough must create every other file it uses;
 - every link to https://github.com/keyward/keyward/(blob|tree)/main/PATH must name a PATH that
-  exists in this checkout (mkdocs --strict checks the links between pages).
+  exists in this checkout (mkdocs --strict checks the links between pages), and every relative
+  link of the top-level Markdown files (README.md, ...) must name an existing file.
 
 Usage: python3 docs/check.py REPO_ROOT   (keyward must be on PATH)
 """
@@ -112,6 +113,14 @@ def main():
         total += ran
         problems += [x.replace(str(page), str(rel)) for x in p]
         print(f"{rel}: {ran} runnable block(s)" + (f", {len(p)} problem(s)" if p else ""))
+    # The top-level Markdown files link into the book by relative paths: each must exist.
+    for md in sorted(root.glob("*.md")) + [root / "tests" / "scenarios" / "README.md"]:
+        for m in re.finditer(r"\]\(([^)#\s]+)(#[^)]*)?\)", md.read_text()):
+            target = m.group(1)
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (md.parent / target).exists():
+                problems.append(f"{md.relative_to(root)}: link to a missing file: {target}")
     for p in problems:
         print("FAIL " + p)
     print(f"docs: {max(total - len(problems), 0)} passed, {len(problems)} failed")

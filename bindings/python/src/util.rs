@@ -112,10 +112,12 @@ pub(crate) fn object(args_json: &str) -> Result<Map<String, Value>, Value> {
     }
 }
 
-/// keyward-lint's findings for one document, each at line:column of `name`.
+/// keyward-lint's findings for every policy in one file (a policy or grant document, or the
+/// policies inside a CloudFormation template or Terraform plan, through keyward-aws), each at
+/// line:column of `name`.
 pub(crate) fn lint(text: &str, kind: &str, name: &str) -> Value {
-    let kind = match kind.trim() {
-        "" | "auto" => DocKind::from_file_name(name),
+    let forced = match kind.trim() {
+        "" | "auto" => None,
         k => match DocKind::from_name(k) {
             Some(k) => Some(k),
             None => {
@@ -126,27 +128,25 @@ pub(crate) fn lint(text: &str, kind: &str, name: &str) -> Value {
             }
         },
     };
-    let report = keyward_lint::lint_text(text, kind);
     let idx = LineIndex::new(text);
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let (line, column, end_line, end_column) = if f.span == Span::SYNTHETIC {
-                (1, 1, 1, 1)
-            } else {
-                let (a, b) = (idx.line_col(f.span.start), idx.line_col(f.span.end));
-                (a.line, a.col, b.line, b.col)
-            };
-            json!({
-                "code": f.code, "severity": f.severity, "message": f.message, "path": f.path,
-                "fix": f.fix, "file": name, "line": line, "column": column,
+    let at = |offset: usize| {
+        let lc = idx.line_col(u32::try_from(offset.min(text.len())).unwrap_or(u32::MAX));
+        (lc.line, lc.col)
+    };
+    let units = keyward_aws::source::lint_source(name, text, forced);
+    let mut findings = Vec::new();
+    let mut documents = Vec::new();
+    for u in &units {
+        documents.push(json!({"document": u.label, "kind": u.kind.map(DocKind::name), "kind_inferred": u.kind_inferred}));
+        for h in &u.hits {
+            let ((line, column), (end_line, end_column)) = (at(h.start), at(h.end));
+            findings.push(json!({
+                "code": h.code, "severity": h.severity, "message": h.message, "path": h.path,
+                "fix": h.fix, "file": name, "line": line, "column": column,
                 "end_line": end_line, "end_column": end_column,
-            })
-        })
-        .collect();
-    json!({
-        "ok": true, "file": name, "kind": report.kind.map(DocKind::name),
-        "kind_inferred": report.kind_inferred, "findings": findings,
-    })
+            }));
+        }
+    }
+    let kind = units.first().and_then(|u| u.kind).map(DocKind::name);
+    json!({"ok": true, "file": name, "kind": kind, "documents": documents, "findings": findings})
 }

@@ -71,3 +71,33 @@ def test_report_serializes_to_json():
 def test_checks_lists_codes():
     codes = {c["code"] for c in keyward.checks()}
     assert {"invalid-action", "kms-lockout-risk"} <= codes
+
+
+CFN = """AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  AppKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: EnableIamPolicies
+            Effect: Allow
+            Principal: { AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root' }
+            Action: 'kms:*'
+            Resource: '*'
+          - Sid: AppDecrypts
+            Effect: Allow
+            Principal: { AWS: 'arn:aws:iam::111122223333:role/App' }
+            Action: 'kms:Decrpyt'
+            Resource: '*'
+"""
+
+
+def test_cloudformation_yaml_findings_point_into_the_template(tmp_path):
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(CFN)
+    (f,) = keyward.lint(stack).errors
+    assert (f.code, f.line, f.column) == ("invalid-action", 17, 21)
+    assert f.path == "Resources.AppKey.Properties.KeyPolicy.Statement[1].Action"
+    assert keyward.lint(tmp_path).errors == [f]  # a folder includes *.yaml

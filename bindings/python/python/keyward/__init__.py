@@ -166,15 +166,16 @@ class LintReport:
         return json.dumps(self.to_dict(), indent=indent)
 
 
-_LINT_SUFFIXES = (".json",)
+_LINT_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 
 
 def lint(text_or_path: Document, kind: str = "auto") -> LintReport:
-    """Lints a policy or grant document: a path, a folder (every ``*.json`` in it), JSON text,
-    or a dict. ``kind`` is ``auto`` (from the file name, then the content), ``key``,
+    """Lints policies like ``keyward lint``: a policy or grant document, or the policies inside
+    a CloudFormation template (JSON or YAML) or a Terraform plan; given as a path, a folder
+    (every ``*.json``, ``*.yaml``, ``*.yml`` and ``*.template`` in it), JSON text, or a dict.
+    ``kind`` (for plain documents) is ``auto`` (from the file name, then the content), ``key``,
     ``resource``, ``identity``, ``scp``, ``rcp``, ``boundary``, ``session`` or ``grant``.
-
-    CloudFormation templates and Terraform plans are the CLI's (``keyward lint``).
+    Findings are located in the file given.
     """
     docs: List[Dict[str, str]]
     if isinstance(text_or_path, (str, os.PathLike)) and not (
