@@ -7,7 +7,7 @@
     reason = "test code: a failure is a test failure"
 )]
 
-use keyward_core::scenario::{self, load};
+use keyward_scenario::{self as scenario, load};
 use std::path::Path;
 
 #[test]

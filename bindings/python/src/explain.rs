@@ -2,13 +2,13 @@
 //! explained by keyward-core. Mirrors the CLI's flag handling; documents arrive as text.
 
 use crate::util::{diag_error, doc, docs, fail, object, opt_str, pairs};
+use keyward_core::eval::call::{arn_region, key_arn, Call, KeyFacts};
 use keyward_core::eval::{
     explain, render_human, CtxValue, NamedPolicy, PolicySet, Principal, Request,
 };
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::{parse_grants, parse_policy};
-use keyward_core::scenario::{derive_context, KmsCall};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -68,15 +68,9 @@ fn build(o: &Map<String, Value>) -> Result<(PolicySet, Request), Value> {
     }
     let region = opt_str(o, "region")?;
     let resource = match (opt_str(o, "key")?, opt_str(o, "resource")?) {
-        (Some(k), _) if k.starts_with("arn:") => k,
-        (Some(k), _) if k.starts_with("alias/") => {
-            return Err(fail("key: give the key ARN or id; pass the alias as `alias`", Some("key")))
-        }
-        (Some(k), _) => format!(
-            "arn:aws:kms:{}:{}:key/{k}",
-            region.as_deref().unwrap_or("us-east-1"),
-            principal.account
-        ),
+        (Some(k), _) => key_arn(&k, region.as_deref(), &principal.account).ok_or_else(|| {
+            fail("key: give the key ARN or id; pass the alias as `alias`", Some("key"))
+        })?,
         (None, Some(r)) => r,
         (None, None) => "*".to_string(),
     };
@@ -89,24 +83,17 @@ fn build(o: &Map<String, Value>) -> Result<(PolicySet, Request), Value> {
             ));
         }
     }
-    let mut call = KmsCall {
-        action: action.clone(),
-        resource: resource.clone(),
+    let is_key = resource.split(':').nth(2) == Some("kms");
+    let mut call = Call {
+        region: region.or_else(|| arn_region(&resource).map(str::to_string)),
         principal_tags: pairs(o, "principal_tags")?,
         encryption_context: pairs(o, "encryption_context")?,
         via_service: opt_str(o, "via_service")?,
         time,
-        region: region
-            .or_else(|| resource.split(':').nth(3).filter(|r| !r.is_empty()).map(str::to_string)),
         request_alias: opt_str(o, "alias")?,
-        ..KmsCall::default()
+        key: if is_key { KeyFacts::symmetric_default() } else { KeyFacts::default() },
+        ..Call::new(action, resource)
     };
-    if resource.split(':').nth(2) == Some("kms") {
-        call.key_spec = Some("SYMMETRIC_DEFAULT".into());
-        call.key_usage = Some("ENCRYPT_DECRYPT".into());
-        call.key_origin = Some("AWS_KMS".into());
-    }
-    let mut context = derive_context(&principal, &call);
     match o.get("context") {
         None | Some(Value::Null) => {}
         Some(Value::Object(m)) => {
@@ -120,12 +107,12 @@ fn build(o: &Map<String, Value>) -> Result<(PolicySet, Request), Value> {
                     Value::String(s) => CtxValue::One(s.clone()),
                     other => CtxValue::One(other.to_string()),
                 };
-                context.set(k, value);
+                call.extra.push((k.clone(), value));
             }
         }
         Some(_) => return Err(fail("`context` must be a mapping", Some("context"))),
     }
-    Ok((set, Request::new(principal, &action, &resource, context)))
+    Ok((set, call.request(principal)))
 }
 
 /// Decides and explains; `{"ok": true, "explanation": ..., "human": ...}`.

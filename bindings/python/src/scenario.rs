@@ -3,7 +3,7 @@
 
 use crate::util::{diag_json, fail, position};
 use keyward_core::eval::{explain, render_human};
-use keyward_core::scenario::{self, build_case};
+use keyward_scenario::{self as scenario, build_case};
 use serde_json::{json, Value};
 use std::path::Path;
 

@@ -9,11 +9,11 @@
 //! in the second is `Conditional`, and the conditions that must hold are read from the
 //! statements that allowed (and the Deny statements that must not apply).
 
+use keyward_core::eval::call::Call;
 use keyward_core::eval::{
     decide, decide_traced, explain, NamedPolicy, PolicySet, Principal, Request, Source,
 };
 use keyward_core::model::{Condition, Effect, Policy, PolicyKind};
-use keyward_core::scenario::{derive_context, KmsCall};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -524,17 +524,21 @@ pub(crate) fn build(
         rcps: extra.rcps.clone(),
         ..PolicySet::default()
     };
-    let call = KmsCall {
-        action: action.to_string(),
-        resource: key.arn.clone(),
+    (set, call(s, key, action).request(s.principal.clone()))
+}
+
+/// The call of a subject doing `action` on `key`, as far as an export tells.
+pub(crate) fn call(s: &Subject, key: &KeyFacts, action: &str) -> Call {
+    Call {
         principal_tags: s.tags.clone(),
         principal_id: s.id.clone(),
-        key_spec: key.spec.clone(),
-        key_usage: key.usage.clone(),
-        key_origin: key.origin.clone(),
+        key: keyward_core::eval::call::KeyFacts {
+            spec: key.spec.clone(),
+            usage: key.usage.clone(),
+            origin: key.origin.clone(),
+            ..Default::default()
+        },
         region: key.arn.split(':').nth(3).map(str::to_string),
-        ..KmsCall::default()
-    };
-    let ctx = derive_context(&s.principal, &call);
-    (set, Request::new(s.principal.clone(), action, &key.arn, ctx))
+        ..Call::new(action, key.arn.clone())
+    }
 }

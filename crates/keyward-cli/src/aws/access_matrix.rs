@@ -10,8 +10,8 @@
 use super::access::{quick, subjects, KeyFacts, Optimizer, Status, Subject};
 use super::{action_list, csv, load_export, load_key_policy};
 use crate::files;
-use keyward_core::eval::{NamedPolicy, PolicySet, Request};
-use keyward_core::scenario::{derive_context, KmsCall};
+use keyward_core::eval::call::retarget;
+use keyward_core::eval::{NamedPolicy, PolicySet};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -221,15 +221,6 @@ fn bar(done: usize, total: usize, decisions: usize, started: Instant) {
     );
 }
 
-const CRYPTO: &[&str] = &[
-    "kms:encrypt",
-    "kms:decrypt",
-    "kms:reencryptfrom",
-    "kms:reencryptto",
-    "kms:generatedatakey",
-    "kms:generatedatakeywithoutplaintext",
-];
-
 fn principal_rows(
     w: &Who,
     keys: &[Key],
@@ -250,19 +241,8 @@ fn principal_rows(
         .map(|a| usize::from(keyward_core::eval::action_takes_encryption_context(a)))
         .collect();
     for (k, key) in keys.iter().enumerate() {
-        let call = KmsCall {
-            action: first.to_string(),
-            resource: key.facts.arn.clone(),
-            principal_tags: s.tags.clone(),
-            principal_id: s.id.clone(),
-            key_spec: key.facts.spec.clone(),
-            key_usage: key.facts.usage.clone(),
-            key_origin: key.facts.origin.clone(),
-            region: key.facts.arn.split(':').nth(3).map(str::to_string),
-            ..KmsCall::default()
-        };
-        let ctx = derive_context(&s.principal, &call);
-        let mut req = Request::new(s.principal.clone(), first, &key.facts.arn, ctx);
+        let call = super::access::call(s, &key.facts, first);
+        let mut req = call.request(s.principal.clone());
         let Some(slot) = local.get_mut(k) else { continue };
         std::mem::swap(&mut set.resource_policy, slot);
         let mut any_opt = [false; 2];
@@ -274,15 +254,7 @@ fn principal_rows(
             }
         }
         for (action, &ec) in actions.iter().zip(&ecs) {
-            if req.action != *action {
-                req.action.clone_from(action);
-                req.action_lc = action.to_ascii_lowercase();
-                if CRYPTO.contains(&req.action_lc.as_str()) {
-                    req.context.set_str("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
-                } else {
-                    req.context.remove("kms:EncryptionAlgorithm");
-                }
-            }
+            retarget(&mut req, &call, action);
             let os = if any_opt[ec] { osets[ec].as_ref() } else { None };
             let status = quick(&set, os, &req);
             if status == Status::Deny && !all {

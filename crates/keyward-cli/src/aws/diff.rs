@@ -164,7 +164,7 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         let account = account_of(export.as_ref(), &[]);
         let kp = match &a.key_policy {
             Some(p) => load_key_policy(p)?,
-            None => default_key_policy(&account)?,
+            None => keyward_core::eval::call::default_key_policy(&account),
         };
         let mut keys: Vec<String> = a.key.clone();
         if keys.is_empty() {
@@ -257,17 +257,4 @@ fn run_inner(a: &Args) -> Result<u8, String> {
 
 fn conds(r: &[super::access::Requirement]) -> Vec<&str> {
     r.iter().map(|c| c.condition.as_str()).collect()
-}
-
-fn default_key_policy(account: &str) -> Result<NamedPolicy, String> {
-    let text = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"kms:*","Resource":"*"}}]}}"#
-    );
-    let (p, _) = keyward_core::parse::parse_policy(
-        &text,
-        PolicyKind::Key,
-        keyward_core::json::Limits::default(),
-    );
-    p.map(|p| NamedPolicy::new("default key policy", p))
-        .ok_or_else(|| "internal: default key policy".into())
 }
