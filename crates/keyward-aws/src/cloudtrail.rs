@@ -458,6 +458,10 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
             &mut warnings,
         )
     };
+    if reencrypt {
+        // kms:ReEncryptOnSameKey is in the context of both halves.
+        call.params.reencrypt_on_same_key = also.first().map(|to| to.resource == resource);
+    }
     let recorded = match get_str(ev, "errorCode") {
         None => Recorded::Success,
         Some(code) => {

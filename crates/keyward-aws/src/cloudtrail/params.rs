@@ -107,6 +107,15 @@ pub(super) fn read(name: &str, ev: &Node, call: &mut Call, n: &mut Notes) {
                 n.unknown.push("kms:DataKeyPairSpec (requestParameters has no keyPairSpec)".into());
             }
         }
+        "DeriveSharedSecret" => {
+            q.key_agreement_algorithm =
+                string("keyAgreementAlgorithm", "kms:KeyAgreementAlgorithm", None, n);
+        }
+        "EnableKeyRotation" => {
+            q.rotation_period_days =
+                string("rotationPeriodInDays", "kms:RotationPeriodInDays", Some("365"), n)
+                    .and_then(|d| d.parse().ok());
+        }
         "ReplicateKey" => {
             q.replica_region = string("replicaRegion", "kms:ReplicaRegion", None, n);
             q.request_tags = tags(p.get("tags"));

@@ -55,6 +55,7 @@ fn params(c: &mut Context, p: &super::RequestParams) {
         ("kms:MessageType", &p.message_type),
         ("kms:MacAlgorithm", &p.mac_algorithm),
         ("kms:DataKeyPairSpec", &p.data_key_pair_spec),
+        ("kms:KeyAgreementAlgorithm", &p.key_agreement_algorithm),
         ("kms:ReplicaRegion", &p.replica_region),
         ("kms:PrimaryRegion", &p.primary_region),
         ("kms:WrappingAlgorithm", &p.wrapping_algorithm),
@@ -73,6 +74,9 @@ fn params(c: &mut Context, p: &super::RequestParams) {
     }
     if let Some(b) = p.reencrypt_on_same_key {
         c.set_str("kms:ReEncryptOnSameKey", flag(b));
+    }
+    if let Some(d) = p.rotation_period_days {
+        c.set_str("kms:RotationPeriodInDays", d.to_string());
     }
     if let Some(d) = p.pending_window_days {
         c.set_str("kms:ScheduleKeyDeletionPendingWindowInDays", d.to_string());

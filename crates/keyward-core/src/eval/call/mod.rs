@@ -133,6 +133,10 @@ pub struct RequestParams {
     pub mac_algorithm: Option<String>,
     /// `kms:DataKeyPairSpec` (GenerateDataKeyPair*).
     pub data_key_pair_spec: Option<String>,
+    /// `kms:KeyAgreementAlgorithm` (DeriveSharedSecret).
+    pub key_agreement_algorithm: Option<String>,
+    /// `kms:RotationPeriodInDays` (EnableKeyRotation).
+    pub rotation_period_days: Option<u32>,
     /// `kms:BypassPolicyLockoutSafetyCheck` (CreateKey, PutKeyPolicy).
     pub bypass_policy_lockout: Option<bool>,
     /// `kms:ReplicaRegion` (ReplicateKey).
