@@ -2,6 +2,10 @@
 //! network origin and calling service, with what was derived and what could not be known, and
 //! the outcome AWS recorded.
 //!
+//! Every authorization the call needs is derived: ReEncrypt is `kms:ReEncryptFrom` on the
+//! source key and `kms:ReEncryptTo` on the destination key; the alias operations are also
+//! checked on the alias. Events KMS writes by itself are read as such (nothing to authorize).
+//!
 //! Accepts one event, `{"Records": [...]}` (trail files), `aws cloudtrail lookup-events`
 //! output (`{"Events": [{"CloudTrailEvent": "<json string>"}]}`) and a plain array of events.
 //! Events inside a `CloudTrailEvent` string are read with positions mapped back into the file.
@@ -263,7 +267,7 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
                 _ => PrincipalKind::Root,
             };
             if p.kind != expected {
-                warnings.push(format!("userIdentity.type is {itype} but userIdentity.arn `{arn}` is a {} ARN: the event is inconsistent; evaluated as the ARN says", p.type_name()));
+                warnings.push(format!("userIdentity.type is {itype} but userIdentity.arn `{arn}` is not the ARN of such an identity: evaluated as the ARN says"));
             }
             if let Some(a) = account.filter(|a| *a != p.account && itype != "AssumedRole") {
                 warnings.push(format!("userIdentity.accountId {a} differs from the account of userIdentity.arn ({})", p.account));

@@ -1,6 +1,8 @@
 //! `keyward explain --cloudtrail EVENT.json`: decide the request a CloudTrail event records,
 //! say what was derived and what could not be known, compare with the recorded outcome, and
-//! when they disagree, name the inputs that are probably missing.
+//! when they disagree, name the inputs that are probably missing. Each authorization of the
+//! call is decided (a key with the key policy, an alias or an account-level action by IAM
+//! policies alone).
 
 use super::{load_export, load_grants, load_key_policy, load_org_policy, load_policy, report};
 use crate::files;
@@ -232,7 +234,7 @@ fn missing(i: &Inputs, ev: &DerivedEvent, e: &Explanation) -> Vec<String> {
                     failed_unknown.join(", ")
                 ));
             }
-            if i.grants.is_none() {
+            if i.grants.is_none() && !ev.account_level {
                 out.push(
                     "a grant on the key (aws kms list-grants --key-id KEY > grants.json; --grants)"
                         .into(),
