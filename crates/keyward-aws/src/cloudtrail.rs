@@ -257,48 +257,71 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
         Principal::parse("service:kms.amazonaws.com").map_err(bad)?
     } else {
         match itype.as_str() {
-        "IAMUser" | "AssumedRole" | "FederatedUser" | "Root" => {
-            let arn = get_str(uid, "arn").ok_or_else(|| bad(format!("{itype} identity has no `arn`")))?;
-            let mut p = Principal::parse(arn).map_err(|e| bad(format!("userIdentity.arn: {e}")))?;
-            let expected = match itype.as_str() {
-                "IAMUser" => PrincipalKind::User,
-                "AssumedRole" => PrincipalKind::AssumedRole,
-                "FederatedUser" => PrincipalKind::FederatedUser,
-                _ => PrincipalKind::Root,
-            };
-            if p.kind != expected {
-                warnings.push(format!("userIdentity.type is {itype} but userIdentity.arn `{arn}` is not the ARN of such an identity: evaluated as the ARN says"));
-            }
-            if let Some(a) = account.filter(|a| *a != p.account && itype != "AssumedRole") {
-                warnings.push(format!("userIdentity.accountId {a} differs from the account of userIdentity.arn ({})", p.account));
-            }
-            fact("principal", &p.arn, "userIdentity.arn");
-            if let Some(role) = issuer.filter(|_| itype == "AssumedRole").and_then(|i| get_str(i, "arn")) {
-                // The issuer's ARN carries the role's path, which the session ARN drops.
-                p.role_arn = Some(role.to_string());
-                fact("role", role, "userIdentity.sessionContext.sessionIssuer.arn");
-            }
-            if itype == "FederatedUser" {
-                if let Some(u) = issuer.and_then(|i| get_str(i, "arn")) {
-                    fact("issuing user", u, "userIdentity.sessionContext.sessionIssuer.arn");
+            "IAMUser" | "AssumedRole" | "FederatedUser" | "Root" => {
+                let arn = get_str(uid, "arn")
+                    .ok_or_else(|| bad(format!("{itype} identity has no `arn`")))?;
+                let mut p =
+                    Principal::parse(arn).map_err(|e| bad(format!("userIdentity.arn: {e}")))?;
+                let expected = match itype.as_str() {
+                    "IAMUser" => PrincipalKind::User,
+                    "AssumedRole" => PrincipalKind::AssumedRole,
+                    "FederatedUser" => PrincipalKind::FederatedUser,
+                    _ => PrincipalKind::Root,
+                };
+                if p.kind != expected {
+                    warnings.push(format!(
+                        "userIdentity.type is {itype} but userIdentity.arn `{arn}` is not the ARN \
+                         of such an identity: evaluated as the ARN says"
+                    ));
                 }
+                if let Some(a) = account.filter(|a| *a != p.account && itype != "AssumedRole") {
+                    warnings.push(format!(
+                    "userIdentity.accountId {a} differs from the account of userIdentity.arn ({})",
+                    p.account
+                ));
+                }
+                fact("principal", &p.arn, "userIdentity.arn");
+                if let Some(role) =
+                    issuer.filter(|_| itype == "AssumedRole").and_then(|i| get_str(i, "arn"))
+                {
+                    // The issuer's ARN carries the role's path, which the session ARN drops.
+                    p.role_arn = Some(role.to_string());
+                    fact("role", role, "userIdentity.sessionContext.sessionIssuer.arn");
+                }
+                if itype == "FederatedUser" {
+                    if let Some(u) = issuer.and_then(|i| get_str(i, "arn")) {
+                        fact("issuing user", u, "userIdentity.sessionContext.sessionIssuer.arn");
+                    }
+                }
+                p
             }
-            p
-        }
-        "AWSService" => {
-            let svc = uid_invoked.ok_or_else(|| bad("AWSService identity has no `invokedBy`".into()))?;
-            fact("principal", svc, "userIdentity.invokedBy");
-            Principal::parse(&format!("service:{svc}")).map_err(bad)?
-        }
-        "AWSAccount" => {
-            let acct = account.ok_or_else(|| bad("AWSAccount identity has no `accountId`".into()))?;
-            unknown.push(format!(
-                "which identity of account {acct} called (AWSAccount events do not say); evaluated as the account ({acct})"
-            ));
-            fact("principal", acct, "userIdentity.accountId");
-            Principal::parse(acct).map_err(&bad)?
-        }
-        other => return Err(bad(format!("userIdentity type `{other}` is not supported (IAMUser, AssumedRole, FederatedUser, Root, AWSService, AWSAccount, or none for KMS's own events)"))),
+            "AWSService" => {
+                let svc = uid_invoked
+                    .ok_or_else(|| bad("AWSService identity has no `invokedBy`".into()))?;
+                fact("principal", svc, "userIdentity.invokedBy");
+                Principal::parse(&format!("service:{svc}")).map_err(bad)?
+            }
+            "AWSAccount" => {
+                let acct =
+                    account.ok_or_else(|| bad("AWSAccount identity has no `accountId`".into()))?;
+                unknown.push(format!(
+                    "which identity of account {acct} called (AWSAccount events do not say); \
+                 evaluated as the account ({acct})"
+                ));
+                fact("principal", acct, "userIdentity.accountId");
+                Principal::parse(acct).map_err(&bad)?
+            }
+            "(absent)" => {
+                return Err(bad("userIdentity has no `type` and is not KMS's own \
+                 (invokedBy is not kms.amazonaws.com)"
+                    .into()))
+            }
+            other => {
+                return Err(bad(format!(
+                    "userIdentity type `{other}` is not supported (IAMUser, AssumedRole, \
+                 FederatedUser, Root, AWSService, AWSAccount, or none for KMS's own events)"
+                )))
+            }
         }
     };
     let principal_id = get_str(uid, "principalId").map(|id| match id.split_once(':') {

@@ -217,4 +217,9 @@ fn one_bad_record_does_not_stop_the_others() {
         r#"{"Records": [{"eventSource": "kms.amazonaws.com", "eventName": "Encrypt"}]}"#,
     );
     assert!(evs.is_empty() && has_errors(&diags));
+    // No type, and not KMS acting by itself: an error that says so.
+    let (_, diags) = kms_events(
+        r#"{"eventSource": "kms.amazonaws.com", "eventName": "Decrypt", "userIdentity": {"accountId": "111122223333", "invokedBy": "ec2.amazonaws.com"}}"#,
+    );
+    assert!(diags[0].message.contains("no `type`"), "{diags:?}");
 }
