@@ -2,14 +2,23 @@
 //! network origin and calling service, with what was derived and what could not be known, and
 //! the outcome AWS recorded.
 //!
+//! Every authorization the call needs is derived: ReEncrypt is `kms:ReEncryptFrom` on the
+//! source key and `kms:ReEncryptTo` on the destination key; the alias operations are also
+//! checked on the alias. Events KMS writes by itself are read as such (nothing to authorize).
+//!
 //! Accepts one event, `{"Records": [...]}` (trail files), `aws cloudtrail lookup-events`
 //! output (`{"Events": [{"CloudTrailEvent": "<json string>"}]}`) and a plain array of events.
 //! Events inside a `CloudTrailEvent` string are read with positions mapped back into the file.
 
+mod checks;
+mod params;
+
+pub use checks::Check;
+
 use crate::embedded::{unescape, Mapped};
 use crate::{get_str, invalid, read_json};
-use keyward_core::diag::Diagnostic;
-use keyward_core::eval::call::{Call, KeyFacts, Mfa};
+use keyward_core::diag::{Diagnostic, Severity};
+use keyward_core::eval::call::{arn_region, kms_action, via_service, Call, KeyFacts, Mfa};
 use keyward_core::eval::{Principal, PrincipalKind, Request};
 use keyward_core::json::{Node, Value};
 use keyward_core::span::Span;
@@ -55,8 +64,14 @@ pub struct DerivedEvent {
     pub event_name: String,
     /// `eventTime`.
     pub event_time: Option<String>,
-    /// `userIdentity.type`.
+    /// `userIdentity.type` (`(absent)` when the event has none).
     pub identity_type: String,
+    /// KMS acted by itself (rotation, deletion after the waiting period, expired key material,
+    /// multi-Region synchronization): there is no caller and nothing to authorize.
+    pub kms_own: bool,
+    /// The action is authorized in the caller's account by IAM policies alone (CreateKey,
+    /// GenerateRandom, ListAliases, ListKeys, the custom key store operations...).
+    pub account_level: bool,
     /// The caller.
     pub principal: Principal,
     /// The action, `kms:` + eventName.
@@ -67,6 +82,9 @@ pub struct DerivedEvent {
     /// be added before building the request).
     #[serde(skip)]
     pub call: Call,
+    /// The further authorizations the call needs: ReEncrypt's `kms:ReEncryptTo` on the
+    /// destination key; the alias operations on the alias (and UpdateAlias on the other key).
+    pub also: Vec<Check>,
     /// `sourceIPAddress` when it is an IP address (aws:SourceIp).
     pub source_ip: Option<String>,
     /// `vpcEndpointId` (aws:SourceVpce).
@@ -81,6 +99,9 @@ pub struct DerivedEvent {
     pub derived: Vec<Fact>,
     /// Inputs the event does not carry.
     pub unknown: Vec<String>,
+    /// What cannot be true of a real event (a role ARN in an IAMUser identity, a key ARN in
+    /// another Region than the event's).
+    pub warnings: Vec<String>,
     /// Where the event is in the file.
     pub span: Span,
 }
@@ -136,10 +157,12 @@ pub fn read_events(text: &str) -> (Vec<(Node, Option<Mapped>)>, Vec<Diagnostic>)
     (out, diags)
 }
 
-/// Derives the request of every KMS event in the file (events of other services are skipped;
-/// an error names the first event that cannot be read).
+/// Derives the request of every KMS event in the file (events of other services are skipped).
+/// A record that cannot be read is an error only when no other one can: otherwise it is a
+/// warning naming it, and the others are read.
 pub fn kms_events(text: &str) -> (Vec<DerivedEvent>, Vec<Diagnostic>) {
     let (events, mut diags) = read_events(text);
+    let before = diags.len();
     let mut out = Vec::new();
     let total = events.len();
     for (node, mapped) in &events {
@@ -161,6 +184,12 @@ pub fn kms_events(text: &str) -> (Vec<DerivedEvent>, Vec<Diagnostic>) {
             }
         }
     }
+    if !out.is_empty() {
+        for d in diags.iter_mut().skip(before).filter(|d| d.severity == Severity::Error) {
+            d.severity = Severity::Warning;
+            d.message = format!("record skipped: {}", d.message);
+        }
+    }
     if out.is_empty() && diags.is_empty() {
         let msg =
             format!("none of the {total} event(s) is a KMS event (eventSource kms.amazonaws.com)");
@@ -173,16 +202,17 @@ fn is_ip(s: &str) -> bool {
     s.parse::<std::net::IpAddr>().is_ok()
 }
 
-/// `s3.amazonaws.com` + region → `s3.us-east-1.amazonaws.com` (the form kms:ViaService takes).
+/// `s3.amazonaws.com` + region → `s3.us-east-1.amazonaws.com` (the form kms:ViaService takes),
+/// for the services that set it (see [`keyward_core::eval::call::VIA_SERVICES`]).
 pub fn via_service_name(service: &str, region: &str) -> Option<String> {
-    let name = service.strip_suffix(".amazonaws.com")?;
-    (!name.is_empty() && !name.contains('.')).then(|| format!("{name}.{region}.amazonaws.com"))
+    via_service(service, region)
 }
 
 /// Derives the request of one KMS event.
 pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
     let mut derived = Vec::new();
     let mut unknown = Vec::new();
+    let mut warnings = Vec::new();
     let mut fact = |name: &str, value: &str, from: &str| {
         derived.push(Fact { name: name.into(), value: value.into(), from: from.into() });
     };
@@ -190,82 +220,137 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
         .ok_or_else(|| invalid(ev.span, "", "event has no `eventName`"))?
         .to_string();
     let region = get_str(ev, "awsRegion").map(str::to_string);
-    let action = format!("kms:{event_name}");
-    fact("action", &action, "eventSource + eventName");
+    let action = match event_name.as_str() {
+        "ReEncrypt" => "kms:ReEncryptFrom".to_string(),
+        n => format!("kms:{n}"),
+    };
     let uid = ev
         .get("userIdentity")
         .ok_or_else(|| invalid(ev.span, "", "event has no `userIdentity`"))?;
-    let itype = get_str(uid, "type").unwrap_or("Unknown").to_string();
+    let itype = get_str(uid, "type").unwrap_or("(absent)").to_string();
     let session = uid.get("sessionContext");
     let attrs = session.and_then(|s| s.get("attributes"));
     let issuer = session.and_then(|s| s.get("sessionIssuer"));
     let account = get_str(uid, "accountId").or_else(|| get_str(ev, "recipientAccountId"));
+    let uid_invoked = get_str(uid, "invokedBy");
     let bad = |msg: String| invalid(uid.span, "userIdentity", msg);
-    let principal = match itype.as_str() {
-        "IAMUser" | "AssumedRole" | "FederatedUser" | "Root" => {
-            let arn = get_str(uid, "arn").ok_or_else(|| bad(format!("{itype} identity has no `arn`")))?;
-            let mut p = Principal::parse(arn).map_err(|e| bad(format!("userIdentity.arn: {e}")))?;
-            fact("principal", &p.arn, "userIdentity.arn");
-            if let Some(role) = issuer.filter(|_| itype == "AssumedRole").and_then(|i| get_str(i, "arn")) {
-                // The issuer's ARN carries the role's path, which the session ARN drops.
-                p.role_arn = Some(role.to_string());
-                fact("role", role, "userIdentity.sessionContext.sessionIssuer.arn");
-            }
-            if itype == "FederatedUser" {
-                if let Some(u) = issuer.and_then(|i| get_str(i, "arn")) {
-                    fact("issuing user", u, "userIdentity.sessionContext.sessionIssuer.arn");
+    // KMS's own events (rotation, deletion at the end of the waiting period, expired key
+    // material, multi-Region synchronization): no caller, nothing to authorize.
+    let kms_own = match itype.as_str() {
+        "(absent)" => {
+            uid_invoked.is_none_or(|s| s == "kms.amazonaws.com") && get_str(uid, "arn").is_none()
+        }
+        "AWSService" => uid_invoked == Some("kms.amazonaws.com"),
+        _ => false,
+    };
+    fact(
+        "action",
+        &action,
+        if event_name == "ReEncrypt" {
+            "eventName ReEncrypt (source key)"
+        } else {
+            "eventSource + eventName"
+        },
+    );
+    let principal = if kms_own {
+        fact("principal", "kms.amazonaws.com", "userIdentity (no type: KMS acted by itself)");
+        Principal::parse("service:kms.amazonaws.com").map_err(bad)?
+    } else {
+        match itype.as_str() {
+            "IAMUser" | "AssumedRole" | "FederatedUser" | "Root" => {
+                let arn = get_str(uid, "arn")
+                    .ok_or_else(|| bad(format!("{itype} identity has no `arn`")))?;
+                let mut p =
+                    Principal::parse(arn).map_err(|e| bad(format!("userIdentity.arn: {e}")))?;
+                let expected = match itype.as_str() {
+                    "IAMUser" => PrincipalKind::User,
+                    "AssumedRole" => PrincipalKind::AssumedRole,
+                    "FederatedUser" => PrincipalKind::FederatedUser,
+                    _ => PrincipalKind::Root,
+                };
+                if p.kind != expected {
+                    warnings.push(format!(
+                        "userIdentity.type is {itype} but userIdentity.arn `{arn}` is not the ARN \
+                         of such an identity: evaluated as the ARN says"
+                    ));
                 }
+                if let Some(a) = account.filter(|a| *a != p.account && itype != "AssumedRole") {
+                    warnings.push(format!(
+                    "userIdentity.accountId {a} differs from the account of userIdentity.arn ({})",
+                    p.account
+                ));
+                }
+                fact("principal", &p.arn, "userIdentity.arn");
+                if let Some(role) =
+                    issuer.filter(|_| itype == "AssumedRole").and_then(|i| get_str(i, "arn"))
+                {
+                    // The issuer's ARN carries the role's path, which the session ARN drops.
+                    p.role_arn = Some(role.to_string());
+                    fact("role", role, "userIdentity.sessionContext.sessionIssuer.arn");
+                }
+                if itype == "FederatedUser" {
+                    if let Some(u) = issuer.and_then(|i| get_str(i, "arn")) {
+                        fact("issuing user", u, "userIdentity.sessionContext.sessionIssuer.arn");
+                    }
+                }
+                p
             }
-            p
+            "AWSService" => {
+                let svc = uid_invoked
+                    .ok_or_else(|| bad("AWSService identity has no `invokedBy`".into()))?;
+                fact("principal", svc, "userIdentity.invokedBy");
+                Principal::parse(&format!("service:{svc}")).map_err(bad)?
+            }
+            "AWSAccount" => {
+                let acct =
+                    account.ok_or_else(|| bad("AWSAccount identity has no `accountId`".into()))?;
+                unknown.push(format!(
+                    "which identity of account {acct} called (AWSAccount events do not say); \
+                 evaluated as the account ({acct})"
+                ));
+                fact("principal", acct, "userIdentity.accountId");
+                Principal::parse(acct).map_err(&bad)?
+            }
+            "(absent)" => {
+                return Err(bad("userIdentity has no `type` and is not KMS's own \
+                 (invokedBy is not kms.amazonaws.com)"
+                    .into()))
+            }
+            other => {
+                return Err(bad(format!(
+                    "userIdentity type `{other}` is not supported (IAMUser, AssumedRole, \
+                 FederatedUser, Root, AWSService, AWSAccount, or none for KMS's own events)"
+                )))
+            }
         }
-        "AWSService" => {
-            let svc = get_str(uid, "invokedBy")
-                .ok_or_else(|| bad("AWSService identity has no `invokedBy`".into()))?;
-            fact("principal", svc, "userIdentity.invokedBy");
-            Principal::parse(&format!("service:{svc}")).map_err(bad)?
-        }
-        "AWSAccount" => {
-            let acct = account.ok_or_else(|| bad("AWSAccount identity has no `accountId`".into()))?;
-            unknown.push(format!(
-                "which identity of account {acct} called (AWSAccount events do not say); evaluated as the account ({acct})"
-            ));
-            fact("principal", acct, "userIdentity.accountId");
-            Principal::parse(acct).map_err(&bad)?
-        }
-        other => return Err(bad(format!("userIdentity type `{other}` is not supported (IAMUser, AssumedRole, FederatedUser, Root, AWSService, AWSAccount)"))),
     };
     let principal_id = get_str(uid, "principalId").map(|id| match id.split_once(':') {
         Some((role_id, _)) if itype == "AssumedRole" => role_id.to_string(),
         _ => id.to_string(),
     });
     let params = ev.get("requestParameters");
-    let key_id = params.and_then(|p| get_str(p, "keyId"));
-    let resource = get_array(ev, "resources")
-        .iter()
-        .filter_map(|r| get_str(r, "ARN"))
-        .find(|a| a.contains(":key/"))
-        .map(|a| (a.to_string(), "resources[].ARN"))
-        .or_else(|| {
-            key_id
-                .filter(|k| k.starts_with("arn:") && k.contains(":key/"))
-                .map(|k| (k.to_string(), "requestParameters.keyId"))
-        })
-        .or_else(|| {
-            let msg = get_str(ev, "errorMessage")?;
-            let at = msg.find("arn:aws:kms:")?;
-            let arn: String = msg.get(at..)?.chars().take_while(|c| !c.is_whitespace()).collect();
-            Some((arn.trim_end_matches(['.', ',']).to_string(), "errorMessage"))
-        })
-        .or_else(|| {
-            let k = key_id.filter(|k| !k.starts_with("alias/") && !k.starts_with("arn:"))?;
-            Some((
-                format!("arn:aws:kms:{}:{}:key/{k}", region.as_deref()?, account?),
-                "requestParameters.keyId + awsRegion",
-            ))
-        });
+    let keys = checks::Keys::of(ev, region.as_deref(), account);
+    let reencrypt = event_name == "ReEncrypt";
+    let key_field = if reencrypt {
+        "sourceKeyId"
+    } else if params.and_then(|p| p.get("keyId")).is_some() {
+        "keyId"
+    } else {
+        "targetKeyId"
+    };
+    let key_id = params.and_then(|p| get_str(p, key_field));
+    let on_key = kms_action(&action).is_none_or(|a| a.on_key);
+    let resource = if on_key {
+        keys.resolve(key_id, key_field, reencrypt.then_some(0))
+    } else {
+        Some((
+            "*".to_string(),
+            "an account-level action (authorized by IAM policies alone)".to_string(),
+        ))
+    };
     let resource = match resource {
         Some((arn, from)) => {
-            fact("resource", &arn, from);
+            fact("resource", &arn, &from);
             arn
         }
         None => {
@@ -273,58 +358,42 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
             "*".to_string()
         }
     };
+    if let (Some(kr), Some(r)) = (arn_region(&resource), region.as_deref()) {
+        if kr != r && !matches!(event_name.as_str(), "ReplicateKey" | "UpdatePrimaryRegion") {
+            warnings.push(format!("the key ARN's Region ({kr}) differs from the event's awsRegion ({r}): KMS keys are used in their own Region"));
+        }
+    }
     let mut call = Call {
         region: region.clone(),
         principal_id,
         ..Call::new(action.clone(), resource.clone())
     };
-    if let Some(a) = key_id.and_then(|k| {
-        if k.starts_with("alias/") {
-            Some(k.to_string())
-        } else {
-            k.split_once(":alias/").map(|(_, n)| format!("alias/{n}"))
-        }
-    }) {
-        fact("kms:RequestAlias", &a, "requestParameters.keyId");
+    if let Some(a) = key_id.and_then(alias_name) {
+        fact("kms:RequestAlias", &a, &format!("requestParameters.{key_field}"));
         call.request_alias = Some(a);
     }
-    if let Some(ec) = params.and_then(|p| p.get("encryptionContext")).and_then(Node::as_object) {
-        for m in ec {
-            let v = m.value.as_str().map_or_else(|| m.value.to_serde().to_string(), str::to_string);
-            fact(
-                &format!("kms:EncryptionContext:{}", m.key),
-                &v,
-                "requestParameters.encryptionContext",
-            );
-            call.encryption_context.push((m.key.clone(), v));
-        }
-    } else if event_name == "ReEncrypt"
-        || call.kms_action().is_some_and(|a| a.encryption_context && a.name != "CreateGrant")
-    {
-        // (ReEncrypt is one API call for two permissions; CreateGrant's context is its
-        // constraint, not a request parameter.)
-        fact("kms:EncryptionContext", "(none)", "requestParameters has no encryptionContext");
-    }
-    if let Some(alg) = params.and_then(|p| get_str(p, "encryptionAlgorithm")) {
-        fact("kms:EncryptionAlgorithm", alg, "requestParameters.encryptionAlgorithm");
-        call.encryption_algorithm = Some(alg.to_string());
-        if alg == "SYMMETRIC_DEFAULT" {
-            call.key = KeyFacts {
-                spec: Some("SYMMETRIC_DEFAULT".into()),
-                usage: Some("ENCRYPT_DECRYPT".into()),
-                ..KeyFacts::default()
-            };
-            fact(
-                "kms:KeySpec",
-                "SYMMETRIC_DEFAULT",
-                "implied by encryptionAlgorithm SYMMETRIC_DEFAULT",
-            );
-        }
-    }
-    if call.key.spec.is_none() {
+    let (ec_field, alg_field) = if reencrypt {
+        ("sourceEncryptionContext", "sourceEncryptionAlgorithm")
+    } else {
+        ("encryptionContext", "encryptionAlgorithm")
+    };
+    let takes_ec =
+        call.kms_action().is_some_and(|a| a.encryption_context && a.name != "CreateGrant");
+    let mut notes = params::Notes::default();
+    read_context(params, ec_field, takes_ec, &mut call, &mut notes);
+    read_algorithm(params, alg_field, &mut call, &mut notes);
+    params::read(&event_name, ev, &mut call, &mut notes);
+    derived.append(&mut notes.derived);
+    unknown.append(&mut notes.unknown);
+    let mut fact = |name: &str, value: &str, from: &str| {
+        derived.push(Fact { name: name.into(), value: value.into(), from: from.into() });
+    };
+    if on_key && call.key.spec.is_none() && !kms_own {
         unknown.push("kms:KeySpec, kms:KeyUsage, kms:KeyOrigin (give describe-key output)".into());
     }
-    unknown.push("key tags (aws:ResourceTag/*) and aliases (kms:ResourceAliases)".into());
+    if on_key && !kms_own {
+        unknown.push("key tags (aws:ResourceTag/*) and aliases (kms:ResourceAliases)".into());
+    }
     if params.and_then(|p| p.get("grantTokens")).is_some() {
         unknown.push("the grants named by requestParameters.grantTokens (give --grants)".into());
     }
@@ -337,21 +406,30 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
         fact("aws:RequestedRegion", r, "awsRegion");
     }
     let source = get_str(ev, "sourceIPAddress");
-    let invoked_by = get_str(uid, "invokedBy")
-        .filter(|_| itype != "AWSService")
-        .map(str::to_string)
+    let invoked_by = uid_invoked
+        .filter(|_| itype != "AWSService" && !kms_own)
         .or_else(|| {
-            source
-                .filter(|s| {
-                    s.ends_with(".amazonaws.com") && principal.kind != PrincipalKind::Service
-                })
-                .map(str::to_string)
-        });
-    call.via_aws_service = invoked_by.is_some();
-    if let (Some(svc), Some(r)) = (&invoked_by, &region) {
-        if let Some(v) = via_service_name(svc, r) {
-            fact("kms:ViaService", &v, "userIdentity.invokedBy / sourceIPAddress");
-            call.via_service = Some(v);
+            source.filter(|s| {
+                s.ends_with(".amazonaws.com") && principal.kind != PrincipalKind::Service
+            })
+        })
+        .map(str::to_string);
+    // Sign-in and KMS itself are not services calling KMS on the caller's behalf.
+    let service_caller = invoked_by.as_deref().filter(|s| {
+        s.ends_with(".amazonaws.com") && !matches!(*s, "signin.amazonaws.com" | "kms.amazonaws.com")
+    });
+    call.via_aws_service = service_caller.is_some();
+    if let Some(svc) = service_caller {
+        match region.as_deref().and_then(|r| via_service(svc, r)) {
+            Some(v) => {
+                fact("kms:ViaService", &v, "userIdentity.invokedBy / sourceIPAddress");
+                call.via_service = Some(v);
+            }
+            None => fact(
+                "kms:ViaService",
+                &format!("(none: {svc} is not a service that sets it)"),
+                "userIdentity.invokedBy / sourceIPAddress",
+            ),
         }
         fact("aws:ViaAWSService", "true", "userIdentity.invokedBy / sourceIPAddress");
         unknown
@@ -393,6 +471,24 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
     if matches!(principal.kind, PrincipalKind::AssumedRole | PrincipalKind::FederatedUser) {
         unknown.push("the session policy passed when the session was created".into());
     }
+    let also = if kms_own {
+        unknown.clear();
+        Vec::new()
+    } else {
+        checks::further(
+            &event_name,
+            params,
+            &keys,
+            &call,
+            &mut derived,
+            &mut unknown,
+            &mut warnings,
+        )
+    };
+    if reencrypt {
+        // kms:ReEncryptOnSameKey is in the context of both halves.
+        call.params.reencrypt_on_same_key = also.first().map(|to| to.resource == resource);
+    }
     let recorded = match get_str(ev, "errorCode") {
         None => Recorded::Success,
         Some(code) => {
@@ -409,10 +505,13 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
         event_name,
         event_time: time,
         identity_type: itype,
+        kms_own,
+        account_level: !on_key,
         principal,
         action,
         resource,
         call,
+        also,
         source_ip,
         vpc_endpoint,
         mfa,
@@ -420,12 +519,67 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
         recorded,
         derived,
         unknown,
+        warnings,
         span: ev.span,
     })
 }
 
-fn get_array<'a>(node: &'a Node, key: &str) -> &'a [Node] {
-    crate::get_array(node, key)
+/// `alias/NAME` from a key reference that names an alias (`alias/NAME` or an alias ARN).
+fn alias_name(k: &str) -> Option<String> {
+    if k.starts_with("alias/") {
+        Some(k.to_string())
+    } else {
+        k.split_once(":alias/").map(|(_, n)| format!("alias/{n}"))
+    }
+}
+
+fn read_context(
+    params: Option<&Node>,
+    field: &str,
+    takes: bool,
+    call: &mut Call,
+    n: &mut params::Notes,
+) {
+    match params::context(params.and_then(|p| p.get(field))) {
+        Some(pairs) => {
+            for (k, v) in &pairs {
+                n.derived.push(Fact {
+                    name: format!("kms:EncryptionContext:{k}"),
+                    value: v.clone(),
+                    from: format!("requestParameters.{field}"),
+                });
+            }
+            call.encryption_context = pairs;
+        }
+        None if takes => n.derived.push(Fact {
+            name: "kms:EncryptionContext".into(),
+            value: "(none)".into(),
+            from: format!("requestParameters has no {field}"),
+        }),
+        None => {}
+    }
+}
+
+fn read_algorithm(params: Option<&Node>, field: &str, call: &mut Call, n: &mut params::Notes) {
+    let Some(alg) = params.and_then(|p| get_str(p, field)) else { return };
+    n.derived.push(Fact {
+        name: "kms:EncryptionAlgorithm".into(),
+        value: alg.into(),
+        from: format!("requestParameters.{field}"),
+    });
+    call.encryption_algorithm = Some(alg.to_string());
+    if alg == "SYMMETRIC_DEFAULT" {
+        call.key = KeyFacts {
+            spec: Some("SYMMETRIC_DEFAULT".into()),
+            usage: Some("ENCRYPT_DECRYPT".into()),
+            ..KeyFacts::default()
+        };
+        n.derived.push(Fact {
+            name: "kms:KeySpec".into(),
+            value: "SYMMETRIC_DEFAULT".into(),
+            from: format!("implied by {field} SYMMETRIC_DEFAULT"),
+        });
+    }
 }
 
 /// Which inputs a denial message (AWS's `errorMessage`) blames, in AWS's words: "because no

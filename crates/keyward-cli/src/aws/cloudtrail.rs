@@ -1,6 +1,8 @@
 //! `keyward explain --cloudtrail EVENT.json`: decide the request a CloudTrail event records,
 //! say what was derived and what could not be known, compare with the recorded outcome, and
-//! when they disagree, name the inputs that are probably missing.
+//! when they disagree, name the inputs that are probably missing. Each authorization of the
+//! call is decided (a key with the key policy, an alias or an account-level action by IAM
+//! policies alone).
 
 use super::{load_export, load_grants, load_key_policy, load_org_policy, load_policy, report};
 use crate::files;
@@ -30,12 +32,42 @@ pub(crate) struct Inputs {
 struct Report<'a> {
     event: &'a DerivedEvent,
     inputs: Vec<String>,
+    /// `Allow` when every authorization the call needs is allowed; otherwise the first other.
     decision: Decision,
     recorded: &'a Recorded,
     matches_recorded: Option<bool>,
     probably_missing: Vec<String>,
+    /// The first authorization that is not allowed (or the first one).
     explanation: &'a Explanation,
+    /// Every authorization the call needs, each decided.
+    checks: Vec<CheckReport<'a>>,
 }
+
+#[derive(Debug, Serialize)]
+struct CheckReport<'a> {
+    label: &'a str,
+    action: &'a str,
+    resource: &'a str,
+    decision: Decision,
+}
+
+/// One authorization of the call, decided.
+struct Half {
+    label: String,
+    action: String,
+    resource: String,
+    explanation: Explanation,
+}
+
+/// What `--format json` prints for an event KMS wrote by itself.
+#[derive(Debug, Serialize)]
+struct OwnReport<'a> {
+    event: &'a DerivedEvent,
+    decision: Option<Decision>,
+    note: &'static str,
+}
+
+const OWN: &str = "KMS performed this action by itself (no caller): there is nothing to authorize";
 
 fn pick(events: Vec<DerivedEvent>, id: Option<&str>) -> Result<(DerivedEvent, usize), String> {
     let n = events.len();
@@ -58,11 +90,31 @@ fn pick(events: Vec<DerivedEvent>, id: Option<&str>) -> Result<(DerivedEvent, us
 fn build(i: &Inputs, ev: &mut DerivedEvent) -> Result<(PolicySet, Vec<String>), String> {
     let mut set = PolicySet::default();
     let mut used = Vec::new();
-    let Some(kp) = &i.key_policy else {
-        return Err("--cloudtrail needs --key-policy (aws kms get-key-policy --key-id KEY --policy-name default --output json > kp.json)".into());
-    };
-    set.resource_policy = Some(load_key_policy(kp)?);
-    used.push(format!("key policy: {}", kp.display()));
+    let on_key = std::iter::once(ev.resource.as_str())
+        .chain(ev.also.iter().map(|c| c.resource.as_str()))
+        .any(|r| r.contains(":key/"));
+    match &i.key_policy {
+        Some(kp) => {
+            set.resource_policy = Some(load_key_policy(kp)?);
+            used.push(format!("key policy: {}", kp.display()));
+        }
+        None if on_key => {
+            return Err("--cloudtrail needs --key-policy (aws kms get-key-policy --key-id KEY --policy-name default --output json > kp.json)".into());
+        }
+        None => {
+            used.push(format!("no key policy: {} is authorized by IAM policies alone", ev.action))
+        }
+    }
+    let keys: Vec<&str> = std::iter::once(ev.resource.as_str())
+        .chain(ev.also.iter().map(|c| c.resource.as_str()))
+        .filter(|r| r.contains(":key/"))
+        .collect();
+    if keys.len() > 1 && keys.iter().any(|k| *k != keys[0]) && i.key_policy.is_some() {
+        ev.unknown.push(
+            "the policy of each key: the one --key-policy given is used for every key of the call"
+                .into(),
+        );
+    }
     if let Some(path) = &i.account_export {
         let ex = load_export(path)?;
         match ex.find(&ev.principal) {
@@ -182,7 +234,7 @@ fn missing(i: &Inputs, ev: &DerivedEvent, e: &Explanation) -> Vec<String> {
                     failed_unknown.join(", ")
                 ));
             }
-            if i.grants.is_none() {
+            if i.grants.is_none() && !ev.account_level {
                 out.push(
                     "a grant on the key (aws kms list-grants --key-id KEY > grants.json; --grants)"
                         .into(),
@@ -225,41 +277,120 @@ fn run_inner(i: &Inputs) -> Result<u8, String> {
     let text = files::read(&i.event)?;
     let (events, diags) = kms_events(&text);
     report(&i.event, &text, &diags)?;
+    warn(&i.event, &text, &diags);
     let (mut ev, total) = pick(events, i.event_id.as_deref())?;
+    if ev.kms_own {
+        if i.format == "json" {
+            let r = OwnReport { event: &ev, decision: None, note: OWN };
+            println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+        } else {
+            print!("{}", own(&ev, total));
+        }
+        return Ok(0);
+    }
     let (set, used) = build(i, &mut ev)?;
-    let req = ev.request();
-    let e = explain(&set, &req);
+    let halves = decide_all(&set, &ev);
+    let first_failing = halves.iter().find(|h| h.explanation.decision != Decision::Allow);
+    let Some(main) = first_failing.or(halves.first()) else {
+        return Err("no authorization to decide".into());
+    };
+    let e = &main.explanation;
+    let decision = e.decision;
     let matches = match &ev.recorded {
-        Recorded::Success => Some(e.decision == Decision::Allow),
-        Recorded::AccessDenied { .. } => Some(e.decision != Decision::Allow),
+        Recorded::Success => Some(decision == Decision::Allow),
+        Recorded::AccessDenied { .. } => Some(decision != Decision::Allow),
         Recorded::OtherError { .. } => None,
     };
-    let probably_missing = if matches == Some(false) { missing(i, &ev, &e) } else { Vec::new() };
+    let probably_missing = if matches == Some(false) { missing(i, &ev, e) } else { Vec::new() };
     if i.format == "json" {
+        let checks = halves
+            .iter()
+            .map(|h| CheckReport {
+                label: &h.label,
+                action: &h.action,
+                resource: &h.resource,
+                decision: h.explanation.decision,
+            })
+            .collect();
         let r = Report {
             event: &ev,
             inputs: used,
-            decision: e.decision,
+            decision,
             recorded: &ev.recorded,
             matches_recorded: matches,
             probably_missing,
-            explanation: &e,
+            explanation: e,
+            checks,
         };
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
-        print!("{}", human(&ev, total, &used, &e, matches, &probably_missing));
+        print!("{}", human(&ev, total, &used, &halves, matches, &probably_missing));
     }
-    Ok(u8::from(e.decision != Decision::Allow))
+    Ok(u8::from(decision != Decision::Allow))
+}
+
+/// Prints the warnings of the event file (records skipped) to stderr.
+fn warn(path: &std::path::Path, text: &str, diags: &[keyward_core::diag::Diagnostic]) {
+    let idx = keyward_core::span::LineIndex::new(text);
+    for d in diags.iter().filter(|d| d.severity != keyward_core::diag::Severity::Error) {
+        eprint!("{}", d.render(&path.display().to_string(), &idx));
+    }
+}
+
+/// Decides every authorization the call needs: the first on the event's resource, then the
+/// further ones. A key is decided with the key policy and grants; an alias or `*` by IAM
+/// policies alone.
+fn decide_all(set: &PolicySet, ev: &DerivedEvent) -> Vec<Half> {
+    let iam_only = PolicySet { resource_policy: None, grants: Vec::new(), ..set.clone() };
+    let first = (
+        format!("{} on {}", ev.action, if ev.account_level { "the account" } else { "the key" }),
+        ev.action.clone(),
+        ev.resource.clone(),
+        &ev.call,
+    );
+    let further =
+        ev.also.iter().map(|c| (c.label.clone(), c.action.clone(), c.resource.clone(), &c.call));
+    std::iter::once(first)
+        .chain(further)
+        .map(|(label, action, resource, call)| {
+            let on_key = resource.contains(":key/");
+            let req = call.request(ev.principal.clone());
+            let explanation = explain(if on_key { set } else { &iam_only }, &req);
+            Half { label, action, resource, explanation }
+        })
+        .collect()
+}
+
+fn own(ev: &DerivedEvent, total: usize) -> String {
+    let mut out = String::new();
+    let id = ev.event_id.as_deref().unwrap_or("(no eventID)");
+    out.push_str(&format!(
+        "CloudTrail event {id}: {} on {} at {}\n",
+        ev.event_name,
+        ev.resource,
+        ev.event_time.as_deref().unwrap_or("(no time)")
+    ));
+    if total > 1 {
+        out.push_str(&format!(
+            "  ({total} KMS events in the file; choose another with --event ID or --event N)\n"
+        ));
+    }
+    out.push_str(&format!("\n{OWN}.\n"));
+    out.push_str("It follows an earlier request (ScheduleKeyDeletion, EnableKeyRotation, ImportKeyMaterial with an expiration, a multi-Region key change): explain that event instead.\n");
+    out
 }
 
 fn human(
     ev: &DerivedEvent,
     total: usize,
     used: &[String],
-    e: &Explanation,
+    halves: &[Half],
     matches: Option<bool>,
     missing: &[String],
 ) -> String {
+    let failing = halves.iter().find(|h| h.explanation.decision != Decision::Allow);
+    let decision =
+        failing.or(halves.first()).map_or(Decision::ImplicitDeny, |h| h.explanation.decision);
     let mut out = String::new();
     let id = ev.event_id.as_deref().unwrap_or("(no eventID)");
     out.push_str(&format!(
@@ -289,16 +420,22 @@ fn human(
     for u in &ev.unknown {
         out.push_str(&format!("  - {u}\n"));
     }
+    if !ev.warnings.is_empty() {
+        out.push_str("\nwarning: the event is inconsistent:\n");
+        for w in &ev.warnings {
+            out.push_str(&format!("  - {w}\n"));
+        }
+    }
     out.push_str("\ninputs:\n");
     for u in used {
         out.push_str(&format!("  - {u}\n"));
     }
     let verdict = match (matches, &ev.recorded) {
         (Some(true), Recorded::Success) => "keyward ALLOWS it, as AWS did".to_string(),
-        (Some(true), _) => format!("keyward DENIES it ({}), as AWS did", e.decision.name()),
+        (Some(true), _) => format!("keyward DENIES it ({}), as AWS did", decision.name()),
         (Some(false), Recorded::Success) => format!(
             "keyward DENIES it ({}) but AWS allowed it: keyward is missing an input that allows",
-            e.decision.name()
+            decision.name()
         ),
         (Some(false), _) => {
             "keyward ALLOWS it but AWS denied it: keyward is missing an input that denies"
@@ -306,7 +443,7 @@ fn human(
         }
         (None, _) => format!(
             "keyward: {} (the event failed for a reason other than authorization)",
-            e.decision.name()
+            decision.name()
         ),
     };
     out.push_str(&format!("\nverdict: {verdict}\n"));
@@ -316,7 +453,23 @@ fn human(
             out.push_str(&format!("  - {m}\n"));
         }
     }
-    out.push('\n');
-    out.push_str(&render_human(e));
+    if halves.len() > 1 {
+        out.push_str(&format!("\nthe call needs {} authorizations:\n", halves.len()));
+        for h in halves {
+            out.push_str(&format!(
+                "  - {}: {} ({})\n",
+                h.label,
+                h.explanation.decision.name(),
+                h.resource
+            ));
+        }
+    }
+    for h in halves {
+        if halves.len() > 1 {
+            out.push_str(&format!("\n== {} ==\n", h.label));
+        }
+        out.push('\n');
+        out.push_str(&render_human(&h.explanation));
+    }
     out
 }

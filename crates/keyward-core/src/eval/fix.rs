@@ -37,14 +37,16 @@ pub enum Edit {
         /// Resource ARN.
         resource: String,
     },
-    /// Add an AWS principal to a statement's Principal.
+    /// Add a principal to a statement's Principal, under `principal_type`.
     AddPrincipal {
         /// Policy.
         source: Source,
         /// Statement index.
         statement: usize,
-        /// Principal ARN.
+        /// Principal ARN, or a service principal's name (`dynamodb.amazonaws.com`).
         principal: String,
+        /// The key of Principal it goes under: `AWS`, or `Service` for a service principal.
+        principal_type: &'static str,
     },
     /// Append a statement (JSON) to a policy (creating an identity policy if needed).
     AddStatement {
@@ -91,11 +93,15 @@ pub fn apply(set: &PolicySet, req: &Request, edit: &Edit) -> Option<(PolicySet, 
             let st = statement_mut(&mut set, *source, *statement)?;
             st.resources.patterns.push(ResourcePattern::new(resource, Span::SYNTHETIC, false));
         }
-        Edit::AddPrincipal { source, statement, principal } => {
+        Edit::AddPrincipal { source, statement, principal, principal_type } => {
             let st = statement_mut(&mut set, *source, *statement)?;
             let spec = st.principal.as_mut()?;
             spec.entries.push(PrincipalEntry {
-                kind: PrincipalType::Aws,
+                kind: if *principal_type == "Service" {
+                    PrincipalType::Service
+                } else {
+                    PrincipalType::Aws
+                },
                 text: principal.clone(),
                 aws: AwsPrincipal::parse(principal),
                 span: Span::SYNTHETIC,
@@ -208,9 +214,19 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
                 });
             } else if st.principal.as_ref().is_some_and(|p| !p.matched && p.element == "Principal")
             {
+                let service = req.principal.kind == super::PrincipalKind::Service;
+                let (principal_type, under) =
+                    if service { ("Service", " under \"Service\"") } else { ("AWS", "") };
                 candidates.push(Fix {
-                    message: format!("add {who} to the Principal of statement {label} in {name}"),
-                    edit: Edit::AddPrincipal { source, statement, principal: who.clone() },
+                    message: format!(
+                        "add {who}{under} to the Principal of statement {label} in {name}"
+                    ),
+                    edit: Edit::AddPrincipal {
+                        source,
+                        statement,
+                        principal: who.clone(),
+                        principal_type,
+                    },
                 });
             } else if let Some(c) = st.conditions.iter().find(|c| !c.result) {
                 if let Some(fix) = condition_fix(c, &label, name, pt.source, st.index, set) {

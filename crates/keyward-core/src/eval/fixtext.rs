@@ -68,20 +68,20 @@ pub fn apply_to_text(text: &str, edit: &Edit) -> Option<String> {
         Edit::AddResource { statement: n, resource, .. } => {
             add_value(text, statement(&root, *n)?.get("Resource")?, resource)
         }
-        Edit::AddPrincipal { statement: n, principal, .. } => {
+        Edit::AddPrincipal { statement: n, principal, principal_type, .. } => {
             let p = statement(&root, *n)?.get("Principal")?;
-            if let Some(aws) = p.get("AWS") {
-                return add_value(text, aws, principal);
+            if let Some(list) = p.get(principal_type) {
+                return add_value(text, list, principal);
             }
             let members = p.as_object()?;
             match members.last() {
                 Some(m) => {
                     let (_, e) = range(m.value.span)?;
-                    splice(text, e, e, &format!(", \"AWS\": {}", quoted(principal)))
+                    splice(text, e, e, &format!(", \"{principal_type}\": {}", quoted(principal)))
                 }
                 None => {
                     let (s, e) = range(p.span)?;
-                    splice(text, s, e, &format!("{{\"AWS\": {}}}", quoted(principal)))
+                    splice(text, s, e, &format!("{{\"{principal_type}\": {}}}", quoted(principal)))
                 }
             }
         }

@@ -48,6 +48,59 @@ pub(super) fn grant_for_aws_resource(
     })
 }
 
+/// The keys of the other request parameters ([`super::RequestParams`]).
+fn params(c: &mut Context, p: &super::RequestParams) {
+    let strings = [
+        ("kms:SigningAlgorithm", &p.signing_algorithm),
+        ("kms:MessageType", &p.message_type),
+        ("kms:MacAlgorithm", &p.mac_algorithm),
+        ("kms:DataKeyPairSpec", &p.data_key_pair_spec),
+        ("kms:KeyAgreementAlgorithm", &p.key_agreement_algorithm),
+        ("kms:ReplicaRegion", &p.replica_region),
+        ("kms:PrimaryRegion", &p.primary_region),
+        ("kms:WrappingAlgorithm", &p.wrapping_algorithm),
+        ("kms:WrappingKeySpec", &p.wrapping_key_spec),
+        ("kms:ExpirationModel", &p.expiration_model),
+        ("kms:ValidTo", &p.valid_to),
+    ];
+    for (k, v) in strings {
+        if let Some(v) = v {
+            c.set_str(k, v);
+        }
+    }
+    let flag = |b: bool| if b { "true" } else { "false" };
+    if let Some(b) = p.bypass_policy_lockout {
+        c.set_str("kms:BypassPolicyLockoutSafetyCheck", flag(b));
+    }
+    if let Some(b) = p.reencrypt_on_same_key {
+        c.set_str("kms:ReEncryptOnSameKey", flag(b));
+    }
+    if let Some(d) = p.rotation_period_days {
+        c.set_str("kms:RotationPeriodInDays", d.to_string());
+    }
+    if let Some(d) = p.pending_window_days {
+        c.set_str("kms:ScheduleKeyDeletionPendingWindowInDays", d.to_string());
+    }
+    if c.wants_prefix("aws:requesttag/") {
+        for (k, v) in &p.request_tags {
+            c.set_str(&format!("aws:RequestTag/{k}"), v);
+        }
+    }
+    let tag_keys: Vec<String> = if p.tag_keys.is_empty() {
+        p.request_tags.iter().map(|(k, _)| k.clone()).collect()
+    } else {
+        p.tag_keys.clone()
+    };
+    if !tag_keys.is_empty() {
+        c.set("aws:TagKeys", CtxValue::Many(tag_keys));
+    }
+    if c.wants_prefix("kms:recipientattestation:") {
+        for (k, v) in &p.attestation {
+            c.set_str(&format!("kms:RecipientAttestation:{k}"), v);
+        }
+    }
+}
+
 fn derive_into(mut c: Context, p: &Principal, call: &Call) -> Context {
     let action = kms_action(&call.action);
     if p.is_iam() {
@@ -185,6 +238,7 @@ fn derive_into(mut c: Context, p: &Principal, call: &Call) -> Context {
     if let Some(alg) = &call.encryption_algorithm {
         c.set_str("kms:EncryptionAlgorithm", alg);
     }
+    params(&mut c, &call.params);
     for (k, v) in &call.extra {
         c.set(k, v.clone());
     }

@@ -18,7 +18,8 @@ mod vocab;
 
 pub use derive::{derive_context, derive_context_filtered};
 pub use vocab::{
-    action_takes_encryption_context, kms_action, KmsAction, GRANT_OPERATIONS, KMS_ACTIONS,
+    action_takes_encryption_context, kms_action, via_service, KmsAction, GRANT_OPERATIONS,
+    KMS_ACTIONS, VIA_SERVICES,
 };
 
 use super::decide::NamedPolicy;
@@ -71,6 +72,8 @@ pub struct Call {
     pub network: Network,
     /// Multi-factor authentication of the caller's credentials.
     pub mfa: Option<Mfa>,
+    /// The other KMS request parameters that feed condition keys.
+    pub params: RequestParams,
     /// Raw context entries, set last: they override derived keys of the same name.
     pub extra: Vec<(String, CtxValue)>,
 }
@@ -115,6 +118,51 @@ impl KeyFacts {
             ..KeyFacts::default()
         }
     }
+}
+
+/// KMS request parameters that feed condition keys, beyond the encryption context, algorithm,
+/// alias and grant (each `None` or empty adds no key). CreateKey's KeySpec, KeyUsage, Origin
+/// and MultiRegion go in [`Call::key`]: they are the facts of the key being created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestParams {
+    /// `kms:SigningAlgorithm` (Sign, Verify).
+    pub signing_algorithm: Option<String>,
+    /// `kms:MessageType` (Sign, Verify).
+    pub message_type: Option<String>,
+    /// `kms:MacAlgorithm` (GenerateMac, VerifyMac).
+    pub mac_algorithm: Option<String>,
+    /// `kms:DataKeyPairSpec` (GenerateDataKeyPair*).
+    pub data_key_pair_spec: Option<String>,
+    /// `kms:KeyAgreementAlgorithm` (DeriveSharedSecret).
+    pub key_agreement_algorithm: Option<String>,
+    /// `kms:RotationPeriodInDays` (EnableKeyRotation).
+    pub rotation_period_days: Option<u32>,
+    /// `kms:BypassPolicyLockoutSafetyCheck` (CreateKey, PutKeyPolicy).
+    pub bypass_policy_lockout: Option<bool>,
+    /// `kms:ReplicaRegion` (ReplicateKey).
+    pub replica_region: Option<String>,
+    /// `kms:PrimaryRegion` (UpdatePrimaryRegion).
+    pub primary_region: Option<String>,
+    /// `kms:ScheduleKeyDeletionPendingWindowInDays` (ScheduleKeyDeletion).
+    pub pending_window_days: Option<u32>,
+    /// `aws:RequestTag/*` and, unless `tag_keys` is given, `aws:TagKeys` (CreateKey,
+    /// ReplicateKey, TagResource).
+    pub request_tags: Vec<(String, String)>,
+    /// `aws:TagKeys` of UntagResource (the tag keys it removes).
+    pub tag_keys: Vec<String>,
+    /// `kms:WrappingAlgorithm` (GetParametersForImport).
+    pub wrapping_algorithm: Option<String>,
+    /// `kms:WrappingKeySpec` (GetParametersForImport).
+    pub wrapping_key_spec: Option<String>,
+    /// `kms:ExpirationModel` (ImportKeyMaterial).
+    pub expiration_model: Option<String>,
+    /// `kms:ValidTo` (ImportKeyMaterial), as a date the `Date` operators read.
+    pub valid_to: Option<String>,
+    /// `kms:ReEncryptOnSameKey` (ReEncryptFrom, ReEncryptTo).
+    pub reencrypt_on_same_key: Option<bool>,
+    /// `kms:RecipientAttestation:NAME` pairs (`ImageSha384`, `PCR0`...) of a Nitro enclave's
+    /// attestation document.
+    pub attestation: Vec<(String, String)>,
 }
 
 /// Where a call came from on the network.

@@ -116,3 +116,36 @@ fn the_default_key_policy_delegates_to_the_account() {
     let np = default_key_policy("111122223333");
     assert_eq!((np.name.as_str(), np.policy.statements.len()), ("default key policy", 1));
 }
+
+#[test]
+fn request_parameters_become_their_condition_keys() {
+    let mut call = key_call("kms:Sign");
+    call.params = RequestParams {
+        signing_algorithm: Some("ECDSA_SHA_384".into()),
+        message_type: Some("RAW".into()),
+        pending_window_days: Some(7),
+        bypass_policy_lockout: Some(false),
+        reencrypt_on_same_key: Some(true),
+        request_tags: vec![("Project".into(), "Alpha".into())],
+        attestation: vec![("PCR1".into(), "ab".into())],
+        ..RequestParams::default()
+    };
+    let req = call.request(alice());
+    let get = |k: &str| req.context.get(k).cloned();
+    let one = |s: &str| Some(CtxValue::One(s.into()));
+    assert_eq!(get("kms:SigningAlgorithm"), one("ECDSA_SHA_384"));
+    assert_eq!(get("kms:MessageType"), one("RAW"));
+    assert_eq!(get("kms:ScheduleKeyDeletionPendingWindowInDays"), one("7"));
+    assert_eq!(get("kms:BypassPolicyLockoutSafetyCheck"), one("false"));
+    assert_eq!(get("kms:ReEncryptOnSameKey"), one("true"));
+    assert_eq!(get("aws:RequestTag/Project"), one("Alpha"));
+    assert_eq!(get("aws:TagKeys"), Some(CtxValue::Many(vec!["Project".into()])));
+    assert_eq!(get("kms:RecipientAttestation:PCR1"), one("ab"));
+    assert_eq!(get("kms:MacAlgorithm"), None, "an absent parameter adds no key");
+    // UntagResource's tag keys are aws:TagKeys, without request tags.
+    call.params =
+        RequestParams { tag_keys: vec!["A".into(), "B".into()], ..RequestParams::default() };
+    let req = call.request(alice());
+    assert_eq!(req.context.get("aws:TagKeys"), Some(&CtxValue::Many(vec!["A".into(), "B".into()])));
+    assert_eq!(req.context.get("aws:RequestTag/A"), None);
+}

@@ -136,6 +136,99 @@ pub const GRANT_OPERATIONS: &[&str] = &[
     "DeriveSharedSecret",
 ];
 
+/// The services that set `kms:ViaService` when they call KMS on a principal's behalf, by the
+/// endpoint name the key's value starts with (`NAME.REGION.amazonaws.com`), sorted: the
+/// services of the ViaService table of the KMS Developer Guide ("AWS KMS condition keys").
+/// Aurora, DocumentDB and Neptune call as `rds`; EBS as `ec2`; Keyspaces as `cassandra`;
+/// OpenSearch as `es`. Sign-in (`signin`), KMS itself and `internal` are not in it: they do
+/// not call KMS for a principal.
+pub const VIA_SERVICES: &[&str] = &[
+    "airflow",
+    "appflow",
+    "athena",
+    "backup",
+    "cassandra",
+    "codeartifact",
+    "codeguru-profiler",
+    "codeguru-reviewer",
+    "comprehend",
+    "connect",
+    "databrew",
+    "datasync",
+    "dax",
+    "dms",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "elasticache",
+    "elasticfilesystem",
+    "es",
+    "firehose",
+    "forecast",
+    "frauddetector",
+    "fsx",
+    "geo",
+    "glue",
+    "healthlake",
+    "imagebuilder",
+    "iotsitewise",
+    "kafka",
+    "kendra",
+    "kinesis",
+    "kinesisvideo",
+    "lambda",
+    "lex",
+    "license-manager",
+    "lightsail",
+    "lookoutequipment",
+    "lookoutmetrics",
+    "lookoutvision",
+    "m2",
+    "macie",
+    "memorydb",
+    "mq",
+    "nimble",
+    "omics",
+    "proton",
+    "qldb",
+    "rds",
+    "redshift",
+    "redshift-serverless",
+    "rekognition",
+    "s3",
+    "sagemaker",
+    "secretsmanager",
+    "ses",
+    "sns",
+    "sqs",
+    "ssm",
+    "ssm-contacts",
+    "ssm-incidents",
+    "storagegateway",
+    "timestream",
+    "transcribe",
+    "transfer",
+    "translate",
+    "workmail",
+    "workspaces",
+    "xray",
+];
+
+/// The `kms:ViaService` value of a call a service made on a principal's behalf: `invoked_by`
+/// is CloudTrail's `invokedBy` (`s3.amazonaws.com`, or Region-qualified
+/// `m2.us-west-2.amazonaws.com`), `region` the Region of the request. `None` when the caller is
+/// not a service of [`VIA_SERVICES`].
+pub fn via_service(invoked_by: &str, region: &str) -> Option<String> {
+    let host = invoked_by.to_ascii_lowercase();
+    let name = host.strip_suffix(".amazonaws.com")?;
+    let (service, region) = match name.split_once('.') {
+        None => (name, region),
+        Some((s, r)) if !r.is_empty() && !r.contains('.') => (s, r),
+        Some(_) => return None,
+    };
+    VIA_SERVICES.binary_search(&service).ok().map(|_| format!("{service}.{region}.amazonaws.com"))
+}
+
 /// Compares ASCII text ignoring case, without allocating.
 fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
     a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
@@ -173,6 +266,21 @@ mod tests {
         assert_eq!(kms_action("s3:Decrypt"), None);
         assert_eq!(kms_action("kms:"), None);
         assert_eq!(kms_action(""), None);
+    }
+
+    #[test]
+    fn via_service_takes_listed_services_only() {
+        for w in VIA_SERVICES.windows(2) {
+            assert!(w[0] < w[1], "{} before {}", w[0], w[1]);
+        }
+        let v = |i: &str| via_service(i, "us-east-1");
+        assert_eq!(v("s3.amazonaws.com").as_deref(), Some("s3.us-east-1.amazonaws.com"));
+        assert_eq!(v("m2.us-west-2.amazonaws.com").as_deref(), Some("m2.us-west-2.amazonaws.com"));
+        assert_eq!(v("signin.amazonaws.com"), None);
+        assert_eq!(v("kms.amazonaws.com"), None);
+        assert_eq!(v("internal"), None);
+        assert_eq!(v("AWS Internal"), None);
+        assert_eq!(v("a.b.c.amazonaws.com"), None);
     }
 
     #[test]
