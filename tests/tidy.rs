@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Crates that must build for wasm32 and do no I/O. `scripts/test` builds them for wasm32.
-const PURE: &[&str] = &["keyward-core", "keyward-lint", "keyward-kms", "keyward-aws"];
+const PURE: &[&str] =
+    &["keyward-core", "keyward-lint", "keyward-kms", "keyward-aws", "keyward-access"];
 
 /// Workspace crates that do I/O; a pure crate must not depend on them.
 const NATIVE_WORKSPACE: &[&str] =

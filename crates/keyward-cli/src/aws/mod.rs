@@ -1,8 +1,8 @@
 //! Commands over what the AWS CLI and CloudTrail print: `explain --cloudtrail`, `who-can`,
 //! `access-matrix` and `diff`. This module loads those files (through `files.rs` and
-//! `keyward-aws`) and prints their diagnostics as `file:line:col`.
+//! `keyward-aws`) and prints their diagnostics as `file:line:col`; the analyses themselves
+//! live in `keyward-access`.
 
-pub(crate) mod access;
 pub(crate) mod access_matrix;
 pub(crate) mod cloudtrail;
 pub(crate) mod diff;
@@ -80,15 +80,6 @@ pub(crate) fn load_export(path: &Path) -> Result<AccountExport, String> {
     let (ex, d) = keyward_aws::export::account_export(&text);
     report(path, &text, &d)?;
     need(path, ex)
-}
-
-/// Splits `kms:Decrypt,kms:Encrypt` (adding `kms:` when missing).
-pub(crate) fn action_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(|a| if a.contains(':') { a.to_string() } else { format!("kms:{a}") })
-        .collect()
 }
 
 /// Quotes a CSV field when needed.

@@ -2,12 +2,12 @@
 //! accounts a key policy names and "anyone" when it is public, with Allow / conditional Allow
 //! (and the conditions) / Deny for one action on one key, and why.
 
-use super::access::{assess, build, subjects, Assessment, KeyFacts, Optimizer, Status};
-use super::{action_list, csv, load_export, load_grants, load_key_policy, load_org_policy, report};
+use super::{csv, load_export, load_grants, load_key_policy, load_org_policy, report};
 use crate::files;
+use keyward_access::who_can::{who_can, Query, Row};
+use keyward_access::{action_list, KeyFacts, Status};
 use keyward_core::eval::PolicySet;
 use keyward_core::model::PolicyKind;
-use serde::Serialize;
 use std::path::PathBuf;
 
 /// Arguments of `keyward who-can`.
@@ -39,16 +39,6 @@ pub(crate) struct Args {
     format: String,
 }
 
-#[derive(Debug, Serialize)]
-struct Row {
-    principal: String,
-    kind: &'static str,
-    action: String,
-    #[serde(flatten)]
-    assessment: Assessment,
-    assumption: Option<String>,
-}
-
 pub(crate) fn run(a: &Args) -> u8 {
     match run_inner(a) {
         Ok(c) => c,
@@ -60,10 +50,7 @@ pub(crate) fn run(a: &Args) -> u8 {
 }
 
 pub(crate) fn key_facts(key: &str, describe: Option<&PathBuf>) -> Result<KeyFacts, String> {
-    if !key.starts_with("arn:") || !key.contains(":key/") {
-        return Err(format!("--key `{key}`: give the key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"));
-    }
-    let mut k = KeyFacts::symmetric(key);
+    let mut k = KeyFacts::from_arn(key).map_err(|e| format!("--key {e}"))?;
     if let Some(p) = describe {
         let text = files::read(p)?;
         let (info, d) = keyward_aws::kms::describe_key(&text);
@@ -93,21 +80,15 @@ fn run_inner(a: &Args) -> Result<u8, String> {
     if !scps.is_empty() {
         extra.scps = vec![scps];
     }
-    let subs = subjects(export.as_ref(), &[&kp.policy], key.account());
-    let mut opt = Optimizer::default();
-    let mut rows = Vec::new();
-    for action in action_list(&a.action) {
-        for s in &subs {
-            let (set, req) = build(s, &key, &kp, &extra, &action);
-            rows.push(Row {
-                principal: s.label.clone(),
-                kind: s.kind,
-                action: action.clone(),
-                assessment: assess(&set, &req, &mut opt),
-                assumption: s.assumption.clone(),
-            });
-        }
-    }
+    let actions = action_list(&a.action);
+    let q = Query {
+        key: &key,
+        key_policy: &kp,
+        export: export.as_ref(),
+        extra: &extra,
+        actions: &actions,
+    };
+    let rows = who_can(&q);
     match a.format.as_str() {
         "json" => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         "csv" => {
