@@ -18,6 +18,10 @@ pub(crate) struct Args {
     /// State directory (default: $KEYWARD_STATE, else ~/.local/share/keyward).
     #[arg(long, value_name = "DIR", global = true)]
     state: Option<PathBuf>,
+    /// Create a new, empty store even though the state directory still holds a `master.key`
+    /// (its database was deleted or moved).
+    #[arg(long, global = true)]
+    init: bool,
     #[command(subcommand)]
     command: IamCommand,
 }
@@ -62,7 +66,7 @@ enum IamCommand {
     PutUser(PutIdentity),
     /// Create or replace an IAM role.
     PutRole(PutIdentity),
-    /// Delete a user or role.
+    /// Delete a user or role (refused while access keys act as it: delete them first).
     Delete {
         /// The user or role ARN.
         #[arg(long)]
@@ -81,6 +85,21 @@ enum IamCommand {
     },
     /// List access keys (without their secrets).
     ListAccessKeys,
+    /// Delete an access key: requests signed with it are refused from then on.
+    DeleteAccessKey {
+        /// The access key id (AKIA...).
+        #[arg(long)]
+        access_key_id: String,
+    },
+    /// Make an access key active or inactive (an inactive key's requests are refused).
+    UpdateAccessKey {
+        /// The access key id (AKIA...).
+        #[arg(long)]
+        access_key_id: String,
+        /// Active or Inactive.
+        #[arg(long, value_parser = ["Active", "Inactive"])]
+        status: String,
+    },
     /// Create or replace a service control policy.
     PutScp(PutOrg),
     /// Create or replace a resource control policy.
@@ -236,13 +255,21 @@ fn exec(kms: &mut Kms, cmd: &IamCommand) -> Result<Option<Value>, Failure> {
                     json!({
                         "AccessKeyId": k.id,
                         "Principal": k.principal,
-                        "Status": "Active",
+                        "Status": if k.inactive { "Inactive" } else { "Active" },
                         "CreateDate": iso(k.created_ms),
                         "SessionPolicy": k.session_policy.as_deref().map(doc),
                     })
                 })
                 .collect();
             Some(json!({ "AccessKeyMetadata": list }))
+        }
+        IamCommand::DeleteAccessKey { access_key_id } => {
+            kms.delete_access_key(access_key_id).map_err(refused)?;
+            None
+        }
+        IamCommand::UpdateAccessKey { access_key_id, status } => {
+            kms.set_access_key_active(access_key_id, status == "Active").map_err(refused)?;
+            None
         }
         IamCommand::PutScp(p) => Some(put_org(kms, p, "scp")?),
         IamCommand::PutRcp(p) => Some(put_org(kms, p, "rcp")?),
@@ -262,7 +289,7 @@ fn exec(kms: &mut Kms, cmd: &IamCommand) -> Result<Option<Value>, Failure> {
 
 /// Runs `keyward iam`.
 pub(crate) fn run(a: &Args) -> u8 {
-    let mut kms = match open_kms(a.state.as_deref(), None) {
+    let mut kms = match open_kms(a.state.as_deref(), None, a.init) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("keyward iam: error: {}", e.message());

@@ -44,6 +44,10 @@ pub(crate) struct Args {
     /// Access log on stdout: json, text or off.
     #[arg(long, default_value = "json", value_name = "FORMAT")]
     log_format: LogFormat,
+    /// Create a new, empty store even though the state directory still holds a `master.key`
+    /// (its database was deleted or moved).
+    #[arg(long)]
+    init: bool,
     /// Allow listening on a non-loopback address (there is no TLS).
     #[arg(long)]
     allow_remote: bool,
@@ -70,7 +74,7 @@ pub(crate) fn run(a: &Args) -> u8 {
             return 2;
         }
     }
-    let kms = match open_kms(a.state.as_deref(), Some(&a.region)) {
+    let kms = match open_kms(a.state.as_deref(), Some(&a.region), a.init) {
         Ok(k) => k,
         Err(OpenError::Usage(e) | OpenError::Store(e)) => {
             eprintln!("error: {e}");

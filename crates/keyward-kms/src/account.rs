@@ -32,8 +32,29 @@ fn unique_id(prefix: &str, arn: &str) -> String {
     format!("{prefix}{tail}")
 }
 
+/// The identity (user or role ARN) an access key's principal stands for, as `(account, kind,
+/// name)`: the user itself, or the role of an assumed-role session. `None` for principals with
+/// no identity record (the account root, services).
+fn owner_of(principal: &str) -> Option<(String, PrincipalKind, String)> {
+    let p = Principal::parse(principal).ok()?;
+    match p.kind {
+        PrincipalKind::User => Some((p.account, PrincipalKind::User, p.user_name?)),
+        PrincipalKind::AssumedRole | PrincipalKind::Role => {
+            Some((p.account, PrincipalKind::Role, p.role_name?))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the identity record `arn` is the owner `(account, kind, name)` (paths ignored).
+fn is_owner(arn: &str, owner: &(String, PrincipalKind, String)) -> bool {
+    owner_of(arn).is_some_and(|o| o == *owner)
+}
+
 impl Kms {
-    /// Creates the default administrator when the account model is empty (first run).
+    /// Creates the default administrator when the account model is empty. Call it on a new
+    /// store only (the SQLite store says whether it created the database): seeding an existing
+    /// store again would bring back an administrator that was deleted on purpose.
     pub fn seed_defaults(&mut self) -> Result<()> {
         if !self.identities.is_empty() {
             return Ok(());
@@ -89,12 +110,61 @@ impl Kms {
         self.commit(vec![Change::PutIdentity(Box::new(rec))])
     }
 
-    /// Removes a user or role.
+    /// Removes a user or role. Refused while access keys act as it (the user, or sessions of
+    /// the role), as IAM's DeleteUser refuses with DeleteConflict: delete the keys first.
     pub fn delete_identity(&mut self, arn: &str) -> Result<()> {
         if !self.identities.contains_key(arn) {
             return Err(KmsError::new(ErrorCode::NotFoundException, format!("no identity {arn}")));
         }
+        let mut keys: Vec<&str> = self
+            .access_keys
+            .values()
+            .filter(|k| owner_of(&k.principal).is_some_and(|o| is_owner(arn, &o)))
+            .map(|k| k.id.as_str())
+            .collect();
+        if !keys.is_empty() {
+            keys.sort_unstable();
+            return Err(KmsError::new(
+                ErrorCode::ConflictException,
+                format!(
+                    "DeleteConflict: Cannot delete entity, must delete access keys first ({arn} \
+                     has {})",
+                    keys.join(", ")
+                ),
+            ));
+        }
         self.commit(vec![Change::DeleteIdentity(arn.to_string())])
+    }
+
+    /// Deletes an access key; requests signed with it are refused from then on.
+    pub fn delete_access_key(&mut self, id: &str) -> Result<()> {
+        if !self.access_keys.contains_key(id) {
+            return Err(no_access_key(id));
+        }
+        self.commit(vec![Change::DeleteAccessKey(id.to_string())])
+    }
+
+    /// Makes an access key active or inactive (IAM's UpdateAccessKey `--status`).
+    pub fn set_access_key_active(&mut self, id: &str, active: bool) -> Result<()> {
+        let Some(rec) = self.access_keys.get(id) else { return Err(no_access_key(id)) };
+        let mut rec = rec.clone();
+        rec.inactive = !active;
+        self.commit(vec![Change::PutAccessKey(Box::new(rec))])
+    }
+
+    /// The access key with this id when requests may be signed with it: it is active and the
+    /// identity it acts as (the user, or the role of an assumed-role session) still exists.
+    /// `Err(())` for a key that exists but may not be used; `Ok(None)` for an unknown id.
+    #[allow(clippy::result_unit_err, reason = "the caller answers both alike, with AWS's error")]
+    pub fn usable_access_key(&self, id: &str) -> std::result::Result<Option<&AccessKeyRecord>, ()> {
+        let Some(rec) = self.access_keys.get(id) else { return Ok(None) };
+        if rec.inactive {
+            return Err(());
+        }
+        match owner_of(&rec.principal) {
+            Some(owner) if !self.identities.keys().any(|arn| is_owner(arn, &owner)) => Err(()),
+            _ => Ok(Some(rec)),
+        }
     }
 
     /// Every identity, sorted by ARN.
@@ -139,6 +209,7 @@ impl Kms {
             principal: principal.to_string(),
             session_policy,
             created_ms: now_ms,
+            inactive: false,
         };
         self.commit(vec![Change::PutAccessKey(Box::new(rec.clone()))])?;
         Ok(rec)
@@ -182,4 +253,11 @@ impl Kms {
     pub fn org_policies(&self) -> Vec<&OrgPolicyRecord> {
         self.org.iter().map(|e| &e.rec).collect()
     }
+}
+
+fn no_access_key(id: &str) -> KmsError {
+    KmsError::new(
+        ErrorCode::NotFoundException,
+        format!("NoSuchEntity: The Access Key with id {id} cannot be found."),
+    )
 }

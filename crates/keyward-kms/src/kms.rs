@@ -88,6 +88,11 @@ pub struct Kms {
     pub(crate) filters: FilterCache,
     /// Parsed callers (a principal ARN always parses the same way).
     pub(crate) principals: HashMap<String, Principal>,
+    /// Request times are simulated (`--time`): [`Kms::tick`] shows what is due in memory only.
+    pub(crate) simulated_clock: bool,
+    /// A simulated tick changed the in-memory state without committing it: from then on
+    /// nothing may be committed, or a whole-record write would persist its effects.
+    pub(crate) simulated_changes: bool,
 }
 
 /// Context-key filters per (caller ARN, key id) with the generation they belong to.
@@ -140,6 +145,13 @@ fn empty_policy(kind: PolicyKind) -> Policy {
     }
 }
 
+/// A policy that denies everything, standing for a stored policy that does not parse.
+fn deny_all(kind: PolicyKind, name: &str) -> NamedPolicy {
+    const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Unreadable","Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+    parse_named(DENY_ALL, kind, &format!("{name} (unreadable)"))
+        .unwrap_or_else(|_| NamedPolicy::new(format!("{name} (unreadable)"), empty_policy(kind)))
+}
+
 /// The evaluator's view of a stored grant.
 pub(crate) fn core_grant(g: &GrantRecord, account: &str) -> Grant {
     let constraint = g.constraints.as_ref().and_then(|c| {
@@ -189,8 +201,10 @@ impl Kms {
             generation: 0,
             filters: FilterCache::default(),
             principals: HashMap::new(),
+            simulated_clock: false,
+            simulated_changes: false,
         };
-        kms.install(state);
+        kms.install(state)?;
         Ok(kms)
     }
 
@@ -211,8 +225,11 @@ impl Kms {
             generation: 0,
             filters: FilterCache::default(),
             principals: HashMap::new(),
+            simulated_clock: false,
+            simulated_changes: false,
         };
-        kms.install(State::default());
+        // An empty state has no policy to check.
+        kms.install_checked(State::default());
         kms
     }
 
@@ -221,7 +238,58 @@ impl Kms {
         &self.config
     }
 
-    fn install(&mut self, state: State) {
+    /// Says whether request times are simulated (the CLI's `--time`) rather than the real
+    /// clock. With a simulated time, deletions, rotations and expiries that are due are shown
+    /// in memory for this process but never committed, and a call that would then write
+    /// anything is refused: only a real clock tick completes an irreversible change.
+    pub fn simulate_clock(&mut self, simulated: bool) {
+        self.simulated_clock = simulated;
+    }
+
+    /// Installs a loaded state, failing closed: a stored policy (key policy, identity policy,
+    /// permissions boundary, SCP or RCP) that no longer parses stops the open with an error
+    /// naming its record, rather than being dropped or replaced (dropping a Deny would allow).
+    fn install(&mut self, state: State) -> std::result::Result<(), crate::store::StoreError> {
+        let bad = |what: String, e: String| {
+            crate::store::StoreError(format!(
+                "{what} no longer parses ({e}); the store is not opened"
+            ))
+        };
+        for k in &state.keys {
+            parse_named(&k.policy, PolicyKind::Key, "key policy")
+                .map_err(|e| bad(format!("record `keys`/`{}`: the key policy", k.key_id), e))?;
+        }
+        for i in &state.identities {
+            for (name, text) in &i.policies {
+                parse_named(text, PolicyKind::Identity, name).map_err(|e| {
+                    bad(format!("record `identities`/`{}`: identity policy `{name}`", i.arn), e)
+                })?;
+            }
+            if let Some(b) = &i.boundary {
+                parse_named(b, PolicyKind::Boundary, "permissions boundary").map_err(|e| {
+                    bad(format!("record `identities`/`{}`: the permissions boundary", i.arn), e)
+                })?;
+            }
+        }
+        for o in &state.org_policies {
+            let kind = match o.kind.as_str() {
+                "scp" => PolicyKind::Scp,
+                "rcp" => PolicyKind::Rcp,
+                k => {
+                    return Err(bad(
+                        format!("record `org_policies`/`{}`: kind `{k}`", o.name),
+                        "expected scp or rcp".to_string(),
+                    ))
+                }
+            };
+            parse_named(&o.text, kind, &o.name)
+                .map_err(|e| bad(format!("record `org_policies`/`{}`: the policy", o.name), e))?;
+        }
+        self.install_checked(state);
+        Ok(())
+    }
+
+    fn install_checked(&mut self, state: State) {
         let changes: Vec<Change> = state
             .keys
             .into_iter()
@@ -242,6 +310,13 @@ impl Kms {
     pub(crate) fn commit(&mut self, changes: Vec<Change>) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
+        }
+        if self.simulated_changes {
+            return Err(KmsError::validation(
+                "The simulated request time passes a key deletion, rotation or material expiry \
+                 that only the real clock may complete, so this call cannot change the store. \
+                 Run it without a simulated time.",
+            ));
         }
         self.store
             .commit(&changes)
@@ -298,13 +373,19 @@ impl Kms {
             }
             Change::PutIdentity(rec) => {
                 let rec = *rec;
+                // Both were checked when the record was put or loaded; should one still not
+                // parse, it stands as a Deny of everything (fail closed), never dropped.
                 let policies = rec
                     .policies
                     .iter()
-                    .filter_map(|(n, t)| parse_named(t, PolicyKind::Identity, n).ok())
+                    .map(|(n, t)| {
+                        parse_named(t, PolicyKind::Identity, n)
+                            .unwrap_or_else(|_| deny_all(PolicyKind::Identity, n))
+                    })
                     .collect();
-                let boundary = rec.boundary.as_deref().and_then(|t| {
-                    parse_named(t, PolicyKind::Boundary, "permissions boundary").ok()
+                let boundary = rec.boundary.as_deref().map(|t| {
+                    parse_named(t, PolicyKind::Boundary, "permissions boundary")
+                        .unwrap_or_else(|_| deny_all(PolicyKind::Boundary, "permissions boundary"))
                 });
                 self.identities.insert(rec.arn.clone(), IdentityEntry { rec, policies, boundary });
             }
@@ -345,7 +426,8 @@ impl Kms {
 
     /// Lets time pass to `now_ms`: deletes keys whose deletion window ended (with their aliases
     /// and grants), rotates enabled keys whose automatic rotation is due, and expires imported
-    /// material. Every call runs this first with its own time.
+    /// material. Every call runs this first with its own time. With a simulated clock
+    /// ([`Kms::simulate_clock`]) the effects stay in memory and are never committed.
     pub fn tick(&mut self, now_ms: i64) -> Result<()> {
         if now_ms < self.next_deadline_ms {
             return Ok(());
@@ -412,6 +494,17 @@ impl Kms {
             }
         }
         self.next_deadline_ms = next;
+        if self.simulated_clock {
+            // Show what is due, in memory only; never commit it.
+            if !changes.is_empty() {
+                self.simulated_changes = true;
+                self.generation += 1;
+                for c in changes {
+                    self.apply(c);
+                }
+            }
+            return Ok(());
+        }
         self.commit(changes)
     }
 

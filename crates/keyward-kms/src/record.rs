@@ -229,6 +229,10 @@ pub struct AccessKeyRecord {
     pub session_policy: Option<String>,
     /// Creation time, epoch milliseconds.
     pub created_ms: i64,
+    /// Deactivated (`update-access-key --status Inactive`): requests signed with it are
+    /// refused until it is made active again. Absent in records written before it existed.
+    #[serde(default)]
+    pub inactive: bool,
 }
 
 /// An organization policy (SCP or RCP) applying to accounts.

@@ -22,6 +22,9 @@ pub struct Shared {
     pub kms: Mutex<Kms>,
     /// Server options.
     pub opts: Options,
+    /// The address the server listens on: with the dev switch on, a `Host` naming it is
+    /// accepted besides the loopback names.
+    pub local: Option<std::net::SocketAddr>,
 }
 
 /// A request as read off the wire.
@@ -94,7 +97,48 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Whether a `Host` header value names this machine's loopback interface (`localhost`,
+/// `127.0.0.0/8`, `[::1]`, with or without a port) or the address the server listens on.
+/// With the dev switch on, any other value is refused: a browser page that rebinds its own
+/// DNS name to 127.0.0.1 sends its own name as `Host`, so this stops it reaching the
+/// unauthenticated dev principal.
+pub fn host_allowed(host: &str, local: Option<std::net::SocketAddr>) -> bool {
+    let host = host.trim();
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip, tail)) if tail.is_empty() || tail.starts_with(':') => ip,
+            _ => return false,
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port))
+                if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                name
+            }
+            Some(_) => return false,
+            None => host,
+        },
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match name.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback() || local.is_some_and(|l| l.ip() == ip && !ip.is_unspecified()),
+        Err(_) => false,
+    }
+}
+
 fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identity, AuthError> {
+    if shared.opts.dev_principal.is_some()
+        && !req.header("host").is_some_and(|h| host_allowed(h, shared.local))
+    {
+        return Err(AuthError {
+            code: "UnrecognizedClientException",
+            message: "The Host header must name the loopback interface or the server's address \
+                      while --dev-principal is on."
+                .to_string(),
+        });
+    }
     let Some(header) = req.header("authorization") else {
         return Err(AuthError {
             code: "MissingAuthenticationTokenException",
@@ -102,9 +146,15 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
         });
     };
     let auth = sigv4::parse_authorization(header)?;
+    let invalid = || AuthError {
+        code: "UnrecognizedClientException",
+        message: "The security token included in the request is invalid.".to_string(),
+    };
     let record = {
         let kms = shared.kms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        kms.access_key(&auth.access_key).map(|r| {
+        // A deleted, deactivated or orphaned key is refused as AWS refuses it, and never
+        // falls through to the dev principal.
+        kms.usable_access_key(&auth.access_key).map_err(|()| invalid())?.map(|r| {
             (
                 Zeroizing::new(r.secret.expose().to_vec()),
                 r.principal.clone(),
@@ -116,10 +166,7 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
         if let Some(dev) = &shared.opts.dev_principal {
             return Ok(Identity { principal: dev.clone(), session_policy: None });
         }
-        return Err(AuthError {
-            code: "UnrecognizedClientException",
-            message: "The security token included in the request is invalid.".to_string(),
-        });
+        return Err(invalid());
     };
     let signed = SignedRequest {
         method: req.method,

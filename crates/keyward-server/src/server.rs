@@ -61,7 +61,8 @@ impl Server {
         opts: crate::Options,
     ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
-        let shared = Arc::new(Shared { kms: std::sync::Mutex::new(kms), opts });
+        let local = listener.local_addr().ok();
+        let shared = Arc::new(Shared { kms: std::sync::Mutex::new(kms), opts, local });
         Ok(Server { listener, shared })
     }
 

@@ -7,8 +7,16 @@ use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// How far the request time may be from the server clock (AWS: 15 minutes).
-pub const MAX_SKEW_MS: i64 = 15 * 60 * 1000;
+/// How far the request time may be from the server clock (AWS KMS: 5 minutes; its error says
+/// `... - 5 min.`).
+pub const MAX_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// Headers the AWS JSON protocol binds to the signature besides `host`, whenever the request
+/// carries them: the operation (`x-amz-target`) and the protocol (`content-type`). The AWS
+/// SDKs always sign both; a signature that left one out could be replayed as another
+/// operation.
+pub const REQUIRED_SIGNED: &[(&str, &str)] =
+    &[("x-amz-target", "X-Amz-Target"), ("content-type", "Content-Type")];
 
 /// An authentication failure: the AWS error code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,14 +252,14 @@ pub fn request_time(req: &SignedRequest<'_>, now_ms: i64) -> Result<(String, i64
     };
     if t < now_ms - MAX_SKEW_MS {
         return Err(AuthError::invalid(format!(
-            "Signature expired: {raw} is now earlier than {} ({} - 15 min.)",
+            "Signature expired: {raw} is now earlier than {} ({} - 5 min.)",
             format_amz_date(now_ms - MAX_SKEW_MS),
             format_amz_date(now_ms)
         )));
     }
     if t > now_ms + MAX_SKEW_MS {
         return Err(AuthError::invalid(format!(
-            "Signature not yet current: {raw} is still later than {} ({} + 15 min.)",
+            "Signature not yet current: {raw} is still later than {} ({} + 5 min.)",
             format_amz_date(now_ms + MAX_SKEW_MS),
             format_amz_date(now_ms)
         )));
@@ -421,6 +429,14 @@ pub fn verify(
         return Err(AuthError::invalid(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         ));
+    }
+    for (name, display) in REQUIRED_SIGNED {
+        // Present in the request, it must be signed; absent, there is no operation to call.
+        if req.header(name).is_some() && !auth.signed_headers.iter().any(|h| h == name) {
+            return Err(AuthError::invalid(format!(
+                "'{display}' must be a 'SignedHeader' in the AWS Authorization."
+            )));
+        }
     }
     if let Some(claimed) = req.header("x-amz-content-sha256") {
         let claimed = claimed.trim();

@@ -87,17 +87,20 @@ fn authentication_errors() {
     assert_eq!((r.status, r.error_type().as_str()), (400, "InvalidSignatureException"));
     assert!(r.message().starts_with("The request signature we calculated does not match"));
 
-    // Expired and future-dated signatures (valid signature, time out of the 15-minute window).
-    for (offset, prefix) in
-        [(-20 * 60_000, "Signature expired: "), (20 * 60_000, "Signature not yet current: ")]
-    {
+    // Expired and future-dated signatures (valid signature, time out of KMS's 5-minute
+    // window), with AWS's wording.
+    for (offset, prefix, suffix) in [
+        (-6 * 60_000, "Signature expired: ", " - 5 min.)"),
+        (6 * 60_000, "Signature not yet current: ", " + 5 min.)"),
+    ] {
         let h = signed_headers(srv.addr, &srv.admin, "ListKeys", body, now_ms() + offset);
         let r = c.request(&h, body);
         assert_eq!((r.status, r.error_type().as_str()), (400, "InvalidSignatureException"));
         assert!(r.message().starts_with(prefix), "{}", r.message());
+        assert!(r.message().ends_with(suffix), "{}", r.message());
     }
     // Within the window is fine.
-    let h = signed_headers(srv.addr, &srv.admin, "ListKeys", body, now_ms() - 10 * 60_000);
+    let h = signed_headers(srv.addr, &srv.admin, "ListKeys", body, now_ms() - 4 * 60_000);
     assert_eq!(c.request(&h, body).status, 200);
 
     // Body changed after signing.
@@ -127,6 +130,7 @@ fn authentication_errors() {
     let sha = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"; // sha256("{}")
     for (hash, ok) in [(sha, true), ("00", false)] {
         let mut h = vec![
+            ("content-type".to_string(), "application/x-amz-json-1.1".to_string()),
             ("host".to_string(), srv.addr.to_string()),
             ("x-amz-date".to_string(), date.clone()),
             ("x-amz-target".to_string(), "TrentService.ListKeys".to_string()),

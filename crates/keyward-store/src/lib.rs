@@ -1,7 +1,9 @@
 //! The durable store behind keyward's local KMS: [`SqliteStore`] implements
 //! [`keyward_kms::store::Store`] over an SQLite database in WAL mode, one transaction per
-//! commit, synced before `commit` returns. Records holding secrets (keys with their material,
-//! access keys) are sealed with AES-256-GCM under a master key; see [`MasterKey`].
+//! commit, synced before `commit` returns. Every record is sealed with AES-256-GCM bound to its
+//! table and row id: those holding secrets (keys with their material, access keys) under a
+//! master key, the others under a key derived from it, so a row written without the master key
+//! stops the store from opening; see [`MasterKey`].
 //!
 //! This crate is native only (files, OS randomness); it is not part of the WASM build.
 //!
@@ -22,7 +24,7 @@ pub use keyward_kms::store::StoreError;
 pub use location::{resolve_state_dir, resolve_state_dir_with, STATE_ENV};
 pub use master::{MasterKey, KEY_FILE, MASTER_KEY_ENV};
 pub use schema::SCHEMA_VERSION;
-pub use sqlite::{SqliteStore, DB_FILE};
+pub use sqlite::{Init, SqliteStore, DB_FILE};
 
 /// A store error with `message`. Messages never contain row contents or key bytes.
 pub(crate) fn fail(message: String) -> StoreError {

@@ -95,6 +95,19 @@ impl MasterKey {
         Aes256Gcm::new_from_slice(self.0.as_slice())
             .map_err(|_| fail("the master key has the wrong length".to_owned()))
     }
+
+    /// An AES-256-GCM cipher under a key derived from this one for `purpose`
+    /// (HMAC-SHA256(master key, label)), so each use of the master key has its own key.
+    pub(crate) fn derived_cipher(&self, purpose: &str) -> Result<Aes256Gcm, StoreError> {
+        use hmac::Mac as _;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(self.0.as_slice())
+            .map_err(|_| fail("the master key has the wrong length".to_owned()))?;
+        mac.update(b"keyward-store derived key\0");
+        mac.update(purpose.as_bytes());
+        let derived = Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
+        Aes256Gcm::new_from_slice(derived.as_slice())
+            .map_err(|_| fail("the derived key has the wrong length".to_owned()))
+    }
 }
 
 /// Parses a key; `what` names the source in the error.

@@ -11,7 +11,6 @@ use keyward_kms::record::{
 use keyward_kms::store::{Change, State, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension as _, Params, Transaction};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::master::{self, aad, MasterKey};
 use crate::{fail, schema, sql};
@@ -20,15 +19,41 @@ use crate::{fail, schema, sql};
 pub const DB_FILE: &str = "keyward.db";
 
 /// `meta` row holding a constant sealed under the master key: opening it proves the key is the
-/// one the store was created with.
+/// one the store was created with. The constant also says how rows are kept: `v2` stores seal
+/// every row; `v1` stores (written before) kept aliases, grants, identities and organization
+/// policies as plain JSON and are upgraded once, in one transaction, when opened. A v2 value
+/// cannot be turned back into v1 without the master key.
 const CHECK_NAME: &str = "master_key_check";
-const CHECK_VALUE: &str = "keyward master key check v1";
+const CHECK_V1: &str = "keyward master key check v1";
+const CHECK_VALUE: &str = "keyward master key check v2";
 
+/// The tables whose rows hold no secret: sealed (authenticated, and encrypted) under a key
+/// derived from the master key for this purpose, so a row inserted or altered by someone who
+/// can write the database but lacks the master key does not open and the store refuses to
+/// start. The secret-bearing tables (`keys`, `access_keys`) are sealed under the master key.
+const ROW_TABLES: &[(&str, &str)] =
+    &[("aliases", "arn"), ("grants", "grant_id"), ("identities", "arn"), ("org_policies", "name")];
+const ROW_KEY_PURPOSE: &str = "row authentication v1";
+
+/// How [`SqliteStore::open_with`] treats a state directory whose database is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// A missing database is created only when the directory holds no `master.key` either
+    /// (a new state directory). A `master.key` without its database means the database was
+    /// deleted or moved: opening refuses rather than silently start an empty store.
+    IfNew,
+    /// Create a new empty database even beside an existing `master.key` (which it then uses).
+    Allow,
+}
 /// The SQLite store. One per process is the intended use: the KMS keeps the state in memory
 /// and this store is its write-ahead copy.
 pub struct SqliteStore {
     conn: Connection,
     cipher: Aes256Gcm,
+    /// Seals the rows of [`ROW_TABLES`].
+    rows: Aes256Gcm,
+    /// This open created the database.
+    created: bool,
     path: PathBuf,
     /// Held for the store's lifetime: one process at a time owns a state directory, because
     /// the KMS keeps the state in memory and writes whole records back.
@@ -62,12 +87,33 @@ impl SqliteStore {
         key: Option<MasterKey>,
         wait: std::time::Duration,
     ) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(dir, key, wait, Init::IfNew)
+    }
+
+    /// Opens the store in `dir` with the master key given (`None`: the key file), waiting at
+    /// most `wait` for another process, creating a missing database as `init` allows.
+    pub fn open_with(
+        dir: &Path,
+        key: Option<MasterKey>,
+        wait: std::time::Duration,
+        init: Init,
+    ) -> Result<SqliteStore, StoreError> {
         create_dir(dir)?;
         let lock = lock_dir(dir, wait)?;
         let path = dir.join(DB_FILE);
-        let existed = path
-            .try_exists()
-            .map_err(|e| fail(format!("cannot inspect `{}`: {e}", path.display())))?;
+        let inspect = |p: &Path| {
+            p.try_exists().map_err(|e| fail(format!("cannot inspect `{}`: {e}", p.display())))
+        };
+        let existed = inspect(&path)?;
+        let key_path = dir.join(master::KEY_FILE);
+        if !existed && init == Init::IfNew && inspect(&key_path)? {
+            return Err(fail(format!(
+                "`{}` is missing but its master key `{}` is there: the database was deleted or \
+                 moved. Restore it, or pass --init to start a new, empty store with this key",
+                path.display(),
+                key_path.display()
+            )));
+        }
         let mut conn = Connection::open(&path)
             .map_err(|e| sql(&format!("cannot open `{}`", path.display()), e))?;
         let context = |e: StoreError| fail(format!("`{}`: {}", path.display(), e.0));
@@ -76,11 +122,14 @@ impl SqliteStore {
         if !existed {
             master::sync_dir(dir)?;
         }
-        let cipher = match key {
-            Some(key) => key.cipher()?,
-            None => master::key_file(dir, read_check(&conn)?.is_none())?.cipher()?,
+        let key = match key {
+            Some(key) => key,
+            None => master::key_file(dir, read_check(&conn)?.is_none())?,
         };
-        if read_check(&conn)?.is_none() {
+        let cipher = key.cipher()?;
+        let rows = key.derived_cipher(ROW_KEY_PURPOSE)?;
+        let created = read_check(&conn)?.is_none();
+        if created {
             let sealed = master::seal_json(&cipher, &aad("meta", CHECK_NAME), &CHECK_VALUE)?;
             // OR IGNORE: if another process created the store at the same moment, its check
             // value stands and ours is verified against it below.
@@ -92,16 +141,27 @@ impl SqliteStore {
         }
         let check = read_check(&conn)?.unwrap_or_default();
         let opened = master::open(&cipher, &aad("meta", CHECK_NAME), &check);
-        if opened.as_deref().map(Vec::as_slice) != Some(format!("\"{CHECK_VALUE}\"").as_bytes()) {
+        let is = |value: &str| {
+            opened.as_deref().map(Vec::as_slice) == Some(format!("\"{value}\"").as_bytes())
+        };
+        if is(CHECK_V1) {
+            seal_legacy_rows(&mut conn, &cipher, &rows)?;
+        } else if !is(CHECK_VALUE) {
             return Err(fail(format!(
                 "master key does not match this store `{}`: use the key it was created with \
                  (`{}` or `{}`)",
                 path.display(),
                 master::MASTER_KEY_ENV,
-                dir.join(master::KEY_FILE).display()
+                key_path.display()
             )));
         }
-        Ok(SqliteStore { conn, cipher, path, _lock: lock })
+        Ok(SqliteStore { conn, cipher, rows, created, path, _lock: lock })
+    }
+
+    /// Whether this open created the database (a new store: the only time the default
+    /// account should be seeded).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// The database file.
@@ -135,14 +195,14 @@ impl Store for SqliteStore {
     fn load(&mut self) -> Result<State, StoreError> {
         // One read transaction, so the tables are read from one snapshot.
         let tx = self.conn.transaction().map_err(|e| sql("cannot start reading", e))?;
-        let c = Some(&self.cipher);
+        let (c, r) = (&self.cipher, &self.rows);
         let state = State {
             keys: load_table(&tx, c, "keys", "key_id", |r: &KeyRecord| &r.key_id)?,
-            aliases: load_table(&tx, None, "aliases", "arn", |r: &AliasRecord| &r.arn)?,
-            grants: load_table(&tx, None, "grants", "grant_id", |r: &GrantRecord| &r.grant_id)?,
-            identities: load_table(&tx, None, "identities", "arn", |r: &IdentityRecord| &r.arn)?,
+            aliases: load_table(&tx, r, "aliases", "arn", |r: &AliasRecord| &r.arn)?,
+            grants: load_table(&tx, r, "grants", "grant_id", |r: &GrantRecord| &r.grant_id)?,
+            identities: load_table(&tx, r, "identities", "arn", |r: &IdentityRecord| &r.arn)?,
             access_keys: load_table(&tx, c, "access_keys", "id", |r: &AccessKeyRecord| &r.id)?,
-            org_policies: load_table(&tx, None, "org_policies", "name", |r: &OrgPolicyRecord| {
+            org_policies: load_table(&tx, r, "org_policies", "name", |r: &OrgPolicyRecord| {
                 &r.name
             })?,
         };
@@ -161,7 +221,7 @@ impl Store for SqliteStore {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| sql("cannot start a write", e))?;
         for change in changes {
-            apply(&tx, &self.cipher, change)?;
+            apply(&tx, &self.cipher, &self.rows, change)?;
         }
         // With WAL and synchronous=FULL the WAL is fsynced before this returns.
         tx.commit().map_err(|e| sql("cannot commit", e))
@@ -188,11 +248,12 @@ fn read_check(conn: &Connection) -> Result<Option<Vec<u8>>, StoreError> {
         .map_err(|e| sql("cannot read the master key check value", e))
 }
 
-/// Reads every row of `table`, opening sealed rows with `cipher` when given. Each record's own
-/// id must equal its row id.
+/// Reads every row of `table`, opening each sealed row with `cipher`. A row that does not open
+/// (inserted or altered without the master key, or moved from another row) stops the load with
+/// an error naming it. Each record's own id must equal its row id.
 fn load_table<T: DeserializeOwned>(
     tx: &Transaction<'_>,
-    cipher: Option<&Aes256Gcm>,
+    cipher: &Aes256Gcm,
     table: &str,
     id_col: &str,
     id_of: impl Fn(&T) -> &String,
@@ -206,25 +267,69 @@ fn load_table<T: DeserializeOwned>(
     while let Some(row) = rows.next().map_err(read_error)? {
         let id: String = row.get(0).map_err(read_error)?;
         let record = row.get_ref(1).map_err(read_error)?;
-        let value: T = match cipher {
-            Some(cipher) => {
-                let sealed = record.as_blob().map_err(|e| read_error(e.into()))?;
-                let plain = master::open(cipher, &aad(table, &id), sealed).ok_or_else(|| {
-                    fail(format!(
-                        "record `{table}`/`{id}` does not open under the master key (damaged, \
-                         altered or moved from another row)"
-                    ))
-                })?;
-                decode(&plain, table, &id)?
+        let unsealed = match record {
+            rusqlite::types::ValueRef::Blob(sealed) => {
+                master::open(cipher, &aad(table, &id), sealed)
             }
-            None => decode(record.as_bytes().map_err(|e| read_error(e.into()))?, table, &id)?,
+            _ => None,
         };
+        let plain = unsealed.ok_or_else(|| {
+            fail(format!(
+                "record `{table}`/`{id}` does not open under the master key (damaged, altered, \
+                 inserted without the key, or moved from another row); the store is not opened"
+            ))
+        })?;
+        let value: T = decode(&plain, table, &id)?;
         if *id_of(&value) != id {
             return Err(fail(format!("record `{table}`/`{id}` holds a record with another id")));
         }
         out.push(value);
     }
     Ok(out)
+}
+
+/// Upgrades a store written before every row was sealed: seals the plain rows of
+/// [`ROW_TABLES`] and writes the current check value, in one transaction.
+fn seal_legacy_rows(
+    conn: &mut Connection,
+    cipher: &Aes256Gcm,
+    rows: &Aes256Gcm,
+) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| sql("cannot start sealing the store's rows", e))?;
+    for (table, id_col) in ROW_TABLES {
+        let read_error = |e| sql(&format!("cannot read `{table}`"), e);
+        let plain: Vec<(String, Vec<u8>)> = {
+            let mut stmt =
+                tx.prepare(&format!("SELECT {id_col}, record FROM {table}")).map_err(read_error)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    let bytes = match row.get_ref(1)? {
+                        rusqlite::types::ValueRef::Text(t) => t.to_vec(),
+                        other => other.as_bytes().map(<[u8]>::to_vec).unwrap_or_default(),
+                    };
+                    Ok((row.get::<_, String>(0)?, bytes))
+                })
+                .map_err(read_error)?;
+            rows.collect::<Result<_, _>>().map_err(read_error)?
+        };
+        for (id, bytes) in plain {
+            let value: serde_json::Value = decode(&bytes, table, &id)?;
+            let sealed = master::seal_json(rows, &aad(table, &id), &value)?;
+            exec(
+                &tx,
+                table,
+                &id,
+                &format!("UPDATE {table} SET record = ?1 WHERE {id_col} = ?2"),
+                params![sealed, id],
+            )?;
+        }
+    }
+    let check = master::seal_json(cipher, &aad("meta", CHECK_NAME), &CHECK_VALUE)?;
+    tx.execute("UPDATE meta SET value = ?1 WHERE name = ?2", params![check, CHECK_NAME])
+        .map_err(|e| sql("cannot write the master key check value", e))?;
+    tx.commit().map_err(|e| sql("cannot commit the sealed rows", e))
 }
 
 /// Decodes a record's JSON. The error gives only the position: serde's messages can quote
@@ -237,11 +342,6 @@ fn decode<T: DeserializeOwned>(json: &[u8], table: &str, id: &str) -> Result<T, 
             e.column()
         ))
     })
-}
-
-/// Plain JSON of a record without secrets.
-fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|_| fail("cannot encode a record".to_owned()))
 }
 
 fn non_empty<'a>(table: &str, id: &'a str) -> Result<&'a str, StoreError> {
@@ -265,7 +365,12 @@ fn exec(
         .map_err(|e| sql(&format!("cannot write record `{table}`/`{id}`"), e))
 }
 
-fn apply(tx: &Transaction<'_>, cipher: &Aes256Gcm, change: &Change) -> Result<(), StoreError> {
+fn apply(
+    tx: &Transaction<'_>,
+    cipher: &Aes256Gcm,
+    rows: &Aes256Gcm,
+    change: &Change,
+) -> Result<(), StoreError> {
     match change {
         Change::PutKey(k) => {
             let id = non_empty("keys", &k.key_id)?;
@@ -287,7 +392,7 @@ fn apply(tx: &Transaction<'_>, cipher: &Aes256Gcm, change: &Change) -> Result<()
                 "aliases",
                 id,
                 "INSERT OR REPLACE INTO aliases (arn, name, key_id, record) VALUES (?1, ?2, ?3, ?4)",
-                params![id, a.name, a.key_id, json(a)?],
+                params![id, a.name, a.key_id, master::seal_json(rows, &aad("aliases", id), a)?],
             )
         }
         Change::DeleteAlias(id) => delete(tx, "aliases", id, "DELETE FROM aliases WHERE arn = ?1"),
@@ -298,7 +403,7 @@ fn apply(tx: &Transaction<'_>, cipher: &Aes256Gcm, change: &Change) -> Result<()
                 "grants",
                 id,
                 "INSERT OR REPLACE INTO grants (grant_id, key_id, record) VALUES (?1, ?2, ?3)",
-                params![id, g.key_id, json(g.as_ref())?],
+                params![id, g.key_id, master::seal_json(rows, &aad("grants", id), g.as_ref())?],
             )
         }
         Change::DeleteGrant(id) => {
@@ -311,7 +416,7 @@ fn apply(tx: &Transaction<'_>, cipher: &Aes256Gcm, change: &Change) -> Result<()
                 "identities",
                 id,
                 "INSERT OR REPLACE INTO identities (arn, record) VALUES (?1, ?2)",
-                params![id, json(i.as_ref())?],
+                params![id, master::seal_json(rows, &aad("identities", id), i.as_ref())?],
             )
         }
         Change::DeleteIdentity(id) => {
@@ -338,7 +443,7 @@ fn apply(tx: &Transaction<'_>, cipher: &Aes256Gcm, change: &Change) -> Result<()
                 "org_policies",
                 id,
                 "INSERT OR REPLACE INTO org_policies (name, kind, record) VALUES (?1, ?2, ?3)",
-                params![id, p.kind, json(p.as_ref())?],
+                params![id, p.kind, master::seal_json(rows, &aad("org_policies", id), p.as_ref())?],
             )
         }
         Change::DeleteOrgPolicy(id) => {
@@ -381,5 +486,54 @@ fn lock_dir(dir: &Path, wait: std::time::Duration) -> Result<std::fs::File, Stor
             }
             Err(e) => return Err(fail(format!("cannot lock `{}`: {e}", path.display()))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store written before every row was sealed (check value v1, plain JSON rows) is
+    /// upgraded once; afterwards a plain row no longer loads.
+    #[test]
+    fn a_v1_store_is_sealed_once_on_open() {
+        let dir = std::env::temp_dir().join(format!("keyward-v1-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = || Some(MasterKey::from_bytes([3; 32]));
+        let alias = AliasRecord {
+            arn: "arn:aws:kms:us-east-1:111122223333:alias/a".into(),
+            name: "alias/a".into(),
+            key_id: "k".into(),
+            created_ms: 0,
+            updated_ms: 0,
+        };
+        {
+            let store = SqliteStore::open_with_key(&dir, key()).unwrap();
+            let v1 = master::seal_json(&store.cipher, &aad("meta", CHECK_NAME), &CHECK_V1).unwrap();
+            let plain = serde_json::to_string(&alias).unwrap();
+            let set = store
+                .conn
+                .execute("UPDATE meta SET value = ?1 WHERE name = ?2", params![v1, CHECK_NAME])
+                .and_then(|_| {
+                    store.conn.execute(
+                        "INSERT INTO aliases (arn, name, key_id, record) VALUES (?1, 'n', 'k', ?2)",
+                        params![alias.arn, plain],
+                    )
+                });
+            assert!(set.is_ok());
+        }
+        let mut store = SqliteStore::open_with_key(&dir, key()).unwrap();
+        let state = store.load().unwrap();
+        assert_eq!(state.aliases, vec![alias.clone()]);
+        // Now v2: a plain row inserted later is refused.
+        let plain = serde_json::to_string(&alias).unwrap();
+        let forged = store.conn.execute(
+            "INSERT INTO aliases (arn, name, key_id, record) VALUES ('x', 'n', 'k', ?1)",
+            params![plain],
+        );
+        assert!(forged.is_ok());
+        assert!(store.load().is_err());
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -283,11 +283,11 @@ fn sealed_rows_cannot_be_swapped_or_altered() {
         .unwrap();
     assert_eq!(store.load().unwrap().keys.len(), 2);
 
-    // A plaintext row whose id disagrees with its record is reported, not loaded.
+    // Every row is bound to its id: an alias row moved to another id does not open.
     store.commit(&[Change::PutAlias(alias(1, &key_id(1)))]).unwrap();
     db.execute("UPDATE aliases SET arn = 'other'", []).unwrap();
     let err = store.load().unwrap_err();
-    assert!(err.0.contains("another id"), "{err}");
+    assert!(err.0.contains("`aliases`/`other` does not open"), "{err}");
 }
 
 #[test]

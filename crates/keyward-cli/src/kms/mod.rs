@@ -43,13 +43,15 @@ sends their text as is. Maps take K=V,K2=V2 or JSON; structures take the aws sho
 Global flags:
   --state DIR             state directory (default $KEYWARD_STATE, else ~/.local/share/keyward)
   --as PRINCIPAL_ARN      call as this principal (default arn:aws:iam::111122223333:user/admin)
-  --time RFC3339          request time (default: the system clock)
+  --time RFC3339          request time (default: the system clock); a simulated time never
+                          completes a deletion or rotation, only the real clock does
   --source-ip IP, --via-service SERVICE, --mfa-age SECONDS, --session-policy POLICY
   --region REGION         region of new keys (default us-east-1)
   --output json|text      output format (default json)
   --query EXPR            pick part of the response: A.B, A[0], A[*].B, {X:A.B}
   --cli-input-json JSON   the request as JSON (file:// allowed); flags override its fields
   --explain               on AccessDeniedException, print the evaluator's trace to stderr
+  --init                  start a new, empty store although DIR still holds master.key
 
 Exit codes (as the aws CLI v2): 0 success, 252 bad flags or values, 254 the KMS returned an
 error (printed as `An error occurred (CODE) when calling the OP operation: MESSAGE`), 255 any
@@ -173,6 +175,7 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
             // by the CLI (use --limit and --marker).
             "no-cli-pager" | "no-paginate" if values.is_empty() => {}
             "explain" => p.caller.explain = true,
+            "init" if values.is_empty() => p.caller.init = true,
             "state" => p.caller.state = Some(one()?.into()),
             "as" => p.caller.principal = Some(one()?),
             "time" => p.caller.time = Some(one()?),

@@ -15,7 +15,8 @@ pub(crate) struct CallerArgs {
     /// administrator arn:aws:iam::111122223333:user/admin.
     #[arg(long = "as", value_name = "PRINCIPAL_ARN")]
     pub(crate) principal: Option<String>,
-    /// Request time (RFC 3339); default: the system clock.
+    /// Request time (RFC 3339); default: the system clock. A simulated time decides the call
+    /// as at that time but never completes a deletion or rotation: only the real clock does.
     #[arg(long, value_name = "RFC3339")]
     pub(crate) time: Option<String>,
     /// Sets aws:SourceIp.
@@ -36,6 +37,10 @@ pub(crate) struct CallerArgs {
     /// On AccessDeniedException, also print why (the evaluator's trace) to stderr.
     #[arg(long)]
     pub(crate) explain: bool,
+    /// Create a new, empty store even though the state directory still holds a `master.key`
+    /// (its database was deleted or moved).
+    #[arg(long)]
+    pub(crate) init: bool,
 }
 
 /// Why a command could not even reach the KMS.
@@ -79,19 +84,31 @@ pub(crate) fn now_ms(time: Option<&str>) -> Result<i64, String> {
     }
 }
 
-/// Opens the KMS over the durable store only (no caller): `keyward iam`.
+/// Opens the KMS over the durable store only (no caller): `keyward iam`, `keyward serve`.
+/// The default administrator is created only when this open created the store; `init` allows
+/// creating a new database beside an existing `master.key`.
 pub(crate) fn open_kms(
     state: Option<&std::path::Path>,
     region: Option<&str>,
+    init: bool,
 ) -> Result<Kms, OpenError> {
     let dir = keyward_store::resolve_state_dir(state).map_err(|e| OpenError::Store(e.0))?;
-    let store = keyward_store::SqliteStore::open(&dir).map_err(|e| OpenError::Store(e.0))?;
+    let key = keyward_store::MasterKey::from_env().map_err(|e| OpenError::Store(e.0))?;
+    let init = if init { keyward_store::Init::Allow } else { keyward_store::Init::IfNew };
+    let store = keyward_store::SqliteStore::open_with(&dir, key, LOCK_WAIT, init)
+        .map_err(|e| OpenError::Store(e.0))?;
+    let created = store.created();
     let config = Config { region: region.unwrap_or("us-east-1").to_string(), ..Config::default() };
     let mut kms = Kms::open(Box::new(store), Box::new(rand_core::OsRng), config)
         .map_err(|e| OpenError::Store(e.0))?;
-    kms.seed_defaults().map_err(|e: KmsError| OpenError::Store(e.to_string()))?;
+    if created {
+        kms.seed_defaults().map_err(|e: KmsError| OpenError::Store(e.to_string()))?;
+    }
     Ok(kms)
 }
+
+/// How long a command waits for another keyward process holding the state directory.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Opens the KMS and builds the caller from the flags.
 pub(crate) fn open(a: &CallerArgs) -> Result<(Kms, Caller), OpenError> {
@@ -114,7 +131,10 @@ pub(crate) fn open(a: &CallerArgs) -> Result<(Kms, Caller), OpenError> {
         session_policy,
         extra_context: Vec::new(),
     };
-    let kms = open_kms(a.state.as_deref(), a.region.as_deref())?;
+    let mut kms = open_kms(a.state.as_deref(), a.region.as_deref(), a.init)?;
+    // A simulated request time may show what is due by then, but only the real clock
+    // completes deletions and rotations (see `Kms::simulate_clock`).
+    kms.simulate_clock(a.time.is_some());
     Ok((kms, caller))
 }
 

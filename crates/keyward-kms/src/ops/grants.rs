@@ -300,6 +300,18 @@ impl Kms {
     ) -> Result<Value> {
         let p = self.begin(caller)?;
         self.authorize(caller, &p, Ask { action: "kms:ListRetirableGrants", ..Ask::default() })?;
+        // AWS: the retiring principal must be in the caller's account.
+        let owner = keyward_core::eval::Principal::parse(retiring).map(|r| r.account);
+        if owner.as_deref().ok() != Some(p.account.as_str()) {
+            return Err(KmsError::new(
+                ErrorCode::AccessDeniedException,
+                format!(
+                    "User: {} is not authorized to list grants retirable by {retiring}: the \
+                     RetiringPrincipal must be in the caller's account {}",
+                    p.arn, p.account
+                ),
+            ));
+        }
         let mut list: Vec<&GrantRecord> =
             self.grants.values().filter(|g| g.retiring.as_deref() == Some(retiring)).collect();
         list.sort_by(|a, b| (a.created_ms, &a.grant_id).cmp(&(b.created_ms, &b.grant_id)));

@@ -33,7 +33,12 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server; the access log is off unless `KEYWARD_TEST_LOG` is set.
-    pub fn start(mut opts: Options) -> TestServer {
+    pub fn start(opts: Options) -> TestServer {
+        TestServer::start_with(opts, |_| {})
+    }
+
+    /// Like [`TestServer::start`], with `setup` run on the KMS before it is served.
+    pub fn start_with(mut opts: Options, setup: impl FnOnce(&mut Kms)) -> TestServer {
         if std::env::var_os("KEYWARD_TEST_LOG").is_none() {
             opts.log_format = keyward_server::LogFormat::Off;
         }
@@ -48,6 +53,7 @@ impl TestServer {
             secret: String::from_utf8(r.secret.expose().to_vec()).unwrap(),
         };
         let (admin, carol) = (key(&a), key(&c));
+        setup(&mut kms);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {

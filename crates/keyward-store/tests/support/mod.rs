@@ -160,6 +160,7 @@ pub fn access_key(n: u64, secret: &str) -> AccessKeyRecord {
         principal: "arn:aws:iam::111122223333:user/alice".to_owned(),
         session_policy: Some(policy(n, 3)),
         created_ms: 4,
+        inactive: false,
     }
 }
 
