@@ -2,7 +2,9 @@
 //! removes (Allow <-> Deny, newly conditional, conditions changed), for pull-request review.
 
 use crate::assess::{assess, Assessment, Optimizer, Requirement, Status};
+use crate::class::{group, Space};
 use crate::subject::{build, subjects, KeyFacts, Subject};
+use crate::who_can::{class_info, class_label, decide_reps, verdict_key, ClassInfo};
 use keyward_aws::export::AccountExport;
 use keyward_core::eval::{NamedPolicy, PolicySet, Principal};
 use keyward_core::model::{AwsPrincipal, PolicyKind};
@@ -26,6 +28,9 @@ pub struct Change {
     pub before: Assessment,
     /// The verdict after it.
     pub after: Assessment,
+    /// For a class of callers: what it is and who stands for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<ClassInfo>,
 }
 
 impl Change {
@@ -85,6 +90,7 @@ impl Comparer<'_> {
                 key: key.arn.clone(),
                 before,
                 after,
+                class: None,
             });
         }
     }
@@ -132,7 +138,54 @@ pub fn diff_key_policies(
     for s in &subs {
         c.compare(s, key, old, new, None);
     }
+    c.changes.extend(class_changes(
+        old,
+        new,
+        key,
+        actions,
+        export.and_then(AccountExport::account),
+    ));
     c.changes
+}
+
+/// Changes for the principal classes of both policies: one space of callers (from the values
+/// of both), each representative decided under the old and the new policy, representatives
+/// with the same (before, after) merged into classes. `export_account`'s principals are
+/// compared one by one, so its classes are left out.
+pub fn class_changes(
+    old: &NamedPolicy,
+    new: &NamedPolicy,
+    key: &KeyFacts,
+    actions: &[String],
+    export_account: Option<&str>,
+) -> Vec<Change> {
+    let space =
+        Space::new(&[&old.policy, &new.policy], key.account()).without_account(export_account);
+    let extra = PolicySet::default();
+    let mut opt = Optimizer::default();
+    let mut out = Vec::new();
+    for action in actions {
+        let before = decide_reps(&space, key, old, &extra, action, &mut opt);
+        let after = decide_reps(&space, key, new, &extra, action, &mut opt);
+        let keys: Vec<_> =
+            before.iter().zip(&after).map(|(b, a)| (verdict_key(b), verdict_key(a))).collect();
+        for g in group(&space.reps, &keys) {
+            let (Some(b), Some(a)) = (before.get(g.rep), after.get(g.rep)) else { continue };
+            let Some(change) = classify(b, a) else { continue };
+            let shown = if a.status == Status::Deny { &before } else { &after };
+            let label = class_label(&space, &g, shown);
+            out.push(Change {
+                change,
+                class: class_info(&space, &g, &label),
+                principal: label,
+                action: action.clone(),
+                key: key.arn.clone(),
+                before: b.clone(),
+                after: a.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Changes between two identity policies held by `holders` (label, principal), for each key, under the
@@ -163,6 +216,7 @@ pub fn diff_identity_policies(
             boundary: found.and_then(|f| f.boundary.clone()),
             tags: found.map(|f| f.tags.clone()).unwrap_or_default(),
             assumption: None,
+            context: Vec::new(),
         };
         let mut s_old = base.clone();
         s_old.identity.push(old.clone());

@@ -4,12 +4,15 @@
 //!   (with the conditions on request-time keys that must hold) or `Deny`, and why.
 //! - [`subject`]: whose access is asked about (an account export's users and roles, the
 //!   principals a key policy names) and the policy set and request of one call.
+//! - [`class`]: principal classes: every caller the policies could admit, one representative
+//!   per combination of the policies' own principal values, merged into readable classes.
 //! - [`who_can`], [`diff`], [`matrix`]: the `who-can`, `diff` and `access-matrix` analyses.
 //!
 //! Pure like `keyward-core`: values in, values out; no files, no clock, no threads (the CLI
 //! runs [`matrix::Worker`]s on its own threads). Builds for wasm32.
 
 pub mod assess;
+pub mod class;
 pub mod diff;
 pub mod matrix;
 pub mod subject;

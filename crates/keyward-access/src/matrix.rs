@@ -3,10 +3,12 @@
 //! Each principal's policy set (identity policies, boundary) is built once; for each key, the
 //! key policy is swapped in (no copy), one request is built per (principal, key), and only the
 //! action changes between decisions. Optimistic copies of policies (for conditional access)
-//! are made once per policy, up front. The caller runs one [`Worker`] per thread.
+//! are made once per policy, up front. The caller runs one [`Worker`] per thread. The
+//! principal classes of each key (callers outside the export) are [`Matrix::class_rows`].
 
 use crate::assess::{quick, Optimizer, Status};
 use crate::subject::{subjects, KeyFacts, Subject};
+use crate::who_can::{class_rows_outside, Query, Row};
 use keyward_aws::export::AccountExport;
 use keyward_core::eval::{NamedPolicy, PolicySet, Request};
 use keyward_core::scenario::{derive_context, KmsCall};
@@ -38,6 +40,8 @@ pub struct Matrix {
     pub keys: Vec<Key>,
     /// The principals: the export's, then those the key policies name.
     pub who: Vec<Who>,
+    /// The export's account (its principals are rows; classes cover the other accounts).
+    export_account: Option<String>,
 }
 
 /// One decided cell.
@@ -80,7 +84,26 @@ impl Matrix {
                 Who { subject, set, optimistic }
             })
             .collect();
-        Matrix { keys, who }
+        Matrix { keys, who, export_account: export.account().map(str::to_string) }
+    }
+
+    /// The principal-class rows of every key (key index, row), in key then action order.
+    pub fn class_rows(&self, actions: &[String]) -> Vec<(usize, Row)> {
+        let extra = PolicySet::default();
+        let mut out = Vec::new();
+        for (k, key) in self.keys.iter().enumerate() {
+            let q = Query {
+                key: &key.facts,
+                key_policy: &key.policy,
+                export: None,
+                extra: &extra,
+                actions,
+            };
+            out.extend(
+                class_rows_outside(&q, self.export_account.as_deref()).into_iter().map(|r| (k, r)),
+            );
+        }
+        out
     }
 
     /// A worker with its own copies of the key policies (one per thread).
@@ -139,7 +162,10 @@ impl Worker<'_> {
                 region: key.facts.arn.split(':').nth(3).map(str::to_string),
                 ..KmsCall::default()
             };
-            let ctx = derive_context(&s.principal, &call);
+            let mut ctx = derive_context(&s.principal, &call);
+            for (k, v) in &s.context {
+                ctx.set_str(k, v.as_str());
+            }
             let mut req = Request::new(s.principal.clone(), first, &key.facts.arn, ctx);
             let Some(slot) = self.local.get_mut(k) else { continue };
             std::mem::swap(&mut set.resource_policy, slot);

@@ -19,6 +19,9 @@ pub struct Subject {
     pub tags: Vec<(String, String)>,
     /// A condition that holds for the verdict (e.g. the other account's IAM must allow).
     pub assumption: Option<String>,
+    /// Context keys the subject brings beyond what its ARN, id and tags give
+    /// (`aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`).
+    pub context: Vec<(String, String)>,
 }
 
 /// The identity policy assumed for principals of other accounts: their own account's IAM
@@ -34,7 +37,8 @@ pub fn assumed_identity(account: &str) -> Option<NamedPolicy> {
     p.map(|p| NamedPolicy::new(format!("(assumed) IAM policies of account {account}"), p))
 }
 
-/// The subjects of an export plus the principals a key policy names outside it.
+/// The subjects of an export plus the principals a key policy names outside it. (Everyone
+/// else, "anyone" included, is covered by the principal classes of `class.rs`.)
 pub fn subjects(
     export: Option<&keyward_aws::export::AccountExport>,
     key_policies: &[&Policy],
@@ -59,24 +63,20 @@ pub fn subjects(
                 boundary: id.boundary.clone(),
                 tags: id.tags.clone(),
                 assumption: None,
+                context: Vec::new(),
             });
         }
     }
     let export_account = export.and_then(|e| e.account()).unwrap_or(key_account).to_string();
-    let mut public = false;
     for p in key_policies {
         for st in p.statements.iter().filter(|s| s.effect == Effect::Allow) {
             let Some(spec) = &st.principal else { continue };
             if spec.negated {
                 continue;
             }
-            public |= spec.any;
             for e in &spec.entries {
                 let (arn, kind, account) = match &e.aws {
-                    AwsPrincipal::Any => {
-                        public = true;
-                        continue;
-                    }
+                    AwsPrincipal::Any => continue,
                     AwsPrincipal::Account(a) => {
                         (format!("arn:aws:iam::{a}:root"), "account", a.clone())
                     }
@@ -105,6 +105,7 @@ pub fn subjects(
                                     boundary: None,
                                     tags: Vec::new(),
                                     assumption: None,
+                                    context: Vec::new(),
                                 });
                             }
                         }
@@ -146,25 +147,9 @@ pub fn subjects(
                     boundary: None,
                     tags: Vec::new(),
                     assumption,
+                    context: Vec::new(),
                 });
             }
-        }
-    }
-    if public {
-        if let Ok(principal) = Principal::parse("arn:aws:iam::000000000000:user/anyone") {
-            out.push(Subject {
-                label: "anyone (any principal of any account)".into(),
-                kind: "anyone",
-                principal,
-                id: None,
-                identity: assumed_identity("any account").into_iter().collect(),
-                boundary: None,
-                tags: Vec::new(),
-                assumption: Some(
-                    "the key policy names \"*\"; evaluated as a user of an unrelated account"
-                        .into(),
-                ),
-            });
         }
     }
     out
@@ -236,6 +221,9 @@ pub fn build(
         region: key.arn.split(':').nth(3).map(str::to_string),
         ..KmsCall::default()
     };
-    let ctx = derive_context(&s.principal, &call);
+    let mut ctx = derive_context(&s.principal, &call);
+    for (k, v) in &s.context {
+        ctx.set_str(k, v.as_str());
+    }
     (set, Request::new(s.principal.clone(), action, &key.arn, ctx))
 }

@@ -10,7 +10,7 @@
 use super::{csv, load_export, load_key_policy};
 use crate::files;
 use keyward_access::matrix::{Cell, Matrix, Worker};
-use keyward_access::{action_list, KeyFacts};
+use keyward_access::{action_list, KeyFacts, Status};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -79,6 +79,7 @@ fn run_inner(a: &Args) -> Result<u8, String> {
     }
     let matrix = Matrix::new(&export, keys, &account);
     let (keys, who) = (&matrix.keys, &matrix.who);
+    let class_rows = matrix.class_rows(&actions);
     let load_time = started.elapsed();
     let threads = a
         .threads
@@ -148,6 +149,33 @@ fn run_inner(a: &Args) -> Result<u8, String> {
                 );
             }
         }
+        for (k, row) in &class_rows {
+            let status = row.assessment.status;
+            if status == Status::Deny && !a.all {
+                continue;
+            }
+            if let Some(c) = counts.get_mut(line_status(status.name())) {
+                *c += 1;
+            }
+            let arn = keys.get(*k).map_or("", |k| k.facts.arn.as_str());
+            let line = if json {
+                format!(
+                    "{{\"principal\":{},\"key\":{},\"action\":{},\"decision\":\"{}\",\"class\":{}}}\n",
+                    serde_json::Value::from(row.principal.as_str()),
+                    serde_json::Value::from(arn),
+                    serde_json::Value::from(row.action.as_str()),
+                    status.name(),
+                    serde_json::to_string(&row.class).unwrap_or_else(|_| "null".into())
+                )
+            } else {
+                format!("{},{arn},{},{}\n", csv(&row.principal), row.action, status.name())
+            };
+            if write_err.is_none() {
+                if let Err(e) = w.write_all(line.as_bytes()) {
+                    write_err = Some(e.to_string());
+                }
+            }
+        }
         let _ = w.flush();
     });
     if progress {
@@ -171,6 +199,7 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         counts[1],
         if a.all { format!(", {} Deny", counts[2]) } else { String::new() }
     );
+    eprintln!("plus {} principal-class rows (callers outside the export)", class_rows.len());
     Ok(0)
 }
 
