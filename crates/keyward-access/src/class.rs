@@ -173,7 +173,7 @@ impl Space {
             for st in &p.statements {
                 for e in st.principal.iter().flat_map(|p| &p.entries) {
                     match &e.aws {
-                        AwsPrincipal::Account(a) => s.accounts.add(a),
+                        AwsPrincipal::Account(a) => s.add_account(a),
                         AwsPrincipal::User(arn) | AwsPrincipal::Session(arn) => s.add_arn(arn),
                         AwsPrincipal::Role { arn, .. } => s.add_arn(arn),
                         _ => {}
@@ -182,7 +182,7 @@ impl Space {
                 for c in &st.conditions {
                     for v in c.values.iter().map(|v| v.raw.as_str()) {
                         match c.key_lc.as_str() {
-                            "aws:principalaccount" | "kms:calleraccount" => s.accounts.add(v),
+                            "aws:principalaccount" | "kms:calleraccount" => s.add_account(v),
                             "aws:principalarn" => s.add_arn(v),
                             "aws:username" => s.arns.add(&format!("arn:aws:iam::*:user/{v}")),
                             "aws:principalorgid" => s.org_ids.add(v),
@@ -219,6 +219,13 @@ impl Space {
     fn add_arn(&mut self, arn: &str) {
         self.arns.add(arn);
         if let Some(a) = arn.split(':').nth(4).filter(|a| !a.is_empty()) {
+            self.add_account(a);
+        }
+    }
+
+    /// An account value; a bare `*` tells no account apart and is left out.
+    fn add_account(&mut self, a: &str) {
+        if !a.chars().all(|c| c == '*') {
             self.accounts.add(a);
         }
     }

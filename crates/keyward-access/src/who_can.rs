@@ -147,7 +147,7 @@ pub fn class_label(space: &Space, g: &Group, verdicts: &[Assessment]) -> String 
     } else if needs.iter().all(|&b| b) {
         format!("{base} (needs its own IAM allow)")
     } else {
-        format!("{base} (other accounts need their own IAM allow)")
+        format!("{base} (some need their own IAM allow)")
     }
 }
 
