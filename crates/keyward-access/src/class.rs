@@ -173,7 +173,12 @@ impl Space {
             for st in &p.statements {
                 for e in st.principal.iter().flat_map(|p| &p.entries) {
                     match &e.aws {
-                        AwsPrincipal::Account(a) => s.add_account(a),
+                        AwsPrincipal::Account(a) => {
+                            // The account stands for its principals, and its root for itself
+                            // (a NotPrincipal root excludes the root user only).
+                            s.add_account(a);
+                            s.arns.add(&format!("arn:aws:iam::{a}:root"));
+                        }
                         AwsPrincipal::User(arn) | AwsPrincipal::Session(arn) => s.add_arn(arn),
                         AwsPrincipal::Role { arn, .. } => s.add_arn(arn),
                         _ => {}
@@ -269,7 +274,11 @@ impl Space {
                 cands.push(inst);
             }
         }
+        // Generic callers last: a role, a user and the root, so a pattern over roles still
+        // leaves a caller that matches none of the values.
         cands.push(generic);
+        cands.push(format!("arn:aws:iam::{account}:user/{GENERIC_ROLE}"));
+        cands.push(format!("arn:aws:iam::{account}:root"));
         for arn in cands {
             let Ok(p) = Principal::parse(&arn) else { continue };
             if seen.insert(self.arn_sig(&p)) {
@@ -296,7 +305,12 @@ impl Space {
             let path = has_paths.then(|| fresh_path(&id));
             out.push(Some((id, path)));
         }
-        for p in self.org_paths.candidates(&fresh_path(FRESH_ORG), false).into_iter().flatten() {
+        let paths = if has_paths {
+            self.org_paths.candidates(&fresh_path(FRESH_ORG), false)
+        } else {
+            Vec::new()
+        };
+        for p in paths.into_iter().flatten() {
             let id = p.split('/').next().unwrap_or(FRESH_ORG).to_string();
             out.push(Some((id, Some(p))));
         }
