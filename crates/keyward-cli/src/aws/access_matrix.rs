@@ -8,7 +8,9 @@
 //! that are not Deny are printed (`--all` prints every cell).
 
 use super::{csv, load_export, load_key_policy};
+use crate::exit::Exit;
 use crate::files;
+use crate::output::LinesFormat;
 use keyward_access::matrix::{Cell, Matrix, Worker};
 use keyward_access::{action_list, KeyFacts, Status};
 use std::collections::BTreeMap;
@@ -42,25 +44,16 @@ pub(crate) struct Args {
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Output format: csv|json (JSON Lines: one object per cell).
-    #[arg(long, default_value = "csv")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LinesFormat::Csv)]
+    format: LinesFormat,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
-    match run_inner(a) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    Exit::run(|| run_inner(a)).code()
 }
 
-fn run_inner(a: &Args) -> Result<u8, String> {
-    if a.format != "csv" && a.format != "json" {
-        return Err(format!("unknown --format `{}` (csv|json)", a.format));
-    }
+fn run_inner(a: &Args) -> Result<Exit, String> {
     let started = Instant::now();
     let export = load_export(&a.account_export)?;
     let account = a
@@ -91,7 +84,7 @@ fn run_inner(a: &Args) -> Result<u8, String> {
     let (tx, rx) = mpsc::sync_channel::<(usize, String)>(threads * 4);
     let progress = std::io::stderr().is_terminal();
     let total = who.len();
-    let json = a.format == "json";
+    let json = a.format == LinesFormat::Json;
     let mut counts = [0usize; 3];
     let mut write_err = None;
     std::thread::scope(|scope| {
@@ -200,7 +193,7 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         if a.all { format!(", {} Deny", counts[2]) } else { String::new() }
     );
     eprintln!("plus {} principal-class rows (callers outside the export)", class_rows.len());
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 fn bar(done: usize, total: usize, decisions: usize, started: Instant) {

@@ -3,6 +3,8 @@
 //! `--fail-on-new-access` exits 1 when the change grants anything new.
 
 use super::{load_export, load_key_policy, load_policy};
+use crate::exit::Exit;
+use crate::output::HumanOrJson;
 use keyward_access::action_list;
 use keyward_access::diff::{
     account_of, default_key_policy, diff_identity_policies, diff_key_policies, keys_named,
@@ -40,19 +42,13 @@ pub(crate) struct Args {
     /// Exit 1 when the change adds access (a pair newly allowed, or newly unconditional).
     #[arg(long)]
     fail_on_new_access: bool,
-    /// Output format: human|json.
-    #[arg(long, default_value = "human")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HumanOrJson::Human)]
+    format: HumanOrJson,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
-    match run_inner(a) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    Exit::run(|| run_inner(a)).code()
 }
 
 fn kind_of(a: &Args) -> Result<PolicyKind, String> {
@@ -76,10 +72,7 @@ fn kind_of(a: &Args) -> Result<PolicyKind, String> {
     }
 }
 
-fn run_inner(a: &Args) -> Result<u8, String> {
-    if a.format != "human" && a.format != "json" {
-        return Err(format!("unknown --format `{}` (human|json)", a.format));
-    }
+fn run_inner(a: &Args) -> Result<Exit, String> {
     let kind = kind_of(a)?;
     let export = a.account_export.as_deref().map(load_export).transpose()?;
     let actions = action_list(&a.actions);
@@ -121,7 +114,7 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         diff_identity_policies(&old, &new, export.as_ref(), &holders, &keys, &kp, &actions)
     };
     let added = changes.iter().any(keyward_access::diff::Change::adds_access);
-    if a.format == "json" {
+    if a.format == HumanOrJson::Json {
         println!("{}", serde_json::to_string_pretty(&changes).unwrap_or_default());
     } else if changes.is_empty() {
         println!("no change in access for {} action(s)", actions.len());
@@ -158,5 +151,5 @@ fn run_inner(a: &Args) -> Result<u8, String> {
             changes.len() - n("added") - n("removed")
         );
     }
-    Ok(u8::from(a.fail_on_new_access && added))
+    Ok(Exit::findings_if(a.fail_on_new_access && added))
 }

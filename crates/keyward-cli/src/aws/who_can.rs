@@ -3,7 +3,9 @@
 //! (and the conditions) / Deny for one action on one key, and why.
 
 use super::{csv, load_export, load_grants, load_key_policy, load_org_policy, report};
+use crate::exit::Exit;
 use crate::files;
+use crate::output::TableFormat;
 use keyward_access::who_can::{who_can, Query, Row};
 use keyward_access::{action_list, KeyFacts, Status};
 use keyward_core::eval::PolicySet;
@@ -34,19 +36,13 @@ pub(crate) struct Args {
     /// aws kms describe-key output (key spec, usage and origin; default symmetric).
     #[arg(long)]
     describe_key: Option<PathBuf>,
-    /// Output format: table|json|csv.
-    #[arg(long, default_value = "table")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
-    match run_inner(a) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    Exit::run(|| run_inner(a)).code()
 }
 
 pub(crate) fn key_facts(key: &str, describe: Option<&PathBuf>) -> Result<KeyFacts, String> {
@@ -64,10 +60,7 @@ pub(crate) fn key_facts(key: &str, describe: Option<&PathBuf>) -> Result<KeyFact
     Ok(k)
 }
 
-fn run_inner(a: &Args) -> Result<u8, String> {
-    if !["table", "json", "csv"].contains(&a.format.as_str()) {
-        return Err(format!("unknown --format `{}` (table|json|csv)", a.format));
-    }
+fn run_inner(a: &Args) -> Result<Exit, String> {
     let key = key_facts(&a.key, a.describe_key.as_ref())?;
     let kp = load_key_policy(&a.key_policy)?;
     let export = a.account_export.as_deref().map(load_export).transpose()?;
@@ -89,9 +82,11 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         actions: &actions,
     };
     let rows = who_can(&q);
-    match a.format.as_str() {
-        "json" => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
-        "csv" => {
+    match a.format {
+        TableFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default())
+        }
+        TableFormat::Csv => {
             println!("principal,kind,action,status,conditions,unless,why");
             for r in &rows {
                 let x = &r.assessment;
@@ -112,9 +107,9 @@ fn run_inner(a: &Args) -> Result<u8, String> {
                 );
             }
         }
-        _ => print!("{}", table(&rows, &a.key)),
+        TableFormat::Table => print!("{}", table(&rows, &a.key)),
     }
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 fn table(rows: &[Row], key: &str) -> String {
