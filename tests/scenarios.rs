@@ -7,7 +7,7 @@
     reason = "test code: a failure is a test failure"
 )]
 
-use keyward_core::scenario::{self, load};
+use keyward_scenario::{self as scenario, load};
 use std::path::Path;
 
 #[test]
@@ -85,4 +85,75 @@ fn filtered_context_decides_like_the_full_context() {
     }
     assert!(total >= 250, "only {total} cases");
     assert!(dropped > total, "the filter should drop unread keys ({dropped} dropped)");
+}
+
+/// (file, case name prefix, rule, words the why must contain)
+const DOCUMENTED_RULES: &[(&str, &str, keyward_core::eval::Rule, &str)] = &[
+    (
+        "35-notprincipal-boundary.json",
+        "NotPrincipal Deny always denies a listed user",
+        keyward_core::eval::Rule::ExplicitDeny,
+        "always applies to a principal that has a permissions boundary",
+    ),
+    (
+        "36-create-grant-from-grant.json",
+        "CreateGrant from a grant: an operation the parent grant does not include",
+        keyward_core::eval::Rule::CreateGrantBeyondParentGrant,
+        "only through grant ddc6",
+    ),
+    (
+        "36-create-grant-from-grant.json",
+        "CreateGrant from a grant: EncryptionContextEquals may not become",
+        keyward_core::eval::Rule::CreateGrantBeyondParentGrant,
+        "at least as strict",
+    ),
+    (
+        "37-retire-grant.json",
+        "RetireGrant: the grant's retiring principal may retire it",
+        keyward_core::eval::Rule::RetiringPrincipalRetires,
+        "is the retiring principal of grant",
+    ),
+    (
+        "37-retire-grant.json",
+        "RetireGrant: the grantee may retire a grant that includes RetireGrant",
+        keyward_core::eval::Rule::GranteeRetires,
+        "which includes RetireGrant",
+    ),
+    (
+        "37-retire-grant.json",
+        "RetireGrant: the account in which the grant was created may retire it",
+        keyward_core::eval::Rule::GrantAccountRetires,
+        "was created in account 111122223333",
+    ),
+    (
+        "37-retire-grant.json",
+        "RetireGrant: kms:RetireGrant in a key policy is not effective",
+        keyward_core::eval::Rule::RetireNotPermitted,
+        "kms:RetireGrant in a key policy is not effective",
+    ),
+    (
+        "38-cross-account-key-management.json",
+        "Cross-account key management: kms:PutKeyPolicy",
+        keyward_core::eval::Rule::CrossAccountNotCallable,
+        "cannot be called on a key in another account",
+    ),
+];
+
+#[test]
+fn each_documented_rule_decides_by_its_name_and_says_why() {
+    // The four rules of issue 17: each firing case of files 35-38 is explained with its own
+    // rule and a why that names the cause.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for (file, prefix, rule, why) in DOCUMENTED_RULES {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let s = load(&text, false, &|p| Err(format!("no file {p}"))).unwrap();
+        let case = s.cases.iter().find(|c| c.name.starts_with(prefix)).unwrap_or_else(|| {
+            panic!("{file}: no case `{prefix}`");
+        });
+        let (set, req) = scenario::build_case(&s, case).unwrap();
+        let e = keyward_core::eval::explain(&set, &req);
+        assert_eq!(e.rule, *rule, "{file}: {prefix}: {}", e.summary);
+        assert_eq!(e.decision, case.expect, "{file}: {prefix}");
+        assert!(e.summary.contains(why), "{file}: {prefix}: {}", e.summary);
+    }
 }

@@ -16,8 +16,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Crates that must build for wasm32 and do no I/O. `scripts/test` builds them for wasm32.
-const PURE: &[&str] =
-    &["keyward-core", "keyward-lint", "keyward-kms", "keyward-aws", "keyward-access"];
+const PURE: &[&str] = &[
+    "keyward-core",
+    "keyward-lint",
+    "keyward-kms",
+    "keyward-aws",
+    "keyward-scenario",
+    "keyward-access",
+];
 
 /// Workspace crates that do I/O; a pure crate must not depend on them.
 const NATIVE_WORKSPACE: &[&str] =
@@ -307,4 +313,79 @@ fn architecture_names_every_source_file() {
         }
     }
     fail_with("ARCHITECTURE.md is out of date", &problems);
+}
+
+/// Normal (non-dev) dependencies between workspace crates, from `cargo metadata --no-deps`.
+fn workspace_edges() -> BTreeMap<String, BTreeSet<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root())
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let meta: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+    let packages = meta["packages"].as_array().cloned().unwrap_or_default();
+    let names: BTreeSet<String> =
+        packages.iter().filter_map(|p| p["name"].as_str().map(String::from)).collect();
+    let mut edges = BTreeMap::new();
+    for p in &packages {
+        let Some(name) = p["name"].as_str() else { continue };
+        let deps = p["dependencies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["kind"].is_null())
+            .filter_map(|d| d["name"].as_str().map(String::from))
+            .filter(|d| names.contains(d))
+            .collect();
+        edges.insert(name.to_string(), deps);
+    }
+    edges
+}
+
+/// The edge table under `<!-- crate-edges -->` in ARCHITECTURE.md: `| `a` | `b`, `c` |` rows.
+fn documented_edges(arch: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let names = |cell: &str| -> BTreeSet<String> {
+        cell.split(',')
+            .map(|s| s.trim().trim_matches('`').to_string())
+            .filter(|s| s.starts_with("keyward"))
+            .collect()
+    };
+    let Some(section) = arch.split("<!-- crate-edges -->").nth(1) else { return BTreeMap::new() };
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').collect();
+            let krate = cells.first()?.trim().trim_matches('`');
+            let deps = names(cells.get(1)?);
+            krate.starts_with("keyward").then(|| (krate.to_string(), deps))
+        })
+        .collect()
+}
+
+#[test]
+fn architecture_lists_every_crate_edge() {
+    let arch = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap_or_default();
+    let real = workspace_edges();
+    assert!(!real.is_empty(), "cargo metadata gave no packages");
+    let documented = documented_edges(&arch);
+    let mut problems = Vec::new();
+    for (krate, deps) in &real {
+        match documented.get(krate) {
+            None => problems.push(format!("{krate}: no row in the crate-edge table")),
+            Some(d) if d != deps => problems.push(format!(
+                "{krate}: documented {:?}, Cargo.toml says {:?}",
+                d.iter().collect::<Vec<_>>(),
+                deps.iter().collect::<Vec<_>>()
+            )),
+            Some(_) => {}
+        }
+    }
+    for krate in documented.keys().filter(|k| !real.contains_key(*k)) {
+        problems.push(format!("{krate}: in the table but not in the workspace"));
+    }
+    fail_with("ARCHITECTURE.md's crate graph is out of date", &problems);
 }

@@ -176,7 +176,9 @@ export type Rule =
   | "resource_policy_allows" | "identity_allows" | "cross_account_both_allow"
   | "kms_not_delegated" | "kms_delegated_no_iam_allow" | "kms_nothing_allows"
   | "boundary_no_allow" | "session_no_allow" | "cross_account_no_resource_allow"
-  | "cross_account_no_identity_allow" | "nothing_allows";
+  | "cross_account_no_identity_allow" | "nothing_allows" | "cross_account_not_callable"
+  | "create_grant_beyond_parent_grant" | "retiring_principal_retires" | "grantee_retires"
+  | "grant_account_retires" | "retire_not_permitted";
 
 export interface Decider {
   source: Source;
@@ -271,6 +273,8 @@ export interface GrantTrace {
   operation_matched: boolean;
   /** [constraint type, holds] or null. */
   constraint: [string, boolean] | null;
+  /** CreateGrant: whether the grant requested stays within this grant, or null. */
+  within_parent: boolean | null;
   applies: boolean;
 }
 

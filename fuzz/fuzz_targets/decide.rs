@@ -6,7 +6,7 @@ use keyward_core::eval::{decide, decide_traced, NamedPolicy};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::parse_policy;
-use keyward_core::scenario::{build_case, load};
+use keyward_scenario::{build_case, load};
 use keyward_testing::world::generate;
 use libfuzzer_sys::fuzz_target;
 

@@ -4,6 +4,7 @@
 use crate::lint::finding_json;
 use crate::util::{fail, opt_str, too_large, type_name, TextPos, MAX_BUNDLE, MAX_DOC};
 use keyward_core::diag::{has_errors, Diagnostic, Severity};
+use keyward_core::eval::call::{arn_region, key_arn, Call, KeyFacts, Mfa};
 use keyward_core::eval::{
     decide, explain, render_human, CtxValue, Decision, Edit, Explanation, NamedPolicy, PolicySet,
     Principal, Request, Source,
@@ -11,7 +12,6 @@ use keyward_core::eval::{
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::{parse_grants, parse_policy};
-use keyward_core::scenario::{derive_context, KmsCall};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -304,18 +304,12 @@ pub(crate) fn build(inp: &Inputs) -> Result<(PolicySet, Request), Value> {
     }
     let region = rs("region")?.map(str::to_string);
     let resource = match (rs("key_arn")?.filter(|k| !k.is_empty()), rs("resource")?) {
-        (Some(k), _) if k.starts_with("arn:") => k.to_string(),
-        (Some(k), _) if k.starts_with("alias/") => {
-            return Err(fail(
+        (Some(k), _) => key_arn(k, region.as_deref(), &principal.account).ok_or_else(|| {
+            fail(
                 "request.key_arn: give the key ARN or id; pass the alias in request.alias",
                 Some("request.key_arn"),
-            ))
-        }
-        (Some(k), _) => format!(
-            "arn:aws:kms:{}:{}:key/{k}",
-            region.as_deref().unwrap_or("us-east-1"),
-            principal.account
-        ),
+            )
+        })?,
         (None, Some(res)) if !res.is_empty() => res.to_string(),
         _ => "*".to_string(),
     };
@@ -329,33 +323,22 @@ pub(crate) fn build(inp: &Inputs) -> Result<(PolicySet, Request), Value> {
         }
     }
     let is_key = resource.split(':').nth(2) == Some("kms");
-    let mut call = KmsCall {
-        action: action.to_string(),
-        resource: resource.clone(),
+    let mut call = Call {
         principal_tags: str_map(r, "principal_tags")?,
         encryption_context: str_map(r, "encryption_context")?,
         via_service: rs("via_service")?.filter(|v| !v.is_empty()).map(str::to_string),
         time,
-        region: region
-            .or_else(|| resource.split(':').nth(3).filter(|r| !r.is_empty()).map(str::to_string)),
+        region: region.or_else(|| arn_region(&resource).map(str::to_string)),
         request_alias: rs("alias")?.filter(|v| !v.is_empty()).map(str::to_string),
-        ..KmsCall::default()
+        key: if is_key { KeyFacts::symmetric_default() } else { KeyFacts::default() },
+        ..Call::new(action, resource)
     };
-    if is_key {
-        call.key_spec = Some("SYMMETRIC_DEFAULT".into());
-        call.key_usage = Some("ENCRYPT_DECRYPT".into());
-        call.key_origin = Some("AWS_KMS".into());
-    }
-    let mut context = derive_context(&principal, &call);
-    if let Some(ip) = rs("source_ip")?.filter(|v| !v.is_empty()) {
-        context.set_str("aws:SourceIp", ip);
-    }
+    call.network.source_ip = rs("source_ip")?.filter(|v| !v.is_empty()).map(str::to_string);
     match r.get("mfa_age_s") {
         None | Some(Value::Null) => {}
         Some(Value::Number(n)) if n.as_f64().is_some_and(|x| x >= 0.0) => {
             let age = n.as_f64().map_or(0, |x| x as u64);
-            context.set_str("aws:MultiFactorAuthPresent", "true");
-            context.set_str("aws:MultiFactorAuthAge", age.to_string());
+            call.mfa = Some(Mfa { present: true, age_s: Some(age) });
         }
         Some(v) => {
             return Err(fail(
@@ -387,7 +370,7 @@ pub(crate) fn build(inp: &Inputs) -> Result<(PolicySet, Request), Value> {
                         ))
                     }
                 };
-                context.set(k, value);
+                call.extra.push((k.clone(), value));
             }
         }
         Some(v) => {
@@ -397,7 +380,7 @@ pub(crate) fn build(inp: &Inputs) -> Result<(PolicySet, Request), Value> {
             ))
         }
     }
-    Ok((set, Request::new(principal, action, &resource, context)))
+    Ok((set, call.request(principal)))
 }
 
 /// Replaces `{start, end}` spans with full TextSpans of `text`.

@@ -267,6 +267,7 @@ impl KmsSession {
 
     /// The supported operations (JSON array).
     pub fn operations(&self) -> String {
-        out(&json!(keyward_kms::OPERATIONS))
+        let names: Vec<&str> = keyward_kms::Operation::ALL.iter().map(|o| o.as_str()).collect();
+        out(&json!(names))
     }
 }

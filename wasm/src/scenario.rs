@@ -2,7 +2,7 @@
 
 use crate::lint::finding_json;
 use crate::util::{fail, parse_object, too_large, TextPos, MAX_BUNDLE, MAX_DOC};
-use keyward_core::scenario;
+use keyward_scenario as scenario;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

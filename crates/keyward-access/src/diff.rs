@@ -7,7 +7,7 @@ use crate::subject::{build, subjects, KeyFacts, Subject};
 use crate::who_can::{class_info, class_label, decide_reps, verdict_key, ClassInfo};
 use keyward_aws::export::AccountExport;
 use keyward_core::eval::{NamedPolicy, PolicySet, Principal};
-use keyward_core::model::{AwsPrincipal, PolicyKind};
+use keyward_core::model::AwsPrincipal;
 use serde::Serialize;
 
 /// The actions compared when none are given.
@@ -245,17 +245,4 @@ pub fn keys_named(pols: &[&NamedPolicy]) -> Vec<String> {
         }
     }
     keys
-}
-
-/// The default key policy of `account`: the account's IAM policies decide.
-pub fn default_key_policy(account: &str) -> Option<NamedPolicy> {
-    let text = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"kms:*","Resource":"*"}}]}}"#
-    );
-    let (p, _) = keyward_core::parse::parse_policy(
-        &text,
-        PolicyKind::Key,
-        keyward_core::json::Limits::default(),
-    );
-    p.map(|p| NamedPolicy::new("default key policy", p))
 }

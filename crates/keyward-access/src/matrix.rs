@@ -10,8 +10,8 @@ use crate::assess::{quick, Optimizer, Status};
 use crate::subject::{subjects, KeyFacts, Subject};
 use crate::who_can::{class_rows_outside, Query, Row};
 use keyward_aws::export::AccountExport;
-use keyward_core::eval::{NamedPolicy, PolicySet, Request};
-use keyward_core::scenario::{derive_context, KmsCall};
+use keyward_core::eval::call::retarget;
+use keyward_core::eval::{NamedPolicy, PolicySet};
 
 /// One key of the matrix.
 #[derive(Debug)]
@@ -127,15 +127,6 @@ pub struct Worker<'m> {
     local_opt: [Vec<Option<NamedPolicy>>; 2],
 }
 
-const CRYPTO: &[&str] = &[
-    "kms:encrypt",
-    "kms:decrypt",
-    "kms:reencryptfrom",
-    "kms:reencryptto",
-    "kms:generatedatakey",
-    "kms:generatedatakeywithoutplaintext",
-];
-
 impl Worker<'_> {
     /// The cells of principal `i` (in key then action order); Deny cells only with `all`.
     pub fn cells(&mut self, i: usize, actions: &[String], all: bool) -> Vec<Cell> {
@@ -151,22 +142,11 @@ impl Worker<'_> {
             .map(|a| usize::from(keyward_core::eval::action_takes_encryption_context(a)))
             .collect();
         for (k, key) in self.m.keys.iter().enumerate() {
-            let call = KmsCall {
-                action: first.to_string(),
-                resource: key.facts.arn.clone(),
-                principal_tags: s.tags.clone(),
-                principal_id: s.id.clone(),
-                key_spec: key.facts.spec.clone(),
-                key_usage: key.facts.usage.clone(),
-                key_origin: key.facts.origin.clone(),
-                region: key.facts.arn.split(':').nth(3).map(str::to_string),
-                ..KmsCall::default()
-            };
-            let mut ctx = derive_context(&s.principal, &call);
+            let call = crate::subject::call(s, &key.facts, first);
+            let mut req = call.request(s.principal.clone());
             for (k, v) in &s.context {
-                ctx.set_str(k, v.as_str());
+                req.context.set_str(k, v.as_str());
             }
-            let mut req = Request::new(s.principal.clone(), first, &key.facts.arn, ctx);
             let Some(slot) = self.local.get_mut(k) else { continue };
             std::mem::swap(&mut set.resource_policy, slot);
             let mut any_opt = [false; 2];
@@ -178,15 +158,7 @@ impl Worker<'_> {
                 }
             }
             for (ai, (action, &ec)) in actions.iter().zip(&ecs).enumerate() {
-                if req.action != *action {
-                    req.action.clone_from(action);
-                    req.action_lc = action.to_ascii_lowercase();
-                    if CRYPTO.contains(&req.action_lc.as_str()) {
-                        req.context.set_str("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
-                    } else {
-                        req.context.remove("kms:EncryptionAlgorithm");
-                    }
-                }
+                retarget(&mut req, &call, action);
                 let os = if any_opt[ec] { osets[ec].as_ref() } else { None };
                 let status = quick(&set, os, &req);
                 if status != Status::Deny || all {

@@ -1,9 +1,9 @@
 //! Who is asked about: the subjects of an account export, the principals a key policy names,
 //! and the policy set and request of one subject calling one action on one key.
 
+use keyward_core::eval::call::Call;
 use keyward_core::eval::{NamedPolicy, PolicySet, Principal, Request};
 use keyward_core::model::{Effect, Policy, PolicyKind};
-use keyward_core::scenario::{derive_context, KmsCall};
 
 /// Someone whose access is asked about.
 #[derive(Debug, Clone)]
@@ -210,20 +210,25 @@ pub fn build(
         rcps: extra.rcps.clone(),
         ..PolicySet::default()
     };
-    let call = KmsCall {
-        action: action.to_string(),
-        resource: key.arn.clone(),
+    let mut req = call(s, key, action).request(s.principal.clone());
+    for (k, v) in &s.context {
+        req.context.set_str(k, v.as_str());
+    }
+    (set, req)
+}
+
+/// The call of a subject doing `action` on `key`, as far as an export tells.
+pub fn call(s: &Subject, key: &KeyFacts, action: &str) -> Call {
+    Call {
         principal_tags: s.tags.clone(),
         principal_id: s.id.clone(),
-        key_spec: key.spec.clone(),
-        key_usage: key.usage.clone(),
-        key_origin: key.origin.clone(),
+        key: keyward_core::eval::call::KeyFacts {
+            spec: key.spec.clone(),
+            usage: key.usage.clone(),
+            origin: key.origin.clone(),
+            ..Default::default()
+        },
         region: key.arn.split(':').nth(3).map(str::to_string),
-        ..KmsCall::default()
-    };
-    let mut ctx = derive_context(&s.principal, &call);
-    for (k, v) in &s.context {
-        ctx.set_str(k, v.as_str());
+        ..Call::new(action, key.arn.clone())
     }
-    (set, Request::new(s.principal.clone(), action, &key.arn, ctx))
 }

@@ -9,9 +9,9 @@
 use crate::embedded::{unescape, Mapped};
 use crate::{get_str, invalid, read_json};
 use keyward_core::diag::Diagnostic;
-use keyward_core::eval::{CtxValue, Principal, PrincipalKind, Request};
+use keyward_core::eval::call::{Call, KeyFacts, Mfa};
+use keyward_core::eval::{Principal, PrincipalKind, Request};
 use keyward_core::json::{Node, Value};
-use keyward_core::scenario::{derive_context, KmsCall};
 use keyward_core::span::Span;
 use serde::Serialize;
 
@@ -63,9 +63,10 @@ pub struct DerivedEvent {
     pub action: String,
     /// The key ARN (`*` when the event does not name one).
     pub resource: String,
-    /// What the context was derived from (tags can be added before building the request).
+    /// The call the request is built from: everything the event tells (tags and key facts can
+    /// be added before building the request).
     #[serde(skip)]
-    pub call: KmsCall,
+    pub call: Call,
     /// `sourceIPAddress` when it is an IP address (aws:SourceIp).
     pub source_ip: Option<String>,
     /// `vpcEndpointId` (aws:SourceVpce).
@@ -87,23 +88,7 @@ pub struct DerivedEvent {
 impl DerivedEvent {
     /// The request AWS evaluated, as far as the event tells.
     pub fn request(&self) -> Request {
-        let mut ctx = derive_context(&self.principal, &self.call);
-        if let Some(ip) = &self.source_ip {
-            ctx.set_str("aws:SourceIp", ip);
-        }
-        if let Some(v) = &self.vpc_endpoint {
-            ctx.set_str("aws:SourceVpce", v);
-        }
-        if let Some(m) = self.mfa {
-            ctx.set_str("aws:MultiFactorAuthPresent", if m { "true" } else { "false" });
-        }
-        if self.invoked_by.is_some() {
-            ctx.set_str("aws:ViaAWSService", "true");
-        }
-        if let Some(alg) = self.derived.iter().find(|f| f.name == "kms:EncryptionAlgorithm") {
-            ctx.set("kms:EncryptionAlgorithm", CtxValue::One(alg.value.clone()));
-        }
-        Request::new(self.principal.clone(), &self.action, &self.resource, ctx)
+        self.call.request(self.principal.clone())
     }
 }
 
@@ -288,12 +273,10 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
             "*".to_string()
         }
     };
-    let mut call = KmsCall {
-        action: action.clone(),
-        resource: resource.clone(),
+    let mut call = Call {
         region: region.clone(),
         principal_id,
-        ..KmsCall::default()
+        ..Call::new(action.clone(), resource.clone())
     };
     if let Some(a) = key_id.and_then(|k| {
         if k.starts_with("alias/") {
@@ -315,17 +298,22 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
             );
             call.encryption_context.push((m.key.clone(), v));
         }
-    } else if matches!(
-        event_name.as_str(),
-        "Decrypt" | "Encrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "ReEncrypt"
-    ) {
+    } else if event_name == "ReEncrypt"
+        || call.kms_action().is_some_and(|a| a.encryption_context && a.name != "CreateGrant")
+    {
+        // (ReEncrypt is one API call for two permissions; CreateGrant's context is its
+        // constraint, not a request parameter.)
         fact("kms:EncryptionContext", "(none)", "requestParameters has no encryptionContext");
     }
     if let Some(alg) = params.and_then(|p| get_str(p, "encryptionAlgorithm")) {
         fact("kms:EncryptionAlgorithm", alg, "requestParameters.encryptionAlgorithm");
+        call.encryption_algorithm = Some(alg.to_string());
         if alg == "SYMMETRIC_DEFAULT" {
-            call.key_spec = Some("SYMMETRIC_DEFAULT".into());
-            call.key_usage = Some("ENCRYPT_DECRYPT".into());
+            call.key = KeyFacts {
+                spec: Some("SYMMETRIC_DEFAULT".into()),
+                usage: Some("ENCRYPT_DECRYPT".into()),
+                ..KeyFacts::default()
+            };
             fact(
                 "kms:KeySpec",
                 "SYMMETRIC_DEFAULT",
@@ -333,7 +321,7 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
             );
         }
     }
-    if call.key_spec.is_none() {
+    if call.key.spec.is_none() {
         unknown.push("kms:KeySpec, kms:KeyUsage, kms:KeyOrigin (give describe-key output)".into());
     }
     unknown.push("key tags (aws:ResourceTag/*) and aliases (kms:ResourceAliases)".into());
@@ -359,6 +347,7 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
                 })
                 .map(str::to_string)
         });
+    call.via_aws_service = invoked_by.is_some();
     if let (Some(svc), Some(r)) = (&invoked_by, &region) {
         if let Some(v) = via_service_name(svc, r) {
             fact("kms:ViaService", &v, "userIdentity.invokedBy / sourceIPAddress");
@@ -372,7 +361,9 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
     if let Some(ip) = &source_ip {
         fact("aws:SourceIp", ip, "sourceIPAddress");
     }
+    call.network.source_ip.clone_from(&source_ip);
     let vpc_endpoint = get_str(ev, "vpcEndpointId").map(str::to_string);
+    call.network.source_vpce.clone_from(&vpc_endpoint);
     match &vpc_endpoint {
         Some(v) => {
             fact("aws:SourceVpce", v, "vpcEndpointId");
@@ -384,6 +375,7 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
         None => {}
     }
     let mfa = attrs.and_then(|a| get_str(a, "mfaAuthenticated")).map(|m| m == "true");
+    call.mfa = mfa.map(|present| Mfa { present, age_s: None });
     if let Some(m) = mfa {
         fact(
             "aws:MultiFactorAuthPresent",

@@ -7,6 +7,8 @@
 //!   `aws organizations describe-policy` (SCPs and RCPs).
 //! - [`export`]: `aws iam get-account-authorization-details` (users, roles, groups, managed
 //!   policies, permission boundaries, tags) and `aws iam get-role` / `get-user`.
+//! - [`hcl`]: Terraform source (`.tf`): the policy documents it writes, mapped back to the
+//!   `.tf` text.
 //! - [`embedded`]: policies embedded as JSON strings (and URL-encoded strings), with every
 //!   diagnostic's span mapped back into the file through the escapes.
 //! - [`source`]: the policies inside CloudFormation templates (JSON, YAML) and Terraform plans,
@@ -21,6 +23,7 @@
 pub mod cloudtrail;
 pub mod embedded;
 pub mod export;
+pub mod hcl;
 pub mod kms;
 pub mod source;
 

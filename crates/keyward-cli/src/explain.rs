@@ -3,11 +3,11 @@
 use crate::files;
 use crate::input::{load_policy, report};
 use crate::output::HumanOrJson;
+use keyward_core::eval::call::{arn_region, key_arn, Call, KeyFacts};
 use keyward_core::eval::{explain, render_human, CtxValue, PolicySet, Principal, Request};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::parse_grants;
-use keyward_core::scenario::{derive_context, KmsCall};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -131,22 +131,14 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
     }
     let region = a.region.clone();
     let resource = match (&a.key, &a.resource) {
-        (Some(k), _) if k.starts_with("arn:") => k.clone(),
-        (Some(k), _) if k.starts_with("alias/") => {
-            return Err("--key: give the key ARN or id; pass the alias with --alias".into())
-        }
-        (Some(k), _) => format!(
-            "arn:aws:kms:{}:{}:key/{k}",
-            region.as_deref().unwrap_or("us-east-1"),
-            principal.account
-        ),
+        (Some(k), _) => key_arn(k, region.as_deref(), &principal.account)
+            .ok_or("--key: give the key ARN or id; pass the alias with --alias")?,
         (None, Some(r)) => r.clone(),
         (None, None) => "*".to_string(),
     };
     let is_key = resource.split(':').nth(2) == Some("kms");
-    let mut call = KmsCall {
-        action: action.clone(),
-        resource: resource.clone(),
+    let mut call = Call {
+        region: region.or_else(|| arn_region(&resource).map(str::to_string)),
         principal_tags: a
             .principal_tag
             .iter()
@@ -159,22 +151,15 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
             .collect::<Result<_, _>>()?,
         via_service: a.via_service.clone(),
         time: a.time.clone(),
-        region: region
-            .or_else(|| resource.split(':').nth(3).filter(|r| !r.is_empty()).map(str::to_string)),
         request_alias: a.alias.clone(),
-        ..KmsCall::default()
+        key: if is_key { KeyFacts::symmetric_default() } else { KeyFacts::default() },
+        ..Call::new(action.clone(), resource)
     };
-    if is_key {
-        call.key_spec = Some("SYMMETRIC_DEFAULT".into());
-        call.key_usage = Some("ENCRYPT_DECRYPT".into());
-        call.key_origin = Some("AWS_KMS".into());
-    }
     if let Some(t) = &a.time {
         if keyward_core::model::parse_date(t).is_none() {
             return Err(format!("--time `{t}`: expected RFC 3339, e.g. 2026-03-10T14:00:00Z"));
         }
     }
-    let mut context = derive_context(&principal, &call);
     for c in &a.context {
         let (k, v) = pair(c, "context")?;
         let value = match serde_json::from_str::<Vec<serde_json::Value>>(&v) {
@@ -185,9 +170,9 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
             ),
             Err(_) => CtxValue::One(v),
         };
-        context.set(&k, value);
+        call.extra.push((k, value));
     }
-    Ok((set, Request::new(principal, action, &resource, context)))
+    Ok((set, call.request(principal)))
 }
 
 pub(crate) fn run(a: &Args) -> u8 {

@@ -108,10 +108,11 @@ pub(crate) fn run(a: &Args) -> u8 {
         Ok(c) => c,
         Err(e) => return usage(&e),
     };
-    let paths = match files::expand(&a.files, &["json", "yaml", "yml", "template"]) {
-        Ok(p) => p,
-        Err(e) => return usage(&e),
-    };
+    let (paths, unread) =
+        match files::expand_listing(&a.files, &["json", "yaml", "yml", "template", "tf"]) {
+            Ok(p) => p,
+            Err(e) => return usage(&e),
+        };
     let jobs =
         a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let mut results = match lint_all(&paths, forced, jobs.max(1)) {
@@ -130,7 +131,8 @@ pub(crate) fn run(a: &Args) -> u8 {
         .flat_map(|f| f.units.iter().flat_map(|u| &u.hits))
         .any(|h| h.severity <= threshold);
     let notes = cfg.unused_notes();
-    let summary = summary(&tally, started.elapsed().as_secs_f64());
+    let mut summary = summary(&tally, started.elapsed().as_secs_f64());
+    summary.push_str(&not_read(&unread));
     let mut out = String::new();
     match a.format {
         Format::Human => {
@@ -226,6 +228,30 @@ fn apply_config(cfg: &mut Config, f: &mut FileResult, t: &mut Tally) {
             u.hits.push(h);
         }
     }
+}
+
+/// The summary's list of the files a directory walk found and did not read: their names when
+/// there are a few, else how many of each extension (`24 *.expected, 1 *.md`).
+fn not_read(unread: &[PathBuf]) -> String {
+    const NAMED: usize = 10;
+    if unread.is_empty() {
+        return String::new();
+    }
+    let list = if unread.len() <= NAMED {
+        unread.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    } else {
+        let mut by_ext: std::collections::BTreeMap<String, usize> = Default::default();
+        for p in unread {
+            let ext = p.extension().and_then(|e| e.to_str());
+            *by_ext.entry(ext.map_or("no extension".into(), |e| format!("*.{e}"))).or_default() +=
+                1;
+        }
+        by_ext.iter().map(|(e, n)| format!("{n} {e}")).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "; {} file(s) not read (not a policy, template, plan or .tf file): {list}",
+        unread.len()
+    )
 }
 
 /// `N file(s) linted (D documents): E error(s), S security warning(s), W warning(s), G

@@ -54,9 +54,14 @@ pub(crate) struct Args {
     /// Largest request body, bytes (HTTP 413 beyond it).
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     max_body: usize,
-    /// Connections served at once.
+    /// Connections held at once. At the limit, a new connection replaces the one that has
+    /// waited longest for its request (slow or idle); connections with a request in progress
+    /// are never closed.
     #[arg(long, default_value_t = 512, value_name = "N")]
     max_connections: usize,
+    /// Connections held at once from one client address (replaced the same way).
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_connections_per_ip: usize,
     /// Seconds allowed to send a request's headers; also the keep-alive idle timeout.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     header_timeout: u64,
@@ -88,6 +93,7 @@ pub(crate) fn run(a: &Args) -> u8 {
         log_format: a.log_format,
         body_limit: a.max_body,
         max_connections: a.max_connections,
+        max_connections_per_ip: a.max_connections_per_ip,
         header_timeout: Duration::from_secs(a.header_timeout.max(1)),
         ..Options::default()
     };

@@ -3,8 +3,8 @@
 use crate::files;
 use crate::output::HumanOrJson;
 use keyward_core::eval::{explain, render_human};
-use keyward_core::scenario::{self, build_case};
 use keyward_core::span::LineIndex;
+use keyward_scenario::{self as scenario, build_case};
 use std::path::PathBuf;
 
 /// Arguments of `keyward test`.

@@ -167,6 +167,11 @@ fn iam_identities_and_access_keys() {
     let out = env.run(&["iam", "put-user", "--arn", ALICE, "--policy", "x=file://missing.json"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("missing.json"), "{}", out.stderr);
+    // Deleting alice is refused while her access key exists (IAM's DeleteConflict).
+    let out = env.run(&["iam", "delete", "--arn", ALICE]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("must delete access keys first"), "{}", out.stderr);
+    env.run(&["iam", "delete-access-key", "--access-key-id", &id]).ok();
     env.run(&["iam", "delete", "--arn", ALICE]).ok();
     assert_eq!(env.run(&["iam", "delete", "--arn", ALICE]).code, 1);
 }

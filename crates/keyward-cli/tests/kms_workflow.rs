@@ -275,41 +275,31 @@ fn seed_workflow_end_to_end() {
 }
 
 #[test]
-fn deletion_window_passes_with_the_request_time() {
+fn a_simulated_time_shows_a_deletion_but_only_the_real_clock_completes_it() {
     let env = Env::new();
-    let t0 = "2030-01-01T00:00:00Z";
-    let key = env.text(&["create-key", "--time", t0], "KeyMetadata.KeyId");
-    env.run(&[
-        "kms",
-        "create-alias",
-        "--alias-name",
-        "alias/old",
-        "--target-key-id",
-        &key,
-        "--time",
-        t0,
-    ])
-    .ok();
-    env.run(&[
-        "kms",
-        "schedule-key-deletion",
-        "--key-id",
-        &key,
-        "--pending-window-in-days",
-        "7",
-        "--time",
-        t0,
-    ])
-    .ok();
-    let day6 = env.text(
-        &["describe-key", "--key-id", &key, "--time", "2030-01-07T00:00:00Z"],
-        "KeyMetadata.KeyState",
-    );
-    assert_eq!(day6, "PendingDeletion");
-    env.run(&["kms", "describe-key", "--key-id", &key, "--time", "2030-01-09T00:00:00Z"])
+    let key = env.create_key(&[]);
+    env.run(&["kms", "create-alias", "--alias-name", "alias/old", "--target-key-id", &key]).ok();
+    env.run(&["kms", "schedule-key-deletion", "--key-id", &key, "--pending-window-in-days", "7"])
+        .ok();
+    let deletion = env.text(&["describe-key", "--key-id", &key], "KeyMetadata.DeletionDate");
+    let year: i32 = deletion[..4].parse().unwrap();
+    // Far past the window, simulated: the key shows as deleted...
+    let later = format!("{}-01-01T00:00:00Z", year + 2);
+    env.run(&["kms", "describe-key", "--key-id", &key, "--time", &later])
         .kms_error("NotFoundException", "DescribeKey");
-    let aliases = env.run(&["kms", "list-aliases", "--time", "2030-01-09T00:00:00Z"]).json();
+    let aliases = env.run(&["kms", "list-aliases", "--time", &later]).json();
     assert_eq!(aliases["Aliases"].as_array().map(Vec::len), Some(0), "{aliases}");
+    // ...a call that would write at that time is refused...
+    let err = env
+        .run(&["kms", "create-key", "--time", &later])
+        .kms_error("ValidationException", "CreateKey")
+        .to_string();
+    assert!(err.contains("only the real clock may complete"), "{err}");
+    // ...and nothing was deleted: with the real clock the key is still pending deletion.
+    let state = env.text(&["describe-key", "--key-id", &key], "KeyMetadata.KeyState");
+    assert_eq!(state, "PendingDeletion");
+    let aliases = env.run(&["kms", "list-aliases"]).json();
+    assert_eq!(aliases["Aliases"].as_array().map(Vec::len), Some(1), "{aliases}");
 }
 
 #[test]

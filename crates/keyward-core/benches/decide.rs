@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark setup")]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use keyward_core::eval::call::{Call, KeyFacts};
 use keyward_core::eval::{decide, explain, NamedPolicy, PolicySet, Principal, Request};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::{parse_grants, parse_policy};
-use keyward_core::scenario::{derive_context, KmsCall};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -27,6 +27,20 @@ const IDENTITY: [&str; 3] = [
 const GRANTS: &str = r#"[{"GrantId":"g1","GranteePrincipal":"arn:aws:iam::111122223333:role/Worker","Operations":["Decrypt"],"Constraints":{"EncryptionContextSubset":{"Department":"Finance"}}},
  {"GrantId":"g2","GranteePrincipal":"arn:aws:iam::111122223333:role/Batch","Operations":["Encrypt","GenerateDataKey"]}]"#;
 
+/// The call of the typical request.
+fn typical_call(key: &str) -> Call {
+    Call {
+        action: "kms:Decrypt".into(),
+        resource: key.into(),
+        encryption_context: vec![("Department".into(), "Finance".into())],
+        via_service: Some("s3.us-east-1.amazonaws.com".into()),
+        time: Some("2026-03-10T14:00:00Z".into()),
+        region: Some("us-east-1".into()),
+        key: KeyFacts::symmetric_default(),
+        ..Call::default()
+    }
+}
+
 fn world() -> (PolicySet, Request) {
     let pol = |t: &str, k| parse_policy(t, k, Limits::default()).0.expect("valid policy");
     let mut set = PolicySet {
@@ -40,20 +54,8 @@ fn world() -> (PolicySet, Request) {
     let principal =
         Principal::parse("arn:aws:sts::111122223333:assumed-role/App/s1").expect("principal");
     let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    let call = KmsCall {
-        action: "kms:Decrypt".into(),
-        resource: key.into(),
-        encryption_context: vec![("Department".into(), "Finance".into())],
-        via_service: Some("s3.us-east-1.amazonaws.com".into()),
-        time: Some("2026-03-10T14:00:00Z".into()),
-        region: Some("us-east-1".into()),
-        key_spec: Some("SYMMETRIC_DEFAULT".into()),
-        key_usage: Some("ENCRYPT_DECRYPT".into()),
-        key_origin: Some("AWS_KMS".into()),
-        ..KmsCall::default()
-    };
-    let ctx = derive_context(&principal, &call);
-    (set, Request::new(principal, "kms:Decrypt", key, ctx))
+    let call = typical_call(key);
+    (set, call.request(principal))
 }
 
 fn bench(c: &mut Criterion) {
@@ -73,6 +75,10 @@ fn bench(c: &mut Criterion) {
     assert_eq!(decide(&set, &denied), keyward_core::eval::Decision::ExplicitDeny);
     g.bench_function("denied by context (no trace)", |b| {
         b.iter(|| decide(black_box(&set), black_box(&denied)))
+    });
+    let call = typical_call(&req.resource);
+    g.bench_function("request from a call (every context key)", |b| {
+        b.iter(|| black_box(&call).request(black_box(req.principal.clone())))
     });
     g.finish();
 }

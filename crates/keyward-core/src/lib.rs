@@ -10,5 +10,4 @@ pub mod json;
 pub mod model;
 pub mod parse;
 pub mod pattern;
-pub mod scenario;
 pub mod span;

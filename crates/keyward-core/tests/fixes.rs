@@ -1,6 +1,7 @@
 //! Fix suggestions: every implicit deny of a common shape gets fixes, and each fix, applied alone, makes the request allowed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
+use keyward_core::eval::call::{derive_context, Call};
 use keyward_core::eval::{
     apply, decide, explain, Decision, Edit, Fix, NamedPolicy, PolicySet, Principal, Request, Rule,
     Source,
@@ -8,7 +9,6 @@ use keyward_core::eval::{
 use keyward_core::json::Limits;
 use keyward_core::model::{Grant, PolicyKind};
 use keyward_core::parse::{parse_grants, parse_policy};
-use keyward_core::scenario::{derive_context, KmsCall};
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -43,11 +43,11 @@ fn grants(json: &str) -> Vec<Arc<Grant>> {
 /// The request AWS would build for `caller` calling `action` on `resource` with `ec`.
 fn request(caller: &str, action: &str, resource: &str, ec: &[(&str, &str)]) -> Request {
     let principal = Principal::parse(caller).unwrap();
-    let call = KmsCall {
+    let call = Call {
         action: action.into(),
         resource: resource.into(),
         encryption_context: ec.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        ..KmsCall::default()
+        ..Call::default()
     };
     let ctx = derive_context(&principal, &call);
     Request::new(principal, action, resource, ctx)
@@ -660,11 +660,11 @@ fn rederived(req: &Request, edit: &Edit) -> Request {
         }
         _ => {}
     }
-    let call = KmsCall {
+    let call = Call {
         action: req.action.clone(),
         resource: req.resource.clone(),
         encryption_context: ec,
-        ..KmsCall::default()
+        ..Call::default()
     };
     let ctx = derive_context(&req.principal, &call);
     Request::new(req.principal.clone(), &req.action, &req.resource, ctx)

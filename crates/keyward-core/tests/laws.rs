@@ -1,6 +1,7 @@
 //! Property laws of evaluation and matching, checked over generated policies and requests against small independent oracles.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
+use keyward_core::eval::call::{derive_context, Call};
 use keyward_core::eval::{
     decide, decide_traced, CtxValue, Decision, NamedPolicy, PolicySet, Principal, Request, Source,
 };
@@ -8,7 +9,6 @@ use keyward_core::json::{self, Limits};
 use keyward_core::model::{Effect, PolicyKind};
 use keyward_core::parse::{parse_grants, parse_policy};
 use keyward_core::pattern::{ArnGlob, Glob};
-use keyward_core::scenario::{derive_context, KmsCall};
 use proptest::prelude::*;
 use serde_json::{json, Value as J};
 use std::sync::Arc;
@@ -255,7 +255,7 @@ impl Rq {
 
     fn request(&self) -> Request {
         let principal = Principal::parse(self.caller().text).unwrap();
-        let call = KmsCall {
+        let call = Call {
             action: self.action.to_string(),
             resource: self.resource.to_string(),
             encryption_context: self
@@ -263,7 +263,7 @@ impl Rq {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            ..KmsCall::default()
+            ..Call::default()
         };
         let mut ctx = derive_context(&principal, &call);
         if let Some(m) = self.mfa {
@@ -493,6 +493,7 @@ impl World {
                 .map(|l| l.iter().map(|p| named("rcp", PolicyKind::Rcp, p)).collect())
                 .collect(),
             grants: Vec::new(),
+            grant_to_retire: None,
             resource_account: Some(ACCT.to_string()),
         };
         if !self.grants.is_empty() {

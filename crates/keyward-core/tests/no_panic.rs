@@ -1,12 +1,11 @@
-//! Robustness: no input, however malformed, makes the reader, the parsers or the scenario loader panic.
+//! Robustness: no input, however malformed, makes the reader or the parsers panic. (The
+//! scenario loader has its own in `crates/keyward-scenario/tests/no_panic.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use keyward_core::diag::Diagnostic;
-use keyward_core::eval::{decide, decide_traced, explain, render_human};
 use keyward_core::json::{self, Limits};
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::{parse_document, parse_grants, parse_policy, DocKind};
-use keyward_core::scenario::{self, build_case};
 use proptest::prelude::*;
 
 const KINDS: [PolicyKind; 7] = [
@@ -39,37 +38,6 @@ fn check_spans(text: &str, diags: &[Diagnostic]) {
     }
 }
 
-/// Loads `text` as a scenario (JSON and YAML, files resolved to an error or to `text` itself)
-/// and, when it loads, runs and explains every case.
-fn exercise_scenario(text: &str) {
-    let fail = |f: &str| -> Result<String, String> { Err(format!("no file {f}")) };
-    let echo = |_: &str| -> Result<String, String> { Ok(text.to_string()) };
-    for yaml in [false, true] {
-        for resolve in [&fail as scenario::Resolver<'_>, &echo] {
-            match scenario::load(text, yaml, resolve) {
-                Ok(s) => {
-                    let _ = scenario::run(&s);
-                    for c in &s.cases {
-                        if let Ok((set, req)) = build_case(&s, c) {
-                            let fast = decide(&set, &req);
-                            let (outcome, _) = decide_traced(&set, &req);
-                            assert_eq!(fast, outcome.decision);
-                            let e = explain(&set, &req);
-                            let _ = render_human(&e);
-                        }
-                    }
-                }
-                Err(diags) => {
-                    assert!(!diags.is_empty(), "a failed load must say why");
-                    if !yaml {
-                        check_spans(text, &diags);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Runs every entry point over `text`.
 fn exercise(text: &str) {
     let (node, diags) = json::read(text, Limits::default());
@@ -98,7 +66,6 @@ fn exercise(text: &str) {
     let (_, d) = json::read(text, tight);
     check_spans(text, &d);
     let _ = parse_document(text, None, tight);
-    exercise_scenario(text);
 }
 
 /// Words that policies, grants and scenarios are made of.
@@ -283,133 +250,6 @@ fn damaged_tree() -> impl Strategy<Value = String> {
         })
 }
 
-/// A valid-looking statement (with a principal for key policies), or now and then junk.
-fn statement(with_principal: bool) -> impl Strategy<Value = serde_json::Value> {
-    use serde_json::json;
-    let effect = prop::sample::select(&["Allow", "Deny"][..]);
-    let action =
-        prop::sample::select(&["kms:Decrypt", "kms:*", "kms:Re*", "*", "s3:GetObject"][..]);
-    let cond = prop::sample::select(vec![
-        json!({}),
-        json!({"StringEquals": {"kms:EncryptionContext:Dept": "Finance"}}),
-        json!({"ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["Dept"]}}),
-        json!({"StringLike": {"aws:PrincipalArn": "${aws:PrincipalArn}"}}),
-        json!({"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}),
-        json!({"NumericLessThan": {"aws:EpochTime": "1e999"}}),
-        json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/${aws:username}"}}),
-        json!({"Null": {"kms:ViaService": true}}),
-    ]);
-    let principal = prop::sample::select(vec![
-        json!("*"),
-        json!({"AWS": "111122223333"}),
-        json!({"AWS": ["arn:aws:iam::111122223333:role/App"]}),
-        json!({"Service": "s3.amazonaws.com"}),
-    ]);
-    let valid = (effect, action, cond, principal).prop_map(move |(e, a, c, p)| {
-        let mut st = json!({"Effect": e, "Action": a, "Resource": "*", "Condition": c});
-        if with_principal {
-            st["Principal"] = p;
-        }
-        st
-    });
-    prop_oneof![4 => valid, 1 => json_tree()]
-}
-
-fn grant() -> impl Strategy<Value = serde_json::Value> {
-    use serde_json::json;
-    let grantee = prop::sample::select(
-        &[
-            "arn:aws:iam::111122223333:role/App",
-            "arn:aws:iam::111122223333:root",
-            "s3.amazonaws.com",
-            "arn:aws:sts::111122223333:assumed-role/App/s",
-        ][..],
-    );
-    let ops = prop::sample::subsequence(
-        &["Decrypt", "Encrypt", "CreateGrant", "GenerateDataKey"][..],
-        0..4,
-    );
-    let constraint = prop::sample::select(vec![
-        json!(null),
-        json!({"EncryptionContextSubset": {"Dept": "Finance"}}),
-        json!({"EncryptionContextEquals": {"dept": "Finance"}}),
-    ]);
-    let valid = (grantee, ops, constraint).prop_map(|(g, o, c)| {
-        let mut v = json!({"grantee": g, "operations": o});
-        if !c.is_null() {
-            v["constraints"] = c;
-        }
-        v
-    });
-    prop_oneof![4 => valid, 1 => json_tree()]
-}
-
-/// A scenario-shaped document: mostly valid scenario structure with random parts, so loading
-/// succeeds often enough that cases are built, decided and explained.
-fn scenario_doc() -> impl Strategy<Value = String> {
-    use serde_json::json;
-    let principal = prop_oneof![
-        6 => prop::sample::select(
-            &[
-                "arn:aws:iam::111122223333:role/App",
-                "arn:aws:sts::111122223333:assumed-role/App/s",
-                "arn:aws:iam::111122223333:user/alice",
-                "111122223333",
-                "arn:aws:sts::444455556666:assumed-role/Other/s",
-                "service:s3.amazonaws.com",
-                "anonymous",
-            ][..],
-        ),
-        1 => prop::sample::select(&["arn:aws:iam::1:user/x", "bob", "arn:aws:sts::111122223333:assumed-role/App"][..]),
-    ];
-    let action = prop::sample::select(
-        &["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant", "s3:GetObject", "Decrypt"][..],
-    );
-    let keyref = prop_oneof![
-        4 => prop::sample::select(&["k1", "alias/a", "arn:aws:kms:us-east-1:111122223333:alias/a"][..]),
-        1 => prop::sample::select(&["nope", "k", "alias/"][..]),
-    ];
-    let ctx = prop_oneof![
-        3 => Just(json!({"aws:SourceIp": "10.0.0.1", "aws:CurrentTime": "2026-03-10T14:00:00Z", "kms:EncryptionContextKeys": ["Dept", 1, null]})),
-        1 => json_tree(),
-    ];
-    (
-        (principal, action, keyref, any::<bool>(), any::<bool>()),
-        (statement(true), statement(false), statement(false), grant(), ctx, prop::option::of(grant())),
-    )
-        .prop_map(|((p, a, k, with_key, pretty), (key_st, id_st, scp_st, grant, ctx, create))| {
-            let mut doc = json!({
-                "defaults": {"account": "111122223333", "region": "us-east-1", "time": "2026-03-10T14:00:00Z"},
-                "keys": {"k1": {
-                    "policy": {"Version": "2012-10-17", "Statement": [key_st]},
-                    "aliases": ["alias/a"], "grants": [grant], "tags": {"t": "v"}
-                }},
-                "principals": {"arn:aws:iam::111122223333:role/App": {
-                    "policies": [{"Version": "2012-10-17", "Statement": id_st}], "tags": {"team": "x"}
-                }},
-                "scps": [[{"Version": "2012-10-17", "Statement": [scp_st]}]],
-                "cases": [{
-                    "name": "c", "principal": p, "action": a,
-                    "encryption_context": {"Dept": "Finance"},
-                    "context": ctx,
-                    "expect": "Allow"
-                }]
-            });
-            if with_key {
-                doc["cases"][0]["key"] = json!(k);
-            }
-            if let Some(g) = create {
-                doc["cases"][0]["create_grant"] = g;
-                doc["cases"][0]["encryption_context"] = json!({});
-            }
-            if pretty {
-                serde_json::to_string_pretty(&doc).unwrap()
-            } else {
-                serde_json::to_string(&doc).unwrap()
-            }
-        })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -432,11 +272,6 @@ proptest! {
     fn damaged_policy_shaped_json_never_panics(text in damaged_tree()) {
         exercise(&text);
     }
-
-    #[test]
-    fn scenario_shaped_documents_never_panic(text in scenario_doc()) {
-        exercise(&text);
-    }
 }
 
 #[test]
@@ -453,25 +288,12 @@ fn deep_nesting_is_a_typed_error_not_a_stack_overflow() {
         assert!(diags.iter().any(|d| d.code == "json-too-deep"));
         let (_, diags) = parse_grants(&text, Limits::default());
         assert!(diags.iter().any(|d| d.code == "json-too-deep"));
-        let err = |_: &str| -> Result<String, String> { Err("no".into()) };
-        let json_err = scenario::load(&text, false, &err).unwrap_err();
-        assert!(json_err.iter().any(|d| d.code == "json-too-deep"));
     }
     // Within the limit (64) is fine; one more is not.
     let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
     assert!(json::read(&ok, Limits::default()).0.is_some());
     let bad = format!("{}{}", "[".repeat(65), "]".repeat(65));
     assert_eq!(json::read(&bad, Limits::default()).1[0].code, "json-too-deep");
-}
-
-#[test]
-fn deep_yaml_nesting_is_an_error_not_a_stack_overflow() {
-    let err = |_: &str| -> Result<String, String> { Err("no".into()) };
-    // `{a: ` nesting is kept short: serde_yaml takes time quadratic in its length (about 5 s
-    // for 40k levels), although it too ends in an error.
-    for text in ["[".repeat(100_000), "- ".repeat(100_000), "{a: ".repeat(2_000)] {
-        assert!(scenario::load(&text, true, &err).is_err());
-    }
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! In-process Decrypt of 1 KiB including authorization (goal: ≥ 300,000/s on one core), as a
-//! role session under the default key policy with an IAM policy, plus the JSON entry point.
+//! role session under the default key policy with an IAM policy, through the typed method and
+//! through the JSON wire adapter the server uses.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark setup")]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use keyward_kms::ops::crypto_ops::DecryptRequest;
-use keyward_kms::{Blob, Caller, Config, Kms};
+use keyward_kms::api::{CreateKeyRequest, DecryptRequest, EncryptRequest};
+use keyward_kms::{Blob, Caller, Config, Kms, SecretBlob};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -20,23 +21,18 @@ fn setup() -> (Kms, Caller, Vec<u8>, BTreeMap<String, String>) {
         now_ms: 1_767_225_600_000,
         ..Caller::default()
     };
-    let id = k.call(&admin, "CreateKey", &json!({})).unwrap()["KeyMetadata"]["KeyId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = k.create_key(&admin, CreateKeyRequest::default()).unwrap().key_metadata.key_id;
     let caller =
         Caller { principal: "arn:aws:sts::111122223333:assumed-role/App/s1".into(), ..admin };
     let mut ctx = BTreeMap::new();
     ctx.insert("app".to_string(), "web".to_string());
-    let pt = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 1024]);
-    let out = k
-        .call(&caller, "Encrypt", &json!({"KeyId": id, "Plaintext": pt, "EncryptionContext": ctx}))
-        .unwrap();
-    let ct = base64::Engine::decode(
-        &base64::engine::general_purpose::STANDARD,
-        out["CiphertextBlob"].as_str().unwrap(),
-    )
-    .unwrap();
+    let r = EncryptRequest {
+        key_id: id,
+        plaintext: SecretBlob::new(vec![7u8; 1024]),
+        encryption_context: Some(ctx.clone()),
+        ..EncryptRequest::default()
+    };
+    let ct = k.encrypt(&caller, r).unwrap().ciphertext_blob.0;
     (k, caller, ct, ctx)
 }
 

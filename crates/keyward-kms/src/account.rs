@@ -161,9 +161,16 @@ impl Kms {
         if rec.inactive {
             return Err(());
         }
-        match owner_of(&rec.principal) {
-            Some(owner) if !self.identities.keys().any(|arn| is_owner(arn, &owner)) => Err(()),
-            _ => Ok(Some(rec)),
+        let Some(owner) = owner_of(&rec.principal) else { return Ok(Some(rec)) };
+        // The identity's ARN without a path is the common case: one lookup. Only a miss (an
+        // ARN with a path, or a refused key) scans the identities.
+        let (account, kind, name) = &owner;
+        let kind = if *kind == PrincipalKind::User { "user" } else { "role" };
+        let direct = self.identities.contains_key(&format!("arn:aws:iam::{account}:{kind}/{name}"));
+        if direct || self.identities.keys().any(|arn| is_owner(arn, &owner)) {
+            Ok(Some(rec))
+        } else {
+            Err(())
         }
     }
 

@@ -3,12 +3,12 @@
 
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{Caller, Kms};
+use keyward_core::eval::call::{Call, KeyFacts, Mfa, Network};
 use keyward_core::eval::{
-    decide, explain, Context, CtxValue, Decision, KeyFilter, NamedPolicy, PolicySet, Principal,
+    decide, explain, CtxValue, Decision, KeyFilter, NamedPolicy, PolicySet, Principal,
     PrincipalKind, Request, Rule, Source,
 };
 use keyward_core::model::Grant;
-use keyward_core::scenario::{derive_context, derive_context_filtered, KmsCall};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -29,6 +29,8 @@ pub(crate) struct Ask<'a> {
     pub grant_tokens: &'a [String],
     /// CreateGrant: the grant being created.
     pub create_grant: Option<Grant>,
+    /// RetireGrant: the grant to retire (it decides who may retire it).
+    pub grant_to_retire: Option<Grant>,
     /// Further context keys (CreateKey's kms:KeySpec, aws:RequestTag/..., ...).
     pub extra: Vec<(String, CtxValue)>,
     /// A key policy not yet stored (the lockout safety check): policy, key ARN, account.
@@ -131,6 +133,20 @@ impl Kms {
 
     /// Authorizes `ask` for `caller`; AccessDeniedException (with the explanation) otherwise.
     pub(crate) fn authorize(&self, caller: &Caller, p: &Principal, ask: Ask<'_>) -> Result<()> {
+        // Key management cannot be called on a key in another account (KMS *Allowing users in
+        // other accounts to use a KMS key*): AWS looks for the key in the caller's account.
+        if let Some(k) = ask.key_id.and_then(|id| self.keys.get(id)) {
+            if k.rec.account != p.account
+                && p.is_iam()
+                && keyward_core::eval::callable_across_accounts(&ask.action.to_ascii_lowercase())
+                    == Some(false)
+            {
+                return Err(KmsError::new(
+                    ErrorCode::NotFoundException,
+                    format!("Key '{}' does not exist", k.rec.arn),
+                ));
+            }
+        }
         // Fast path: a context holding only the keys the policies can read.
         let (set, req) = self.request_with(caller, p, ask.clone(), true)?;
         if decide(&set, &req) == Decision::Allow {
@@ -190,6 +206,7 @@ impl Kms {
             set.resource_account = Some(k.rec.account.clone());
             set.grants = self.effective_grants(&k.rec.key_id, caller.now_ms, &token_grants);
         }
+        set.grant_to_retire = ask.grant_to_retire.clone().map(Arc::new);
         if let Some(i) = identity {
             set.identity = i.policies.clone();
             set.boundary = i.boundary.clone();
@@ -220,7 +237,7 @@ impl Kms {
             filter.as_ref().is_none_or(|f| f.wants(key_lc, keyward_core::eval::key_hash(key_lc)))
         };
         let want_prefix = |prefix: &str| filter.as_ref().is_none_or(|f| f.wants_prefix(prefix));
-        let mut call = KmsCall {
+        let mut call = Call {
             action: ask.action.to_string(),
             resource: resource
                 .or_else(|| key.map(|k| k.rec.arn.clone()))
@@ -236,18 +253,32 @@ impl Kms {
                 .then(|| rfc3339(caller.now_ms)),
             region: Some(self.config.region.clone()),
             create_grant: ask.create_grant,
-            ..KmsCall::default()
+            network: Network {
+                source_ip: caller.source_ip.clone(),
+                source_vpce: caller.source_vpce.clone(),
+            },
+            mfa: caller.mfa_age_s.map(|age| Mfa { present: true, age_s: Some(age) }),
+            extra: caller
+                .extra_context
+                .iter()
+                .map(|(k, v)| (k.clone(), CtxValue::One(v.clone())))
+                .chain(ask.extra)
+                .collect(),
+            ..Call::default()
         };
         if let Some(i) = identity.filter(|_| want_prefix("aws:principaltag/")) {
             call.principal_tags =
                 i.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
         }
         if let Some(k) = key {
-            call.key_spec = Some(k.rec.spec.as_str().to_string());
-            call.key_usage = Some(k.rec.usage.as_str().to_string());
-            call.key_origin = Some(k.rec.origin.as_str().to_string());
+            call.key = KeyFacts {
+                spec: Some(k.rec.spec.as_str().to_string()),
+                usage: Some(k.rec.usage.as_str().to_string()),
+                origin: Some(k.rec.origin.as_str().to_string()),
+                ..KeyFacts::default()
+            };
             if want("kms:resourcealiases") {
-                call.key_aliases = self
+                call.key.aliases = self
                     .aliases
                     .values()
                     .filter(|a| a.key_id == k.rec.key_id)
@@ -255,19 +286,15 @@ impl Kms {
                     .collect();
             }
             if want_prefix("aws:resourcetag/") {
-                call.key_tags =
+                call.key.tags =
                     k.rec.tags.iter().map(|t| (t.tag_key.clone(), t.tag_value.clone())).collect();
             }
         }
-        let mut context = match filter {
-            Some(f) => derive_context_filtered(p, &call, f),
-            None => derive_context(p, &call),
+        let request = match filter {
+            Some(f) => call.request_filtered(p.clone(), f),
+            None => call.request(p.clone()),
         };
-        add_caller_context(&mut context, caller);
-        for (k, v) in ask.extra {
-            context.set(&k, v);
-        }
-        Ok((set, Request::new(p.clone(), ask.action, &call.resource, context)))
+        Ok((set, request))
     }
 
     /// The key filter of `set` for this caller and key, from the cache while nothing changed.
@@ -332,22 +359,6 @@ impl Kms {
     }
 }
 
-fn add_caller_context(c: &mut Context, caller: &Caller) {
-    if let Some(ip) = &caller.source_ip {
-        c.set_str("aws:SourceIp", ip);
-    }
-    if let Some(age) = caller.mfa_age_s {
-        c.set_str("aws:MultiFactorAuthPresent", "true");
-        c.set_str("aws:MultiFactorAuthAge", age.to_string());
-    }
-    if let Some(v) = &caller.source_vpce {
-        c.set_str("aws:SourceVpce", v);
-    }
-    for (k, v) in &caller.extra_context {
-        c.set_str(k, v);
-    }
-}
-
 /// AWS's AccessDeniedException wording for a denial.
 pub(crate) fn denial_message(
     req: &Request,
@@ -380,6 +391,8 @@ pub(crate) fn denial_message(
         Rule::KmsDelegatedNoIamAllow | Rule::CrossAccountNoIdentityAllow => {
             format!(" because no identity-based policy allows the {a} action")
         }
+        Rule::RetireNotPermitted => " because it is not the grant's retiring principal, a grantee allowed RetireGrant, or allowed by the account in which the grant was created".to_string(),
+        Rule::CreateGrantBeyondParentGrant => " because the grant that allows kms:CreateGrant does not cover the requested grant's operations and constraints".to_string(),
         Rule::NothingAllows if req.resource == "*" || !req.is_kms_key() => {
             format!(" because no identity-based policy allows the {a} action")
         }

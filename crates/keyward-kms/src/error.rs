@@ -1,101 +1,68 @@
 //! The errors KMS returns, by their AWS error codes, with AWS's message wording.
 
 use keyward_core::eval::Explanation;
-use serde::Serialize;
 
-/// AWS KMS error codes (the `__type` of a JSON 1.1 error response).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum ErrorCode {
-    /// Not authorized.
-    AccessDeniedException,
-    /// Alias exists.
-    AlreadyExistsException,
-    /// Rotation conflict.
-    ConflictException,
-    /// Key disabled (or pending deletion, for some operations).
-    DisabledException,
-    /// DryRun would have succeeded.
-    DryRunOperationException,
-    /// The ciphertext names another key.
-    IncorrectKeyException,
-    /// Malformed alias name.
-    InvalidAliasNameException,
-    /// Malformed ARN.
-    InvalidArnException,
-    /// Ciphertext or encryption context does not verify.
-    InvalidCiphertextException,
-    /// Unknown grant id.
-    InvalidGrantIdException,
-    /// Malformed or unknown grant token.
-    InvalidGrantTokenException,
-    /// Import token does not match.
-    InvalidImportTokenException,
-    /// Key usage or algorithm does not fit the operation.
-    InvalidKeyUsageException,
-    /// Bad pagination marker.
-    InvalidMarkerException,
-    /// Imported material is not valid.
-    IncorrectKeyMaterialException,
-    /// Imported material has expired.
-    ExpiredImportTokenException,
-    /// MAC does not verify.
-    KMSInvalidMacException,
-    /// Signature does not verify.
-    KMSInvalidSignatureException,
-    /// Key state does not allow the operation.
-    KMSInvalidStateException,
-    /// Internal failure (storage).
-    KMSInternalException,
-    /// A quota or limit.
-    LimitExceededException,
-    /// Key policy is invalid.
-    MalformedPolicyDocumentException,
-    /// Key, alias or grant not found.
-    NotFoundException,
-    /// Tag problem.
-    TagException,
-    /// Operation not supported for this key.
-    UnsupportedOperationException,
-    /// Shape validation.
-    ValidationException,
-    /// Unknown operation.
-    UnknownOperationException,
-}
+crate::types::aws_enum!(
+    /// AWS KMS error codes (the `__type` of a JSON 1.1 error response).
+    ErrorCode {
+        /// Not authorized.
+        AccessDeniedException = "AccessDeniedException",
+        /// Alias exists.
+        AlreadyExistsException = "AlreadyExistsException",
+        /// Rotation conflict.
+        ConflictException = "ConflictException",
+        /// Key disabled (or pending deletion, for some operations).
+        DisabledException = "DisabledException",
+        /// DryRun would have succeeded.
+        DryRunOperationException = "DryRunOperationException",
+        /// The ciphertext names another key.
+        IncorrectKeyException = "IncorrectKeyException",
+        /// Malformed alias name.
+        InvalidAliasNameException = "InvalidAliasNameException",
+        /// Malformed ARN.
+        InvalidArnException = "InvalidArnException",
+        /// Ciphertext or encryption context does not verify.
+        InvalidCiphertextException = "InvalidCiphertextException",
+        /// Unknown grant id.
+        InvalidGrantIdException = "InvalidGrantIdException",
+        /// Malformed or unknown grant token.
+        InvalidGrantTokenException = "InvalidGrantTokenException",
+        /// Import token does not match.
+        InvalidImportTokenException = "InvalidImportTokenException",
+        /// Key usage or algorithm does not fit the operation.
+        InvalidKeyUsageException = "InvalidKeyUsageException",
+        /// Bad pagination marker.
+        InvalidMarkerException = "InvalidMarkerException",
+        /// Imported material is not valid.
+        IncorrectKeyMaterialException = "IncorrectKeyMaterialException",
+        /// Imported material has expired.
+        ExpiredImportTokenException = "ExpiredImportTokenException",
+        /// MAC does not verify.
+        KMSInvalidMacException = "KMSInvalidMacException",
+        /// Signature does not verify.
+        KMSInvalidSignatureException = "KMSInvalidSignatureException",
+        /// Key state does not allow the operation.
+        KMSInvalidStateException = "KMSInvalidStateException",
+        /// Internal failure (storage).
+        KMSInternalException = "KMSInternalException",
+        /// A quota or limit.
+        LimitExceededException = "LimitExceededException",
+        /// Key policy is invalid.
+        MalformedPolicyDocumentException = "MalformedPolicyDocumentException",
+        /// Key, alias or grant not found.
+        NotFoundException = "NotFoundException",
+        /// Tag problem.
+        TagException = "TagException",
+        /// Operation not supported for this key.
+        UnsupportedOperationException = "UnsupportedOperationException",
+        /// Shape validation.
+        ValidationException = "ValidationException",
+        /// Unknown operation.
+        UnknownOperationException = "UnknownOperationException",
+    }
+);
 
 impl ErrorCode {
-    /// The code as AWS spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::AccessDeniedException => "AccessDeniedException",
-            ErrorCode::AlreadyExistsException => "AlreadyExistsException",
-            ErrorCode::ConflictException => "ConflictException",
-            ErrorCode::DisabledException => "DisabledException",
-            ErrorCode::DryRunOperationException => "DryRunOperationException",
-            ErrorCode::IncorrectKeyException => "IncorrectKeyException",
-            ErrorCode::InvalidAliasNameException => "InvalidAliasNameException",
-            ErrorCode::InvalidArnException => "InvalidArnException",
-            ErrorCode::InvalidCiphertextException => "InvalidCiphertextException",
-            ErrorCode::InvalidGrantIdException => "InvalidGrantIdException",
-            ErrorCode::InvalidGrantTokenException => "InvalidGrantTokenException",
-            ErrorCode::InvalidImportTokenException => "InvalidImportTokenException",
-            ErrorCode::InvalidKeyUsageException => "InvalidKeyUsageException",
-            ErrorCode::InvalidMarkerException => "InvalidMarkerException",
-            ErrorCode::IncorrectKeyMaterialException => "IncorrectKeyMaterialException",
-            ErrorCode::ExpiredImportTokenException => "ExpiredImportTokenException",
-            ErrorCode::KMSInvalidMacException => "KMSInvalidMacException",
-            ErrorCode::KMSInvalidSignatureException => "KMSInvalidSignatureException",
-            ErrorCode::KMSInvalidStateException => "KMSInvalidStateException",
-            ErrorCode::KMSInternalException => "KMSInternalException",
-            ErrorCode::LimitExceededException => "LimitExceededException",
-            ErrorCode::MalformedPolicyDocumentException => "MalformedPolicyDocumentException",
-            ErrorCode::NotFoundException => "NotFoundException",
-            ErrorCode::TagException => "TagException",
-            ErrorCode::UnsupportedOperationException => "UnsupportedOperationException",
-            ErrorCode::ValidationException => "ValidationException",
-            ErrorCode::UnknownOperationException => "UnknownOperationException",
-        }
-    }
-
     /// True for server faults (HTTP 500): only internal failures.
     pub fn is_fault(self) -> bool {
         self == ErrorCode::KMSInternalException

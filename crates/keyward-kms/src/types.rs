@@ -1,7 +1,5 @@
 //! AWS KMS enumerations (key specs, usages, states, algorithms) with their wire names.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// Defines an enum whose variants carry AWS wire names, with `as_str`, `parse` and serde.
 macro_rules! aws_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
@@ -29,17 +27,22 @@ macro_rules! aws_enum {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                let s = String::deserialize(d)?;
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::core::result::Result<$name, D::Error> {
+                let s = <String as ::serde::Deserialize>::deserialize(d)?;
                 $name::parse(&s).ok_or_else(|| {
-                    serde::de::Error::custom(format!(
+                    <D::Error as ::serde::de::Error>::custom(format!(
                         "Value '{s}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
                         $name::names()
                     ))
@@ -54,6 +57,8 @@ macro_rules! aws_enum {
         }
     };
 }
+
+pub(crate) use aws_enum;
 
 aws_enum!(
     /// The type of key material.

@@ -173,7 +173,7 @@ fn a_stored_policy_that_no_longer_parses_stops_the_open() {
             state: State { identities: vec![rec], ..State::default() },
             ..Recording::default()
         };
-        let e = open(store).err().expect("a broken policy must not open");
+        let e = open(store).expect_err("a broken policy must not open");
         assert!(e.0.contains(&format!("record `identities`/`{ALICE}`: {what}")), "{e}");
         assert!(e.0.contains("no longer parses") && e.0.contains("line 1, column"), "{e}");
     }

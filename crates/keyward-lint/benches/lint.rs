@@ -1,6 +1,8 @@
-//! Lint throughput (MB/s) on the example policies.
+//! Lint throughput (MB/s) on the example policies, and lint time of one identity policy with
+//! 1,250 / 2,500 / 5,000 actions (the redundancy checks must scale linearly).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use keyward_core::model::PolicyKind;
 use keyward_core::parse::DocKind;
 use keyward_lint::lint_text;
 use std::hint::black_box;
@@ -19,6 +21,31 @@ fn corpus() -> Vec<(String, Option<DocKind>)> {
         .collect()
 }
 
+/// One Allow statement with `n` actions taken in order from the catalogue (explicit names, one
+/// in fifty replaced by a `svc:Prefix*` wildcard, as long AWS managed policies are written).
+fn long_policy(n: usize) -> String {
+    let cat = keyward_lint::catalog();
+    let mut actions = Vec::with_capacity(n);
+    'outer: for svc in cat.services() {
+        for a in cat.actions(svc) {
+            if actions.len() == n {
+                break 'outer;
+            }
+            let name = a.name();
+            let item = if let Some(head) = name.get(..4).filter(|_| actions.len() % 50 == 49) {
+                format!("\"{}:{head}*\"", svc.prefix)
+            } else {
+                format!("\"{}:{name}\"", svc.prefix)
+            };
+            actions.push(item);
+        }
+    }
+    format!(
+        "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":[{}],\"Resource\":\"*\"}}]}}",
+        actions.join(",\n")
+    )
+}
+
 fn bench(c: &mut Criterion) {
     let docs = corpus();
     let bytes: usize = docs.iter().map(|(d, _)| d.len()).sum();
@@ -33,6 +60,21 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    g.finish();
+    let mut g = c.benchmark_group("long-action-list");
+    g.sample_size(10);
+    for n in [1_250, 2_500, 5_000] {
+        let policy = long_policy(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("{n} actions"), |b| {
+            b.iter(|| {
+                black_box(lint_text(
+                    black_box(&policy),
+                    Some(DocKind::Policy(PolicyKind::Identity)),
+                ))
+            })
+        });
+    }
     g.finish();
     let mut g = c.benchmark_group("catalog");
     g.sample_size(10);

@@ -371,6 +371,12 @@ impl Catalog {
         svc.actions.iter().any(|rec| glob.matches(self.name_lc(rec)))
     }
 
+    /// A service condition key looked up in every service, for keys a service defines under
+    /// another prefix (`catalog:ChangeType` in aws-marketplace, `saml:aud` in sts).
+    pub fn key_anywhere(&self, key: &str) -> Option<(&Service, usize, &KeyDef)> {
+        self.services.iter().find_map(|svc| svc.key(key).map(|(i, k)| (svc, i, k)))
+    }
+
     /// A global condition key definition.
     pub fn global_key(&self, key: &str) -> Option<&KeyDef> {
         find_key(&self.globals, key).map(|(_, k)| k)

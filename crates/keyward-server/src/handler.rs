@@ -5,7 +5,7 @@
 use crate::log::Entry;
 use crate::sigv4::{self, AuthError, SignedRequest};
 use crate::Options;
-use keyward_kms::{Caller, Kms, KmsError};
+use keyward_kms::{Caller, Kms, KmsError, Operation};
 use serde_json::{json, Value};
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -76,17 +76,14 @@ struct Identity {
 }
 
 /// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
-pub fn operation(target: Option<&str>) -> Option<&'static str> {
-    let op = target?.trim().strip_prefix(TARGET_PREFIX)?;
-    keyward_kms::OPERATIONS.iter().copied().find(|o| *o == op)
+pub fn operation(target: Option<&str>) -> Option<Operation> {
+    Operation::parse(target?.trim().strip_prefix(TARGET_PREFIX)?)
 }
 
-/// Operations slow enough (asymmetric key generation) to run off the async workers.
+/// Operations slow enough (asymmetric key generation) to run off the async workers, as the
+/// operation table records them.
 pub fn is_slow(target: Option<&str>) -> bool {
-    matches!(
-        operation(target),
-        Some("CreateKey" | "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext")
-    )
+    operation(target).is_some_and(Operation::is_slow)
 }
 
 /// The server clock, epoch milliseconds.
@@ -126,6 +123,12 @@ pub fn host_allowed(host: &str, local: Option<std::net::SocketAddr>) -> bool {
         Ok(ip) => ip.is_loopback() || local.is_some_and(|l| l.ip() == ip && !ip.is_unspecified()),
         Err(_) => false,
     }
+}
+
+/// Whether `req` authenticates (the server makes key material ahead only for such requests,
+/// so an unauthenticated client cannot make it generate RSA keys).
+pub fn authenticates(shared: &Shared, req: &Incoming<'_>) -> bool {
+    authenticate(shared, req, now_ms()).is_ok()
 }
 
 fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identity, AuthError> {
@@ -276,7 +279,7 @@ fn respond(
     };
     let result = {
         let mut kms = shared.kms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        kms.call(&caller, op, &input)
+        kms.call_op(&caller, op, &input)
     };
     match result {
         Ok(out) => {

@@ -5,12 +5,15 @@
 //! - [`sigv4`]: Signature Version 4 verification with AWS's error codes and messages.
 //! - [`handler`]: one request: authenticate, route `X-Amz-Target`, call the KMS, shape errors.
 //! - [`server`]: the tokio/hyper accept loop, limits, timeouts and graceful shutdown.
-//! - [`log`]: the one-line-per-call access log.
+//! - [`log`]: the one-line-per-call access log, through a bounded queue.
+//! - [`material`]: RSA keys a request needs, generated before the KMS lock is taken.
 //!
 //! Native only (sockets, clock); the KMS itself stays pure.
 
+mod conns;
 pub mod handler;
 pub mod log;
+pub mod material;
 pub mod server;
 pub mod sigv4;
 
@@ -44,8 +47,11 @@ pub struct Options {
     pub header_timeout: Duration,
     /// Time allowed to receive a request's body.
     pub body_timeout: Duration,
-    /// Connections served at once; further clients wait in the listen backlog.
+    /// Connections held at once. At the limit a new connection replaces the one that has
+    /// waited longest for its request (see `conns.rs`); only when all are busy does it wait.
     pub max_connections: usize,
+    /// Connections held at once from one client address, replaced the same way.
+    pub max_connections_per_ip: usize,
     /// On shutdown, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
 }
@@ -62,6 +68,7 @@ impl Default for Options {
             header_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(30),
             max_connections: 512,
+            max_connections_per_ip: 256,
             shutdown_grace: Duration::from_secs(10),
         }
     }

@@ -1,7 +1,12 @@
 //! The access log: one line per call on stdout, as JSON or text. It records who called what
 //! on which key and how it ended; never request or response bodies, never secrets.
+//!
+//! Calls never write to stdout themselves: they append to a bounded queue that a thread of its
+//! own writes out. When stdout is not being read and the queue is full, lines are dropped and
+//! counted, and the count is logged once the queue drains; a request never waits for the log.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Access-log format.
@@ -86,65 +91,121 @@ impl Entry {
                 self.status,
                 self.latency_us
             )),
+            // Fields are separated by spaces: each is escaped so that no value (a KeyId with
+            // a newline, say) can end the line or shift the fields.
             LogFormat::Text => Some(format!(
                 "{} {} {} {} {} {} {} {}us",
                 rfc3339(self.time_ms),
-                self.request_id,
-                self.principal.as_deref().unwrap_or("-"),
-                self.operation.as_deref().unwrap_or("-"),
-                self.key_id.as_deref().unwrap_or("-"),
-                self.result,
+                escape(&self.request_id),
+                escape(self.principal.as_deref().unwrap_or("-")),
+                escape(self.operation.as_deref().unwrap_or("-")),
+                escape(self.key_id.as_deref().unwrap_or("-")),
+                escape(&self.result),
                 self.status,
                 self.latency_us
             )),
         }
     }
 
-    /// Appends the line to the log buffer (written to stdout at least every 20 ms).
+    /// Queues the line (written to stdout within about 20 ms); never blocks on stdout.
     pub fn emit(&self, format: LogFormat) {
         if let Some(line) = self.line(format) {
+            TEXT_NOTES.store(format == LogFormat::Text, Ordering::Relaxed);
             append(&line);
         }
     }
 }
 
-/// Pending log text. Calls only append to it (no syscall, no thread wake-up per call); a
-/// background thread writes it out every [`FLUSH_EVERY`], and a call that finds more than
-/// [`HIGH_WATER`] pending writes it itself, so memory stays bounded if stdout stalls.
+/// A text-log field: backslash, space and control characters (including DEL and the C1
+/// range) as `\\`, `\x20`, `\xNN` / `\u{NNNN}`.
+fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| c != '\\' && c != ' ' && !c.is_control();
+    if s.chars().all(plain) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if plain(c) => out.push(c),
+            c if u32::from(c) < 0x100 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push_str(&format!("\\u{{{:04x}}}", u32::from(c))),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Pending log text, at most [`QUEUE_BYTES`]. Calls only append to it (no syscall, no thread
+/// wake-up per call); the log thread writes it out every [`FLUSH_EVERY`].
 static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// Lines dropped because the queue was full, not yet reported.
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Whether the drop notice is written as text (else JSON).
+static TEXT_NOTES: AtomicBool = AtomicBool::new(false);
 /// Held while taking and writing a batch, so batches reach stdout in order.
 static WRITING: Mutex<()> = Mutex::new(());
 const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
-const HIGH_WATER: usize = 1 << 20;
+/// The queue's bound: about 4,000 JSON lines.
+pub const QUEUE_BYTES: usize = 1 << 20;
 
 fn append(line: &str) {
-    static FLUSHER: OnceLock<()> = OnceLock::new();
-    FLUSHER.get_or_init(|| {
+    static WRITER: OnceLock<()> = OnceLock::new();
+    WRITER.get_or_init(|| {
         let _ = std::thread::Builder::new().name("keyward-access-log".into()).spawn(|| loop {
             std::thread::sleep(FLUSH_EVERY);
-            flush();
+            write_batch();
         });
     });
-    let full = {
-        let mut p = PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        p.extend_from_slice(line.as_bytes());
-        p.push(b'\n');
-        p.len() > HIGH_WATER
-    };
-    if full {
-        flush();
+    let mut p = PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if p.len() + line.len() + 1 > QUEUE_BYTES {
+        drop(p);
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+        return;
     }
+    p.extend_from_slice(line.as_bytes());
+    p.push(b'\n');
 }
 
-/// Writes every pending line to stdout now (errors, such as a closed pipe, are ignored).
-pub fn flush() {
+/// Lines dropped so far and not yet reported in the log.
+pub fn dropped() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
+
+/// Takes the queue (and the count of dropped lines, reported first) and writes it to stdout.
+/// Only the log thread, and [`flush`] at shutdown, wait on stdout here.
+fn write_batch() {
     let _w = WRITING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let batch =
         std::mem::take(&mut *PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-    if !batch.is_empty() {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(&batch);
-        let _ = out.flush();
+    let dropped = DROPPED.swap(0, Ordering::Relaxed);
+    if batch.is_empty() && dropped == 0 {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if dropped > 0 {
+        let now = rfc3339(crate::handler::now_ms());
+        let note = if TEXT_NOTES.load(Ordering::Relaxed) {
+            format!("{now} access-log dropped {dropped} lines (stdout was not being read)\n")
+        } else {
+            format!("{{\"time\":\"{now}\",\"access_log_dropped_lines\":{dropped}}}\n")
+        };
+        let _ = out.write_all(note.as_bytes());
+    }
+    let _ = out.write_all(&batch);
+    let _ = out.flush();
+}
+
+/// Writes every pending line to stdout now (at shutdown), waiting at most 2 seconds for a
+/// stdout that is not being read; errors, such as a closed pipe, are ignored.
+pub fn flush() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned =
+        std::thread::Builder::new().name("keyward-access-log-flush".into()).spawn(move || {
+            write_batch();
+            let _ = tx.send(());
+        });
+    if spawned.is_ok() {
+        let _ = rx.recv_timeout(std::time::Duration::from_secs(2));
     }
 }
 
@@ -173,5 +234,19 @@ mod tests {
         assert_eq!(v["time"], "2023-11-14T22:13:20.123Z");
         assert!(e.line(LogFormat::Text).unwrap_or_default().contains(" Decrypt k "));
         assert_eq!(e.line(LogFormat::Off), None);
+    }
+
+    #[test]
+    fn text_lines_escape_control_characters() {
+        let e = Entry {
+            key_id: Some("k\n2023-11-14T22:13:20.123Z forged admin Decrypt k Allow 200 1us".into()),
+            principal: Some("a b\\c\r\u{1b}[31m\u{85}".into()),
+            ..Entry::default()
+        };
+        let line = e.line(LogFormat::Text).unwrap_or_default();
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert_eq!(line.split(' ').count(), 8, "{line}");
+        assert!(line.contains(" a\\x20b\\\\c\\x0d\\x1b[31m\\x85 "), "{line}");
+        assert!(line.contains(" k\\x0a2023-11-14T22:13:20.123Z\\x20forged"), "{line}");
     }
 }

@@ -2,6 +2,7 @@
 //! (keep-alive, header/idle timeout, header size cap), the body cap and body timeout, response
 //! headers, the access log, and graceful shutdown.
 
+use crate::conns::Conns;
 use crate::handler::{self, Incoming, Reply, Shared};
 use crate::log::Entry;
 use bytes::Bytes;
@@ -15,7 +16,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
 /// A bound server, ready to [`Server::run`].
 #[derive(Debug)]
@@ -76,7 +76,13 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let Server { listener, shared } = self;
         let ids = Arc::new(RequestIds::new());
-        let limit = Arc::new(Semaphore::new(shared.opts.max_connections.max(1)));
+        // A new connection gets this long to deliver its request before it may be replaced.
+        let grace = shared.opts.header_timeout.min(std::time::Duration::from_millis(100));
+        let conns = Arc::new(Conns::new(
+            shared.opts.max_connections,
+            shared.opts.max_connections_per_ip,
+            grace,
+        ));
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -86,14 +92,7 @@ impl Server {
             .max_buf_size(shared.opts.max_header_bytes.max(8192))
             .max_headers(100);
         tokio::pin!(shutdown);
-        loop {
-            let permit = tokio::select! {
-                () = &mut shutdown => break,
-                p = Arc::clone(&limit).acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-            };
+        'accept: loop {
             let (stream, peer) = tokio::select! {
                 () = &mut shutdown => break,
                 r = listener.accept() => match r {
@@ -106,20 +105,46 @@ impl Server {
                     }
                 },
             };
+            // Room is made by closing the connection that has waited longest for its request;
+            // only when every connection is busy does this one wait for a slot.
+            let admitted = loop {
+                let freed = conns.freed.notified();
+                if let Some(a) = conns.admit(peer.ip()) {
+                    break a;
+                }
+                tokio::select! {
+                    () = &mut shutdown => break 'accept,
+                    () = freed => {}
+                    () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+                }
+            };
             let _ = stream.set_nodelay(true);
             let shared = Arc::clone(&shared);
             let ids = Arc::clone(&ids);
+            let id = admitted.id;
+            let table = Arc::clone(&conns);
             let service = hyper::service::service_fn(move |req: Request<Body>| {
                 let shared = Arc::clone(&shared);
+                let table = Arc::clone(&table);
                 let rid = ids.next();
-                async move { Ok::<_, Infallible>(serve_one(shared, req, peer.ip(), rid).await) }
+                async move {
+                    let reply =
+                        serve_one(shared, req, peer.ip(), rid, || table.set_busy(id, true)).await;
+                    table.set_busy(id, false);
+                    Ok::<_, Infallible>(reply)
+                }
             });
             let conn = builder.serve_connection(TokioIo::new(stream), service);
             let conn = graceful.watch(conn);
+            let table = Arc::clone(&conns);
             tokio::spawn(async move {
-                // Client errors (resets, timeouts, malformed HTTP) just end the connection.
-                let _ = conn.await;
-                drop(permit);
+                // Client errors (resets, timeouts, malformed HTTP) just end the connection;
+                // so does being chosen to make room for a new one.
+                tokio::select! {
+                    _ = conn => {}
+                    () = admitted.evict.notified() => {}
+                }
+                table.remove(id);
             });
         }
         drop(listener);
@@ -173,11 +198,14 @@ fn too_large(limit: usize) -> Reply {
     )
 }
 
+/// Serves one request; `arrived` is called once its body has fully arrived (from then on the
+/// connection is busy and is not closed to make room for others).
 async fn serve_one(
     shared: Arc<Shared>,
     req: Request<Body>,
     peer: IpAddr,
     rid: String,
+    arrived: impl FnOnce(),
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let headers: Vec<(String, String)> = parts
@@ -216,10 +244,13 @@ async fn serve_one(
             return early(&shared, &rid, reply, op);
         }
     };
+    arrived();
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let rsa = crate::material::rsa_bits_needed(handler::operation(target), &body);
+    let slow = handler::is_slow(target) || !rsa.is_empty();
     let rid_copy = rid.clone();
     let run = move |shared: &Shared| {
         let incoming = Incoming {
@@ -230,9 +261,15 @@ async fn serve_one(
             body: &body,
             peer,
         };
-        handler::handle(shared, &incoming, &rid)
+        // RSA keys are generated here, with no lock held, and handed to the call.
+        let keys = if !rsa.is_empty() && handler::authenticates(shared, &incoming) {
+            crate::material::make(&rsa)
+        } else {
+            Vec::new()
+        };
+        keyward_kms::crypto::premade::scope(keys, || handler::handle(shared, &incoming, &rid))
     };
-    let (reply, entry) = if handler::is_slow(target) {
+    let (reply, entry) = if slow {
         let s = Arc::clone(&shared);
         match tokio::task::spawn_blocking(move || run(&s)).await {
             Ok(x) => x,

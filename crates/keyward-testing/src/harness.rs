@@ -8,8 +8,8 @@
 //! disagreement is a known departure only when one of those counterfactuals removes it.
 
 use crate::world::World;
-use keyward_core::eval::{decide, CtxValue, Decision, PolicySet, Request};
-use keyward_core::scenario::{build_case, load};
+use keyward_core::eval::{decide, decide_traced, CtxValue, Decision, PolicySet, Request, Rule};
+use keyward_scenario::{build_case, load};
 use serde_json::{json, Map, Value};
 
 /// keyward's side of one case.
@@ -19,6 +19,8 @@ pub struct KeywardSide {
     pub decision: Decision,
     /// The decision with the key's grants removed (iam-simulate has no grants).
     pub without_grants: Decision,
+    /// The rule that decided.
+    pub rule: Rule,
     /// The request context keyward derived, as iam-simulate `contextVariables`.
     pub context: Value,
 }
@@ -30,7 +32,8 @@ pub fn keyward_side(w: &World) -> Result<KeywardSide, String> {
         .map_err(|d| d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))?;
     let case = s.cases.first().ok_or("no case")?;
     let (mut set, req): (PolicySet, Request) = build_case(&s, case)?;
-    let decision = decide(&set, &req);
+    let (outcome, _) = decide_traced(&set, &req);
+    let (decision, rule) = (outcome.decision, outcome.rule);
     set.grants.clear();
     let without_grants = decide(&set, &req);
     let mut ctx = Map::new();
@@ -41,7 +44,7 @@ pub fn keyward_side(w: &World) -> Result<KeywardSide, String> {
         };
         ctx.insert(k.to_string(), v);
     }
-    Ok(KeywardSide { decision, without_grants, context: Value::Object(ctx) })
+    Ok(KeywardSide { decision, without_grants, rule, context: Value::Object(ctx) })
 }
 
 /// One line for the node side.
@@ -109,6 +112,11 @@ pub fn classify(w: &World, k: &KeywardSide, answer: &Value) -> Verdict {
         && !w.grants.is_empty()
     {
         return Verdict::Known("D4-no-grants");
+    }
+    // D6: iam-simulate applies the two-sided cross-account rule to key management, which KMS
+    // does not let a caller do on a key in another account.
+    if k.rule == Rule::CrossAccountNotCallable && public == Some(Decision::Allow) {
+        return Verdict::Known("D6-cross-account-key-management");
     }
     // K1 (variables before the fifth colon of a Resource ARN) is fixed in keyward-core: such a
     // disagreement is no longer expected and counts as unexplained.

@@ -8,6 +8,7 @@
 pub mod cfn;
 pub mod span;
 pub mod terraform;
+pub mod tf;
 pub mod tree;
 pub mod yaml;
 
@@ -62,12 +63,24 @@ pub struct Unit {
     pub kind: Option<DocKind>,
     pub kind_inferred: bool,
     pub hits: Vec<Hit>,
+    /// Remarks placed in the file (offset, message), e.g. Terraform placeholders.
+    pub notes: Vec<(usize, String)>,
+}
+
+impl Unit {
+    /// A unit with no notes.
+    pub fn new(label: Option<String>, kind: Option<DocKind>, hits: Vec<Hit>) -> Unit {
+        Unit { label, kind, kind_inferred: false, hits, notes: Vec::new() }
+    }
 }
 
 /// Lints every policy document in `text`. `name` is the file's name or path (its extension
 /// says YAML or JSON; a name like `key-policy.json` gives the kind of a plain document);
 /// `forced` overrides the kind of a plain document. Findings carry byte ranges of `text`.
 pub fn lint_source(name: &str, text: &str, forced: Option<DocKind>) -> Vec<Unit> {
+    if tf::is_source(name) {
+        return tf::lint(text);
+    }
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let by_name = DocKind::from_file_name(base);
     let (docs, mut units) = documents(name, text);
@@ -81,9 +94,9 @@ pub fn lint_source(name: &str, text: &str, forced: Option<DocKind>) -> Vec<Unit>
                 map: SpanMap::Offset(0),
                 pos: 0,
             };
-            units.push(lint_doc(&doc, forced.is_none() && by_name.is_none()));
+            units.push(lint_doc(&doc, forced.is_none() && by_name.is_none(), &[]));
         }
-        Some(docs) => units.extend(docs.iter().map(|d| lint_doc(d, false))),
+        Some(docs) => units.extend(docs.iter().map(|d| lint_doc(d, false, &[]))),
     }
     units
 }
@@ -131,7 +144,7 @@ pub fn documents<'a>(name: &str, text: &'a str) -> (Option<Vec<Doc<'a>>>, Vec<Un
                 sid: None,
                 fix: None,
             };
-            let unit = Unit { label: None, kind: None, kind_inferred: false, hits: vec![hit] };
+            let unit = Unit::new(None, None, vec![hit]);
             (Some(Vec::new()), vec![unit])
         }
         // Other YAML (workflows, scenario files, ...) holds no policy documents.
@@ -143,13 +156,19 @@ fn is_object(n: &Node) -> bool {
     matches!(n.value, Value::Object(_))
 }
 
-/// Lints one document and places its findings in the file.
-pub fn lint_doc(doc: &Doc<'_>, kind_inferred: bool) -> Unit {
+/// Lints one document and places its findings in the file. `notes` are remarks placed in the
+/// file (Terraform placeholders: offset, message); a finding that points exactly at one is
+/// about the stand-in value and is dropped.
+pub fn lint_doc(doc: &Doc<'_>, kind_inferred: bool, notes: &[(usize, String)]) -> Unit {
     let report = keyward_lint::lint_text(&doc.text, doc.kind);
     let mut statements: Option<Option<Node>> = None;
     let hits = report
         .findings
         .into_iter()
+        .filter(|f| {
+            f.span.is_synthetic()
+                || !notes.iter().any(|(at, _)| doc.map.map(f.span.start as usize) == *at)
+        })
         .map(|f| {
             let (start, end) = if f.span.is_synthetic() {
                 (doc.pos, doc.pos)
@@ -186,6 +205,7 @@ pub fn lint_doc(doc: &Doc<'_>, kind_inferred: bool) -> Unit {
         kind: report.kind.or(doc.kind),
         kind_inferred: kind_inferred && report.kind.is_some(),
         hits,
+        notes: notes.to_vec(),
     }
 }
 

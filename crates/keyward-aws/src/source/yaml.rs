@@ -17,17 +17,46 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// How many nodes aliases may add in all: each alias copies its anchor's whole tree, so a few
+/// hundred bytes of nested aliases (a "billion laughs" document) would otherwise expand to
+/// gigabytes. Real templates stay far below this.
+pub(crate) const ALIAS_NODE_LIMIT: usize = 100_000;
+
 /// Reads the first document of `text`.
 pub fn read(text: &str) -> Result<Option<Tree>, YamlError> {
     let offsets = CharOffsets::new(text);
-    let mut b =
-        Builder { offsets: &offsets, stack: Vec::new(), root: None, anchors: HashMap::new() };
+    let mut b = Builder {
+        offsets: &offsets,
+        stack: Vec::new(),
+        root: None,
+        anchors: HashMap::new(),
+        expanded: 0,
+        bomb: None,
+    };
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut b, false).map_err(|e| YamlError {
         pos: offsets.byte(e.marker().index()),
         message: e.info().to_string(),
     })?;
+    if let Some(pos) = b.bomb {
+        return Err(YamlError {
+            pos,
+            message: format!(
+                "aliases expand to more than {ALIAS_NODE_LIMIT} nodes (a YAML alias bomb?); \
+                 expansion stopped at this alias"
+            ),
+        });
+    }
     Ok(b.root)
+}
+
+/// The number of nodes in `t`.
+fn size(t: &Tree) -> usize {
+    match &t.v {
+        V::Arr(items) => 1 + items.iter().map(size).sum::<usize>(),
+        V::Obj(members) => 1 + members.iter().map(|m| size(&m.value)).sum::<usize>(),
+        _ => 1,
+    }
 }
 
 /// Char index to byte offset (the YAML scanner counts characters).
@@ -76,7 +105,12 @@ struct Builder<'a> {
     offsets: &'a CharOffsets,
     stack: Vec<Frame>,
     root: Option<Tree>,
-    anchors: HashMap<usize, Tree>,
+    /// Anchored trees with their node counts.
+    anchors: HashMap<usize, (Tree, usize)>,
+    /// Nodes added by aliases so far.
+    expanded: usize,
+    /// Where the alias that crossed [`ALIAS_NODE_LIMIT`] is; nothing is expanded after it.
+    bomb: Option<usize>,
 }
 
 impl MarkedEventReceiver for Builder<'_> {
@@ -107,8 +141,19 @@ impl MarkedEventReceiver for Builder<'_> {
                 self.finish(node, anchor);
             }
             Event::Alias(id) => {
-                let node =
-                    self.anchors.get(&id).cloned().unwrap_or(Tree { pos, end: pos, v: V::Null });
+                let null = Tree { pos, end: pos, v: V::Null };
+                let node = match self.anchors.get(&id) {
+                    Some((tree, n)) if self.bomb.is_none() => {
+                        self.expanded = self.expanded.saturating_add(*n);
+                        if self.expanded > ALIAS_NODE_LIMIT {
+                            self.bomb = Some(pos);
+                            null
+                        } else {
+                            tree.clone()
+                        }
+                    }
+                    _ => null,
+                };
                 self.finish(node, 0);
             }
             Event::Nothing
@@ -123,7 +168,8 @@ impl MarkedEventReceiver for Builder<'_> {
 impl Builder<'_> {
     fn finish(&mut self, node: Tree, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let n = size(&node);
+            self.anchors.insert(anchor, (node.clone(), n));
         }
         match self.stack.last_mut() {
             None => {
@@ -201,6 +247,26 @@ mod tests {
             vs,
             vec![&V::Num("1".into()), &V::Bool(true), &V::Null, &V::Str("2012-10-17".into())]
         );
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_at_the_alias() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(text.len() < 800);
+        let e = read(&text).err().unwrap_or_else(|| panic!("the bomb was expanded"));
+        assert!(e.message.contains("alias bomb"), "{}", e.message);
+        // The alias that crossed the limit: on line 5 (where the total passes 10^5), at a `*`.
+        let line = text[..e.pos].matches('\n').count() + 1;
+        assert_eq!((line, &text[e.pos..e.pos + 1]), (5, "*"), "{e:?}");
+        // Modest reuse is fine.
+        let ok = "base: &b {Effect: Allow}\nuse: [*b, *b, *b]\n";
+        assert!(read(ok).is_ok());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use crate::exit::Exit;
 use crate::output::HumanOrJson;
 use keyward_access::action_list;
 use keyward_access::diff::{
-    account_of, default_key_policy, diff_identity_policies, diff_key_policies, keys_named,
-    placeholder_key, COMMON_ACTIONS,
+    account_of, diff_identity_policies, diff_key_policies, keys_named, placeholder_key,
+    COMMON_ACTIONS,
 };
 use keyward_core::eval::Principal;
 use keyward_core::model::PolicyKind;
@@ -89,7 +89,7 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         let account = account_of(export.as_ref(), &[]);
         let kp = match &a.key_policy {
             Some(p) => load_key_policy(p)?,
-            None => default_key_policy(&account).ok_or("internal: default key policy")?,
+            None => keyward_core::eval::call::default_key_policy(&account),
         };
         let mut keys: Vec<String> = a.key.clone();
         if keys.is_empty() {

@@ -15,16 +15,16 @@ mod pipe;
 
 use crate::kms::params::parse_map;
 use crate::kms::session::{self, CallerArgs};
-use base64::Engine as _;
+use keyward_kms::api::{DataKeyRequest, DecryptRequest};
 use keyward_kms::crypto::envelope::{self, EnvelopeError, EnvelopeParams};
+use keyward_kms::types::DataKeySpec;
+use keyward_kms::{Blob, Operation};
 use pipe::{PipeReader, PipeWriter};
-use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use zeroize::Zeroizing;
 
 /// `keyward encrypt-file` arguments.
 #[derive(Debug, clap::Args)]
@@ -219,21 +219,6 @@ fn size(b: f64) -> String {
     format!("{v:.1} {}", UNITS[u])
 }
 
-fn b64_field(v: &mut Value, field: &str) -> Result<Zeroizing<Vec<u8>>, Fail> {
-    let text = v
-        .as_object_mut()
-        .and_then(|o| o.remove(field))
-        .and_then(|x| match x {
-            Value::String(s) => Some(Zeroizing::new(s)),
-            _ => None,
-        })
-        .ok_or_else(|| Fail::Data(format!("the KMS response has no {field}")))?;
-    base64::engine::general_purpose::STANDARD
-        .decode(text.as_bytes())
-        .map(Zeroizing::new)
-        .map_err(|_| Fail::Data(format!("the KMS response's {field} is not base64")))
-}
-
 fn open_kms(a: &CallerArgs) -> Result<(keyward_kms::Kms, keyward_kms::Caller), Fail> {
     session::open(a).map_err(|e| Fail::Usage(e.message().to_string()))
 }
@@ -260,9 +245,11 @@ fn do_encrypt(a: &EncryptArgs) -> Result<(), Fail> {
             envelope::MAX_CHUNK_SIZE
         )));
     }
-    let mut context = Map::new();
+    let mut ctx: BTreeMap<String, String> = BTreeMap::new();
     for c in &a.context {
-        context.extend(parse_map(c, "--encryption-context").map_err(Fail::Usage)?);
+        let pairs = parse_map(c, "--encryption-context").map_err(Fail::Usage)?;
+        // parse_map admits string values only.
+        ctx.extend(pairs.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())));
     }
     let (input, len) = open_input(&a.input)?;
     if !a.force && a.output.exists() {
@@ -272,24 +259,29 @@ fn do_encrypt(a: &EncryptArgs) -> Result<(), Fail> {
         )));
     }
     let (mut kms, caller) = open_kms(&a.caller)?;
-    let req = json!({ "KeyId": a.key_id, "KeySpec": "AES_256", "EncryptionContext": context });
-    let mut resp = kms.call(&caller, "GenerateDataKey", &req).map_err(|e| {
-        session::print_error("GenerateDataKey", &e, a.caller.explain);
+    let req = DataKeyRequest {
+        key_id: a.key_id.clone(),
+        key_spec: Some(DataKeySpec::Aes256),
+        encryption_context: Some(ctx.clone()),
+        ..DataKeyRequest::default()
+    };
+    let data_key = kms.generate_data_key(&caller, req).map_err(|e| {
+        session::print_error(Operation::GenerateDataKey.as_str(), &e, a.caller.explain);
         Fail::Kms
     })?;
-    let key = b64_field(&mut resp, "Plaintext")?;
-    let encrypted_key = b64_field(&mut resp, "CiphertextBlob")?;
-    let ctx: BTreeMap<String, String> =
-        context.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect();
-    let params =
-        EnvelopeParams { encrypted_key: &encrypted_key, context: &ctx, chunk_size: a.chunk_size };
+    let key = data_key.plaintext;
+    let params = EnvelopeParams {
+        encrypted_key: &data_key.ciphertext_blob.0,
+        context: &ctx,
+        chunk_size: a.chunk_size,
+    };
     let (tmp, file) = TmpFile::create(&a.output, a.force)?;
     let io_in = |e: std::io::Error| Fail::Usage(format!("{}: {e}", a.input.display()));
     let io_out = |e: std::io::Error| Fail::Usage(format!("{}: {e}", a.output.display()));
     let writer = PipeWriter::new(file).map_err(io_out)?;
     let mut reader = PipeReader::new(input).map_err(io_in)?;
     let mut progress = Progress::new("encrypt-file", len);
-    let mut enc = envelope::Encryptor::new(writer, &key, &params, &mut rand_core::OsRng)
+    let mut enc = envelope::Encryptor::new(writer, key.expose(), &params, &mut rand_core::OsRng)
         .map_err(|e| envelope_error(&a.output, &e))?;
     loop {
         let buf = reader.next_buf().map_err(io_in)?;
@@ -319,26 +311,28 @@ fn do_decrypt(a: &DecryptArgs) -> Result<(), Fail> {
         )));
     }
     let (mut kms, caller) = open_kms(&a.caller)?;
-    let mut req = json!({
-        "CiphertextBlob": base64::engine::general_purpose::STANDARD.encode(&header.encrypted_key),
-        "EncryptionContext": header.context,
-    });
-    if let (Some(k), Some(o)) = (&a.key_id, req.as_object_mut()) {
-        o.insert("KeyId".into(), Value::String(k.clone()));
-    }
-    let mut resp = kms.call(&caller, "Decrypt", &req).map_err(|e| {
-        session::print_error("Decrypt", &e, a.caller.explain);
-        Fail::Kms
-    })?;
-    let key = b64_field(&mut resp, "Plaintext")?;
+    let req = DecryptRequest {
+        ciphertext_blob: Blob(header.encrypted_key.clone()),
+        encryption_context: Some(header.context.clone()),
+        key_id: a.key_id.clone(),
+        ..DecryptRequest::default()
+    };
+    let key = kms
+        .decrypt(&caller, req)
+        .map_err(|e| {
+            session::print_error(Operation::Decrypt.as_str(), &e, a.caller.explain);
+            Fail::Kms
+        })?
+        .plaintext;
     let (tmp, file) = TmpFile::create(&a.output, a.force)?;
     let mut writer =
         PipeWriter::new(file).map_err(|e| Fail::Usage(format!("{}: {e}", a.output.display())))?;
     let mut progress = Progress::new("decrypt-file", len);
-    let total = envelope::decrypt_stream(&key, &header, &mut reader, &mut writer, &mut |n| {
-        progress.update(n);
-    })
-    .map_err(|e| envelope_error(&a.input, &e))?;
+    let total =
+        envelope::decrypt_stream(key.expose(), &header, &mut reader, &mut writer, &mut |n| {
+            progress.update(n);
+        })
+        .map_err(|e| envelope_error(&a.input, &e))?;
     writer.flush().map_err(|e| Fail::Usage(format!("{}: {e}", a.output.display())))?;
     tmp.commit(writer)?;
     progress.done(total);

@@ -1,11 +1,14 @@
 //! `keyward kms OPERATION [flags]`: the local KMS with the aws CLI's names, flags, output and
-//! exit codes. Every call goes through `Kms::call`, which authorizes it first.
+//! exit codes. A generic JSON pass-through: the flags become the operation's AWS JSON request
+//! and the call goes through the KMS's wire adapter (`Kms::call_op`, which authorizes it
+//! first), so every operation of the table is reachable without a Rust caller per operation.
 
 pub(crate) mod output;
 pub(crate) mod params;
 pub(crate) mod session;
 
-use params::{add_field, field_type, find_op, kebab, BinaryFormat, Ty, OPS};
+use keyward_kms::Operation;
+use params::{add_field, field_type, find_op, kebab, BinaryFormat, Ty};
 use serde_json::{Map, Value};
 use session::CallerArgs;
 
@@ -65,11 +68,13 @@ fn usage(msg: &str) -> u8 {
     EXIT_USAGE
 }
 
-fn op_help(op: &str, fields: &[&str]) -> String {
-    let mut s =
-        format!("Usage: keyward kms {} [flags] [global flags]\n\nFlags of {op}:\n", kebab(op));
-    for f in fields {
-        let (name, required) = f.strip_suffix('!').map_or((*f, false), |n| (n, true));
+fn op_help(op: Operation) -> String {
+    let mut s = format!(
+        "Usage: keyward kms {} [flags] [global flags]\n\nFlags of {op}:\n",
+        kebab(op.as_str())
+    );
+    for f in op.fields() {
+        let (name, required) = (f.name, f.required);
         let what = match field_type(name) {
             Ty::Blob => "BLOB (base64 or fileb://PATH)",
             Ty::Int => "INTEGER",
@@ -89,7 +94,7 @@ fn op_help(op: &str, fields: &[&str]) -> String {
 
 /// The command line of one `keyward kms` call, read.
 struct Parsed {
-    op: &'static str,
+    op: Operation,
     request: Map<String, Value>,
     caller: CallerArgs,
     output: String,
@@ -113,7 +118,7 @@ const GLOBALS: &[&str] = &[
 
 fn parse(args: &[String]) -> Result<Parsed, String> {
     // First pass: split into (flag, values); the operation is the first bare word.
-    let mut op: Option<(&'static str, &'static [&'static str])> = None;
+    let mut op: Option<Operation> = None;
     let mut flags: Vec<(String, Vec<String>)> = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -147,7 +152,7 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
         }
         flags.push((name, values));
     }
-    let Some((op, fields)) = op else {
+    let Some(op) = op else {
         return Err("missing OPERATION (see `keyward kms help`)".into());
     };
     let mut p = Parsed {
@@ -223,13 +228,13 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
                     _ => (name.clone(), false),
                 };
                 let field = pascal(&bare);
-                if !fields.iter().any(|f| f.trim_end_matches('!') == field) {
+                if op.field(&field).is_none() {
                     return Err(format!(
                         "unknown option {flag} for {} (its flags: {})",
-                        kebab(op),
-                        fields
+                        kebab(op.as_str()),
+                        op.fields()
                             .iter()
-                            .map(|f| format!("--{}", kebab(f.trim_end_matches('!'))))
+                            .map(|f| format!("--{}", kebab(f.name)))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ));
@@ -252,11 +257,11 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
         base.extend(std::mem::take(&mut p.request));
         p.request = base;
     }
-    let missing: Vec<String> = fields
+    let missing: Vec<String> = op
+        .fields()
         .iter()
-        .filter_map(|f| f.strip_suffix('!'))
-        .filter(|f| !p.request.contains_key(*f))
-        .map(|f| format!("--{}", kebab(f)))
+        .filter(|f| f.required && !p.request.contains_key(f.name))
+        .map(|f| format!("--{}", kebab(f.name)))
         .collect();
     if !missing.is_empty() {
         return Err(format!("the following arguments are required: {}", missing.join(", ")));
@@ -277,8 +282,8 @@ fn pascal(kebab: &str) -> String {
 
 fn print_help() {
     print!("{HELP}");
-    for (op, _) in OPS {
-        println!("  {}", kebab(op));
+    for op in Operation::ALL {
+        println!("  {}", kebab(op.as_str()));
     }
 }
 
@@ -295,8 +300,8 @@ pub(crate) fn run(a: &Args) -> u8 {
         Ok(p) => p,
         Err(e) if e.is_empty() => {
             // --help after an operation.
-            if let Some((op, fields)) = a.args.iter().find_map(|w| find_op(w)) {
-                print!("{}", op_help(op, fields));
+            if let Some(op) = a.args.iter().find_map(|w| find_op(w)) {
+                print!("{}", op_help(op));
             } else {
                 print_help();
             }
@@ -312,7 +317,7 @@ pub(crate) fn run(a: &Args) -> u8 {
             return EXIT_OTHER;
         }
     };
-    match kms.call(&caller, p.op, &Value::Object(p.request)) {
+    match kms.call_op(&caller, p.op, &Value::Object(p.request)) {
         Ok(mut v) => {
             output::iso_times(&mut v);
             if let Some(q) = &p.query {
@@ -330,7 +335,7 @@ pub(crate) fn run(a: &Args) -> u8 {
             0
         }
         Err(e) => {
-            session::print_error(p.op, &e, p.caller.explain);
+            session::print_error(p.op.as_str(), &e, p.caller.explain);
             EXIT_SERVICE
         }
     }
@@ -352,7 +357,7 @@ mod tests {
              --constraints EncryptionContextSubset={Dept=Fin} --dry-run --as arn:aws:iam::1:user/u",
         ))
         .unwrap();
-        assert_eq!(p.op, "CreateGrant");
+        assert_eq!(p.op, Operation::CreateGrant);
         assert_eq!(
             Value::Object(p.request),
             serde_json::json!({"KeyId": "k", "GranteePrincipal": "arn:aws:iam::1:role/R",

@@ -7,165 +7,15 @@
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-/// The type of a request field, which decides how its flag's values are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ty {
-    Str,
-    Blob,
-    Int,
-    Bool,
-    Time,
-    /// A string-to-string map (encryption contexts).
-    Map,
-    /// A list of strings (several values, or `a,b`, or a JSON array).
-    List,
-    /// A list of tags (`TagKey=k,TagValue=v` per value, or JSON).
-    Tags,
-    /// A structure (shorthand or JSON).
-    Struct,
-}
+/// The type of a request field, which decides how its flag's values are read (the KMS
+/// operation table's wire types).
+pub(crate) use keyward_kms::FieldType as Ty;
+use keyward_kms::Operation;
 
-/// The type of each request field keyward's operations take.
+/// The type of a request field of keyward's operations, from the KMS operation table.
 pub(crate) fn field_type(field: &str) -> Ty {
-    match field {
-        "Plaintext"
-        | "CiphertextBlob"
-        | "Message"
-        | "Signature"
-        | "Mac"
-        | "ImportToken"
-        | "EncryptedKeyMaterial" => Ty::Blob,
-        "Limit" | "PendingWindowInDays" | "NumberOfBytes" | "RotationPeriodInDays" => Ty::Int,
-        "BypassPolicyLockoutSafetyCheck" | "DryRun" | "MultiRegion" => Ty::Bool,
-        "ValidTo" => Ty::Time,
-        "EncryptionContext" | "SourceEncryptionContext" | "DestinationEncryptionContext" => Ty::Map,
-        "GrantTokens" | "Operations" | "TagKeys" => Ty::List,
-        "Tags" => Ty::Tags,
-        "Constraints" | "Recipient" => Ty::Struct,
-        _ => Ty::Str,
-    }
+    keyward_kms::operation::field_type(field).unwrap_or(Ty::Str)
 }
-
-const GT: &str = "GrantTokens";
-
-/// Every operation with its request fields; a trailing `!` marks a required field.
-pub(crate) const OPS: &[(&str, &[&str])] = &[
-    ("CancelKeyDeletion", &["KeyId!"]),
-    ("CreateAlias", &["AliasName!", "TargetKeyId!"]),
-    (
-        "CreateGrant",
-        &[
-            "KeyId!",
-            "GranteePrincipal!",
-            "RetiringPrincipal",
-            "Operations!",
-            "Constraints",
-            GT,
-            "Name",
-            "DryRun",
-        ],
-    ),
-    (
-        "CreateKey",
-        &[
-            "Policy",
-            "Description",
-            "KeyUsage",
-            "CustomerMasterKeySpec",
-            "KeySpec",
-            "Origin",
-            "BypassPolicyLockoutSafetyCheck",
-            "Tags",
-            "MultiRegion",
-        ],
-    ),
-    (
-        "Decrypt",
-        &["CiphertextBlob!", "EncryptionContext", GT, "KeyId", "EncryptionAlgorithm", "DryRun"],
-    ),
-    ("DeleteAlias", &["AliasName!"]),
-    ("DeleteImportedKeyMaterial", &["KeyId!"]),
-    ("DescribeKey", &["KeyId!", GT]),
-    ("DisableKey", &["KeyId!"]),
-    ("DisableKeyRotation", &["KeyId!"]),
-    ("EnableKey", &["KeyId!"]),
-    ("EnableKeyRotation", &["KeyId!", "RotationPeriodInDays"]),
-    (
-        "Encrypt",
-        &["KeyId!", "Plaintext!", "EncryptionContext", GT, "EncryptionAlgorithm", "DryRun"],
-    ),
-    (
-        "GenerateDataKey",
-        &["KeyId!", "EncryptionContext", "NumberOfBytes", "KeySpec", GT, "Recipient", "DryRun"],
-    ),
-    (
-        "GenerateDataKeyPair",
-        &["KeyId!", "EncryptionContext", "KeyPairSpec!", GT, "Recipient", "DryRun"],
-    ),
-    (
-        "GenerateDataKeyPairWithoutPlaintext",
-        &["KeyId!", "EncryptionContext", "KeyPairSpec!", GT, "DryRun"],
-    ),
-    (
-        "GenerateDataKeyWithoutPlaintext",
-        &["KeyId!", "EncryptionContext", "KeySpec", "NumberOfBytes", GT, "DryRun"],
-    ),
-    ("GenerateMac", &["Message!", "KeyId!", "MacAlgorithm!", GT, "DryRun"]),
-    ("GenerateRandom", &["NumberOfBytes"]),
-    ("GetKeyPolicy", &["KeyId!", "PolicyName"]),
-    ("GetKeyRotationStatus", &["KeyId!"]),
-    ("GetParametersForImport", &["KeyId!", "WrappingAlgorithm!", "WrappingKeySpec!"]),
-    ("GetPublicKey", &["KeyId!", GT]),
-    (
-        "ImportKeyMaterial",
-        &[
-            "KeyId!",
-            "ImportToken!",
-            "EncryptedKeyMaterial!",
-            "ValidTo",
-            "ExpirationModel",
-            "ImportType",
-            "KeyMaterialDescription",
-            "KeyMaterialId",
-        ],
-    ),
-    ("ListAliases", &["KeyId", "Limit", "Marker"]),
-    ("ListGrants", &["Limit", "Marker", "KeyId!", "GrantId", "GranteePrincipal"]),
-    ("ListKeyPolicies", &["KeyId!", "Limit", "Marker"]),
-    ("ListKeyRotations", &["KeyId!", "Limit", "Marker"]),
-    ("ListKeys", &["Limit", "Marker"]),
-    ("ListResourceTags", &["KeyId!", "Limit", "Marker"]),
-    ("ListRetirableGrants", &["Limit", "Marker", "RetiringPrincipal!"]),
-    ("PutKeyPolicy", &["KeyId!", "PolicyName", "Policy!", "BypassPolicyLockoutSafetyCheck"]),
-    (
-        "ReEncrypt",
-        &[
-            "CiphertextBlob!",
-            "SourceEncryptionContext",
-            "SourceKeyId",
-            "DestinationKeyId!",
-            "DestinationEncryptionContext",
-            "SourceEncryptionAlgorithm",
-            "DestinationEncryptionAlgorithm",
-            GT,
-            "DryRun",
-        ],
-    ),
-    ("RetireGrant", &["GrantToken", "KeyId", "GrantId", "DryRun"]),
-    ("RevokeGrant", &["KeyId!", "GrantId!", "DryRun"]),
-    ("RotateKeyOnDemand", &["KeyId!"]),
-    ("ScheduleKeyDeletion", &["KeyId!", "PendingWindowInDays"]),
-    ("Sign", &["KeyId!", "Message!", "MessageType", GT, "SigningAlgorithm!", "DryRun"]),
-    ("TagResource", &["KeyId!", "Tags!"]),
-    ("UntagResource", &["KeyId!", "TagKeys!"]),
-    ("UpdateAlias", &["AliasName!", "TargetKeyId!"]),
-    ("UpdateKeyDescription", &["KeyId!", "Description!"]),
-    (
-        "Verify",
-        &["KeyId!", "Message!", "MessageType", "Signature!", "SigningAlgorithm!", GT, "DryRun"],
-    ),
-    ("VerifyMac", &["Message!", "KeyId!", "MacAlgorithm!", "Mac!", GT, "DryRun"]),
-];
 
 /// `GenerateDataKeyPair` → `generate-data-key-pair`.
 pub(crate) fn kebab(pascal: &str) -> String {
@@ -183,9 +33,9 @@ pub(crate) fn kebab(pascal: &str) -> String {
     out
 }
 
-/// The operation named `name` (kebab-case, as the aws CLI spells it), with its fields.
-pub(crate) fn find_op(name: &str) -> Option<(&'static str, &'static [&'static str])> {
-    OPS.iter().copied().find(|(op, _)| kebab(op) == name)
+/// The operation named `name` (kebab-case, as the aws CLI spells it).
+pub(crate) fn find_op(name: &str) -> Option<Operation> {
+    Operation::ALL.iter().copied().find(|op| kebab(op.as_str()) == name)
 }
 
 /// How blob parameters given as text are read.
@@ -499,7 +349,7 @@ mod tests {
             kebab("GenerateDataKeyPairWithoutPlaintext"),
             "generate-data-key-pair-without-plaintext"
         );
-        assert_eq!(find_op("re-encrypt").unwrap().0, "ReEncrypt");
+        assert_eq!(find_op("re-encrypt"), Some(Operation::ReEncrypt));
         assert_eq!(shorthand("A=1,B=x y").unwrap(), serde_json::json!({"A":"1","B":"x y"}));
         assert_eq!(
             shorthand("EncryptionContextSubset={K=V,K2='a,b'}").unwrap(),
@@ -511,9 +361,12 @@ mod tests {
     }
 
     #[test]
-    fn every_operation_is_in_the_table() {
-        for op in keyward_kms::OPERATIONS {
-            assert!(OPS.iter().any(|(o, _)| o == op), "{op}");
+    fn every_operation_has_a_flag_name_that_finds_it() {
+        for op in Operation::ALL {
+            assert_eq!(find_op(&kebab(op.as_str())), Some(*op));
         }
+        assert_eq!(field_type("CiphertextBlob"), Ty::Blob);
+        assert_eq!(field_type("EncryptionContext"), Ty::Map);
+        assert_eq!(field_type("NotAField"), Ty::Str);
     }
 }

@@ -36,6 +36,10 @@ pub(crate) fn human(files: &[FileResult], out: &mut String) {
             for h in &u.hits {
                 render(out, &f.display, &idx, h);
             }
+            for (at, msg) in &u.notes {
+                let lc = idx.line_col(u32::try_from(*at).unwrap_or(u32::MAX - 1));
+                let _ = writeln!(out, "note: {}:{}:{}: {msg}", f.display, lc.line, lc.col);
+            }
         }
     }
 }
@@ -107,12 +111,21 @@ fn unit_json(file: &str, idx: &LineIndex<'_>, u: &Unit) -> serde_json::Value {
             })
         })
         .collect();
+    let notes: Vec<serde_json::Value> = u
+        .notes
+        .iter()
+        .map(|(at, msg)| {
+            let lc = idx.line_col(u32::try_from(*at).unwrap_or(u32::MAX - 1));
+            serde_json::json!({"line": lc.line, "column": lc.col, "message": msg})
+        })
+        .collect();
     serde_json::json!({
         "file": file,
         "document": u.label,
         "kind": u.kind.map(DocKind::name),
         "kind_inferred": u.kind_inferred,
         "diagnostics": diags,
+        "notes": notes,
     })
 }
 

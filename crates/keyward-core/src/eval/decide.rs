@@ -1,14 +1,17 @@
 //! The decision: one total function from (policies, request) to Allow / ExplicitDeny /
 //! ImplicitDeny, with the rule that decided (`aws-semantics.md` §3).
 //!
-//! Every statement of every policy is sorted into a tally (allow via the caller directly, via
-//! its role, via its account; deny; per policy source), and the decision is then a short,
-//! exhaustive reading of the tally. The same code runs with and without a trace.
+//! Every statement of every policy, and every grant, is sorted into a tally (allow via the
+//! caller directly, via its role, via its account; deny; per policy source). The finished tally
+//! is reduced to a few named facts, which `rules.rs` classifies with one exhaustive `match`.
+//! The same code runs with and without a trace.
 
 use super::matching::eval_statement;
 use super::request::{Principal, PrincipalKind, Request};
+pub use super::rules::Rule;
+use super::rules::{classify, Caller, Facts, Identity, Names, Retire};
 use super::trace::{Decider, GrantTrace, PolicyTrace, PrincipalHow, Source, Trace};
-use crate::model::{Effect, Grant, Policy, PolicyKind};
+use crate::model::{Effect, Grant, GrantConstraint, Policy, PolicyKind};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -45,6 +48,9 @@ pub struct PolicySet {
     pub rcps: Vec<Vec<NamedPolicy>>,
     /// Grants on the key.
     pub grants: Vec<Arc<Grant>>,
+    /// For RetireGrant: the grant to retire. Its retiring principal, grantee and issuing
+    /// account decide who may retire it; without it, only the key's account may.
+    pub grant_to_retire: Option<Arc<Grant>>,
     /// The account owning the resource, when its ARN does not say (e.g. `*`).
     pub resource_account: Option<String>,
 }
@@ -81,48 +87,6 @@ impl Decision {
     }
 }
 
-/// The rule that decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    /// An explicit Deny applied.
-    ExplicitDeny,
-    /// An SCP level has no Allow for this request.
-    ScpNoAllow,
-    /// An RCP level has no Allow for this request.
-    RcpNoAllow,
-    /// The key policy allows the caller directly.
-    KeyPolicyAllowsCaller,
-    /// The key policy allows the caller's role (within boundary and session policy).
-    KeyPolicyAllowsRole,
-    /// The key policy delegates to the account and an IAM policy allows.
-    KeyPolicyDelegatesToIam,
-    /// A grant allows.
-    GrantAllows,
-    /// The resource policy allows the caller.
-    ResourcePolicyAllows,
-    /// Identity policies allow (same account).
-    IdentityAllows,
-    /// Cross-account: both the resource side and the identity side allow.
-    CrossAccountBothAllow,
-    /// KMS: IAM allows but the key policy does not delegate to the account for this action.
-    KmsNotDelegated,
-    /// KMS: the key policy delegates to the account but no IAM policy allows.
-    KmsDelegatedNoIamAllow,
-    /// KMS: nothing allows.
-    KmsNothingAllows,
-    /// Identity policies allow, but the permissions boundary does not.
-    BoundaryNoAllow,
-    /// Identity policies allow, but the session policy does not.
-    SessionNoAllow,
-    /// Cross-account: the identity side allows, the resource side does not.
-    CrossAccountNoResourceAllow,
-    /// Cross-account: the resource side allows, the caller's identity side does not.
-    CrossAccountNoIdentityAllow,
-    /// Nothing allows.
-    NothingAllows,
-}
-
 /// A decision, the rule behind it, and the statements that decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
@@ -144,6 +108,18 @@ struct Scan {
     deny: Option<usize>,
 }
 
+impl Scan {
+    /// The strongest way an Allow names the caller, and its statement.
+    fn strongest(&self) -> (Names, Option<usize>) {
+        match (self.direct, self.role, self.account) {
+            (Some(i), _, _) => (Names::Caller, Some(i)),
+            (None, Some(i), _) => (Names::Role, Some(i)),
+            (None, None, Some(i)) => (Names::Account, Some(i)),
+            (None, None, None) => (Names::Nobody, None),
+        }
+    }
+}
+
 /// The tally of a whole policy set.
 #[derive(Debug, Default)]
 struct Tally {
@@ -156,6 +132,7 @@ struct Tally {
     scp_allow: Option<(Source, usize)>,
     rcp_fail: Option<usize>,
     grant: Option<usize>,
+    grant_exceeded: bool,
 }
 
 /// Decides without a trace: the hot path.
@@ -170,7 +147,15 @@ pub fn decide_traced(set: &PolicySet, req: &Request) -> (Outcome, Trace) {
     (outcome, trace)
 }
 
-fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &mut Trace) -> Scan {
+/// Sorts the statements of one policy. `boundary`: the caller has a permissions boundary (a
+/// Deny with NotPrincipal then always applies to it).
+fn scan<const T: bool>(
+    np: &NamedPolicy,
+    source: Source,
+    req: &Request,
+    boundary: bool,
+    trace: &mut Trace,
+) -> Scan {
     let mut s = Scan::default();
     let mut stmts = Vec::new();
     for stmt in &np.policy.statements {
@@ -181,7 +166,7 @@ fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &
         {
             continue;
         }
-        let r = eval_statement::<T>(&np.policy, stmt, req);
+        let r = eval_statement::<T>(&np.policy, stmt, req, boundary);
         if let Some(t) = r.trace {
             stmts.push(t);
         }
@@ -211,6 +196,7 @@ fn scan<const T: bool>(np: &NamedPolicy, source: Source, req: &Request, trace: &
 
 fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) -> Outcome {
     let p = &req.principal;
+    let bounded = set.boundary.is_some() && p.is_iam();
     let mut t = Tally::default();
     let note_deny = |t: &mut Tally, source: Source, s: &Scan| {
         if let (None, Some(i)) = (t.deny, s.deny) {
@@ -224,7 +210,7 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
             let mut allowed = false;
             for (index, np) in policies.iter().enumerate() {
                 let source = Source::Scp { level, index };
-                let s = scan::<T>(np, source, req, trace);
+                let s = scan::<T>(np, source, req, bounded, trace);
                 note_deny(&mut t, source, &s);
                 if let Some(i) = s.allow {
                     allowed = true;
@@ -241,7 +227,7 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
             let mut allowed = false;
             for (index, np) in policies.iter().enumerate() {
                 let source = Source::Rcp { level, index };
-                let s = scan::<T>(np, source, req, trace);
+                let s = scan::<T>(np, source, req, bounded, trace);
                 note_deny(&mut t, source, &s);
                 allowed |= s.allow.is_some();
             }
@@ -251,54 +237,74 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
         }
     }
     if !T && t.deny.is_some() {
-        return read_tally::<T>(set, req, &t, false, trace);
+        return read_tally::<T>(set, &t, Rule::ExplicitDeny, trace);
     }
     if let Some(np) = &set.resource_policy {
-        let s = scan::<T>(np, Source::ResourcePolicy, req, trace);
+        let s = scan::<T>(np, Source::ResourcePolicy, req, bounded, trace);
         note_deny(&mut t, Source::ResourcePolicy, &s);
         t.resource = s;
     }
     if p.is_iam() {
         for (index, np) in set.identity.iter().enumerate() {
             let source = Source::Identity { index };
-            let s = scan::<T>(np, source, req, trace);
+            let s = scan::<T>(np, source, req, bounded, trace);
             note_deny(&mut t, source, &s);
             if let (None, Some(i)) = (t.identity, s.allow) {
                 t.identity = Some((source, i));
             }
         }
         if let Some(np) = &set.boundary {
-            let s = scan::<T>(np, Source::Boundary, req, trace);
+            let s = scan::<T>(np, Source::Boundary, req, bounded, trace);
             note_deny(&mut t, Source::Boundary, &s);
             t.boundary = s.allow;
         }
         if let Some(np) = &set.session {
-            let s = scan::<T>(np, Source::Session, req, trace);
+            let s = scan::<T>(np, Source::Session, req, bounded, trace);
             note_deny(&mut t, Source::Session, &s);
             t.session = s.allow;
         }
     }
     let kms = req.is_kms_key()
         || set.resource_policy.as_ref().is_some_and(|np| np.policy.kind == PolicyKind::Key);
-    // Grants can only add an Allow: the fast path reads them only when nothing else allows.
-    if kms && T {
-        t.grant = grants::<T>(set, req, &t, trace);
+    // An explicit deny decides whatever the rest of the tally says (the classifier's first arm).
+    if !T && t.deny.is_some() {
+        return read_tally::<T>(set, &t, Rule::ExplicitDeny, trace);
     }
-    read_tally::<T>(set, req, &t, kms, trace)
+    let mut f = facts(set, req, &t, kms);
+    // Grants change no decision that the policies alone make Allow or ExplicitDeny
+    // (`rules_tests.rs` checks it on every combination of facts): the fast path tallies them
+    // only when the policies leave an implicit deny.
+    let mut rule = classify(&f);
+    if kms && (T || rule.decision() == Decision::ImplicitDeny) {
+        (t.grant, t.grant_exceeded) = grants::<T>(set, req, &t, trace);
+        f.grant_allows = t.grant.is_some();
+        f.grant_exceeded = t.grant_exceeded;
+        rule = classify(&f);
+    }
+    read_tally::<T>(set, &t, rule, trace)
 }
 
-/// Checks grants: allow-only; grantee, operation and encryption-context constraint.
+/// Checks grants: allow-only; grantee, operation and encryption-context constraint; for
+/// CreateGrant, that the grant requested stays within the grant. Returns the first grant that
+/// applies, and whether some grant failed only because the grant requested exceeds it.
 fn grants<const T: bool>(
     set: &PolicySet,
     req: &Request,
     t: &Tally,
     trace: &mut Trace,
-) -> Option<usize> {
+) -> (Option<usize>, bool) {
     let mut first = None;
-    let op_takes_ec = super::action_takes_encryption_context(&req.action);
+    let mut exceeded = false;
+    let op_takes_ec = set.grants.iter().any(|g| g.constraint.is_some())
+        && super::action_takes_encryption_context(&req.action);
+    let creating = req.action_lc == "kms:creategrant";
     for (index, g) in set.grants.iter().enumerate() {
         if !T && first.is_some() {
             break;
+        }
+        let operation_matched = g.allows_operation(&req.action);
+        if !T && !operation_matched {
+            continue;
         }
         let how = grantee_match(&g.grantee, &req.principal);
         // A grant to an account principal delegates like a key policy does: the account's
@@ -308,14 +314,19 @@ fn grants<const T: bool>(
             PrincipalHow::Account => t.identity.is_some(),
             _ => false,
         };
-        let operation_matched = g.allows_operation(&req.action);
         let constraint = g
             .constraint
             .as_ref()
             .filter(|_| op_takes_ec)
             .map(|c| (c.type_name(), c.holds(super::encryption_context_pairs(&req.context))));
-        let applies =
-            grantee_matched && operation_matched && constraint.as_ref().is_none_or(|c| c.1);
+        // For CreateGrant the constraint compares the grant requested with this one, which
+        // is part of staying within it.
+        let usable = grantee_matched
+            && operation_matched
+            && (creating || constraint.as_ref().is_none_or(|c| c.1));
+        let within = (creating && usable).then(|| within_parent(g, &req.context));
+        exceeded |= within == Some(false);
+        let applies = usable && within != Some(false);
         if applies && first.is_none() {
             first = Some(index);
         }
@@ -326,11 +337,73 @@ fn grants<const T: bool>(
                 grantee_matched,
                 operation_matched,
                 constraint,
+                within_parent: within,
                 applies,
             });
         }
     }
-    first
+    (first, exceeded)
+}
+
+/// KMS *Creating grants*, "Granting CreateGrant permission": a grant created with CreateGrant
+/// permission from `parent` allows some or all of its operations, and its constraint is at
+/// least as strict (EncryptionContextSubset may gain pairs or become EncryptionContextEquals;
+/// EncryptionContextEquals stays as it is). The grant requested is read from the context keys
+/// CreateGrant carries: `kms:GrantOperations`, `kms:GrantConstraintType` and the constraint's
+/// pairs as `kms:EncryptionContext:*`.
+fn within_parent(parent: &Grant, ctx: &super::request::Context) -> bool {
+    let ops_ok = ctx
+        .get_lc("kms:grantoperations")
+        .is_none_or(|ops| ops.as_slice().iter().all(|op| parent.allows_operation(op)));
+    let constraint_ok = match &parent.constraint {
+        None => true,
+        Some(c) => {
+            let child = ctx.single_lc("kms:grantconstrainttype");
+            let type_ok = match c {
+                GrantConstraint::Subset(_) => child.is_some(),
+                GrantConstraint::Equals(_) => child.as_deref() == Some("EncryptionContextEquals"),
+            };
+            type_ok && c.holds(super::encryption_context_pairs(ctx))
+        }
+    };
+    ops_ok && constraint_ok
+}
+
+/// KMS *Retiring and revoking grants*: who the grant lets retire it. The retiring principal,
+/// the grantee when the grant includes RetireGrant (an account principal in either role
+/// delegates to that account's IAM policies), or the account in which the grant was created
+/// (its root user, or a principal its IAM policies allow).
+fn retire_right(set: &PolicySet, req: &Request, t: &Tally) -> Retire {
+    if req.action_lc != "kms:retiregrant" {
+        return Retire::NotAsked;
+    }
+    let p = &req.principal;
+    let capped = (set.boundary.is_none() || t.boundary.is_some())
+        && (set.session.is_none() || t.session.is_some());
+    let iam_allows =
+        p.kind == PrincipalKind::Root || (p.is_iam() && t.identity.is_some() && capped);
+    let names = |who: &str| match grantee_match(who, p) {
+        PrincipalHow::Direct | PrincipalHow::Role => true,
+        PrincipalHow::Account => iam_allows,
+        PrincipalHow::NotApplicable | PrincipalHow::NotMatched => false,
+    };
+    let g = set.grant_to_retire.as_deref();
+    if g.and_then(|g| g.retiring_principal.as_deref()).is_some_and(names) {
+        return Retire::RetiringPrincipal;
+    }
+    if g.is_some_and(|g| g.allows_operation("RetireGrant") && names(&g.grantee)) {
+        return Retire::Grantee;
+    }
+    let account = match g.and_then(|g| g.issuing_account.as_deref()) {
+        Some(a) if a.starts_with("arn:") => a.split(':').nth(4),
+        Some(a) => Some(a),
+        None => req.resource_account().or(set.resource_account.as_deref()),
+    };
+    if p.is_iam() && account == Some(p.account.as_str()) && iam_allows {
+        Retire::GrantAccount
+    } else {
+        Retire::Nobody
+    }
 }
 
 /// How a grant's grantee names the caller, read without allocating.
@@ -338,178 +411,115 @@ fn grantee_match(grantee: &str, p: &Principal) -> PrincipalHow {
     if grantee == p.arn && p.kind != PrincipalKind::Anonymous {
         return PrincipalHow::Direct;
     }
-    let mut parts = grantee.splitn(6, ':');
-    let (Some("arn"), Some(_), Some(service), Some(_), Some(account), Some(resource)) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return PrincipalHow::NotMatched;
-    };
-    if !p.is_iam() || account != p.account || service != "iam" {
+    if !p.is_iam() {
         return PrincipalHow::NotMatched;
     }
-    if resource == "root" {
-        return if p.kind == PrincipalKind::Root {
-            PrincipalHow::Direct
-        } else {
-            PrincipalHow::Account
-        };
-    }
-    match resource.strip_prefix("role/") {
-        Some(r) if p.role_name.as_deref() == r.rsplit('/').next() => PrincipalHow::Role,
-        _ => PrincipalHow::NotMatched,
+    // arn:PARTITION:iam:REGION:ACCOUNT:RESOURCE, with the caller's account.
+    let resource = grantee
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(_, r)| r.strip_prefix("iam:"))
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(_, r)| r.strip_prefix(p.account.as_str()))
+        .and_then(|r| r.strip_prefix(':'));
+    match resource {
+        Some("root") if p.kind == PrincipalKind::Root => PrincipalHow::Direct,
+        Some("root") => PrincipalHow::Account,
+        Some(r) => match r.strip_prefix("role/") {
+            Some(r) if p.role_name.as_deref() == r.rsplit('/').next() => PrincipalHow::Role,
+            _ => PrincipalHow::NotMatched,
+        },
+        None => PrincipalHow::NotMatched,
     }
 }
 
-fn read_tally<const T: bool>(
-    set: &PolicySet,
-    req: &Request,
-    t: &Tally,
-    kms: bool,
-    trace: &Trace,
-) -> Outcome {
+/// Reduces a finished tally to the facts the rules read.
+#[inline]
+fn facts(set: &PolicySet, req: &Request, t: &Tally, kms: bool) -> Facts {
     let p = &req.principal;
-    let mut deciders = Vec::new();
-    let mut add = |source: Source, index: usize, effect: Effect| {
-        if T {
-            deciders.push(decider(set, trace, source, index, effect));
-        }
-    };
-    if let Some((source, i)) = t.deny {
-        add(source, i, Effect::Deny);
-        return Outcome { decision: Decision::ExplicitDeny, rule: Rule::ExplicitDeny, deciders };
-    }
-    let implicit = |rule, deciders| Outcome { decision: Decision::ImplicitDeny, rule, deciders };
-    if t.scp_fail.is_some() {
-        return implicit(Rule::ScpNoAllow, deciders);
-    }
-    if t.rcp_fail.is_some() {
-        return implicit(Rule::RcpNoAllow, deciders);
-    }
-    let boundary_ok = set.boundary.is_none() || t.boundary.is_some();
-    let session_ok = set.session.is_none() || t.session.is_some();
-    let root = p.kind == PrincipalKind::Root;
-    let identity_allows = root || t.identity.is_some();
-    let identity_side = p.is_iam() && identity_allows && boundary_ok && session_ok;
     let owner = req.resource_account().or(set.resource_account.as_deref());
-    let same_account = p.is_iam() && owner.is_none_or(|o| o == p.account);
-    let r = &t.resource;
-    let rp_any = r.direct.or(r.role).or(r.account);
-    let allow = |rule, deciders| Outcome { decision: Decision::Allow, rule, deciders };
-
-    // Add the identity-side statements that made an allow.
-    let identity_deciders = |add: &mut dyn FnMut(Source, usize, Effect)| {
-        if let Some((s, i)) = t.identity {
-            add(s, i, Effect::Allow);
-        }
-        if let Some(i) = t.boundary {
-            add(Source::Boundary, i, Effect::Allow);
-        }
-        if let Some(i) = t.session {
-            add(Source::Session, i, Effect::Allow);
-        }
-    };
-
-    if kms {
-        if !p.is_iam() {
-            // AWS service principals (and anonymous callers) have no identity policies: only a
-            // key-policy statement naming them, or a grant, can allow.
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::KeyPolicyAllowsCaller, deciders);
-            }
-        } else if same_account {
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::KeyPolicyAllowsCaller, deciders);
-            }
-            if let (Some(i), true, true) = (r.role, boundary_ok, session_ok) {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::KeyPolicyAllowsRole, deciders);
-            }
-            if let (Some(i), true) = (r.account, identity_side) {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                identity_deciders(&mut add);
-                return allow(Rule::KeyPolicyDelegatesToIam, deciders);
-            }
-        } else if let (Some(i), true) = (rp_any, identity_side) {
-            add(Source::ResourcePolicy, i, Effect::Allow);
-            identity_deciders(&mut add);
-            return allow(Rule::CrossAccountBothAllow, deciders);
-        }
-        let grant = if T { t.grant } else { grants::<false>(set, req, t, &mut Trace::default()) };
-        if let Some(i) = grant {
-            add(Source::Grant { index: i }, 0, Effect::Allow);
-            return allow(Rule::GrantAllows, deciders);
-        }
-        let rule = if !p.is_iam() {
-            Rule::KmsNothingAllows
-        } else if !same_account {
-            cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
-        } else if r.role.is_some() || (r.account.is_some() && identity_allows) {
-            if boundary_ok {
-                Rule::SessionNoAllow
-            } else {
-                Rule::BoundaryNoAllow
-            }
-        } else if r.account.is_some() {
-            Rule::KmsDelegatedNoIamAllow
-        } else if t.identity.is_some() {
-            Rule::KmsNotDelegated
-        } else {
-            Rule::KmsNothingAllows
-        };
-        return implicit(rule, deciders);
-    }
-
-    if set.resource_policy.is_some() {
-        if same_account {
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::ResourcePolicyAllows, deciders);
-            }
-            if let (Some(i), true, true) = (r.role, boundary_ok, session_ok) {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::ResourcePolicyAllows, deciders);
-            }
-        } else if let (Some(i), true) = (rp_any, identity_side) {
-            add(Source::ResourcePolicy, i, Effect::Allow);
-            identity_deciders(&mut add);
-            return allow(Rule::CrossAccountBothAllow, deciders);
-        } else if !p.is_iam() {
-            if let Some(i) = r.direct {
-                add(Source::ResourcePolicy, i, Effect::Allow);
-                return allow(Rule::ResourcePolicyAllows, deciders);
-            }
-        }
-    }
-    if same_account && identity_side {
-        identity_deciders(&mut add);
-        return allow(Rule::IdentityAllows, deciders);
-    }
-    let rule = if !same_account && p.is_iam() {
-        cross_rule(rp_any.is_some(), identity_allows, boundary_ok, session_ok)
-    } else if identity_allows && !boundary_ok {
-        Rule::BoundaryNoAllow
-    } else if identity_allows && !session_ok {
-        Rule::SessionNoAllow
+    let caller = if !p.is_iam() {
+        Caller::NotIam
+    } else if owner.is_none_or(|o| o == p.account) {
+        Caller::SameAccount
     } else {
-        Rule::NothingAllows
+        Caller::OtherAccount
     };
-    implicit(rule, deciders)
+    let identity = if t.identity.is_some() {
+        Identity::Policy
+    } else if p.kind == PrincipalKind::Root {
+        Identity::RootUser
+    } else {
+        Identity::Nothing
+    };
+    Facts {
+        explicit_deny: t.deny.is_some(),
+        scp_allows: t.scp_fail.is_none(),
+        rcp_allows: t.rcp_fail.is_none(),
+        kms_key: kms,
+        caller,
+        resource_names: t.resource.strongest().0,
+        identity,
+        boundary_allows: set.boundary.is_none() || t.boundary.is_some(),
+        session_allows: set.session.is_none() || t.session.is_some(),
+        grant_allows: t.grant.is_some(),
+        // Read only where a rule reads it: a KMS key of another account.
+        cross_account_action: !(kms && caller == Caller::OtherAccount)
+            || super::xaccount::callable_across_accounts(&req.action_lc) != Some(false),
+        grant_exceeded: t.grant_exceeded,
+        retire: if kms { retire_right(set, req, t) } else { Retire::NotAsked },
+    }
 }
 
-fn cross_rule(
-    resource_allows: bool,
-    identity_allows: bool,
-    boundary_ok: bool,
-    session_ok: bool,
-) -> Rule {
-    match (resource_allows, identity_allows) {
-        (true, true) if !boundary_ok => Rule::BoundaryNoAllow,
-        (true, true) if !session_ok => Rule::SessionNoAllow,
-        (true, _) => Rule::CrossAccountNoIdentityAllow,
-        (false, _) => Rule::CrossAccountNoResourceAllow,
+/// Names the statements behind the rule the tally's facts fall under.
+fn read_tally<const T: bool>(set: &PolicySet, t: &Tally, rule: Rule, trace: &Trace) -> Outcome {
+    let mut deciders = Vec::new();
+    if T {
+        let mut add = |source: Source, index: usize, effect: Effect| {
+            deciders.push(decider(set, trace, source, index, effect));
+        };
+        let resource = t.resource.strongest().1;
+        let identity_side = |add: &mut dyn FnMut(Source, usize, Effect)| {
+            if let Some((s, i)) = t.identity {
+                add(s, i, Effect::Allow);
+            }
+            if let Some(i) = t.boundary {
+                add(Source::Boundary, i, Effect::Allow);
+            }
+            if let Some(i) = t.session {
+                add(Source::Session, i, Effect::Allow);
+            }
+        };
+        match rule {
+            Rule::ExplicitDeny => {
+                if let Some((source, i)) = t.deny {
+                    add(source, i, Effect::Deny);
+                }
+            }
+            Rule::KeyPolicyAllowsCaller
+            | Rule::KeyPolicyAllowsRole
+            | Rule::ResourcePolicyAllows => {
+                if let Some(i) = resource {
+                    add(Source::ResourcePolicy, i, Effect::Allow);
+                }
+            }
+            Rule::KeyPolicyDelegatesToIam | Rule::CrossAccountBothAllow => {
+                if let Some(i) = resource {
+                    add(Source::ResourcePolicy, i, Effect::Allow);
+                }
+                identity_side(&mut add);
+            }
+            Rule::IdentityAllows | Rule::GrantAccountRetires => identity_side(&mut add),
+            Rule::GrantAllows => {
+                if let Some(i) = t.grant {
+                    add(Source::Grant { index: i }, 0, Effect::Allow);
+                }
+            }
+            // Implicit denies caused by absence name no statement.
+            _ => {}
+        }
     }
+    Outcome { decision: rule.decision(), rule, deciders }
 }
 
 fn decider(

@@ -31,7 +31,10 @@ pub struct Explanation {
 pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
     let (outcome, trace) = decide_traced(set, req);
     let fixes = find_fixes(set, req, &outcome, &trace);
-    let summary = summary(set, req, &outcome);
+    let mut summary = summary(set, req, &outcome, &trace);
+    if let Some(n) = not_principal_note(set, &outcome, &trace) {
+        summary.push_str(n);
+    }
     Explanation {
         decision: outcome.decision,
         rule: outcome.rule,
@@ -43,7 +46,16 @@ pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
     }
 }
 
-fn summary(set: &PolicySet, req: &Request, o: &Outcome) -> String {
+/// Why a Deny with NotPrincipal applied although it lists the caller.
+fn not_principal_note(set: &PolicySet, o: &Outcome, trace: &Trace) -> Option<&'static str> {
+    let d =
+        o.deciders.first().filter(|_| o.rule == Rule::ExplicitDeny && set.boundary.is_some())?;
+    let st = trace.statement(d.source, d.statement)?;
+    st.principal.as_ref().filter(|p| p.element == "NotPrincipal")?;
+    Some(" (a Deny with NotPrincipal always applies to a principal that has a permissions boundary, whatever NotPrincipal lists)")
+}
+
+fn summary(set: &PolicySet, req: &Request, o: &Outcome, trace: &Trace) -> String {
     let a = &req.action;
     let acct = &req.principal.account;
     let who = &req.principal.arn;
@@ -81,7 +93,28 @@ fn summary(set: &PolicySet, req: &Request, o: &Outcome) -> String {
         }
         Rule::CrossAccountNoIdentityAllow => format!("cross-account request: the resource side allows, but no IAM policy in the caller's account {acct} allows {a} on {}; both sides must allow", req.resource),
         Rule::NothingAllows => format!("no policy allows {who} to use {a} on {} (default deny)", req.resource),
+        Rule::CrossAccountNotCallable => {
+            let owner = req.resource_account().map(str::to_string).or_else(|| set.resource_account.clone()).unwrap_or_default();
+            format!("{a} cannot be called on a key in another account: cross-account permission is effective only for the cryptographic operations, CreateGrant, DescribeKey, GetKeyRotationStatus, GetPublicKey, ListGrants, RetireGrant and RevokeGrant, so neither the key policy of account {owner} nor the IAM policies of account {acct} can allow it")
+        }
+        Rule::CreateGrantBeyondParentGrant => {
+            let parent = trace.grants.iter().find(|g| g.within_parent == Some(false)).map_or_else(|| "a grant".to_string(), |g| g.label.clone());
+            format!("{who} may call CreateGrant only through {parent}, and the grant requested goes beyond it: a grantee can delegate only operations of its own grant, with constraints at least as strict (EncryptionContextSubset may gain pairs or become EncryptionContextEquals, not the reverse), whatever its policies allow")
+        }
+        Rule::RetiringPrincipalRetires => format!("{who} is the retiring principal of {}", retired(set)),
+        Rule::GranteeRetires => format!("{who} is the grantee of {}, which includes RetireGrant", retired(set)),
+        Rule::GrantAccountRetires => format!("{} was created in account {acct}, which may retire it ({})", retired(set), if req.principal.kind == super::request::PrincipalKind::Root { "its root user".to_string() } else { by(o) }),
+        Rule::RetireNotPermitted => {
+            let g = set.grant_to_retire.as_deref();
+            let retiring = g.and_then(|g| g.retiring_principal.clone()).unwrap_or_else(|| "none".to_string());
+            let grantee = g.map_or_else(|| "none".to_string(), |g| g.grantee.clone());
+            format!("the grant decides who may retire {}: its retiring principal ({retiring}), its grantee ({grantee}) if the grant includes RetireGrant, or the account in which it was created through its IAM policies; {who} is none of them, and kms:RetireGrant in a key policy is not effective", retired(set))
+        }
     }
+}
+
+fn retired(set: &PolicySet) -> String {
+    set.grant_to_retire.as_ref().map_or_else(|| "the grant".to_string(), |g| g.label())
 }
 
 /// Word-wraps `text` to `width` columns with `indent` before every line.
@@ -190,9 +223,16 @@ pub fn render_human(e: &Explanation) -> String {
     }
     for g in &e.trace.grants {
         let yn = |b: bool| if b { "yes" } else { "no" };
-        let c = g.constraint.as_ref().map_or(String::new(), |(t, ok)| {
+        let mut c = g.constraint.as_ref().map_or(String::new(), |(t, ok)| {
             format!(", {t} {}", if *ok { "holds" } else { "does NOT hold" })
         });
+        if let Some(w) = g.within_parent {
+            c.push_str(if w {
+                ", grant requested within it"
+            } else {
+                ", grant requested goes BEYOND it"
+            });
+        }
         out.push_str(&wrap(
             &format!(
                 "{}: grantee {}, operation {}{c} -- {}",

@@ -68,8 +68,12 @@ impl KeyFilter {
 
     /// True when the set can read `key_lc` (lower case; `hash` is its [`key_hash`]).
     pub fn wants(&self, key_lc: &str, hash: u64) -> bool {
+        // With grants, CreateGrant compares the grant requested with the grant that allows it.
         self.keys.iter().any(|(h, k)| *h == hash && k == key_lc)
-            || (self.encryption_context && key_lc.starts_with("kms:encryptioncontext:"))
+            || (self.encryption_context
+                && (key_lc.starts_with("kms:encryptioncontext:")
+                    || key_lc == "kms:grantoperations"
+                    || key_lc == "kms:grantconstrainttype"))
     }
 
     /// True when the set can read some key starting with `prefix_lc` (lower case).

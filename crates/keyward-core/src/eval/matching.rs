@@ -8,7 +8,8 @@ use super::condition::eval_condition;
 use super::request::{Principal, PrincipalKind, Request};
 use super::trace::{CondTrace, ElementTrace, PrincipalHow, StatementTrace};
 use crate::model::{
-    AwsPrincipal, Policy, PrincipalEntry, PrincipalSpec, PrincipalType, ResourceMatcher, Statement,
+    AwsPrincipal, Effect, Policy, PrincipalEntry, PrincipalSpec, PrincipalType, ResourceMatcher,
+    Statement,
 };
 use crate::pattern::ArnGlob;
 
@@ -24,10 +25,12 @@ pub(crate) struct StmtEval {
 }
 
 /// Checks `stmt` of `policy` against `req`.
+#[inline]
 pub(crate) fn eval_statement<const T: bool>(
     policy: &Policy,
     stmt: &Statement,
     req: &Request,
+    boundary: bool,
 ) -> StmtEval {
     let lookup = |k: &str| req.context.single_lc(k);
     let action_ok = stmt.actions.patterns.iter().any(|p| p.glob.matches(&req.action_lc))
@@ -45,7 +48,9 @@ pub(crate) fn eval_statement<const T: bool>(
         return StmtEval { applies: false, how: PrincipalHow::NotMatched, trace: None };
     }
     let how = match &stmt.principal {
-        Some(spec) => match_principal(spec, &req.principal),
+        Some(spec) => {
+            match_principal(spec, &req.principal, boundary && stmt.effect == Effect::Deny)
+        }
         None => PrincipalHow::NotApplicable,
     };
     let principal_ok = how != PrincipalHow::NotMatched;
@@ -99,9 +104,18 @@ pub(crate) fn eval_statement<const T: bool>(
 /// How (and whether) a Principal/NotPrincipal element matches the caller. For `Principal`,
 /// the strongest way wins: directly (user, session, `*`, root via its account), via the role
 /// of a session, or via the caller's account principal (delegation to IAM).
-pub(crate) fn match_principal(spec: &PrincipalSpec, p: &Principal) -> PrincipalHow {
+///
+/// `deny_with_boundary`: the statement is a Deny and the caller has a permissions boundary. IAM
+/// User Guide, *Permissions boundaries for IAM entities*: a Deny with NotPrincipal "will always
+/// deny any IAM principal that has a permissions boundary policy attached, regardless of the
+/// values specified in the NotPrincipal element".
+pub(crate) fn match_principal(
+    spec: &PrincipalSpec,
+    p: &Principal,
+    deny_with_boundary: bool,
+) -> PrincipalHow {
     if spec.negated {
-        return if not_principal_applies(spec, p) {
+        return if (deny_with_boundary && p.is_iam()) || not_principal_applies(spec, p) {
             PrincipalHow::Direct
         } else {
             PrincipalHow::NotMatched

@@ -1,5 +1,6 @@
 //! The evaluator: decide a request as AWS does, with a trace and the smallest fixes.
 
+pub mod call;
 mod condition;
 mod decide;
 mod explain;
@@ -8,8 +9,11 @@ mod fixtext;
 mod keys;
 mod matching;
 mod request;
+mod rules;
 mod trace;
+mod xaccount;
 
+pub use call::action_takes_encryption_context;
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
 pub use explain::{explain, render_human, Explanation};
 pub use fix::{apply, find_fixes, Edit, Fix};
@@ -20,6 +24,7 @@ pub use trace::{
     CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source,
     StatementTrace, Trace,
 };
+pub use xaccount::callable_across_accounts;
 
 /// The request's encryption context pairs without allocating.
 pub fn encryption_context_pairs(ctx: &Context) -> impl Iterator<Item = (&str, &str)> + Clone {
@@ -33,20 +38,4 @@ pub fn encryption_context_pairs(ctx: &Context) -> impl Iterator<Item = (&str, &s
             _ => None,
         }
     })
-}
-
-/// Operations that take an encryption context (grant constraints apply only to these).
-pub fn action_takes_encryption_context(action: &str) -> bool {
-    const OPS: &[&str] = &[
-        "kms:encrypt",
-        "kms:decrypt",
-        "kms:reencryptfrom",
-        "kms:reencryptto",
-        "kms:generatedatakey",
-        "kms:generatedatakeywithoutplaintext",
-        "kms:generatedatakeypair",
-        "kms:generatedatakeypairwithoutplaintext",
-        "kms:creategrant",
-    ];
-    OPS.iter().any(|op| op.eq_ignore_ascii_case(action))
 }

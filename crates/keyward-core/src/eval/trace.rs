@@ -198,6 +198,9 @@ pub struct GrantTrace {
     /// Constraint type and whether it held (`None`: no constraint, or one that does not
     /// apply to this operation).
     pub constraint: Option<(&'static str, bool)>,
+    /// CreateGrant: whether the grant requested stays within this grant (`None` when the
+    /// grant could not give CreateGrant anyway, or for other operations).
+    pub within_parent: Option<bool>,
     /// The grant allows the request.
     pub applies: bool,
 }

@@ -2,26 +2,8 @@
 
 use crate::span::Span;
 
-/// The operations a grant can allow (botocore `GrantOperation`).
-pub const GRANT_OPERATIONS: &[&str] = &[
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "Sign",
-    "Verify",
-    "GetPublicKey",
-    "CreateGrant",
-    "RetireGrant",
-    "DescribeKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-    "GenerateMac",
-    "VerifyMac",
-    "DeriveSharedSecret",
-];
+/// The operations a grant can allow (botocore `GrantOperation`); kept with the KMS vocabulary.
+pub use crate::eval::call::GRANT_OPERATIONS;
 
 /// A grant's encryption-context constraint. As the KMS API reference (GrantConstraints)
 /// documents, the key of each pair is compared case-insensitively and the value

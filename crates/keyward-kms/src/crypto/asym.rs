@@ -87,8 +87,25 @@ pub(super) fn generate_private_key(
     }
 }
 
-/// A new RSA key (e = 65537) as PKCS#8 DER.
+/// A new RSA key (e = 65537) as PKCS#8 DER: one made ahead for this call (see
+/// [`super::premade`]) when there is one of this size, else generated now.
 fn generate_rsa(bits: usize, rng: &mut dyn CryptoRngCore) -> Result<Secret, CryptoError> {
+    match super::premade::take_rsa(bits) {
+        Some(der) => Ok(der),
+        None => new_rsa(bits, rng),
+    }
+}
+
+/// Generates an RSA key of `bits` bits ahead of a call, to hand to it with
+/// [`super::premade::scope`] (run this outside any lock: it takes up to seconds).
+pub fn rsa_ahead(
+    bits: usize,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<super::premade::PremadeRsa, CryptoError> {
+    Ok(super::premade::PremadeRsa { bits, der: new_rsa(bits, rng)? })
+}
+
+fn new_rsa(bits: usize, rng: &mut dyn CryptoRngCore) -> Result<Secret, CryptoError> {
     let key = RsaPrivateKey::new(rng, bits)
         .map_err(|e| CryptoError::Internal(format!("RSA key generation failed: {e}")))?;
     let der =

@@ -11,6 +11,7 @@ pub mod asym;
 pub mod blob;
 pub mod envelope;
 pub mod mac;
+pub mod premade;
 
 use crate::record::Secret;
 use crate::types::KeySpec;

@@ -8,7 +8,11 @@ use crate::kms::{Caller, Kms};
 use crate::record::AliasRecord;
 use crate::store::Change;
 use keyward_core::eval::Principal;
-use serde_json::{json, Value};
+
+pub use crate::api::grants::{
+    AliasListEntry, AliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse,
+};
+use crate::api::Empty;
 
 /// Checks an alias name's shape as AWS does.
 pub(crate) fn check_alias_name(name: &str) -> Result<()> {
@@ -81,7 +85,8 @@ impl Kms {
     }
 
     /// CreateAlias.
-    pub fn create_alias(&mut self, caller: &Caller, name: &str, target: &str) -> Result<Value> {
+    pub fn create_alias(&mut self, caller: &Caller, r: AliasRequest) -> Result<Empty> {
+        let (name, target) = (r.alias_name.as_str(), r.target_key_id.as_str());
         let p = self.begin(caller)?;
         check_alias_name(name)?;
         let id = self.target_key(&p, target)?;
@@ -108,11 +113,12 @@ impl Kms {
             updated_ms: caller.now_ms,
         };
         self.commit(vec![Change::PutAlias(rec)])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// UpdateAlias: the new target must have the same key usage and key type.
-    pub fn update_alias(&mut self, caller: &Caller, name: &str, target: &str) -> Result<Value> {
+    pub fn update_alias(&mut self, caller: &Caller, r: AliasRequest) -> Result<Empty> {
+        let (name, target) = (r.alias_name.as_str(), r.target_key_id.as_str());
         let p = self.begin(caller)?;
         check_alias_name(name)?;
         let arn = self.alias_arn(&p, name);
@@ -144,11 +150,12 @@ impl Kms {
         }
         let rec = AliasRecord { key_id: id, updated_ms: caller.now_ms, ..old };
         self.commit(vec![Change::PutAlias(rec)])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// DeleteAlias.
-    pub fn delete_alias(&mut self, caller: &Caller, name: &str) -> Result<Value> {
+    pub fn delete_alias(&mut self, caller: &Caller, r: DeleteAliasRequest) -> Result<Empty> {
+        let name = r.alias_name.as_str();
         let p = self.begin(caller)?;
         check_alias_name(name)?;
         let arn = self.alias_arn(&p, name);
@@ -160,19 +167,17 @@ impl Kms {
         };
         self.authorize_alias(caller, &p, "kms:DeleteAlias", &arn, &[&old.key_id])?;
         self.commit(vec![Change::DeleteAlias(arn)])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// ListAliases (optionally for one key).
     pub fn list_aliases(
         &mut self,
         caller: &Caller,
-        key_id: Option<&str>,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
+        r: ListAliasesRequest,
+    ) -> Result<ListAliasesResponse> {
         let p = self.begin(caller)?;
-        let filter = match key_id {
+        let filter = match r.key_id.as_deref() {
             Some(k) => {
                 let (id, _) = self.resolve(&p, k)?;
                 Some(id)
@@ -188,16 +193,17 @@ impl Kms {
                 a.arn.starts_with(&prefix) && filter.as_ref().is_none_or(|f| *f == a.key_id)
             })
             .collect();
-        let (items, next) = page(&list, limit, marker, 100)?;
-        let out = items
+        let (items, next) = page(&list, r.limit, r.marker.as_deref(), 100)?;
+        let aliases = items
             .iter()
-            .map(|a| {
-                json!({
-                    "AliasName": a.name, "AliasArn": a.arn, "TargetKeyId": a.key_id,
-                    "CreationDate": epoch_s(a.created_ms), "LastUpdatedDate": epoch_s(a.updated_ms),
-                })
+            .map(|a| AliasListEntry {
+                alias_name: a.name.clone(),
+                alias_arn: a.arn.clone(),
+                target_key_id: a.key_id.clone(),
+                creation_date: epoch_s(a.created_ms),
+                last_updated_date: epoch_s(a.updated_ms),
             })
             .collect();
-        Ok(super::keys::list_response("Aliases", out, next))
+        Ok(ListAliasesResponse { aliases, truncated: next.is_some(), next_marker: next })
     }
 }

@@ -7,164 +7,21 @@ use crate::crypto::{asym, blob, mac, CryptoError};
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{Caller, Kms};
 use crate::record::KeyRecord;
-use crate::types::{
-    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage, MacAlgorithm,
-    MessageType, SigningAlgorithm,
-};
+use crate::types::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage, MessageType};
 use keyward_core::eval::Principal;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub use crate::api::crypto::{
+    DataKeyPairRequest, DataKeyRequest, DecryptRequest, DecryptResponse, EncryptRequest,
+    EncryptResponse, GenerateDataKeyPairResponse, GenerateDataKeyPairWithoutPlaintextResponse,
+    GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextResponse, GenerateMacResponse,
+    GenerateRandomRequest, GenerateRandomResponse, GetPublicKeyRequest, GetPublicKeyResponse,
+    MacRequest, ReEncryptRequest, ReEncryptResponse, SignRequest, SignResponse, VerifyMacResponse,
+    VerifyResponse,
+};
+use crate::api::SecretBlob;
+
 type Ec = BTreeMap<String, String>;
-
-/// Encrypt input.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EncryptRequest {
-    /// Key.
-    pub key_id: String,
-    /// Plaintext (1–4096 bytes).
-    pub plaintext: Blob,
-    /// Encryption context.
-    pub encryption_context: Option<Ec>,
-    /// Grant tokens.
-    pub grant_tokens: Option<Vec<String>>,
-    /// Algorithm.
-    pub encryption_algorithm: Option<EncryptionAlgorithm>,
-    /// DryRun.
-    pub dry_run: Option<bool>,
-}
-
-/// Decrypt input.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DecryptRequest {
-    /// Ciphertext.
-    pub ciphertext_blob: Blob,
-    /// Encryption context.
-    pub encryption_context: Option<Ec>,
-    /// Grant tokens.
-    pub grant_tokens: Option<Vec<String>>,
-    /// Key (optional for symmetric ciphertext).
-    pub key_id: Option<String>,
-    /// Algorithm.
-    pub encryption_algorithm: Option<EncryptionAlgorithm>,
-    /// DryRun.
-    pub dry_run: Option<bool>,
-}
-
-/// Decrypt output.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DecryptResponse {
-    /// Key ARN.
-    pub key_id: String,
-    /// The plaintext.
-    pub plaintext: Blob,
-    /// Algorithm used.
-    pub encryption_algorithm: EncryptionAlgorithm,
-}
-
-/// ReEncrypt input.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReEncryptRequest {
-    /// Ciphertext.
-    pub ciphertext_blob: Blob,
-    /// Context of the ciphertext.
-    pub source_encryption_context: Option<Ec>,
-    /// Source key (optional for symmetric).
-    pub source_key_id: Option<String>,
-    /// Destination key.
-    pub destination_key_id: String,
-    /// New context.
-    pub destination_encryption_context: Option<Ec>,
-    /// Source algorithm.
-    pub source_encryption_algorithm: Option<EncryptionAlgorithm>,
-    /// Destination algorithm.
-    pub destination_encryption_algorithm: Option<EncryptionAlgorithm>,
-    /// Grant tokens.
-    pub grant_tokens: Option<Vec<String>>,
-    /// DryRun.
-    pub dry_run: Option<bool>,
-}
-
-/// GenerateDataKey / GenerateDataKeyWithoutPlaintext input.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DataKeyRequest {
-    /// Key.
-    pub key_id: String,
-    /// Encryption context.
-    pub encryption_context: Option<Ec>,
-    /// Length in bytes (1–1024).
-    pub number_of_bytes: Option<i64>,
-    /// AES_128 / AES_256.
-    pub key_spec: Option<DataKeySpec>,
-    /// Grant tokens.
-    pub grant_tokens: Option<Vec<String>>,
-    /// Attestation (not supported locally; must be absent).
-    pub recipient: Option<Value>,
-    /// DryRun.
-    pub dry_run: Option<bool>,
-}
-
-/// GenerateDataKeyPair(+WithoutPlaintext) input.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DataKeyPairRequest {
-    /// Key.
-    pub key_id: String,
-    /// Encryption context.
-    pub encryption_context: Option<Ec>,
-    /// Pair spec.
-    pub key_pair_spec: DataKeyPairSpec,
-    /// Grant tokens.
-    pub grant_tokens: Option<Vec<String>>,
-    /// Attestation (not supported locally).
-    pub recipient: Option<Value>,
-    /// DryRun.
-    pub dry_run: Option<bool>,
-}
-
-/// Sign / Verify input.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SignRequest {
-    /// Key.
-    pub key_id: String,
-    /// Message or digest.
-    pub message: Blob,
-    /// RAW or DIGEST.
-    pub message_type: Option<MessageType>,
-    /// Algorithm.
-    pub signing_algorithm: SigningAlgorithm,
-    /// Signature (Verify).
-    pub signature: Option<Blob>,
-    /// Grant tokens.
-    pub grant_tokens: Option<Vec<String>>,
-    /// DryRun.
-    pub dry_run: Option<bool>,
-}
-
-/// GenerateMac / VerifyMac input.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MacRequest {
-    /// Key.
-    pub key_id: String,
-    /// Message.
-    pub message: Blob,
-    /// Algorithm.
-    pub mac_algorithm: MacAlgorithm,
-    /// MAC (VerifyMac).
-    pub mac: Option<Blob>,
-    /// Grant tokens.
-    pub grant_tokens: Option<Vec<String>>,
-    /// DryRun.
-    pub dry_run: Option<bool>,
-}
 
 fn crypto_err(e: CryptoError) -> KmsError {
     match e {
@@ -275,7 +132,7 @@ impl Kms {
     }
 
     /// Encrypt.
-    pub fn encrypt(&mut self, caller: &Caller, r: EncryptRequest) -> Result<Value> {
+    pub fn encrypt(&mut self, caller: &Caller, r: EncryptRequest) -> Result<EncryptResponse> {
         let p = self.begin(caller)?;
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let ctx = r.encryption_context.unwrap_or_default();
@@ -293,8 +150,8 @@ impl Kms {
         let alg = algorithm(rec, r.encryption_algorithm)?;
         let arn = rec.arn.clone();
         dry_run(r.dry_run)?;
-        let ct = self.encrypt_with(&id, alg, &ctx, &r.plaintext.0)?;
-        Ok(json!({ "CiphertextBlob": Blob(ct), "KeyId": arn, "EncryptionAlgorithm": alg }))
+        let ct = self.encrypt_with(&id, alg, &ctx, r.plaintext.expose())?;
+        Ok(EncryptResponse { ciphertext_blob: Blob(ct), key_id: arn, encryption_algorithm: alg })
     }
 
     /// Finds the key of a ciphertext: from its header (symmetric) or the KeyId (asymmetric).
@@ -373,13 +230,17 @@ impl Kms {
         let pt = self.decrypt_with(rec, alg, &r.ciphertext_blob.0, &ctx)?;
         Ok(DecryptResponse {
             key_id: rec.arn.clone(),
-            plaintext: Blob(pt),
+            plaintext: SecretBlob::new(pt),
             encryption_algorithm: alg,
         })
     }
 
     /// ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the destination.
-    pub fn re_encrypt(&mut self, caller: &Caller, r: ReEncryptRequest) -> Result<Value> {
+    pub fn re_encrypt(
+        &mut self,
+        caller: &Caller,
+        r: ReEncryptRequest,
+    ) -> Result<ReEncryptResponse> {
         let p = self.begin(caller)?;
         let (src, src_alias) = self.ciphertext_key(
             &p,
@@ -419,10 +280,13 @@ impl Kms {
         let pt =
             zeroize::Zeroizing::new(self.decrypt_with(srec, salg, &r.ciphertext_blob.0, &sctx)?);
         let ct = self.encrypt_with(&dst, dalg, &dctx, &pt)?;
-        Ok(json!({
-            "CiphertextBlob": Blob(ct), "SourceKeyId": sarn, "KeyId": darn,
-            "SourceEncryptionAlgorithm": salg, "DestinationEncryptionAlgorithm": dalg,
-        }))
+        Ok(ReEncryptResponse {
+            ciphertext_blob: Blob(ct),
+            source_key_id: sarn,
+            key_id: darn,
+            source_encryption_algorithm: salg,
+            destination_encryption_algorithm: dalg,
+        })
     }
 
     /// The common start of the data-key operations: resolve, authorize, check state and usage,
@@ -464,18 +328,34 @@ impl Kms {
         Ok((id, arn))
     }
 
-    /// GenerateDataKey (`with_plaintext`) or GenerateDataKeyWithoutPlaintext.
+    /// GenerateDataKey: a data key, in plaintext and encrypted under the KMS key.
     pub fn generate_data_key(
         &mut self,
         caller: &Caller,
         r: DataKeyRequest,
-        with_plaintext: bool,
-    ) -> Result<Value> {
-        let action = if with_plaintext {
-            "kms:GenerateDataKey"
-        } else {
-            "kms:GenerateDataKeyWithoutPlaintext"
-        };
+    ) -> Result<GenerateDataKeyResponse> {
+        let (key, ciphertext_blob, key_id) = self.data_key(caller, r, "kms:GenerateDataKey")?;
+        Ok(GenerateDataKeyResponse { ciphertext_blob, key_id, plaintext: key })
+    }
+
+    /// GenerateDataKeyWithoutPlaintext: a data key encrypted under the KMS key only.
+    pub fn generate_data_key_without_plaintext(
+        &mut self,
+        caller: &Caller,
+        r: DataKeyRequest,
+    ) -> Result<GenerateDataKeyWithoutPlaintextResponse> {
+        let (_, ciphertext_blob, key_id) =
+            self.data_key(caller, r, "kms:GenerateDataKeyWithoutPlaintext")?;
+        Ok(GenerateDataKeyWithoutPlaintextResponse { ciphertext_blob, key_id })
+    }
+
+    /// The data-key operations: the key, its ciphertext and the KMS key's ARN.
+    fn data_key(
+        &mut self,
+        caller: &Caller,
+        r: DataKeyRequest,
+        action: &'static str,
+    ) -> Result<(SecretBlob, Blob, String)> {
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
         let (id, arn) =
@@ -497,28 +377,55 @@ impl Kms {
             (None, Some(DataKeySpec::Aes256)) => 32,
         };
         dry_run(r.dry_run)?;
-        let mut key = zeroize::Zeroizing::new(vec![0u8; n]);
-        self.rng.fill_bytes(&mut key);
-        let ct = self.encrypt_with(&id, EncryptionAlgorithm::SymmetricDefault, &ctx, &key)?;
-        let mut out = json!({ "CiphertextBlob": Blob(ct), "KeyId": arn });
-        if let (true, Some(o)) = (with_plaintext, out.as_object_mut()) {
-            o.insert("Plaintext".into(), json!(Blob(key.to_vec())));
-        }
-        Ok(out)
+        let mut key = SecretBlob::new(vec![0u8; n]);
+        self.rng.fill_bytes(&mut key.0);
+        let ct =
+            self.encrypt_with(&id, EncryptionAlgorithm::SymmetricDefault, &ctx, key.expose())?;
+        Ok((key, Blob(ct), arn))
     }
 
-    /// GenerateDataKeyPair (`with_plaintext`) or GenerateDataKeyPairWithoutPlaintext.
+    /// GenerateDataKeyPair: a key pair, the private key in plaintext and encrypted.
     pub fn generate_data_key_pair(
         &mut self,
         caller: &Caller,
         r: DataKeyPairRequest,
-        with_plaintext: bool,
-    ) -> Result<Value> {
-        let action = if with_plaintext {
-            "kms:GenerateDataKeyPair"
-        } else {
-            "kms:GenerateDataKeyPairWithoutPlaintext"
-        };
+    ) -> Result<GenerateDataKeyPairResponse> {
+        let spec = r.key_pair_spec;
+        let (private, ct, public, arn) =
+            self.data_key_pair(caller, r, "kms:GenerateDataKeyPair")?;
+        Ok(GenerateDataKeyPairResponse {
+            private_key_ciphertext_blob: ct,
+            public_key: public,
+            key_id: arn,
+            key_pair_spec: spec,
+            private_key_plaintext: private,
+        })
+    }
+
+    /// GenerateDataKeyPairWithoutPlaintext: a key pair, the private key encrypted only.
+    pub fn generate_data_key_pair_without_plaintext(
+        &mut self,
+        caller: &Caller,
+        r: DataKeyPairRequest,
+    ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse> {
+        let spec = r.key_pair_spec;
+        let (_, ct, public, arn) =
+            self.data_key_pair(caller, r, "kms:GenerateDataKeyPairWithoutPlaintext")?;
+        Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+            private_key_ciphertext_blob: ct,
+            public_key: public,
+            key_id: arn,
+            key_pair_spec: spec,
+        })
+    }
+
+    /// The key-pair operations: private key, its ciphertext, public key, KMS key ARN.
+    fn data_key_pair(
+        &mut self,
+        caller: &Caller,
+        r: DataKeyPairRequest,
+        action: &'static str,
+    ) -> Result<(SecretBlob, Blob, Blob, String)> {
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
         let (id, arn) =
@@ -530,17 +437,16 @@ impl Kms {
         let public = asym::public_key_der(spec, &private).map_err(crypto_err)?;
         let ct =
             self.encrypt_with(&id, EncryptionAlgorithm::SymmetricDefault, &ctx, private.expose())?;
-        let mut out = json!({
-            "PrivateKeyCiphertextBlob": Blob(ct), "PublicKey": Blob(public), "KeyId": arn, "KeyPairSpec": r.key_pair_spec,
-        });
-        if let (true, Some(o)) = (with_plaintext, out.as_object_mut()) {
-            o.insert("PrivateKeyPlaintext".into(), json!(Blob(private.expose().to_vec())));
-        }
-        Ok(out)
+        Ok((SecretBlob::new(private.expose().to_vec()), Blob(ct), Blob(public), arn))
     }
 
     /// GenerateRandom (1–1024 bytes).
-    pub fn generate_random(&mut self, caller: &Caller, n: Option<i64>) -> Result<Value> {
+    pub fn generate_random(
+        &mut self,
+        caller: &Caller,
+        r: GenerateRandomRequest,
+    ) -> Result<GenerateRandomResponse> {
+        let n = r.number_of_bytes;
         let p = self.begin(caller)?;
         self.authorize(caller, &p, Ask { action: "kms:GenerateRandom", ..Ask::default() })?;
         let n = match n {
@@ -553,18 +459,32 @@ impl Kms {
             }
             None => return Err(KmsError::validation("NumberOfBytes is required.")),
         };
-        let mut b = vec![0u8; n];
-        self.rng.fill_bytes(&mut b);
-        Ok(json!({ "Plaintext": Blob(b) }))
+        let mut b = SecretBlob::new(vec![0u8; n]);
+        self.rng.fill_bytes(&mut b.0);
+        Ok(GenerateRandomResponse { plaintext: b })
     }
 
-    /// Sign (`verify` false) or Verify.
-    pub fn sign_or_verify(
+    /// Sign.
+    pub fn sign(&mut self, caller: &Caller, r: SignRequest) -> Result<SignResponse> {
+        let signing_algorithm = r.signing_algorithm;
+        let (key_id, sig) = self.sign_or_verify(caller, r, false)?;
+        Ok(SignResponse { key_id, signature: Blob(sig.unwrap_or_default()), signing_algorithm })
+    }
+
+    /// Verify (a signature that does not verify is a `KMSInvalidSignatureException`).
+    pub fn verify(&mut self, caller: &Caller, r: SignRequest) -> Result<VerifyResponse> {
+        let signing_algorithm = r.signing_algorithm;
+        let (key_id, _) = self.sign_or_verify(caller, r, true)?;
+        Ok(VerifyResponse { key_id, signature_valid: true, signing_algorithm })
+    }
+
+    /// Sign (`verify` false; returns the signature) or Verify; returns the key ARN.
+    fn sign_or_verify(
         &mut self,
         caller: &Caller,
         r: SignRequest,
         verify: bool,
-    ) -> Result<Value> {
+    ) -> Result<(String, Option<Vec<u8>>)> {
         let p = self.begin(caller)?;
         let action = if verify { "kms:Verify" } else { "kms:Sign" };
         let (id, alias) = self.resolve(&p, &r.key_id)?;
@@ -599,9 +519,7 @@ impl Kms {
             if !ok {
                 return Err(KmsError::new(ErrorCode::KMSInvalidSignatureException, ""));
             }
-            return Ok(
-                json!({ "KeyId": arn, "SignatureValid": true, "SigningAlgorithm": r.signing_algorithm }),
-            );
+            return Ok((arn, None));
         }
         let spec = rec.spec;
         let entry = self
@@ -612,18 +530,18 @@ impl Kms {
         let sig =
             asym::sign(spec, &mat.secret, r.signing_algorithm, &r.message.0, mt, self.rng.as_mut())
                 .map_err(crypto_err)?;
-        Ok(json!({ "KeyId": arn, "Signature": Blob(sig), "SigningAlgorithm": r.signing_algorithm }))
+        Ok((arn, Some(sig)))
     }
 
     /// GetPublicKey.
     pub fn get_public_key(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        tokens: &[String],
-    ) -> Result<Value> {
+        r: GetPublicKeyRequest,
+    ) -> Result<GetPublicKeyResponse> {
+        let tokens = r.grant_tokens.as_deref().unwrap_or_default();
         let p = self.begin(caller)?;
-        let (id, alias) = self.resolve(&p, key_id)?;
+        let (id, alias) = self.resolve(&p, &r.key_id)?;
         self.authorize(
             caller,
             &p,
@@ -644,21 +562,39 @@ impl Kms {
             ));
         }
         let public = asym::public_key_der(rec.spec, &newest(rec)?.secret).map_err(crypto_err)?;
-        let mut out = json!({
-            "KeyId": rec.arn, "PublicKey": Blob(public), "CustomerMasterKeySpec": rec.spec, "KeySpec": rec.spec, "KeyUsage": rec.usage,
-        });
-        if let Some(o) = out.as_object_mut() {
-            if rec.usage == KeyUsage::EncryptDecrypt {
-                o.insert("EncryptionAlgorithms".into(), json!(rec.spec.encryption_algorithms()));
-            } else {
-                o.insert("SigningAlgorithms".into(), json!(rec.spec.signing_algorithms()));
-            }
-        }
-        Ok(out)
+        let encrypts = rec.usage == KeyUsage::EncryptDecrypt;
+        Ok(GetPublicKeyResponse {
+            key_id: rec.arn.clone(),
+            public_key: Blob(public),
+            customer_master_key_spec: rec.spec,
+            key_spec: rec.spec,
+            key_usage: rec.usage,
+            encryption_algorithms: encrypts.then(|| rec.spec.encryption_algorithms().to_vec()),
+            signing_algorithms: (!encrypts).then(|| rec.spec.signing_algorithms().to_vec()),
+        })
     }
 
-    /// GenerateMac (`verify` false) or VerifyMac.
-    pub fn mac(&mut self, caller: &Caller, r: MacRequest, verify: bool) -> Result<Value> {
+    /// GenerateMac.
+    pub fn generate_mac(&mut self, caller: &Caller, r: MacRequest) -> Result<GenerateMacResponse> {
+        let mac_algorithm = r.mac_algorithm;
+        let (key_id, tag) = self.mac(caller, r, false)?;
+        Ok(GenerateMacResponse { key_id, mac: Blob(tag.unwrap_or_default()), mac_algorithm })
+    }
+
+    /// VerifyMac (a MAC that does not verify is a `KMSInvalidMacException`).
+    pub fn verify_mac(&mut self, caller: &Caller, r: MacRequest) -> Result<VerifyMacResponse> {
+        let mac_algorithm = r.mac_algorithm;
+        let (key_id, _) = self.mac(caller, r, true)?;
+        Ok(VerifyMacResponse { key_id, mac_valid: true, mac_algorithm })
+    }
+
+    /// GenerateMac (`verify` false; returns the MAC) or VerifyMac; returns the key ARN.
+    fn mac(
+        &mut self,
+        caller: &Caller,
+        r: MacRequest,
+        verify: bool,
+    ) -> Result<(String, Option<Vec<u8>>)> {
         let p = self.begin(caller)?;
         let action = if verify { "kms:VerifyMac" } else { "kms:GenerateMac" };
         let (id, alias) = self.resolve(&p, &r.key_id)?;
@@ -687,11 +623,9 @@ impl Kms {
             if !mac::verify(r.mac_algorithm, key, &r.message.0, &tag.0) {
                 return Err(KmsError::new(ErrorCode::KMSInvalidMacException, ""));
             }
-            return Ok(
-                json!({ "KeyId": rec.arn, "MacValid": true, "MacAlgorithm": r.mac_algorithm }),
-            );
+            return Ok((rec.arn.clone(), None));
         }
         let tag = mac::mac(r.mac_algorithm, key, &r.message.0);
-        Ok(json!({ "KeyId": rec.arn, "Mac": Blob(tag), "MacAlgorithm": r.mac_algorithm }))
+        Ok((rec.arn.clone(), Some(tag)))
     }
 }

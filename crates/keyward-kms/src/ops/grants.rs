@@ -8,9 +8,13 @@ use crate::record::{GrantConstraints, GrantRecord, KeyRecord};
 use crate::store::Change;
 use crate::types::{GrantOperation as Op, KeySpec, KeyUsage};
 use base64::Engine as _;
-use keyward_core::eval::{decide, Decision, Principal, PrincipalKind};
 use serde::Deserialize;
-use serde_json::{json, Value};
+
+pub use crate::api::grants::{
+    CreateGrantResponse, GrantListEntry, ListGrantsRequest, ListGrantsResponse,
+    ListRetirableGrantsRequest, RetireGrantRequest, RevokeGrantRequest,
+};
+use crate::api::Empty;
 
 /// Grants per key (AWS quota).
 const MAX_GRANTS_PER_KEY: usize = 50_000;
@@ -79,39 +83,30 @@ fn valid_principal(s: &str) -> bool {
 }
 
 /// The grant's view for output.
-fn grant_json(g: &GrantRecord, key_arn: &str) -> Value {
-    let mut v = json!({
-        "KeyId": key_arn,
-        "GrantId": g.grant_id,
-        "CreationDate": epoch_s(g.created_ms),
-        "GranteePrincipal": g.grantee,
-        "IssuingAccount": format!("arn:aws:iam::{}:root", g.issuer.split(':').nth(4).unwrap_or_default()),
-        "Operations": g.operations,
-    });
-    if let Some(o) = v.as_object_mut() {
-        if let Some(n) = &g.name {
-            o.insert("Name".into(), json!(n));
-        }
-        if let Some(r) = &g.retiring {
-            o.insert("RetiringPrincipal".into(), json!(r));
-        }
-        if let Some(c) = &g.constraints {
-            o.insert("Constraints".into(), json!(c));
-        }
+fn grant_json(g: &GrantRecord, key_arn: &str) -> GrantListEntry {
+    GrantListEntry {
+        key_id: key_arn.to_string(),
+        grant_id: g.grant_id.clone(),
+        name: g.name.clone(),
+        creation_date: epoch_s(g.created_ms),
+        grantee_principal: g.grantee.clone(),
+        retiring_principal: g.retiring.clone(),
+        issuing_account: format!(
+            "arn:aws:iam::{}:root",
+            g.issuer.split(':').nth(4).unwrap_or_default()
+        ),
+        operations: g.operations.clone(),
+        constraints: g.constraints.clone(),
     }
-    v
-}
-
-/// True when `caller` is `who` (a role ARN also covers its sessions).
-fn is_principal(p: &Principal, who: &str) -> bool {
-    p.arn == who
-        || p.role_arn.as_deref() == Some(who)
-        || (p.kind == PrincipalKind::Root && who == p.account)
 }
 
 impl Kms {
     /// CreateGrant.
-    pub fn create_grant(&mut self, caller: &Caller, r: CreateGrantRequest) -> Result<Value> {
+    pub fn create_grant(
+        &mut self,
+        caller: &Caller,
+        r: CreateGrantRequest,
+    ) -> Result<CreateGrantResponse> {
         let p = self.begin(caller)?;
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let tokens = r.grant_tokens.clone().unwrap_or_default();
@@ -158,15 +153,8 @@ impl Kms {
             created_ms: caller.now_ms,
             tokens: Vec::new(),
         };
-        let ask = Ask {
-            action: "kms:CreateGrant",
-            key_id: Some(&id),
-            request_alias: alias.as_deref(),
-            grant_tokens: &tokens,
-            create_grant: Some(core_grant(&rec, &p.account)),
-            ..Ask::default()
-        };
-        let (mut set, req) = self.request(caller, &p, ask)?;
+        // A grantee whose CreateGrant comes from a grant can delegate only within that grant;
+        // the evaluator decides it (rule create_grant_beyond_parent_grant).
         let ask = Ask {
             action: "kms:CreateGrant",
             key_id: Some(&id),
@@ -176,23 +164,6 @@ impl Kms {
             ..Ask::default()
         };
         self.authorize(caller, &p, ask)?;
-        // Permission that comes only from a grant can delegate only that grant's operations.
-        let via_grants = std::mem::take(&mut set.grants);
-        if decide(&set, &req) != Decision::Allow {
-            let covered = via_grants.iter().any(|g| {
-                g.allows_operation("CreateGrant")
-                    && r.operations.iter().all(|op| g.allows_operation(op.as_str()))
-            });
-            if !covered {
-                return Err(KmsError::new(
-                    ErrorCode::AccessDeniedException,
-                    format!(
-                        "User: {} is not authorized to perform: kms:CreateGrant on resource: {key_arn} because the grant that allows kms:CreateGrant does not include every requested operation",
-                        p.arn
-                    ),
-                ));
-            }
-        }
         let key = &self.key(&id)?.rec;
         check_state(key, StateRule::Use)?;
         let allowed = allowed_ops(key);
@@ -228,7 +199,7 @@ impl Kms {
             if let Some(g) = same.cloned() {
                 let mut g = g;
                 g.tokens.push(token.clone());
-                let out = json!({ "GrantToken": token, "GrantId": g.grant_id });
+                let out = CreateGrantResponse { grant_token: token, grant_id: g.grant_id.clone() };
                 self.commit(vec![Change::PutGrant(Box::new(g))])?;
                 return Ok(out);
             }
@@ -241,7 +212,7 @@ impl Kms {
         }
         rec.grant_id = crate::crypto::random_hex_id(self.rng.as_mut());
         rec.tokens.push(token.clone());
-        let out = json!({ "GrantToken": token, "GrantId": rec.grant_id });
+        let out = CreateGrantResponse { grant_token: token, grant_id: rec.grant_id.clone() };
         self.commit(vec![Change::PutGrant(Box::new(rec))])?;
         Ok(out)
     }
@@ -256,13 +227,11 @@ impl Kms {
     pub fn list_grants(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        grant_id: Option<&str>,
-        grantee: Option<&str>,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:ListGrants", StateRule::Any)?;
+        r: ListGrantsRequest,
+    ) -> Result<ListGrantsResponse> {
+        let (grant_id, grantee) = (r.grant_id.as_deref(), r.grantee_principal.as_deref());
+        let (limit, marker) = (r.limit, r.marker.as_deref());
+        let (_, id) = self.gate(caller, &r.key_id, "kms:ListGrants", StateRule::Any)?;
         let arn = self.key(&id)?.rec.arn.clone();
         if let Some(g) = grant_id {
             if self.grants.get(g).is_none_or(|x| x.key_id != id) {
@@ -283,21 +252,18 @@ impl Kms {
             })
             .collect();
         let (items, next) = page(&list, limit, marker, 50)?;
-        Ok(super::keys::list_response(
-            "Grants",
-            items.iter().map(|g| grant_json(g, &arn)).collect(),
-            next,
-        ))
+        let grants = items.iter().map(|g| grant_json(g, &arn)).collect();
+        Ok(ListGrantsResponse { grants, truncated: next.is_some(), next_marker: next })
     }
 
     /// ListRetirableGrants: grants whose retiring principal is `retiring` (IAM permission).
     pub fn list_retirable_grants(
         &mut self,
         caller: &Caller,
-        retiring: &str,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
+        r: ListRetirableGrantsRequest,
+    ) -> Result<ListGrantsResponse> {
+        let (retiring, limit, marker) =
+            (r.retiring_principal.as_str(), r.limit, r.marker.as_deref());
         let p = self.begin(caller)?;
         self.authorize(caller, &p, Ask { action: "kms:ListRetirableGrants", ..Ask::default() })?;
         // AWS: the retiring principal must be in the caller's account.
@@ -316,23 +282,18 @@ impl Kms {
             self.grants.values().filter(|g| g.retiring.as_deref() == Some(retiring)).collect();
         list.sort_by(|a, b| (a.created_ms, &a.grant_id).cmp(&(b.created_ms, &b.grant_id)));
         let (items, next) = page(&list, limit, marker, 50)?;
-        let out = items
+        let grants = items
             .iter()
             .map(|g| grant_json(g, self.keys.get(&g.key_id).map_or("", |k| k.rec.arn.as_str())))
             .collect();
-        Ok(super::keys::list_response("Grants", out, next))
+        Ok(ListGrantsResponse { grants, truncated: next.is_some(), next_marker: next })
     }
 
     /// RetireGrant, by token or by key and grant id. The retiring principal, the grantee when
     /// the grant includes RetireGrant, or the issuing account (through its policies) may retire.
-    pub fn retire_grant(
-        &mut self,
-        caller: &Caller,
-        token: Option<&str>,
-        key_id: Option<&str>,
-        grant_id: Option<&str>,
-        dry: Option<bool>,
-    ) -> Result<Value> {
+    pub fn retire_grant(&mut self, caller: &Caller, r: RetireGrantRequest) -> Result<Empty> {
+        let (token, key_id) = (r.grant_token.as_deref(), r.key_id.as_deref());
+        let (grant_id, dry) = (r.grant_id.as_deref(), r.dry_run);
         let p = self.begin(caller)?;
         let g = match (token, key_id, grant_id) {
             (Some(t), _, _) => {
@@ -358,41 +319,25 @@ impl Kms {
                 return Err(KmsError::validation("Specify GrantToken, or both KeyId and GrantId."))
             }
         };
-        let may = g.retiring.as_deref().is_some_and(|r| is_principal(&p, r))
-            || (is_principal(&p, &g.grantee) && g.operations.contains(&Op::RetireGrant))
-            || (g.issuer.split(':').nth(4) == Some(p.account.as_str())
-                && self
-                    .authorize(
-                        caller,
-                        &p,
-                        Ask {
-                            action: "kms:RetireGrant",
-                            key_id: Some(&g.key_id),
-                            ..Ask::default()
-                        },
-                    )
-                    .is_ok());
-        if !may {
-            let arn = self.keys.get(&g.key_id).map_or(g.key_id.clone(), |k| k.rec.arn.clone());
-            return Err(KmsError::new(
-                ErrorCode::AccessDeniedException,
-                format!("User: {} is not authorized to perform: kms:RetireGrant on resource: {arn} because it is not the grant's retiring principal, a grantee allowed RetireGrant, or the grant's issuing account", p.arn),
-            ));
-        }
+        // The grant decides who may retire it (rules retiring_principal_retires,
+        // grantee_retires, grant_account_retires; kms:RetireGrant in a key policy has no effect).
+        let issuer = g.issuer.split(':').nth(4).unwrap_or_default().to_string();
+        let ask = Ask {
+            action: "kms:RetireGrant",
+            key_id: Some(&g.key_id),
+            grant_to_retire: Some(core_grant(&g, &issuer)),
+            ..Ask::default()
+        };
+        self.authorize(caller, &p, ask)?;
         dry_run(dry)?;
         self.commit(vec![Change::DeleteGrant(g.grant_id)])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// RevokeGrant (kms:RevokeGrant on the key; grant tokens are not accepted).
-    pub fn revoke_grant(
-        &mut self,
-        caller: &Caller,
-        key_id: &str,
-        grant_id: &str,
-        dry: Option<bool>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:RevokeGrant", StateRule::Any)?;
+    pub fn revoke_grant(&mut self, caller: &Caller, r: RevokeGrantRequest) -> Result<Empty> {
+        let (grant_id, dry) = (r.grant_id.as_str(), r.dry_run);
+        let (_, id) = self.gate(caller, &r.key_id, "kms:RevokeGrant", StateRule::Any)?;
         if self.grants.get(grant_id).is_none_or(|g| g.key_id != id) {
             return Err(KmsError::new(
                 ErrorCode::InvalidGrantIdException,
@@ -401,6 +346,6 @@ impl Kms {
         }
         dry_run(dry)?;
         self.commit(vec![Change::DeleteGrant(grant_id.to_string())])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 }

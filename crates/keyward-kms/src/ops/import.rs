@@ -9,7 +9,12 @@ use crate::record::{ImportParams, KeyRecord, Material};
 use crate::store::Change;
 use crate::types::{KeyState, Origin, WrappingAlgorithm, WrappingKeySpec};
 use serde::Deserialize;
-use serde_json::{json, Value};
+
+pub use crate::api::grants::{
+    GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialResponse,
+};
+pub use crate::api::keys::KeyRequest;
+use crate::api::KeyIdResponse;
 
 /// How long import parameters stay valid (AWS: 24 hours).
 const PARAMS_VALID_MS: i64 = 24 * 3_600_000;
@@ -36,6 +41,18 @@ pub struct ImportRequest {
     pub key_material_id: Option<String>,
 }
 
+/// The wrapping algorithm and key spec, both required.
+fn required_wrapping(
+    r: &GetParametersForImportRequest,
+) -> Result<(WrappingAlgorithm, WrappingKeySpec)> {
+    let alg = r
+        .wrapping_algorithm
+        .ok_or_else(|| KmsError::validation("WrappingAlgorithm is required."))?;
+    let spec =
+        r.wrapping_key_spec.ok_or_else(|| KmsError::validation("WrappingKeySpec is required."))?;
+    Ok((alg, spec))
+}
+
 fn external(rec: &KeyRecord) -> Result<()> {
     if rec.origin != Origin::External {
         return Err(KmsError::new(
@@ -57,11 +74,10 @@ impl Kms {
     pub fn get_parameters_for_import(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        alg: WrappingAlgorithm,
-        spec: WrappingKeySpec,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:GetParametersForImport", StateRule::Any)?;
+        r: GetParametersForImportRequest,
+    ) -> Result<GetParametersForImportResponse> {
+        let (alg, spec) = required_wrapping(&r)?;
+        let (_, id) = self.gate(caller, &r.key_id, "kms:GetParametersForImport", StateRule::Any)?;
         let mut rec = self.key(&id)?.rec.clone();
         external(&rec)?;
         let (private, public) = asym::wrapping_key(spec, self.rng.as_mut())
@@ -75,15 +91,22 @@ impl Kms {
             token: token.clone(),
             valid_to_ms: valid_to,
         });
-        let out = json!({
-            "KeyId": rec.arn, "ImportToken": Blob(token), "PublicKey": Blob(public), "ParametersValidTo": epoch_s(valid_to),
-        });
+        let out = GetParametersForImportResponse {
+            key_id: rec.arn.clone(),
+            import_token: Blob(token),
+            public_key: Blob(public),
+            parameters_valid_to: epoch_s(valid_to),
+        };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }
 
     /// ImportKeyMaterial.
-    pub fn import_key_material(&mut self, caller: &Caller, r: ImportRequest) -> Result<Value> {
+    pub fn import_key_material(
+        &mut self,
+        caller: &Caller,
+        r: ImportRequest,
+    ) -> Result<ImportKeyMaterialResponse> {
         let (_, id) = self.gate(caller, &r.key_id, "kms:ImportKeyMaterial", StateRule::Any)?;
         let mut rec = self.key(&id)?.rec.clone();
         external(&rec)?;
@@ -166,14 +189,19 @@ impl Kms {
             rec.state = KeyState::Enabled;
         }
         let mat_id = rec.materials.first().map(|m| m.id.clone()).unwrap_or_default();
-        let out = json!({ "KeyId": rec.arn, "KeyMaterialId": mat_id });
+        let out = ImportKeyMaterialResponse { key_id: rec.arn.clone(), key_material_id: mat_id };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }
 
     /// DeleteImportedKeyMaterial: the key returns to PendingImport.
-    pub fn delete_imported_key_material(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:DeleteImportedKeyMaterial", StateRule::Any)?;
+    pub fn delete_imported_key_material(
+        &mut self,
+        caller: &Caller,
+        r: KeyRequest,
+    ) -> Result<KeyIdResponse> {
+        let (_, id) =
+            self.gate(caller, &r.key_id, "kms:DeleteImportedKeyMaterial", StateRule::Any)?;
         let mut rec = self.key(&id)?.rec.clone();
         if rec.origin != Origin::External {
             return Err(KmsError::new(
@@ -189,7 +217,7 @@ impl Kms {
         if rec.state != KeyState::PendingDeletion {
             rec.state = KeyState::PendingImport;
         }
-        let out = json!({ "KeyId": rec.arn });
+        let out = KeyIdResponse { key_id: rec.arn.clone() };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }

@@ -2,6 +2,15 @@
 //! tags, key policies and rotation.
 
 use super::{check_not_external, check_state, epoch_s, page, StateRule};
+pub use crate::api::keys::{
+    CreateKeyRequest, DescribeKeyRequest, EnableKeyRotationRequest, GetKeyPolicyRequest,
+    GetKeyPolicyResponse, GetKeyRotationStatusResponse, KeyListEntry, KeyMetadata,
+    KeyMetadataResponse, KeyPageRequest, KeyRequest, ListKeyPoliciesResponse,
+    ListKeyRotationsResponse, ListKeysRequest, ListKeysResponse, ListResourceTagsResponse,
+    PutKeyPolicyRequest, RotationEntry, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
+    TagResourceRequest, UntagResourceRequest, UpdateKeyDescriptionRequest,
+};
+use crate::api::{Empty, KeyIdResponse};
 use crate::auth::Ask;
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{parse_named, Caller, Kms};
@@ -11,8 +20,6 @@ use crate::types::{KeySpec, KeyState, KeyUsage, Origin};
 use keyward_core::eval::{CtxValue, Principal};
 use keyward_core::model::PolicyKind;
 use rand_core::CryptoRngCore;
-use serde::Deserialize;
-use serde_json::{json, Value};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -43,105 +50,48 @@ pub(crate) fn add_material(
 
 /// The default key policy: the account may use IAM policies to allow every KMS action.
 pub fn default_key_policy(account: &str) -> String {
-    format!(
-        r#"{{
-  "Version": "2012-10-17",
-  "Id": "key-default-1",
-  "Statement": [
-    {{
-      "Sid": "Enable IAM User Permissions",
-      "Effect": "Allow",
-      "Principal": {{"AWS": "arn:aws:iam::{account}:root"}},
-      "Action": "kms:*",
-      "Resource": "*"
-    }}
-  ]
-}}"#
-    )
-}
-
-/// CreateKey input.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateKeyRequest {
-    /// Key policy (default policy when absent).
-    pub policy: Option<String>,
-    /// Description.
-    pub description: Option<String>,
-    /// KeyUsage.
-    pub key_usage: Option<KeyUsage>,
-    /// Deprecated alias of KeySpec.
-    pub customer_master_key_spec: Option<KeySpec>,
-    /// KeySpec.
-    pub key_spec: Option<KeySpec>,
-    /// Origin.
-    pub origin: Option<Origin>,
-    /// Skip the lockout safety check.
-    pub bypass_policy_lockout_safety_check: Option<bool>,
-    /// Tags.
-    pub tags: Option<Vec<Tag>>,
-    /// Multi-Region (not supported locally).
-    pub multi_region: Option<bool>,
+    keyward_core::eval::call::default_key_policy_text(account)
 }
 
 /// The KeyMetadata structure.
-pub(crate) fn metadata(rec: &KeyRecord) -> Value {
-    let mut m = json!({
-        "AWSAccountId": rec.account,
-        "KeyId": rec.key_id,
-        "Arn": rec.arn,
-        "CreationDate": epoch_s(rec.created_ms),
-        "Enabled": rec.state == KeyState::Enabled,
-        "Description": rec.description,
-        "KeyUsage": rec.usage,
-        "KeyState": rec.state,
-        "Origin": rec.origin,
-        "KeyManager": "CUSTOMER",
-        "CustomerMasterKeySpec": rec.spec,
-        "KeySpec": rec.spec,
-        "MultiRegion": false,
-    });
-    let put = |m: &mut Value, k: &str, v: Value| {
-        if let Some(o) = m.as_object_mut() {
-            o.insert(k.to_string(), v);
-        }
-    };
-    match rec.usage {
-        KeyUsage::EncryptDecrypt => {
-            put(&mut m, "EncryptionAlgorithms", json!(rec.spec.encryption_algorithms()))
-        }
-        KeyUsage::SignVerify => {
-            put(&mut m, "SigningAlgorithms", json!(rec.spec.signing_algorithms()))
-        }
-        KeyUsage::GenerateVerifyMac => {
-            put(&mut m, "MacAlgorithms", json!(rec.spec.mac_algorithms()))
-        }
+pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
+    let external = rec.origin == Origin::External;
+    KeyMetadata {
+        aws_account_id: rec.account.clone(),
+        key_id: rec.key_id.clone(),
+        arn: rec.arn.clone(),
+        creation_date: epoch_s(rec.created_ms),
+        enabled: rec.state == KeyState::Enabled,
+        description: rec.description.clone(),
+        key_usage: rec.usage,
+        key_state: rec.state,
+        origin: rec.origin,
+        key_manager: "CUSTOMER",
+        customer_master_key_spec: rec.spec,
+        key_spec: rec.spec,
+        multi_region: false,
+        encryption_algorithms: (rec.usage == KeyUsage::EncryptDecrypt)
+            .then(|| rec.spec.encryption_algorithms().to_vec()),
+        signing_algorithms: (rec.usage == KeyUsage::SignVerify)
+            .then(|| rec.spec.signing_algorithms().to_vec()),
+        mac_algorithms: (rec.usage == KeyUsage::GenerateVerifyMac)
+            .then(|| rec.spec.mac_algorithms().to_vec()),
+        deletion_date: rec.deletion_ms.map(epoch_s),
+        pending_deletion_window_in_days: rec.pending_window_days,
+        expiration_model: (external && !rec.materials.is_empty()).then_some(
+            if rec.material_expires_ms.is_some() {
+                "KEY_MATERIAL_EXPIRES"
+            } else {
+                "KEY_MATERIAL_DOES_NOT_EXPIRE"
+            },
+        ),
+        valid_to: if external { rec.material_expires_ms.map(epoch_s) } else { None },
+        current_key_material_id: rec
+            .materials
+            .last()
+            .filter(|_| rec.spec == KeySpec::SymmetricDefault)
+            .map(|m| m.id.clone()),
     }
-    if let Some(d) = rec.deletion_ms {
-        put(&mut m, "DeletionDate", json!(epoch_s(d)));
-    }
-    if let Some(w) = rec.pending_window_days {
-        put(&mut m, "PendingDeletionWindowInDays", json!(w));
-    }
-    if rec.origin == Origin::External {
-        let model = if rec.material_expires_ms.is_some() {
-            "KEY_MATERIAL_EXPIRES"
-        } else {
-            "KEY_MATERIAL_DOES_NOT_EXPIRE"
-        };
-        if !rec.materials.is_empty() {
-            put(&mut m, "ExpirationModel", json!(model));
-        }
-        if let Some(t) = rec.material_expires_ms {
-            put(&mut m, "ValidTo", json!(epoch_s(t)));
-        }
-    }
-    if let Some(mat) = rec.materials.last() {
-        if rec.spec == KeySpec::SymmetricDefault {
-            put(&mut m, "CurrentKeyMaterialId", json!(mat.id));
-        }
-    }
-    m
 }
 
 pub(crate) fn validate_tags(tags: &[Tag]) -> Result<()> {
@@ -267,7 +217,11 @@ impl Kms {
     }
 
     /// CreateKey.
-    pub fn create_key(&mut self, caller: &Caller, r: CreateKeyRequest) -> Result<Value> {
+    pub fn create_key(
+        &mut self,
+        caller: &Caller,
+        r: CreateKeyRequest,
+    ) -> Result<KeyMetadataResponse> {
         let p = self.begin(caller)?;
         let spec = r.key_spec.or(r.customer_master_key_spec).unwrap_or(KeySpec::SymmetricDefault);
         let usage = r.key_usage.unwrap_or(if spec.is_hmac() {
@@ -356,24 +310,23 @@ impl Kms {
         if origin == Origin::AwsKms {
             add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "CREATE")?;
         }
-        let out = json!({ "KeyMetadata": metadata(&rec) });
+        let out = KeyMetadataResponse { key_metadata: metadata(&rec) };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }
 
     /// DescribeKey.
-    pub fn describe_key(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:DescribeKey", StateRule::Any)?;
-        Ok(json!({ "KeyMetadata": metadata(&self.key(&id)?.rec) }))
+    pub fn describe_key(
+        &mut self,
+        caller: &Caller,
+        r: DescribeKeyRequest,
+    ) -> Result<KeyMetadataResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:DescribeKey", StateRule::Any)?;
+        Ok(KeyMetadataResponse { key_metadata: metadata(&self.key(&id)?.rec) })
     }
 
     /// ListKeys: the keys of the caller's account (IAM permission on `*`).
-    pub fn list_keys(
-        &mut self,
-        caller: &Caller,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
+    pub fn list_keys(&mut self, caller: &Caller, r: ListKeysRequest) -> Result<ListKeysResponse> {
         let p = self.begin(caller)?;
         self.authorize(caller, &p, Ask { action: "kms:ListKeys", ..Ask::default() })?;
         let mut keys: Vec<(i64, String, String)> = self
@@ -383,10 +336,12 @@ impl Kms {
             .map(|k| (k.rec.created_ms, k.rec.key_id.clone(), k.rec.arn.clone()))
             .collect();
         keys.sort();
-        let (items, next) = page(&keys, limit, marker, 100)?;
-        let list: Vec<Value> =
-            items.iter().map(|(_, id, arn)| json!({"KeyId": id, "KeyArn": arn})).collect();
-        Ok(list_response("Keys", list, next))
+        let (items, next) = page(&keys, r.limit, r.marker.as_deref(), 100)?;
+        let keys = items
+            .into_iter()
+            .map(|(_, key_id, key_arn)| KeyListEntry { key_id, key_arn })
+            .collect();
+        Ok(ListKeysResponse { keys, truncated: next.is_some(), next_marker: next })
     }
 
     fn set_state(
@@ -395,7 +350,7 @@ impl Kms {
         key_id: &str,
         action: &'static str,
         state: KeyState,
-    ) -> Result<Value> {
+    ) -> Result<Empty> {
         let (_, id) = self.gate(caller, key_id, action, StateRule::Toggle)?;
         let mut rec = self.key(&id)?.rec.clone();
         if rec.state == KeyState::PendingImport {
@@ -406,28 +361,27 @@ impl Kms {
         }
         rec.state = state;
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// EnableKey.
-    pub fn enable_key(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        self.set_state(caller, key_id, "kms:EnableKey", KeyState::Enabled)
+    pub fn enable_key(&mut self, caller: &Caller, r: KeyRequest) -> Result<Empty> {
+        self.set_state(caller, &r.key_id, "kms:EnableKey", KeyState::Enabled)
     }
 
     /// DisableKey.
-    pub fn disable_key(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        self.set_state(caller, key_id, "kms:DisableKey", KeyState::Disabled)
+    pub fn disable_key(&mut self, caller: &Caller, r: KeyRequest) -> Result<Empty> {
+        self.set_state(caller, &r.key_id, "kms:DisableKey", KeyState::Disabled)
     }
 
     /// ScheduleKeyDeletion (7–30 days, default 30).
     pub fn schedule_key_deletion(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        days: Option<i64>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:ScheduleKeyDeletion", StateRule::Modify)?;
-        let days = days.unwrap_or(30);
+        r: ScheduleKeyDeletionRequest,
+    ) -> Result<ScheduleKeyDeletionResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:ScheduleKeyDeletion", StateRule::Modify)?;
+        let days = r.pending_window_in_days.unwrap_or(30);
         if !(7..=30).contains(&days) {
             return Err(KmsError::constraint(
                 "pendingWindowInDays",
@@ -439,16 +393,19 @@ impl Kms {
         rec.state = KeyState::PendingDeletion;
         rec.deletion_ms = Some(when);
         rec.pending_window_days = u32::try_from(days).ok();
-        let out = json!({
-            "KeyId": rec.arn, "DeletionDate": epoch_s(when), "KeyState": "PendingDeletion", "PendingWindowInDays": days,
-        });
+        let out = ScheduleKeyDeletionResponse {
+            key_id: rec.arn.clone(),
+            deletion_date: epoch_s(when),
+            key_state: KeyState::PendingDeletion,
+            pending_window_in_days: days,
+        };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }
 
     /// CancelKeyDeletion: the key returns to Disabled, as AWS documents.
-    pub fn cancel_key_deletion(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:CancelKeyDeletion", StateRule::Any)?;
+    pub fn cancel_key_deletion(&mut self, caller: &Caller, r: KeyRequest) -> Result<KeyIdResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:CancelKeyDeletion", StateRule::Any)?;
         let mut rec = self.key(&id)?.rec.clone();
         if rec.state != KeyState::PendingDeletion {
             return Err(KmsError::new(
@@ -460,7 +417,7 @@ impl Kms {
             if rec.materials.is_empty() { KeyState::PendingImport } else { KeyState::Disabled };
         rec.deletion_ms = None;
         rec.pending_window_days = None;
-        let out = json!({ "KeyId": rec.arn });
+        let out = KeyIdResponse { key_id: rec.arn.clone() };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }
@@ -469,10 +426,11 @@ impl Kms {
     pub fn update_key_description(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        description: &str,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:UpdateKeyDescription", StateRule::Modify)?;
+        r: UpdateKeyDescriptionRequest,
+    ) -> Result<Empty> {
+        let description = r.description;
+        let (_, id) =
+            self.gate(caller, &r.key_id, "kms:UpdateKeyDescription", StateRule::Modify)?;
         if description.chars().count() > 8192 {
             return Err(KmsError::constraint(
                 "description",
@@ -480,15 +438,16 @@ impl Kms {
             ));
         }
         let mut rec = self.key(&id)?.rec.clone();
-        rec.description = description.to_string();
+        rec.description = description;
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// TagResource.
-    pub fn tag_resource(&mut self, caller: &Caller, key_id: &str, tags: Vec<Tag>) -> Result<Value> {
+    pub fn tag_resource(&mut self, caller: &Caller, r: TagResourceRequest) -> Result<Empty> {
+        let tags: Vec<Tag> = r.tags;
         let p = self.begin(caller)?;
-        let (id, alias) = self.resolve(&p, key_id)?;
+        let (id, alias) = self.resolve(&p, &r.key_id)?;
         if alias.is_some() {
             return Err(KmsError::new(
                 ErrorCode::InvalidArnException,
@@ -512,18 +471,14 @@ impl Kms {
         }
         validate_tags(&rec.tags)?;
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// UntagResource.
-    pub fn untag_resource(
-        &mut self,
-        caller: &Caller,
-        key_id: &str,
-        keys: Vec<String>,
-    ) -> Result<Value> {
+    pub fn untag_resource(&mut self, caller: &Caller, r: UntagResourceRequest) -> Result<Empty> {
+        let keys = r.tag_keys;
         let p = self.begin(caller)?;
-        let (id, _) = self.resolve(&p, key_id)?;
+        let (id, _) = self.resolve(&p, &r.key_id)?;
         let extra = vec![("aws:TagKeys".to_string(), CtxValue::Many(keys.clone()))];
         self.authorize(
             caller,
@@ -534,60 +489,57 @@ impl Kms {
         let mut rec = self.key(&id)?.rec.clone();
         rec.tags.retain(|t| !keys.contains(&t.tag_key));
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// ListResourceTags.
     pub fn list_resource_tags(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:ListResourceTags", StateRule::Any)?;
+        r: KeyPageRequest,
+    ) -> Result<ListResourceTagsResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:ListResourceTags", StateRule::Any)?;
         let mut tags = self.key(&id)?.rec.tags.clone();
         tags.sort_by(|a, b| a.tag_key.cmp(&b.tag_key));
-        let (items, next) = page(&tags, limit, marker, 50)?;
-        Ok(list_response("Tags", items.iter().map(|t| json!(t)).collect(), next))
+        let (tags, next) = page(&tags, r.limit, r.marker.as_deref(), 50)?;
+        Ok(ListResourceTagsResponse { tags, truncated: next.is_some(), next_marker: next })
     }
 
     /// PutKeyPolicy (policy name `default` only), with the lockout safety check.
-    pub fn put_key_policy(
-        &mut self,
-        caller: &Caller,
-        key_id: &str,
-        name: Option<&str>,
-        policy: &str,
-        bypass: bool,
-    ) -> Result<Value> {
-        let (p, id) = self.gate(caller, key_id, "kms:PutKeyPolicy", StateRule::Any)?;
-        check_policy_name(name)?;
+    pub fn put_key_policy(&mut self, caller: &Caller, r: PutKeyPolicyRequest) -> Result<Empty> {
+        let (policy, bypass) = (r.policy.as_str(), r.bypass_policy_lockout_safety_check);
+        let bypass = bypass.unwrap_or(false);
+        let (p, id) = self.gate(caller, &r.key_id, "kms:PutKeyPolicy", StateRule::Any)?;
+        check_policy_name(r.policy_name.as_deref())?;
         let rec = &self.key(&id)?.rec;
         let (arn, account) = (rec.arn.clone(), rec.account.clone());
         self.check_policy(caller, &p, policy, &arn, &account, bypass)?;
         let mut rec = self.key(&id)?.rec.clone();
         rec.policy = policy.to_string();
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// GetKeyPolicy.
     pub fn get_key_policy(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        name: Option<&str>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:GetKeyPolicy", StateRule::Any)?;
-        check_policy_name(name)?;
-        Ok(json!({ "Policy": self.key(&id)?.rec.policy, "PolicyName": "default" }))
+        r: GetKeyPolicyRequest,
+    ) -> Result<GetKeyPolicyResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:GetKeyPolicy", StateRule::Any)?;
+        check_policy_name(r.policy_name.as_deref())?;
+        let policy = self.key(&id)?.rec.policy.clone();
+        Ok(GetKeyPolicyResponse { policy, policy_name: "default".to_string() })
     }
 
-    /// ListKeyPolicies.
-    pub fn list_key_policies(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        self.gate(caller, key_id, "kms:ListKeyPolicies", StateRule::Any)?;
-        Ok(json!({ "PolicyNames": ["default"], "Truncated": false }))
+    /// ListKeyPolicies (one policy, `default`; Limit and Marker are not read).
+    pub fn list_key_policies(
+        &mut self,
+        caller: &Caller,
+        r: KeyPageRequest,
+    ) -> Result<ListKeyPoliciesResponse> {
+        self.gate(caller, &r.key_id, "kms:ListKeyPolicies", StateRule::Any)?;
+        Ok(ListKeyPoliciesResponse { policy_names: vec!["default".to_string()], truncated: false })
     }
 
     fn rotatable(&self, id: &str) -> Result<KeyRecord> {
@@ -606,11 +558,10 @@ impl Kms {
     pub fn enable_key_rotation(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        period: Option<i64>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:EnableKeyRotation", StateRule::Rotate)?;
-        let period = period.unwrap_or(365);
+        r: EnableKeyRotationRequest,
+    ) -> Result<Empty> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:EnableKeyRotation", StateRule::Rotate)?;
+        let period = r.rotation_period_in_days.unwrap_or(365);
         if !(90..=2560).contains(&period) {
             return Err(KmsError::constraint(
                 "rotationPeriodInDays",
@@ -621,42 +572,47 @@ impl Kms {
         let period_days = u32::try_from(period).unwrap_or(365);
         rec.rotation = Some(Rotation { period_days, next_ms: caller.now_ms + period * DAY_MS });
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// DisableKeyRotation.
-    pub fn disable_key_rotation(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:DisableKeyRotation", StateRule::Rotate)?;
+    pub fn disable_key_rotation(&mut self, caller: &Caller, r: KeyRequest) -> Result<Empty> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:DisableKeyRotation", StateRule::Rotate)?;
         let mut rec = self.rotatable(&id)?;
         rec.rotation = None;
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(json!({}))
+        Ok(Empty {})
     }
 
     /// GetKeyRotationStatus.
-    pub fn get_key_rotation_status(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:GetKeyRotationStatus", StateRule::Any)?;
+    pub fn get_key_rotation_status(
+        &mut self,
+        caller: &Caller,
+        r: KeyRequest,
+    ) -> Result<GetKeyRotationStatusResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:GetKeyRotationStatus", StateRule::Any)?;
         let rec = &self.key(&id)?.rec;
         if rec.state == KeyState::PendingImport {
             check_state(rec, StateRule::Rotate)?;
         }
         let rec = self.rotatable(&id)?;
-        let mut out = json!({ "KeyRotationEnabled": rec.rotation.is_some(), "KeyId": rec.arn });
-        if let (Some(r), Some(o)) = (&rec.rotation, out.as_object_mut()) {
-            o.insert("RotationPeriodInDays".into(), json!(r.period_days));
-            o.insert("NextRotationDate".into(), json!(epoch_s(r.next_ms)));
-        }
-        if let (Some(last), Some(o)) =
-            (rec.rotations.iter().rev().find(|e| e.kind == "ON_DEMAND"), out.as_object_mut())
-        {
-            o.insert("OnDemandRotationStartDate".into(), json!(epoch_s(last.at_ms)));
-        }
-        Ok(out)
+        let last_on_demand = rec.rotations.iter().rev().find(|e| e.kind == "ON_DEMAND");
+        Ok(GetKeyRotationStatusResponse {
+            key_rotation_enabled: rec.rotation.is_some(),
+            key_id: rec.arn.clone(),
+            rotation_period_in_days: rec.rotation.as_ref().map(|r| r.period_days),
+            next_rotation_date: rec.rotation.as_ref().map(|r| epoch_s(r.next_ms)),
+            on_demand_rotation_start_date: last_on_demand.map(|e| epoch_s(e.at_ms)),
+        })
     }
 
     /// RotateKeyOnDemand (at most 25 per key).
-    pub fn rotate_key_on_demand(&mut self, caller: &Caller, key_id: &str) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:RotateKeyOnDemand", StateRule::Rotate)?;
+    pub fn rotate_key_on_demand(
+        &mut self,
+        caller: &Caller,
+        r: KeyRequest,
+    ) -> Result<KeyIdResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:RotateKeyOnDemand", StateRule::Rotate)?;
         let mut rec = self.rotatable(&id)?;
         if rec.rotations.iter().filter(|e| e.kind == "ON_DEMAND").count() >= 25 {
             return Err(KmsError::new(
@@ -665,7 +621,7 @@ impl Kms {
             ));
         }
         add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "ON_DEMAND")?;
-        let out = json!({ "KeyId": rec.arn });
+        let out = KeyIdResponse { key_id: rec.arn.clone() };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }
@@ -674,18 +630,21 @@ impl Kms {
     pub fn list_key_rotations(
         &mut self,
         caller: &Caller,
-        key_id: &str,
-        limit: Option<i64>,
-        marker: Option<&str>,
-    ) -> Result<Value> {
-        let (_, id) = self.gate(caller, key_id, "kms:ListKeyRotations", StateRule::Any)?;
+        r: KeyPageRequest,
+    ) -> Result<ListKeyRotationsResponse> {
+        let (_, id) = self.gate(caller, &r.key_id, "kms:ListKeyRotations", StateRule::Any)?;
         let rec = self.rotatable(&id)?;
-        let (items, next) = page(&rec.rotations, limit, marker, 100)?;
-        let list = items
-            .iter()
-            .map(|e| json!({"KeyId": rec.arn, "KeyMaterialId": e.material_id, "RotationDate": epoch_s(e.at_ms), "RotationType": e.kind}))
+        let (items, next) = page(&rec.rotations, r.limit, r.marker.as_deref(), 100)?;
+        let rotations = items
+            .into_iter()
+            .map(|e| RotationEntry {
+                key_id: rec.arn.clone(),
+                key_material_id: e.material_id,
+                rotation_date: epoch_s(e.at_ms),
+                rotation_type: e.kind,
+            })
             .collect();
-        Ok(list_response("Rotations", list, next))
+        Ok(ListKeyRotationsResponse { rotations, truncated: next.is_some(), next_marker: next })
     }
 }
 
@@ -697,15 +656,4 @@ fn check_policy_name(name: Option<&str>) -> Result<()> {
             format!("Policy {n} is not found. The only policy name is 'default'."),
         )),
     }
-}
-
-/// `{Field: [...], Truncated, NextMarker?}`.
-pub(crate) fn list_response(field: &str, items: Vec<Value>, next: Option<String>) -> Value {
-    let mut out = serde_json::Map::new();
-    out.insert(field.to_string(), Value::Array(items));
-    out.insert("Truncated".into(), Value::Bool(next.is_some()));
-    if let Some(m) = next {
-        out.insert("NextMarker".into(), Value::String(m));
-    }
-    Value::Object(out)
 }

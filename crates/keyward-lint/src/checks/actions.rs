@@ -7,6 +7,7 @@ use keyward_core::json::Value;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::valid_action;
 use keyward_core::pattern::Glob;
+use std::collections::HashMap;
 
 /// What one action pattern names, resolved against the catalogue.
 pub(crate) enum Resolved<'c> {
@@ -184,25 +185,29 @@ fn non_kms(
 }
 
 /// Flags actions covered by another pattern in the same list.
+///
+/// Near-linear: only the same text, a pattern with a wildcard of the same service (or with a
+/// wildcard service), or, for a wildcard action, another action of its service can cover an
+/// action; candidates come from an index by service instead of a scan of the whole list.
 fn redundant(s: &Stmt<'_>, out: &mut Found) {
     if s.actions.len() < 2 {
         return;
     }
+    let lc = |k: usize| s.action_lc.get(k).map_or("", String::as_str);
+    let idx = ActionIndex::new(&s.action_lc);
     for (i, a) in s.actions.iter().enumerate() {
-        let cover = s.actions.iter().enumerate().find(|(j, _)| {
-            let j = *j;
+        let covers_i = |j: usize| {
             if j == i {
                 return false;
             }
-            if s.action_lc.get(j) == s.action_lc.get(i) {
+            if lc(j) == lc(i) {
                 return j < i;
             }
-            let lc = |k: usize| s.action_lc.get(k).map_or("", String::as_str);
-            let b_covers_a = s.pattern_covers(lc(j), i);
             // Two patterns that name the same actions: report only the later one.
-            b_covers_a && (j < i || !s.pattern_covers(lc(i), j))
-        });
-        if let Some((_, b)) = cover {
+            s.pattern_covers(lc(j), i) && (j < i || !s.pattern_covers(lc(i), j))
+        };
+        let cover = idx.candidates(lc(i)).into_iter().find(|&j| covers_i(j));
+        if let Some(b) = cover.and_then(|j| s.actions.get(j)) {
             out.push((
                 "redundant-action",
                 a.span,
@@ -214,6 +219,77 @@ fn redundant(s: &Stmt<'_>, out: &mut Found) {
                 Some(format!("remove `{}`", a.text)),
             ));
         }
+    }
+}
+
+/// The actions of one list indexed for the redundancy checks: by exact text, and by service for
+/// the patterns and for every action.
+pub(crate) struct ActionIndex<'s> {
+    /// Indices of each lower-cased text, in list order.
+    by_text: HashMap<&'s str, Vec<usize>>,
+    /// Per service (lower case): the indices of the patterns with a wildcard in the name.
+    patterns: HashMap<&'s str, Vec<usize>>,
+    /// Per service: every index.
+    by_service: HashMap<&'s str, Vec<usize>>,
+    /// Patterns whose service part has a wildcard (`*`, `k*:Decrypt`).
+    wild_service: Vec<usize>,
+}
+
+fn split_service(a: &str) -> Option<(&str, &str)> {
+    a.split_once(':').filter(|(svc, _)| !svc.contains(['*', '?']))
+}
+
+impl<'s> ActionIndex<'s> {
+    /// Indexes lower-cased actions.
+    pub(crate) fn new(actions: &'s [String]) -> ActionIndex<'s> {
+        let mut ix = ActionIndex {
+            by_text: HashMap::new(),
+            patterns: HashMap::new(),
+            by_service: HashMap::new(),
+            wild_service: Vec::new(),
+        };
+        for (j, a) in actions.iter().enumerate() {
+            ix.by_text.entry(a.as_str()).or_default().push(j);
+            match split_service(a) {
+                Some((svc, name)) => {
+                    ix.by_service.entry(svc).or_default().push(j);
+                    if name.contains(['*', '?']) {
+                        ix.patterns.entry(svc).or_default().push(j);
+                    }
+                }
+                None => ix.wild_service.push(j),
+            }
+        }
+        ix
+    }
+
+    /// The indices of the actions that can cover `a` (lower case), in list order.
+    pub(crate) fn candidates(&self, a: &str) -> Vec<usize> {
+        let mut v: Vec<usize> = self.by_text.get(a).cloned().unwrap_or_default();
+        v.extend_from_slice(&self.wild_service);
+        if let Some((svc, name)) = split_service(a) {
+            let group = if name.contains(['*', '?']) { &self.by_service } else { &self.patterns };
+            v.extend(group.get(svc).into_iter().flatten());
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// True when the exact text `a` is in the list.
+    pub(crate) fn contains(&self, a: &str) -> bool {
+        self.by_text.contains_key(a)
+    }
+
+    /// The patterns (wildcard in the name, or in the service) that could cover an action of
+    /// service `svc`, and every action of that service when `all` is set.
+    pub(crate) fn of_service(&self, svc: Option<&str>, all: bool) -> Vec<usize> {
+        let mut v = self.wild_service.clone();
+        if let Some(svc) = svc {
+            let group = if all { &self.by_service } else { &self.patterns };
+            v.extend(group.get(svc).into_iter().flatten());
+        }
+        v
     }
 }
 

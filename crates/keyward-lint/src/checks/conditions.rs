@@ -83,6 +83,11 @@ fn lookup<'c>(cat: &'c Catalog, c: &Cond<'_>, out: &mut Found) -> Option<KeyRef<
         return None;
     }
     let Some(svc) = cat.service(prefix) else {
+        // Some services define keys under another prefix (`catalog:ChangeType` in
+        // aws-marketplace, `saml:*` in sts): look in every service before reporting.
+        if let Some((svc, i, def)) = cat.key_anywhere(key) {
+            return Some(KeyRef::Service(svc, i, def));
+        }
         push(
             "invalid-service",
             format!("the service `{prefix}` in condition key `{key}` does not exist"),
@@ -91,6 +96,9 @@ fn lookup<'c>(cat: &'c Catalog, c: &Cond<'_>, out: &mut Found) -> Option<KeyRef<
         return None;
     };
     if let Some((i, def)) = svc.key(key) {
+        return Some(KeyRef::Service(svc, i, def));
+    }
+    if let Some((svc, i, def)) = cat.key_anywhere(key) {
         return Some(KeyRef::Service(svc, i, def));
     }
     if let Some(k) = missing_tag(&svc.keys, key) {
@@ -255,6 +263,17 @@ fn key_checks(
             Some(format!("use {}", suggested_op(def.ty))),
         ));
     }
+    if def.ty == KeyType::Arn && op.base == OpBase::StringLike {
+        let arn_op =
+            op.name.replacen("StringNotLike", "ArnNotLike", 1).replacen("StringLike", "ArnLike", 1);
+        out.push((
+            "string-like-operator-with-arn-condition-keys",
+            c.key_span,
+            c.path.clone(),
+            format!("`{}` is an ARN key: compare it with the ARN operator `{arn_op}` instead of the string operator `{}`", c.key, c.op_name),
+            Some(format!("use {arn_op}")),
+        ));
+    }
     let ec_or_tag =
         c.key_lc.starts_with("kms:encryptioncontext:") || c.key_lc.starts_with("aws:requesttag/");
     if family != "Null" {
@@ -329,7 +348,9 @@ fn unsupported_actions(
             Resolved::All | Resolved::Unknown => return,
         }
     }
-    if names.is_empty() {
+    // A key the catalogue ties to no action of its service at all (the dataset lists it for the
+    // service only): Access Analyzer stays silent, and so does keyward.
+    if names.is_empty() || !cat.actions(svc).any(|a| a.supports_key(idx)) {
         return;
     }
     names.truncate(5);

@@ -1,6 +1,7 @@
 //! Whole-document checks: Version, Sids, size quotas, statements made redundant by another
 //! statement, and Allow statements that a Deny in the same policy always overrides.
 
+use crate::checks::actions::ActionIndex;
 use crate::doc::{Cond, Ctx, Principals, Stmt};
 use keyward_core::model::{AwsPrincipal, Effect, PolicyKind};
 
@@ -64,12 +65,24 @@ fn size(ctx: &Ctx<'_>, out: &mut Found) {
             if ctx.text.len() <= 6_144 {
                 return;
             }
-            (
-                "policy-size-exceeds-identity-policy-quota",
-                non_ws(),
-                6_144,
-                "characters excluding whitespace; the managed policy quota is 6,144",
-            )
+            // Access Analyzer's threshold is 10,240 (the inline quota of a role); customer
+            // managed policies stop at 6,144, which keyward reports under its own code.
+            let used = non_ws();
+            if used > 10_240 {
+                (
+                    "policy-size-exceeds-identity-policy-quota",
+                    used,
+                    10_240,
+                    "characters excluding whitespace; the identity policy quota is 10,240",
+                )
+            } else {
+                (
+                    "policy-size-exceeds-managed-policy-quota",
+                    used,
+                    6_144,
+                    "characters excluding whitespace; a customer managed policy holds at most 6,144 (inline role policies 10,240)",
+                )
+            }
         }
         PolicyKind::Scp | PolicyKind::Rcp => {
             if ctx.text.len() <= 5_120 {
@@ -149,16 +162,33 @@ fn same_cond(a: &Cond<'_>, b: &Cond<'_>) -> bool {
         && b.values.iter().all(|y| a.values.iter().any(|x| x.raw == y.raw))
 }
 
-/// True when every request `a` applies to, `b` applies to as well.
-fn covers(b: &Stmt<'_>, a: &Stmt<'_>) -> bool {
+/// True when every action of `a` is covered by an action of `b` (`bx`: b's index).
+fn actions_covered(b: &Stmt<'_>, bx: &ActionIndex<'_>, a: &Stmt<'_>) -> bool {
+    a.action_lc.iter().enumerate().all(|(i, t)| {
+        if bx.contains(t) {
+            return true;
+        }
+        let (svc, wild) = match t.split_once(':') {
+            Some((svc, name)) if !svc.contains(['*', '?']) => {
+                (Some(svc), name.contains(['*', '?']))
+            }
+            _ => (None, false),
+        };
+        bx.of_service(svc, wild)
+            .into_iter()
+            .any(|j| b.action_lc.get(j).is_some_and(|p| a.pattern_covers(p, i)))
+    })
+}
+
+/// True when every request `a` applies to, `b` applies to as well (`bx`: b's action index).
+fn covers(b: &Stmt<'_>, bx: &ActionIndex<'_>, a: &Stmt<'_>) -> bool {
     if a.actions.is_empty() || b.actions.is_empty() || a.effect.is_none() {
         return false;
     }
     if b.not_action || a.not_action || b.not_resource || a.not_resource {
         return false;
     }
-    let actions_ok =
-        (0..a.actions.len()).all(|i| b.action_lc.iter().any(|p| a.pattern_covers(p, i)));
+    let actions_ok = actions_covered(b, bx, a);
     if !actions_ok || !principal_covers(b, a) {
         return false;
     }
@@ -183,38 +213,46 @@ fn overlaps(ctx: &Ctx<'_>, out: &mut Found) {
     if !(2..=200).contains(&n) {
         return;
     }
+    let ix: Vec<ActionIndex<'_>> =
+        ctx.stmts.iter().map(|s| ActionIndex::new(&s.action_lc)).collect();
+    // Does statement `j` cover statement `i`?
+    let cov = |j: usize, i: usize| match (ctx.stmts.get(j), ix.get(j), ctx.stmts.get(i)) {
+        (Some(b), Some(bx), Some(a)) => covers(b, bx, a),
+        _ => false,
+    };
     for (i, a) in ctx.stmts.iter().enumerate() {
-        for (j, b) in ctx.stmts.iter().enumerate() {
-            if i == j || !covers(b, a) {
+        let others = || ctx.stmts.iter().enumerate().filter(move |(j, _)| *j != i);
+        if a.effect == Some(Effect::Allow) {
+            let deny = others().find(|(j, b)| b.effect == Some(Effect::Deny) && cov(*j, i));
+            if let Some((_, b)) = deny {
+                out.push((
+                    "allow-overridden-by-deny",
+                    a.node.span,
+                    a.path.clone(),
+                    format!("statement {} never allows anything: Deny statement {} always applies to the same requests", a.label(), b.label()),
+                    Some(format!("remove statement {}, or narrow the Deny with a condition or NotPrincipal", a.label())),
+                ));
                 continue;
             }
-            match (a.effect, b.effect) {
-                (Some(Effect::Allow), Some(Effect::Deny)) => {
-                    out.push((
-                        "allow-overridden-by-deny",
-                        a.node.span,
-                        a.path.clone(),
-                        format!("statement {} never allows anything: Deny statement {} always applies to the same requests", a.label(), b.label()),
-                        Some(format!("remove statement {}, or narrow the Deny with a condition or NotPrincipal", a.label())),
-                    ));
-                    break;
-                }
-                (ea, eb) if ea == eb => {
-                    // Identical statements: report only the later one.
-                    if j > i && covers(a, b) {
-                        continue;
-                    }
-                    out.push((
-                        "redundant-statement",
-                        a.node.span,
-                        a.path.clone(),
-                        format!("statement {} is redundant: statement {} already covers every request it applies to", a.label(), b.label()),
-                        Some(format!("remove statement {}", a.label())),
-                    ));
-                    break;
-                }
-                _ => {}
-            }
         }
+        let wider: Vec<(usize, &Stmt<'_>)> =
+            others().filter(|(j, b)| b.effect == a.effect && cov(*j, i)).collect();
+        // Identical statements (each covers the other): the later ones are reported under
+        // Access Analyzer's code. A statement contained in a broader one is keyward's own
+        // finding. Either way the verdict does not depend on the order of the statements.
+        let identical = wider.iter().find(|(j, _)| *j < i && cov(i, *j));
+        let contained = wider.iter().find(|(j, _)| !cov(i, *j));
+        let (code, b, what) = match (identical, contained) {
+            (Some((_, b)), _) => ("redundant-statement", b, "is identical to"),
+            (None, Some((_, b))) => ("redundant-statement-contained", b, "is contained in"),
+            (None, None) => continue,
+        };
+        out.push((
+            code,
+            a.node.span,
+            a.path.clone(),
+            format!("statement {} is redundant: it {what} statement {}, which already covers every request it applies to", a.label(), b.label()),
+            Some(format!("remove statement {}", a.label())),
+        ));
     }
 }

@@ -241,3 +241,20 @@ pub(crate) fn check_grants(grants: &[Grant], paths: &[String], out: &mut Vec<cra
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use keyward_core::eval::call::KMS_ACTIONS;
+
+    /// The key-use actions are the vocabulary's (keyward-core's `KMS_ACTIONS`); this file keeps
+    /// its own order, which decides the action a finding names.
+    #[test]
+    fn key_use_actions_are_the_vocabularys() {
+        let mut here: Vec<String> = super::USE.iter().map(|s| s.to_string()).collect();
+        let mut vocabulary: Vec<String> =
+            KMS_ACTIONS.iter().filter(|a| a.key_use).map(|a| a.iam.to_ascii_lowercase()).collect();
+        here.sort();
+        vocabulary.sort();
+        assert_eq!(here, vocabulary);
+    }
+}

@@ -4,6 +4,7 @@
 pub(crate) mod actions;
 pub(crate) mod conditions;
 pub(crate) mod document;
+pub(crate) mod iam;
 pub(crate) mod kms;
 pub(crate) mod principals;
 pub(crate) mod resources;
@@ -18,5 +19,6 @@ pub(crate) fn run(ctx: &mut Ctx<'_>) {
     conditions::check(ctx);
     principals::check(ctx);
     document::check(ctx);
+    iam::check(ctx);
     kms::check(ctx);
 }

@@ -7,6 +7,7 @@ use crate::doc::{Ctx, Item};
 use keyward_core::json::Value;
 use keyward_core::model::PolicyKind;
 use keyward_core::pattern::Glob;
+use std::collections::HashMap;
 
 const PARTITIONS: &[&str] =
     &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
@@ -173,7 +174,10 @@ fn arn_checks(cat: &Catalog, item: &Item<'_>, out: &mut Found) {
             Some(format!("remove the account: arn:{partition}:{service}:{region}::{resource}")),
         );
     }
-    if !has_wild(resource) && fitting.is_empty() && !all.is_empty() {
+    // Access Analyzer checks the resource part's format only in ARNs whose Region and account
+    // are written out: with a wildcard there it stays silent.
+    let exact_scope = !has_wild(region) && !has_wild(account);
+    if exact_scope && !has_wild(resource) && fitting.is_empty() && !all.is_empty() {
         let shapes: Vec<&str> = all.iter().map(|t| t.resource.as_str()).take(6).collect();
         push(
             "invalid-arn-resource",
@@ -190,17 +194,28 @@ fn redundant(resources: &[Item<'_>], out: &mut Found) {
     if resources.len() < 2 {
         return;
     }
-    let globs: Vec<Glob> = resources.iter().map(|r| Glob::new(r.text)).collect();
+    // Only the same text or a pattern with a wildcard can cover a resource: index the first
+    // occurrence of each text and keep the (usually few) patterns apart, so a long list is
+    // checked in near-linear time.
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut patterns: Vec<(usize, Glob)> = Vec::new();
+    for (j, b) in resources.iter().enumerate() {
+        first.entry(b.text).or_insert(j);
+        if b.text.contains(['*', '?']) && !b.text.contains("${") {
+            patterns.push((j, Glob::new(b.text)));
+        }
+    }
     for (i, a) in resources.iter().enumerate() {
-        let cover = resources.iter().enumerate().find(|(j, b)| {
-            *j != i
-                && (if b.text == a.text {
-                    *j < i
-                } else {
-                    !b.text.contains("${") && globs.get(*j).is_some_and(|g| g.matches(a.text))
-                })
+        let same = first.get(a.text).copied().filter(|&j| j < i);
+        let wider = patterns.iter().find(|(j, g)| {
+            *j != i && resources.get(*j).is_some_and(|b| b.text != a.text) && g.matches(a.text)
         });
-        if let Some((_, b)) = cover {
+        let cover = match (same, wider) {
+            (Some(x), Some((y, _))) => Some(x.min(*y)),
+            (Some(x), None) => Some(x),
+            (None, w) => w.map(|(y, _)| *y),
+        };
+        if let Some(b) = cover.and_then(|j| resources.get(j)) {
             out.push((
                 "redundant-resource",
                 a.span,

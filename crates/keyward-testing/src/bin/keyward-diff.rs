@@ -10,7 +10,7 @@
 //! second of both evaluators on N generated requests.
 
 use keyward_core::eval::decide;
-use keyward_core::scenario::{build_case, load};
+use keyward_scenario::{build_case, load};
 use keyward_testing::harness::{classify, keyward_side, sim_line, Verdict};
 use keyward_testing::world::generate;
 use serde_json::{json, Value};

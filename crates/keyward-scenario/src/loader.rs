@@ -1,211 +1,34 @@
-//! Scenario files: policies, keys, grants, principals and cases with expected decisions.
-//!
-//! The format is documented in `tests/scenarios/README.md`. Loading is pure: files referenced
-//! by path (a key policy given as `"policy": "kp.json"`) are read through a callback the
-//! caller supplies, so the CLI reads from disk and the browser from memory.
+//! The scenario loader: a [`Node`] tree (from JSON or YAML) to a [`Scenario`], collecting a
+//! `scenario-invalid` diagnostic for every problem, each at the value it is about.
 
-mod derive;
-
-pub use derive::{build_case, derive_context, derive_context_filtered, KmsCall};
-
-use crate::diag::Diagnostic;
-use crate::eval::{decide_traced, CtxValue, Decision, NamedPolicy, Outcome, Trace};
-use crate::json::{self, Limits, Node, Value};
-use crate::model::{Grant, PolicyKind};
-use crate::parse::{parse_grants_node, parse_policy_node};
-use crate::span::Span;
+use crate::{Case, Defaults, KeyDef, PrincipalDef, Resolver, Scenario};
+use keyward_core::diag::Diagnostic;
+use keyward_core::eval::{CtxValue, Decision, NamedPolicy};
+use keyward_core::json::{self, Limits, Node, Value};
+use keyward_core::model::PolicyKind;
+use keyward_core::parse::{parse_grants_node, parse_policy_node, string_list};
+use keyward_core::span::Span;
 use std::sync::Arc;
 
-/// Reads a file named in a scenario (path relative to the scenario file) as text.
-pub type Resolver<'a> = &'a dyn Fn(&str) -> Result<String, String>;
-
-/// Scenario-wide defaults.
-#[derive(Debug, Clone, Default)]
-pub struct Defaults {
-    /// Owner account of keys without an ARN; the account SCPs and RCPs apply to.
-    pub account: Option<String>,
-    /// Region.
-    pub region: Option<String>,
-    /// Request time (RFC 3339).
-    pub time: Option<String>,
-}
-
-/// A KMS key in a scenario.
-#[derive(Debug, Clone)]
-pub struct KeyDef {
-    /// Local name.
-    pub name: String,
-    /// Key ARN.
-    pub arn: String,
-    /// Key policy (`None`: the default key policy).
-    pub policy: Option<NamedPolicy>,
-    /// Alias names (`alias/...`).
-    pub aliases: Vec<String>,
-    /// KeySpec.
-    pub key_spec: String,
-    /// KeyUsage.
-    pub key_usage: String,
-    /// Origin.
-    pub key_origin: String,
-    /// Key state (does not change authorization).
-    pub state: String,
-    /// Tags (`aws:ResourceTag/*`).
-    pub tags: Vec<(String, String)>,
-    /// Grants.
-    pub grants: Vec<Arc<Grant>>,
-}
-
-/// An identity (user or role) and its policies.
-#[derive(Debug, Clone)]
-pub struct PrincipalDef {
-    /// User or role ARN (or an account id).
-    pub arn: String,
-    /// Identity policies.
-    pub policies: Vec<NamedPolicy>,
-    /// Permissions boundary.
-    pub boundary: Option<NamedPolicy>,
-    /// Tags (`aws:PrincipalTag/*`).
-    pub tags: Vec<(String, String)>,
-    /// Unique id (AIDA.../AROA...) for `aws:userid`.
-    pub id: Option<String>,
-}
-
-/// One case.
-#[derive(Debug, Clone)]
-pub struct Case {
-    /// Name.
-    pub name: String,
-    /// Caller.
-    pub principal: String,
-    /// Session policy.
-    pub session_policy: Option<NamedPolicy>,
-    /// Action.
-    pub action: String,
-    /// Key reference (local name, id, ARN or alias).
-    pub key: Option<String>,
-    /// Resource ARN for non-KMS actions.
-    pub resource: Option<String>,
-    /// Encryption context.
-    pub encryption_context: Vec<(String, String)>,
-    /// kms:ViaService.
-    pub via_service: Option<String>,
-    /// Grant tokens (do not change the decision).
-    pub grant_tokens: Vec<String>,
-    /// Raw context entries (override derived ones).
-    pub context: Vec<(String, CtxValue)>,
-    /// For kms:CreateGrant: the grant requested (derives the kms:Grant* keys).
-    pub create_grant: Option<Grant>,
-    /// Expected decision.
-    pub expect: Decision,
-    /// Where the case is.
-    pub span: Span,
-}
-
-/// A loaded scenario file.
-#[derive(Debug, Clone, Default)]
-pub struct Scenario {
-    /// Description.
-    pub description: Option<String>,
-    /// Defaults.
-    pub defaults: Defaults,
-    /// Keys.
-    pub keys: Vec<KeyDef>,
-    /// Resource policies of non-KMS resources, by ARN or ARN pattern.
-    pub resources: Vec<(String, NamedPolicy)>,
-    /// Principals.
-    pub principals: Vec<PrincipalDef>,
-    /// SCP levels.
-    pub scps: Vec<Vec<NamedPolicy>>,
-    /// RCP levels.
-    pub rcps: Vec<Vec<NamedPolicy>>,
-    /// Cases.
-    pub cases: Vec<Case>,
-}
-
-/// The result of one case.
-#[derive(Debug, Clone)]
-pub struct CaseResult {
-    /// Case name.
-    pub name: String,
-    /// Expected decision.
-    pub expected: Decision,
-    /// Actual outcome, or why the case could not be built.
-    pub actual: Result<Outcome, String>,
-    /// The trace (for failing cases).
-    pub trace: Option<Trace>,
-}
-
-impl CaseResult {
-    /// True when the case passed.
-    pub fn pass(&self) -> bool {
-        matches!(&self.actual, Ok(o) if o.decision == self.expected)
-    }
-}
-
-/// Loads a scenario from JSON (with spans) or YAML text.
-pub fn load(text: &str, yaml: bool, resolve: Resolver<'_>) -> Result<Scenario, Vec<Diagnostic>> {
-    let root = if yaml {
-        let v: serde_json::Value = serde_yaml::from_str(text).map_err(|e| {
-            let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            let idx = line_offset(text, line, col);
-            vec![Diagnostic::error(
-                "scenario-invalid",
-                Span::new(idx, idx),
-                "",
-                format!("invalid YAML: {e}"),
-            )]
-        })?;
-        Node::from_serde(&v)
-    } else {
-        let (root, diags) =
-            json::read(text, Limits { max_bytes: 16 * 1024 * 1024, ..Limits::default() });
-        match root {
-            Some(r) if diags.is_empty() => r,
-            _ => return Err(diags),
-        }
-    };
-    let mut l = Loader { diags: Vec::new(), resolve };
-    let s = l.scenario(&root);
-    if l.diags.is_empty() {
-        Ok(s)
-    } else {
-        Err(l.diags)
-    }
-}
-
-fn line_offset(text: &str, line: usize, col: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    (start + col.saturating_sub(1)).min(text.len())
-}
-
-/// Runs every case.
-pub fn run(s: &Scenario) -> Vec<CaseResult> {
-    s.cases
-        .iter()
-        .map(|c| match build_case(s, c) {
-            Ok((set, req)) => {
-                let (outcome, trace) = decide_traced(&set, &req);
-                let pass = outcome.decision == c.expect;
-                CaseResult {
-                    name: c.name.clone(),
-                    expected: c.expect,
-                    actual: Ok(outcome),
-                    trace: (!pass).then_some(trace),
-                }
-            }
-            Err(e) => {
-                CaseResult { name: c.name.clone(), expected: c.expect, actual: Err(e), trace: None }
-            }
-        })
-        .collect()
-}
-
-struct Loader<'a> {
+pub(crate) struct Loader<'a> {
     diags: Vec<Diagnostic>,
     resolve: Resolver<'a>,
 }
 
-impl Loader<'_> {
+impl<'a> Loader<'a> {
+    pub(crate) fn new(resolve: Resolver<'a>) -> Loader<'a> {
+        Loader { diags: Vec::new(), resolve }
+    }
+
+    /// The scenario, or every diagnostic found.
+    pub(crate) fn finish(self, s: Scenario) -> Result<Scenario, Vec<Diagnostic>> {
+        if self.diags.is_empty() {
+            Ok(s)
+        } else {
+            Err(self.diags)
+        }
+    }
+
     fn err(&mut self, span: Span, path: &str, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error("scenario-invalid", span, path, msg));
     }
@@ -344,7 +167,7 @@ impl Loader<'_> {
         }
     }
 
-    fn scenario(&mut self, root: &Node) -> Scenario {
+    pub(crate) fn scenario(&mut self, root: &Node) -> Scenario {
         let mut s = Scenario::default();
         let Some(members) = root.as_object() else {
             self.err(root.span, "", "a scenario must be a JSON object");
@@ -425,7 +248,7 @@ impl Loader<'_> {
             )
         });
         let aliases = match n.get("aliases") {
-            Some(a) => crate::parse::string_list(a, &format!("{path}.aliases"), &mut self.diags)
+            Some(a) => string_list(a, &format!("{path}.aliases"), &mut self.diags)
                 .into_iter()
                 .map(|(s, _)| s.to_string())
                 .collect(),
@@ -554,12 +377,10 @@ impl Loader<'_> {
             }
         }
         let grant_tokens = match n.get("grant_tokens") {
-            Some(g) => {
-                crate::parse::string_list(g, &format!("{path}.grant_tokens"), &mut self.diags)
-                    .into_iter()
-                    .map(|(s, _)| s.to_string())
-                    .collect()
-            }
+            Some(g) => string_list(g, &format!("{path}.grant_tokens"), &mut self.diags)
+                .into_iter()
+                .map(|(s, _)| s.to_string())
+                .collect(),
             None => Vec::new(),
         };
         let mut create_grant = None;
@@ -573,6 +394,7 @@ impl Loader<'_> {
         }
         Some(Case {
             create_grant,
+            grant_id: self.opt_string(n, "grant_id", path),
             name,
             principal,
             session_policy,
