@@ -16,8 +16,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Crates that must build for wasm32 and do no I/O. `scripts/test` builds them for wasm32.
-const PURE: &[&str] =
-    &["keyward-core", "keyward-lint", "keyward-kms", "keyward-aws", "keyward-scenario"];
+const PURE: &[&str] = &[
+    "keyward-core",
+    "keyward-lint",
+    "keyward-kms",
+    "keyward-aws",
+    "keyward-scenario",
+    "keyward-access",
+];
 
 /// Workspace crates that do I/O; a pure crate must not depend on them.
 const NATIVE_WORKSPACE: &[&str] =

@@ -10,7 +10,7 @@
 // (all `string`/`number`/`boolean`); this file documents the JSON shapes behind the strings.
 //
 // Loading:
-//   web:    import init, { lint, explain, test, KmsSession, version, bench_decide } from "@keyward/wasm";
+//   web:    import init, { lint, explain, test, who_can, diff, KmsSession, version, bench_decide } from "@keyward/wasm";
 //           await init();            // fetches keyward_wasm_bg.wasm next to the JS file
 //   nodejs: const kw = require("@keyward/wasm");   // synchronous, no init()
 
@@ -414,6 +414,81 @@ export declare class KmsSession {
   /** The supported operations: JSON array of names. */
   operations(): string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// who_can(bundle), diff(bundle): who may use a key, principal classes included
+
+export interface AccessBundle {
+  /** The key policy (`aws kms get-key-policy` output or the document). */
+  key_policy: string;
+  /** The key ARN (default: a placeholder key of account 111122223333). */
+  key_arn?: string;
+  /** Actions: "kms:Decrypt,kms:Encrypt" or a list (default kms:Decrypt). */
+  actions?: string | string[];
+  /** `aws iam get-account-authorization-details` output: its principals become rows. */
+  account_export?: string;
+  /** Grants on the key (`aws kms list-grants` output, a list, or a CreateGrant request). */
+  grants?: string;
+}
+
+export interface Requirement { condition: string; from: string }
+
+/** A class of callers: everyone the policy decides alike (issue 22). */
+export interface ClassInfo {
+  /** The class in words, e.g. "any principal of account 444455556666 (needs its own IAM allow)". */
+  description: string;
+  /** The caller that was decided for it. */
+  representative: string;
+  /** Its attributes: [["aws:PrincipalOrgID", "o-..."], ["aws:PrincipalTag/team", "data"]]. */
+  context: [string, string][];
+  /** How many representatives it merges. */
+  members: number;
+}
+
+export interface AccessRow {
+  /** ARN, or the class in words. */
+  principal: string;
+  /** "user", "role", "other account", "external role", "service", "class", ... */
+  kind: string;
+  action: string;
+  status: "Allow" | "ConditionalAllow" | "Deny";
+  /** Conditions on request-time keys that must hold (ConditionalAllow). */
+  conditions: Requirement[];
+  /** Deny statements that apply when their request-time conditions hold. */
+  unless: string[];
+  why: string;
+  assumption: string | null;
+  class?: ClassInfo;
+}
+
+export interface WhoCanResult { ok: true; key: string; rows: AccessRow[] }
+
+/** Declared and exported as `who_can`. */
+export declare function who_can(bundle: string): string; // WhoCanResult | Failure
+
+export interface DiffBundle {
+  /** The key policy before and after the change. */
+  old: string;
+  new: string;
+  key_arn?: string;
+  /** Default: the 20 common KMS actions. */
+  actions?: string | string[];
+  account_export?: string;
+}
+
+export interface AccessChange {
+  change: "added" | "removed" | "conditions changed" | "deny conditions changed";
+  principal: string;
+  action: string;
+  key: string;
+  before: Omit<AccessRow, "principal" | "kind" | "action" | "assumption" | "class">;
+  after: Omit<AccessRow, "principal" | "kind" | "action" | "assumption" | "class">;
+  class?: ClassInfo;
+}
+
+export interface DiffResult { ok: true; key: string; added_access: boolean; changes: AccessChange[] }
+
+export declare function diff(bundle: string): string; // DiffResult | Failure
 
 // ---------------------------------------------------------------------------------------------
 // misc

@@ -1,10 +1,11 @@
 //! keyward-wasm: keyward for browsers and Node through wasm-bindgen. Lint, explain, scenario
-//! tests and an in-memory KMS, with JSON strings in and out (the shapes are in keyward.d.ts).
+//! tests, who-can and diff, and an in-memory KMS, with JSON strings in and out (the shapes are in keyward.d.ts).
 //!
 //! No export throws for bad input: every path returns `{"ok": false, "error": ...}`. On native
 //! targets a panic is also caught (`catch_unwind`); in WASM (panic = abort) a panic is a bug,
 //! and the panic hook logs it to `console.error` before the trap.
 
+mod access;
 mod bench;
 mod explain;
 mod kms;
@@ -64,6 +65,20 @@ pub fn lint_checks() -> String {
 #[wasm_bindgen]
 pub fn explain(bundle: &str) -> String {
     guard(|| out(&explain::run(bundle)))
+}
+
+/// Who may use a key: `{key_policy, key_arn?, actions?, account_export?, grants?}` to
+/// `{ok, key, rows}`, principal classes included.
+#[wasm_bindgen]
+pub fn who_can(bundle: &str) -> String {
+    guard(|| out(&access::who_can_json(bundle)))
+}
+
+/// What a key-policy change adds or removes: `{old, new, key_arn?, actions?,
+/// account_export?}` to `{ok, key, added_access, changes}`.
+#[wasm_bindgen]
+pub fn diff(bundle: &str) -> String {
+    guard(|| out(&access::diff_json(bundle)))
 }
 
 /// Runs a scenario file (YAML when `yaml`); `files_json` maps referenced paths to texts.

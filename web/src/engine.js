@@ -28,6 +28,16 @@ export function explain(bundle) {
   return parse(kw.explain(JSON.stringify(bundle)));
 }
 
+/** WhoCanResult | Failure (principal classes included). */
+export function whoCan(bundle) {
+  return parse(kw.who_can(JSON.stringify(bundle)));
+}
+
+/** DiffResult | Failure for two key policies. */
+export function diffPolicies(bundle) {
+  return parse(kw.diff(JSON.stringify(bundle)));
+}
+
 /** Decisions per second through the WASM API. */
 export function benchDecide(n) {
   return kw.bench_decide(n);

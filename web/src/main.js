@@ -9,6 +9,7 @@ import { encodeState, decodeState } from './share.js';
 import { renderResult, renderError } from './results.js';
 import { setupTabs } from './tabs.js';
 import { setupKms } from './kms.js';
+import { setupAccess } from './access.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -641,9 +642,9 @@ async function start() {
   loadState(shared || structuredClone(examples[0].state));
   if (!shared) markExample(examples[0].id);
 
-  setupKms({
-    simulator: () => ({ docs: docs.map((d) => ({ kind: d.kind, name: d.name, text: d.editor.getText() })), request: readRequestForm() }),
-  });
+  const simulator = () => ({ docs: docs.map((d) => ({ kind: d.kind, name: d.name, text: d.editor.getText() })), request: readRequestForm() });
+  setupKms({ simulator });
+  setupAccess({ simulator });
 
   window.__keyward.benchDecide = (n) => benchDecide(n);
   window.__keyward.getState = getState;

@@ -267,6 +267,38 @@ test('keyboard and labels: arrow keys move between tabs, every control has a nam
   await page.close();
 });
 
+test('who can / diff: a partner statement adds a class of callers, and the diff says so', T, async () => {
+  const { page, foreign, errors } = await open();
+  await page.waitForSelector('body[data-first-decision="yes"]');
+  await page.click('#tab-access');
+  const root = { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' };
+  await page.fill('#access-old', JSON.stringify({ Version: '2012-10-17', Statement: [root] }));
+  await page.click('#access-load'); // the Simulator's key policy, and a partner statement in the new one
+  await page.fill('#access-old', JSON.stringify({ Version: '2012-10-17', Statement: [root] }));
+  const newText = await page.inputValue('#access-new');
+  assert.match(newText, /444455556666/);
+  const withPartner = JSON.parse(newText).Statement.find((s) => s.Sid === 'Partner');
+  await page.fill('#access-new', JSON.stringify({ Version: '2012-10-17', Statement: [root, withPartner] }));
+  await page.click('#access-diff');
+  const summary = await page.waitForSelector('#diff-summary[data-added="true"]');
+  assert.match(await summary.textContent(), /1 added/);
+  const added = await page.locator('.change.added').first().textContent();
+  assert.match(added, /any principal of account 444455556666 \(needs its own IAM allow\)/);
+  // who-can on the new policy lists the class beside the others.
+  await page.fill('#access-old', JSON.stringify({ Version: '2012-10-17', Statement: [root, withPartner] }));
+  await page.click('#access-who');
+  const row = page.locator('.access-table tr[data-kind="class"]', { hasText: '444455556666' });
+  assert.equal(await row.getAttribute('data-status'), 'Allow');
+  // A broken policy is an error naming the field, not an exception.
+  await page.fill('#access-old', '{"Statement": [{"Effect": "Maybe"}]}');
+  await page.click('#access-who');
+  assert.match(await page.locator('.access-error').textContent(), /^key_policy: key_policy:1:/);
+  await shot(page, 'access');
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('measure: page load to first decision, and WASM decisions per second', T, async () => {
   const { page } = await open();
   await page.waitForSelector('body[data-first-decision="yes"]');

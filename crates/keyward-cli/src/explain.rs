@@ -1,16 +1,14 @@
 //! `keyward explain`: decide one request from policy files and flags, and explain it.
 
 use crate::files;
-use keyward_core::diag::{has_errors, Diagnostic};
+use crate::input::{load_policy, report};
+use crate::output::HumanOrJson;
 use keyward_core::eval::call::{arn_region, key_arn, Call, KeyFacts};
-use keyward_core::eval::{
-    explain, render_human, CtxValue, NamedPolicy, PolicySet, Principal, Request,
-};
+use keyward_core::eval::{explain, render_human, CtxValue, PolicySet, Principal, Request};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
-use keyward_core::parse::{parse_grants, parse_policy};
-use keyward_core::span::LineIndex;
-use std::path::{Path, PathBuf};
+use keyward_core::parse::parse_grants;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Arguments of `keyward explain`.
@@ -84,35 +82,15 @@ pub(crate) struct Args {
     /// Region of the request (default: from the key ARN, else us-east-1).
     #[arg(long)]
     region: Option<String>,
-    /// Output format: human|json.
-    #[arg(long, default_value = "human")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HumanOrJson::Human)]
+    format: HumanOrJson,
 }
 
 fn pair(s: &str, flag: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| format!("--{flag} `{s}`: expected K=V"))
-}
-
-fn load_policy(path: &Path, kind: PolicyKind) -> Result<NamedPolicy, String> {
-    let text = files::read(path)?;
-    let (policy, diags) = parse_policy(&text, kind, Limits::default());
-    report(path, &text, &diags)?;
-    policy
-        .map(|p| NamedPolicy::new(path.display().to_string(), p))
-        .ok_or_else(|| format!("{} is not a policy", path.display()))
-}
-
-fn report(path: &Path, text: &str, diags: &[Diagnostic]) -> Result<(), String> {
-    if has_errors(diags) {
-        let idx = LineIndex::new(text);
-        for d in diags {
-            eprintln!("{}", d.render(&path.display().to_string(), &idx));
-        }
-        return Err(format!("{} has errors; fix them first (keyward lint)", path.display()));
-    }
-    Ok(())
 }
 
 fn build(a: &Args) -> Result<(PolicySet, Request), String> {
@@ -210,12 +188,8 @@ pub(crate) fn run(a: &Args) -> u8 {
             rcp: a.rcp.clone(),
             boundary: a.boundary.clone(),
             session_policy: a.session_policy.clone(),
-            format: a.format.clone(),
+            format: a.format,
         });
-    }
-    if a.format != "human" && a.format != "json" {
-        eprintln!("error: unknown --format `{}` (human|json)", a.format);
-        return 2;
     }
     let (set, req) = match build(a) {
         Ok(x) => x,
@@ -225,7 +199,7 @@ pub(crate) fn run(a: &Args) -> u8 {
         }
     };
     let e = explain(&set, &req);
-    if a.format == "json" {
+    if a.format == HumanOrJson::Json {
         println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default());
     } else {
         print!("{}", render_human(&e));

@@ -2,11 +2,14 @@
 
 mod aws;
 mod envelope;
+mod exit;
 mod explain;
 mod files;
 mod iam;
+mod input;
 mod kms;
 mod lint;
+mod output;
 mod serve;
 mod test;
 
@@ -74,5 +77,5 @@ fn main() -> ExitCode {
         Command::AccessMatrix(a) => aws::access_matrix::run(&a),
         Command::Diff(a) => aws::diff::run(&a),
     };
-    ExitCode::from(code)
+    exit::Exit::from(code).into()
 }

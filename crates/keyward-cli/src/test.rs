@@ -1,6 +1,7 @@
 //! `keyward test`: run scenario files and report `N passed, M failed`.
 
 use crate::files;
+use crate::output::HumanOrJson;
 use keyward_core::eval::{explain, render_human};
 use keyward_core::span::LineIndex;
 use keyward_scenario::{self as scenario, build_case};
@@ -12,16 +13,12 @@ pub(crate) struct Args {
     /// Scenario files (.json, .yaml) or directories of them.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Output format: human|json.
-    #[arg(long, default_value = "human")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HumanOrJson::Human)]
+    format: HumanOrJson,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
-    if a.format != "human" && a.format != "json" {
-        eprintln!("error: unknown --format `{}` (human|json)", a.format);
-        return 2;
-    }
     let paths = match files::expand(&a.files, &["json", "yaml", "yml"]) {
         Ok(p) => p,
         Err(e) => {
@@ -29,7 +26,7 @@ pub(crate) fn run(a: &Args) -> u8 {
             return 2;
         }
     };
-    let human = a.format == "human";
+    let human = a.format == HumanOrJson::Human;
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut cases = Vec::new();
     for path in &paths {

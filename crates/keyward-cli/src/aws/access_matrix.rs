@@ -7,11 +7,12 @@
 //! Rows are written in principal order through a small reorder buffer; by default only cells
 //! that are not Deny are printed (`--all` prints every cell).
 
-use super::access::{quick, subjects, KeyFacts, Optimizer, Status, Subject};
-use super::{action_list, csv, load_export, load_key_policy};
+use super::{csv, load_export, load_key_policy};
+use crate::exit::Exit;
 use crate::files;
-use keyward_core::eval::call::retarget;
-use keyward_core::eval::{NamedPolicy, PolicySet};
+use crate::output::LinesFormat;
+use keyward_access::matrix::{Cell, Matrix, Worker};
+use keyward_access::{action_list, KeyFacts, Status};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ pub(crate) struct Args {
     #[arg(long)]
     key_policies: PathBuf,
     /// Actions (comma-separated).
-    #[arg(long, default_value = super::diff::COMMON_ACTIONS)]
+    #[arg(long, default_value = keyward_access::diff::COMMON_ACTIONS)]
     actions: String,
     /// Region of the keys (their ARNs are arn:aws:kms:REGION:ACCOUNT:key/FILE_STEM).
     #[arg(long, default_value = "us-east-1")]
@@ -43,38 +44,16 @@ pub(crate) struct Args {
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Output format: csv|json (JSON Lines: one object per cell).
-    #[arg(long, default_value = "csv")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LinesFormat::Csv)]
+    format: LinesFormat,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
-    match run_inner(a) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    Exit::run(|| run_inner(a)).code()
 }
 
-struct Key {
-    facts: KeyFacts,
-    policy: NamedPolicy,
-    /// Optimistic copies for actions without / with an encryption context.
-    optimistic: [Option<NamedPolicy>; 2],
-}
-
-struct Who {
-    subject: Subject,
-    set: PolicySet,
-    optimistic: [Option<PolicySet>; 2],
-}
-
-fn run_inner(a: &Args) -> Result<u8, String> {
-    if a.format != "csv" && a.format != "json" {
-        return Err(format!("unknown --format `{}` (csv|json)", a.format));
-    }
+fn run_inner(a: &Args) -> Result<Exit, String> {
     let started = Instant::now();
     let export = load_export(&a.account_export)?;
     let account = a
@@ -84,31 +63,16 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         .ok_or("the export names no user or role; give --account")?;
     let actions = action_list(&a.actions);
     let paths = files::expand(std::slice::from_ref(&a.key_policies), &["json"])?;
-    let mut opt = Optimizer::default();
     let mut keys = Vec::with_capacity(paths.len());
     for p in &paths {
         let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("key");
         let policy = load_key_policy(p)?;
         let arn = format!("arn:aws:kms:{}:{account}:key/{stem}", a.region);
-        let probe = PolicySet { resource_policy: Some(policy.clone()), ..PolicySet::default() };
-        let optimistic =
-            [false, true].map(|ec| opt.set(&probe, ec).and_then(|s| s.resource_policy));
-        keys.push(Key { facts: KeyFacts::symmetric(&arn), policy, optimistic });
+        keys.push((KeyFacts::symmetric(&arn), policy));
     }
-    let policies: Vec<&keyward_core::model::Policy> =
-        keys.iter().map(|k| &*k.policy.policy).collect();
-    let who: Vec<Who> = subjects(Some(&export), &policies, &account)
-        .into_iter()
-        .map(|subject| {
-            let set = PolicySet {
-                identity: subject.identity.clone(),
-                boundary: subject.boundary.clone(),
-                ..PolicySet::default()
-            };
-            let optimistic = [false, true].map(|ec| opt.set(&set, ec));
-            Who { subject, set, optimistic }
-        })
-        .collect();
+    let matrix = Matrix::new(&export, keys, &account);
+    let (keys, who) = (&matrix.keys, &matrix.who);
+    let class_rows = matrix.class_rows(&actions);
     let load_time = started.elapsed();
     let threads = a
         .threads
@@ -120,28 +84,23 @@ fn run_inner(a: &Args) -> Result<u8, String> {
     let (tx, rx) = mpsc::sync_channel::<(usize, String)>(threads * 4);
     let progress = std::io::stderr().is_terminal();
     let total = who.len();
-    let json = a.format == "json";
+    let json = a.format == LinesFormat::Json;
     let mut counts = [0usize; 3];
     let mut write_err = None;
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (keys, who, actions, next, done, decisions) =
-                (&keys, &who, &actions, &next, &done, &decisions);
+            let (matrix, actions, next, done, decisions) =
+                (&matrix, &actions, &next, &done, &decisions);
             scope.spawn(move || {
-                let mut local: Vec<Option<NamedPolicy>> =
-                    keys.iter().map(|k| Some(k.policy.clone())).collect();
-                let mut local_opt: [Vec<Option<NamedPolicy>>; 2] = [0, 1].map(|ec| {
-                    keys.iter()
-                        .map(|k| k.optimistic[ec].clone().or_else(|| Some(k.policy.clone())))
-                        .collect()
-                });
+                let mut worker = matrix.worker();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(w) = who.get(i) else { break };
-                    let out =
-                        principal_rows(w, keys, &mut local, &mut local_opt, actions, a.all, json);
-                    decisions.fetch_add(keys.len() * actions.len(), Ordering::Relaxed);
+                    if i >= matrix.who.len() {
+                        break;
+                    }
+                    let out = principal_rows(&mut worker, matrix, i, actions, a.all, json);
+                    decisions.fetch_add(matrix.keys.len() * actions.len(), Ordering::Relaxed);
                     done.fetch_add(1, Ordering::Relaxed);
                     if tx.send((i, out)).is_err() {
                         break;
@@ -183,6 +142,33 @@ fn run_inner(a: &Args) -> Result<u8, String> {
                 );
             }
         }
+        for (k, row) in &class_rows {
+            let status = row.assessment.status;
+            if status == Status::Deny && !a.all {
+                continue;
+            }
+            if let Some(c) = counts.get_mut(line_status(status.name())) {
+                *c += 1;
+            }
+            let arn = keys.get(*k).map_or("", |k| k.facts.arn.as_str());
+            let line = if json {
+                format!(
+                    "{{\"principal\":{},\"key\":{},\"action\":{},\"decision\":\"{}\",\"class\":{}}}\n",
+                    serde_json::Value::from(row.principal.as_str()),
+                    serde_json::Value::from(arn),
+                    serde_json::Value::from(row.action.as_str()),
+                    status.name(),
+                    serde_json::to_string(&row.class).unwrap_or_else(|_| "null".into())
+                )
+            } else {
+                format!("{},{arn},{},{}\n", csv(&row.principal), row.action, status.name())
+            };
+            if write_err.is_none() {
+                if let Err(e) = w.write_all(line.as_bytes()) {
+                    write_err = Some(e.to_string());
+                }
+            }
+        }
         let _ = w.flush();
     });
     if progress {
@@ -206,7 +192,8 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         counts[1],
         if a.all { format!(", {} Deny", counts[2]) } else { String::new() }
     );
-    Ok(0)
+    eprintln!("plus {} principal-class rows (callers outside the export)", class_rows.len());
+    Ok(Exit::Success)
 }
 
 fn bar(done: usize, total: usize, decisions: usize, started: Instant) {
@@ -221,73 +208,30 @@ fn bar(done: usize, total: usize, decisions: usize, started: Instant) {
     );
 }
 
+/// The output lines of principal `i`.
 fn principal_rows(
-    w: &Who,
-    keys: &[Key],
-    local: &mut [Option<NamedPolicy>],
-    local_opt: &mut [Vec<Option<NamedPolicy>>; 2],
+    worker: &mut Worker<'_>,
+    m: &Matrix,
+    i: usize,
     actions: &[String],
     all: bool,
     json: bool,
 ) -> String {
     let mut out = String::new();
-    let mut set = w.set.clone();
-    // Optimistic sets for actions without (0) and with (1) an encryption context.
-    let mut osets: [Option<PolicySet>; 2] = w.optimistic.clone();
-    let s = &w.subject;
-    let first = actions.first().map_or("kms:Decrypt", String::as_str);
-    let ecs: Vec<usize> = actions
-        .iter()
-        .map(|a| usize::from(keyward_core::eval::action_takes_encryption_context(a)))
-        .collect();
-    for (k, key) in keys.iter().enumerate() {
-        let call = super::access::call(s, &key.facts, first);
-        let mut req = call.request(s.principal.clone());
-        let Some(slot) = local.get_mut(k) else { continue };
-        std::mem::swap(&mut set.resource_policy, slot);
-        let mut any_opt = [false; 2];
-        for ec in 0..2 {
-            any_opt[ec] = key.optimistic[ec].is_some() || osets[ec].is_some();
-            if let (true, Some(oslot)) = (any_opt[ec], local_opt[ec].get_mut(k)) {
-                let os = osets[ec].get_or_insert_with(|| w.set.clone());
-                std::mem::swap(&mut os.resource_policy, oslot);
-            }
-        }
-        for (action, &ec) in actions.iter().zip(&ecs) {
-            retarget(&mut req, &call, action);
-            let os = if any_opt[ec] { osets[ec].as_ref() } else { None };
-            let status = quick(&set, os, &req);
-            if status == Status::Deny && !all {
-                continue;
-            }
-            if json {
-                out.push_str(&format!(
-                    "{{\"principal\":{},\"key\":{},\"action\":{},\"decision\":\"{}\"}}\n",
-                    serde_json::Value::from(s.label.as_str()),
-                    serde_json::Value::from(key.facts.arn.as_str()),
-                    serde_json::Value::from(action.as_str()),
-                    status.name()
-                ));
-            } else {
-                out.push_str(&format!(
-                    "{},{},{action},{}\n",
-                    csv(&s.label),
-                    key.facts.arn,
-                    status.name()
-                ));
-            }
-        }
-        std::mem::swap(&mut set.resource_policy, slot);
-        for ec in 0..2 {
-            if !any_opt[ec] {
-                continue;
-            }
-            if let (Some(os), Some(oslot)) = (osets[ec].as_mut(), local_opt[ec].get_mut(k)) {
-                std::mem::swap(&mut os.resource_policy, oslot);
-            }
-            if w.optimistic[ec].is_none() {
-                osets[ec] = None;
-            }
+    let Some(w) = m.who.get(i) else { return out };
+    let label = &w.subject.label;
+    for Cell { key, action, status } in worker.cells(i, actions, all) {
+        let (Some(key), Some(action)) = (m.keys.get(key), actions.get(action)) else { continue };
+        if json {
+            out.push_str(&format!(
+                "{{\"principal\":{},\"key\":{},\"action\":{},\"decision\":\"{}\"}}\n",
+                serde_json::Value::from(label.as_str()),
+                serde_json::Value::from(key.facts.arn.as_str()),
+                serde_json::Value::from(action.as_str()),
+                status.name()
+            ));
+        } else {
+            out.push_str(&format!("{},{},{action},{}\n", csv(label), key.facts.arn, status.name()));
         }
     }
     out

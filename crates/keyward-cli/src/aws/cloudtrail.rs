@@ -6,6 +6,7 @@
 
 use super::{load_export, load_grants, load_key_policy, load_org_policy, load_policy, report};
 use crate::files;
+use crate::output::HumanOrJson;
 use keyward_aws::cloudtrail::{blamed_policy_type, kms_events, DerivedEvent, Recorded};
 use keyward_core::eval::{explain, render_human, Decision, Explanation, PolicySet, Rule};
 use keyward_core::model::PolicyKind;
@@ -25,7 +26,7 @@ pub(crate) struct Inputs {
     pub(crate) rcp: Vec<PathBuf>,
     pub(crate) boundary: Option<PathBuf>,
     pub(crate) session_policy: Option<PathBuf>,
-    pub(crate) format: String,
+    pub(crate) format: HumanOrJson,
 }
 
 #[derive(Debug, Serialize)]
@@ -271,16 +272,13 @@ pub(crate) fn run(i: &Inputs) -> u8 {
 }
 
 fn run_inner(i: &Inputs) -> Result<u8, String> {
-    if i.format != "human" && i.format != "json" {
-        return Err(format!("unknown --format `{}` (human|json)", i.format));
-    }
     let text = files::read(&i.event)?;
     let (events, diags) = kms_events(&text);
     report(&i.event, &text, &diags)?;
     warn(&i.event, &text, &diags);
     let (mut ev, total) = pick(events, i.event_id.as_deref())?;
     if ev.kms_own {
-        if i.format == "json" {
+        if i.format == HumanOrJson::Json {
             let r = OwnReport { event: &ev, decision: None, note: OWN };
             println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
         } else {
@@ -302,7 +300,7 @@ fn run_inner(i: &Inputs) -> Result<u8, String> {
         Recorded::OtherError { .. } => None,
     };
     let probably_missing = if matches == Some(false) { missing(i, &ev, e) } else { Vec::new() };
-    if i.format == "json" {
+    if i.format == HumanOrJson::Json {
         let checks = halves
             .iter()
             .map(|h| CheckReport {

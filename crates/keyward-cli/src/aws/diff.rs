@@ -2,15 +2,17 @@
 //! adds or removes (Allow <-> Deny, newly conditional), for pull-request review.
 //! `--fail-on-new-access` exits 1 when the change grants anything new.
 
-use super::access::{assess, build, subjects, Assessment, KeyFacts, Optimizer, Status, Subject};
-use super::{action_list, load_export, load_key_policy, load_policy};
-use keyward_core::eval::{NamedPolicy, PolicySet, Principal};
-use keyward_core::model::{AwsPrincipal, PolicyKind};
-use serde::Serialize;
+use super::{load_export, load_key_policy, load_policy};
+use crate::exit::Exit;
+use crate::output::HumanOrJson;
+use keyward_access::action_list;
+use keyward_access::diff::{
+    account_of, diff_identity_policies, diff_key_policies, keys_named, placeholder_key,
+    COMMON_ACTIONS,
+};
+use keyward_core::eval::Principal;
+use keyward_core::model::PolicyKind;
 use std::path::PathBuf;
-
-/// The actions compared when `--actions` is not given.
-pub(crate) const COMMON_ACTIONS: &str = "kms:Decrypt,kms:Encrypt,kms:GenerateDataKey,kms:GenerateDataKeyWithoutPlaintext,kms:ReEncryptFrom,kms:ReEncryptTo,kms:DescribeKey,kms:CreateGrant,kms:ListGrants,kms:RevokeGrant,kms:RetireGrant,kms:PutKeyPolicy,kms:GetKeyPolicy,kms:ScheduleKeyDeletion,kms:DisableKey,kms:EnableKey,kms:TagResource,kms:UntagResource,kms:Sign,kms:Verify";
 
 /// Arguments of `keyward diff`.
 #[derive(Debug, clap::Args)]
@@ -40,29 +42,13 @@ pub(crate) struct Args {
     /// Exit 1 when the change adds access (a pair newly allowed, or newly unconditional).
     #[arg(long)]
     fail_on_new_access: bool,
-    /// Output format: human|json.
-    #[arg(long, default_value = "human")]
-    format: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Change {
-    change: &'static str,
-    principal: String,
-    action: String,
-    key: String,
-    before: Assessment,
-    after: Assessment,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HumanOrJson::Human)]
+    format: HumanOrJson,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
-    match run_inner(a) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    Exit::run(|| run_inner(a)).code()
 }
 
 fn kind_of(a: &Args) -> Result<PolicyKind, String> {
@@ -86,78 +72,17 @@ fn kind_of(a: &Args) -> Result<PolicyKind, String> {
     }
 }
 
-fn account_of(
-    export: Option<&keyward_aws::export::AccountExport>,
-    pols: &[&NamedPolicy],
-) -> String {
-    if let Some(a) = export.and_then(|e| e.account()) {
-        return a.to_string();
-    }
-    for p in pols {
-        for st in &p.policy.statements {
-            for e in st.principal.iter().flat_map(|s| &s.entries) {
-                if let AwsPrincipal::Account(a) = &e.aws {
-                    return a.clone();
-                }
-            }
-        }
-    }
-    "111122223333".to_string()
-}
-
-fn run_inner(a: &Args) -> Result<u8, String> {
-    if a.format != "human" && a.format != "json" {
-        return Err(format!("unknown --format `{}` (human|json)", a.format));
-    }
+fn run_inner(a: &Args) -> Result<Exit, String> {
     let kind = kind_of(a)?;
     let export = a.account_export.as_deref().map(load_export).transpose()?;
     let actions = action_list(&a.actions);
-    let mut opt = Optimizer::default();
-    let mut changes = Vec::new();
-    let extra = PolicySet::default();
-    let mut compare = |s: &Subject,
-                       key: &KeyFacts,
-                       kp_old: &NamedPolicy,
-                       kp_new: &NamedPolicy,
-                       s_new: Option<&Subject>| {
-        for action in &actions {
-            let (set, req) = build(s, key, kp_old, &extra, action);
-            let before = assess(&set, &req, &mut opt);
-            let (set, req) = build(s_new.unwrap_or(s), key, kp_new, &extra, action);
-            let after = assess(&set, &req, &mut opt);
-            let change = match (before.status, after.status) {
-                (b, n) if n > b => "added",
-                (b, n) if n < b => "removed",
-                (Status::Conditional, Status::Conditional)
-                    if conds(&before.conditions) != conds(&after.conditions) =>
-                {
-                    "conditions changed"
-                }
-                _ if before.unless != after.unless => "deny conditions changed",
-                _ => continue,
-            };
-            changes.push(Change {
-                change,
-                principal: s.label.clone(),
-                action: action.clone(),
-                key: key.arn.clone(),
-                before,
-                after,
-            });
-        }
-    };
-    if kind == PolicyKind::Key {
+    let changes = if kind == PolicyKind::Key {
         let old = load_key_policy(&a.old)?;
         let new = load_key_policy(&a.new)?;
         let account = account_of(export.as_ref(), &[&old, &new]);
-        let key_arn = a.key.first().cloned().unwrap_or_else(|| {
-            format!("arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000")
-        });
+        let key_arn = a.key.first().cloned().unwrap_or_else(|| placeholder_key(&account));
         let key = super::who_can::key_facts(&key_arn, None)?;
-        let subs = subjects(export.as_ref(), &[&old.policy, &new.policy], &account);
-        for s in &subs {
-            compare(s, &key, &old, &new, None);
-        }
+        diff_key_policies(&old, &new, export.as_ref(), &key, &actions)
     } else {
         let old = load_policy(&a.old, PolicyKind::Identity)?;
         let new = load_policy(&a.new, PolicyKind::Identity)?;
@@ -168,54 +93,28 @@ fn run_inner(a: &Args) -> Result<u8, String> {
         };
         let mut keys: Vec<String> = a.key.clone();
         if keys.is_empty() {
-            for p in [&old, &new] {
-                for st in &p.policy.statements {
-                    for r in &st.resources.patterns {
-                        if r.text.contains(":key/")
-                            && !r.text.contains(['*', '?', '$'])
-                            && !keys.contains(&r.text)
-                        {
-                            keys.push(r.text.clone());
-                        }
-                    }
-                }
-            }
+            keys = keys_named(&[&old, &new]);
         }
         if keys.is_empty() {
-            keys.push(format!(
-                "arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000"
-            ));
+            keys.push(placeholder_key(&account));
         }
+        let keys = keys
+            .iter()
+            .map(|k| super::who_can::key_facts(k, None))
+            .collect::<Result<Vec<_>, _>>()?;
         let holders: Vec<String> = if a.principal.is_empty() {
             vec![format!("arn:aws:iam::{account}:role/policy-holder")]
         } else {
             a.principal.clone()
         };
-        for h in &holders {
-            let principal = Principal::parse(h).map_err(|e| format!("--principal: {e}"))?;
-            let found = export.as_ref().and_then(|e| e.find(&principal));
-            let base = Subject {
-                label: h.clone(),
-                kind: "holder",
-                principal,
-                id: found.and_then(|f| f.id.clone()),
-                identity: found.map(|f| f.policies.clone()).unwrap_or_default(),
-                boundary: found.and_then(|f| f.boundary.clone()),
-                tags: found.map(|f| f.tags.clone()).unwrap_or_default(),
-                assumption: None,
-            };
-            let mut s_old = base.clone();
-            s_old.identity.push(old.clone());
-            let mut s_new = base;
-            s_new.identity.push(new.clone());
-            for k in &keys {
-                let key = super::who_can::key_facts(k, None)?;
-                compare(&s_old, &key, &kp, &kp, Some(&s_new));
-            }
-        }
-    }
-    let added = changes.iter().any(|c| c.change == "added");
-    if a.format == "json" {
+        let holders = holders
+            .iter()
+            .map(|h| Ok((h.clone(), Principal::parse(h).map_err(|e| format!("--principal: {e}"))?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        diff_identity_policies(&old, &new, export.as_ref(), &holders, &keys, &kp, &actions)
+    };
+    let added = changes.iter().any(keyward_access::diff::Change::adds_access);
+    if a.format == HumanOrJson::Json {
         println!("{}", serde_json::to_string_pretty(&changes).unwrap_or_default());
     } else if changes.is_empty() {
         println!("no change in access for {} action(s)", actions.len());
@@ -252,9 +151,5 @@ fn run_inner(a: &Args) -> Result<u8, String> {
             changes.len() - n("added") - n("removed")
         );
     }
-    Ok(u8::from(a.fail_on_new_access && added))
-}
-
-fn conds(r: &[super::access::Requirement]) -> Vec<&str> {
-    r.iter().map(|c| c.condition.as_str()).collect()
+    Ok(Exit::findings_if(a.fail_on_new_access && added))
 }

@@ -2,12 +2,14 @@
 //! accounts a key policy names and "anyone" when it is public, with Allow / conditional Allow
 //! (and the conditions) / Deny for one action on one key, and why.
 
-use super::access::{assess, build, subjects, Assessment, KeyFacts, Optimizer, Status};
-use super::{action_list, csv, load_export, load_grants, load_key_policy, load_org_policy, report};
+use super::{csv, load_export, load_grants, load_key_policy, load_org_policy, report};
+use crate::exit::Exit;
 use crate::files;
+use crate::output::TableFormat;
+use keyward_access::who_can::{who_can, Query, Row};
+use keyward_access::{action_list, KeyFacts, Status};
 use keyward_core::eval::PolicySet;
 use keyward_core::model::PolicyKind;
-use serde::Serialize;
 use std::path::PathBuf;
 
 /// Arguments of `keyward who-can`.
@@ -34,36 +36,17 @@ pub(crate) struct Args {
     /// aws kms describe-key output (key spec, usage and origin; default symmetric).
     #[arg(long)]
     describe_key: Option<PathBuf>,
-    /// Output format: table|json|csv.
-    #[arg(long, default_value = "table")]
-    format: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Row {
-    principal: String,
-    kind: &'static str,
-    action: String,
-    #[serde(flatten)]
-    assessment: Assessment,
-    assumption: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
-    match run_inner(a) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    Exit::run(|| run_inner(a)).code()
 }
 
 pub(crate) fn key_facts(key: &str, describe: Option<&PathBuf>) -> Result<KeyFacts, String> {
-    if !key.starts_with("arn:") || !key.contains(":key/") {
-        return Err(format!("--key `{key}`: give the key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"));
-    }
-    let mut k = KeyFacts::symmetric(key);
+    let mut k = KeyFacts::from_arn(key).map_err(|e| format!("--key {e}"))?;
     if let Some(p) = describe {
         let text = files::read(p)?;
         let (info, d) = keyward_aws::kms::describe_key(&text);
@@ -77,10 +60,7 @@ pub(crate) fn key_facts(key: &str, describe: Option<&PathBuf>) -> Result<KeyFact
     Ok(k)
 }
 
-fn run_inner(a: &Args) -> Result<u8, String> {
-    if !["table", "json", "csv"].contains(&a.format.as_str()) {
-        return Err(format!("unknown --format `{}` (table|json|csv)", a.format));
-    }
+fn run_inner(a: &Args) -> Result<Exit, String> {
     let key = key_facts(&a.key, a.describe_key.as_ref())?;
     let kp = load_key_policy(&a.key_policy)?;
     let export = a.account_export.as_deref().map(load_export).transpose()?;
@@ -93,24 +73,20 @@ fn run_inner(a: &Args) -> Result<u8, String> {
     if !scps.is_empty() {
         extra.scps = vec![scps];
     }
-    let subs = subjects(export.as_ref(), &[&kp.policy], key.account());
-    let mut opt = Optimizer::default();
-    let mut rows = Vec::new();
-    for action in action_list(&a.action) {
-        for s in &subs {
-            let (set, req) = build(s, &key, &kp, &extra, &action);
-            rows.push(Row {
-                principal: s.label.clone(),
-                kind: s.kind,
-                action: action.clone(),
-                assessment: assess(&set, &req, &mut opt),
-                assumption: s.assumption.clone(),
-            });
+    let actions = action_list(&a.action);
+    let q = Query {
+        key: &key,
+        key_policy: &kp,
+        export: export.as_ref(),
+        extra: &extra,
+        actions: &actions,
+    };
+    let rows = who_can(&q);
+    match a.format {
+        TableFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default())
         }
-    }
-    match a.format.as_str() {
-        "json" => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
-        "csv" => {
+        TableFormat::Csv => {
             println!("principal,kind,action,status,conditions,unless,why");
             for r in &rows {
                 let x = &r.assessment;
@@ -131,9 +107,9 @@ fn run_inner(a: &Args) -> Result<u8, String> {
                 );
             }
         }
-        _ => print!("{}", table(&rows, &a.key)),
+        TableFormat::Table => print!("{}", table(&rows, &a.key)),
     }
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 fn table(rows: &[Row], key: &str) -> String {

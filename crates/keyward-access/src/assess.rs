@@ -1,5 +1,5 @@
-//! Who may do what, and under which conditions: the shared engine of `who-can`,
-//! `access-matrix` and `diff`.
+//! Who may do what, and under which conditions: the verdict shared by `who-can`,
+//! `access-matrix` and `diff` (`assess`, and `quick` for the matrix).
 //!
 //! A request built from an account export knows the caller and the key but not what a real
 //! call would add (encryption context, ViaService, source IP or VPC endpoint, MFA, time...).
@@ -9,18 +9,15 @@
 //! in the second is `Conditional`, and the conditions that must hold are read from the
 //! statements that allowed (and the Deny statements that must not apply).
 
-use keyward_core::eval::call::Call;
-use keyward_core::eval::{
-    decide, decide_traced, explain, NamedPolicy, PolicySet, Principal, Request, Source,
-};
-use keyward_core::model::{Condition, Effect, Policy, PolicyKind};
+use keyward_core::eval::{decide, decide_traced, explain, NamedPolicy, PolicySet, Request, Source};
+use keyward_core::model::{Condition, Effect, Policy};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The verdict for one principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub(crate) enum Status {
+pub enum Status {
     /// Denied whatever the request carries.
     Deny,
     /// Allowed when the listed conditions hold.
@@ -31,7 +28,8 @@ pub(crate) enum Status {
 }
 
 impl Status {
-    pub(crate) fn name(self) -> &'static str {
+    /// The name used in every output format.
+    pub fn name(self) -> &'static str {
         match self {
             Status::Allow => "Allow",
             Status::Conditional => "ConditionalAllow",
@@ -42,9 +40,11 @@ impl Status {
 
 /// A condition that must hold, and the statement (or grant) it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Requirement {
-    pub(crate) condition: String,
-    pub(crate) from: String,
+pub struct Requirement {
+    /// The condition, as written (`StringEquals kms:ViaService "s3..."`).
+    pub condition: String,
+    /// The statement or grant it comes from.
+    pub from: String,
 }
 
 impl std::fmt::Display for Requirement {
@@ -55,21 +55,21 @@ impl std::fmt::Display for Requirement {
 
 /// A verdict and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Assessment {
-    pub(crate) status: Status,
+pub struct Assessment {
+    pub status: Status,
     /// Conditions that must hold (Conditional), each with its statement.
-    pub(crate) conditions: Vec<Requirement>,
+    pub conditions: Vec<Requirement>,
     /// Deny statements that apply when their request-time conditions hold.
-    pub(crate) unless: Vec<String>,
+    pub unless: Vec<String>,
     /// The rule in plain words, or the statements that allowed.
-    pub(crate) why: String,
+    pub why: String,
 }
 
 /// Context keys a real call supplies and an export cannot: conditions on them make access
 /// conditional rather than allowed or denied.
 /// With `ec` false, encryption-context keys are not request-time keys (the action takes no
 /// encryption context, so they are absent from every real call).
-pub(crate) fn request_time_key_for(key_lc: &str, ec: bool) -> bool {
+pub fn request_time_key_for(key_lc: &str, ec: bool) -> bool {
     if !ec && key_lc.starts_with("kms:encryptioncontext") {
         return false;
     }
@@ -117,7 +117,7 @@ pub(crate) fn request_time_key_for(key_lc: &str, ec: bool) -> bool {
     PREFIXES.iter().any(|p| key_lc.starts_with(p))
 }
 
-fn cond_text(c: &Condition) -> String {
+pub(crate) fn cond_text(c: &Condition) -> String {
     let vals: Vec<String> = c.values.iter().map(|v| format!("\"{}\"", v.raw)).collect();
     format!("{} {} {}", c.op.name, c.key, vals.join(", "))
 }
@@ -138,7 +138,7 @@ fn optimistic(p: &Policy, ec: bool) -> Option<Policy> {
 
 /// Optimistic copies of policies, made once per policy and shared.
 #[derive(Debug, Default)]
-pub(crate) struct Optimizer {
+pub struct Optimizer {
     cache: HashMap<(usize, bool), Option<NamedPolicy>>,
 }
 
@@ -155,7 +155,7 @@ impl Optimizer {
 
     /// The optimistic policy set, or None when it equals `set`. `ec`: the action takes an
     /// encryption context (so conditions on it are request-time conditions).
-    pub(crate) fn set(&mut self, set: &PolicySet, ec: bool) -> Option<PolicySet> {
+    pub fn set(&mut self, set: &PolicySet, ec: bool) -> Option<PolicySet> {
         let mut out = set.clone();
         let mut changed = false;
         let mut swap = |np: &mut NamedPolicy, me: &mut Self| {
@@ -241,7 +241,7 @@ fn deny_risks(set: &PolicySet, req: &Request, ec: bool) -> Vec<String> {
 }
 
 /// Decides one request both ways and explains.
-pub(crate) fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Assessment {
+pub fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Assessment {
     let ec = keyward_core::eval::action_takes_encryption_context(&req.action);
     let optimistic_set = opt.set(set, ec);
     let (outcome, _) = decide_traced(set, req);
@@ -304,241 +304,12 @@ pub(crate) fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Ass
 }
 
 /// The fast verdict (no reasons): for the access matrix.
-pub(crate) fn quick(set: &PolicySet, optimistic_set: Option<&PolicySet>, req: &Request) -> Status {
+pub fn quick(set: &PolicySet, optimistic_set: Option<&PolicySet>, req: &Request) -> Status {
     if decide(set, req) == keyward_core::eval::Decision::Allow {
         return Status::Allow;
     }
     match optimistic_set {
         Some(os) if decide(os, req) == keyward_core::eval::Decision::Allow => Status::Conditional,
         _ => Status::Deny,
-    }
-}
-
-/// Someone whose access is asked about.
-#[derive(Debug, Clone)]
-pub(crate) struct Subject {
-    /// ARN, or a description.
-    pub(crate) label: String,
-    /// `user`, `role`, `account`, `external role`, `service`, `anyone`...
-    pub(crate) kind: &'static str,
-    pub(crate) principal: Principal,
-    pub(crate) id: Option<String>,
-    pub(crate) identity: Vec<NamedPolicy>,
-    pub(crate) boundary: Option<NamedPolicy>,
-    pub(crate) tags: Vec<(String, String)>,
-    /// A condition that holds for the verdict (e.g. the other account's IAM must allow).
-    pub(crate) assumption: Option<String>,
-}
-
-/// The identity policy assumed for principals of other accounts: their own account's IAM
-/// policies are not known, so the verdict says what the key side allows.
-pub(crate) fn assumed_identity(account: &str) -> Option<NamedPolicy> {
-    let text =
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-    let (p, _) = keyward_core::parse::parse_policy(
-        text,
-        PolicyKind::Identity,
-        keyward_core::json::Limits::default(),
-    );
-    p.map(|p| NamedPolicy::new(format!("(assumed) IAM policies of account {account}"), p))
-}
-
-/// The subjects of an export plus the principals a key policy names outside it.
-pub(crate) fn subjects(
-    export: Option<&keyward_aws::export::AccountExport>,
-    key_policies: &[&Policy],
-    key_account: &str,
-) -> Vec<Subject> {
-    use keyward_core::model::AwsPrincipal;
-    let mut out = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    if let Some(ex) = export {
-        for id in ex.identities() {
-            let Ok(principal) = id.principal() else { continue };
-            seen.insert(id.arn.clone());
-            out.push(Subject {
-                label: id.arn.clone(),
-                kind: match id.kind {
-                    keyward_aws::export::IdentityKind::User => "user",
-                    keyward_aws::export::IdentityKind::Role => "role",
-                },
-                principal,
-                id: id.id.clone(),
-                identity: id.policies.clone(),
-                boundary: id.boundary.clone(),
-                tags: id.tags.clone(),
-                assumption: None,
-            });
-        }
-    }
-    let export_account = export.and_then(|e| e.account()).unwrap_or(key_account).to_string();
-    let mut public = false;
-    for p in key_policies {
-        for st in p.statements.iter().filter(|s| s.effect == Effect::Allow) {
-            let Some(spec) = &st.principal else { continue };
-            if spec.negated {
-                continue;
-            }
-            public |= spec.any;
-            for e in &spec.entries {
-                let (arn, kind, account) = match &e.aws {
-                    AwsPrincipal::Any => {
-                        public = true;
-                        continue;
-                    }
-                    AwsPrincipal::Account(a) => {
-                        (format!("arn:aws:iam::{a}:root"), "account", a.clone())
-                    }
-                    AwsPrincipal::User(u) => {
-                        (u.clone(), "user", u.split(':').nth(4).unwrap_or("").to_string())
-                    }
-                    AwsPrincipal::Role { arn, account, .. } => {
-                        (arn.clone(), "role", account.clone())
-                    }
-                    AwsPrincipal::Session(s) => {
-                        (s.clone(), "session", s.split(':').nth(4).unwrap_or("").to_string())
-                    }
-                    AwsPrincipal::Other(_) => continue,
-                    AwsPrincipal::NotAws => {
-                        if e.kind == keyward_core::model::PrincipalType::Service
-                            && seen.insert(e.text.clone())
-                        {
-                            if let Ok(principal) = Principal::parse(&format!("service:{}", e.text))
-                            {
-                                out.push(Subject {
-                                    label: e.text.clone(),
-                                    kind: "service",
-                                    principal,
-                                    id: None,
-                                    identity: Vec::new(),
-                                    boundary: None,
-                                    tags: Vec::new(),
-                                    assumption: None,
-                                });
-                            }
-                        }
-                        continue;
-                    }
-                };
-                let same = account == export_account;
-                if (same && export.is_some() && kind != "account") || !seen.insert(arn.clone()) {
-                    continue;
-                }
-                let Ok(principal) = Principal::parse(&arn) else { continue };
-                let (identity, assumption) = if same {
-                    if kind == "account" {
-                        continue; // the account's own principals are the export's rows
-                    }
-                    (
-                        Vec::new(),
-                        Some("not in the export: its identity policies are unknown".to_string()),
-                    )
-                } else {
-                    (
-                        assumed_identity(&account).into_iter().collect(),
-                        Some(format!("an IAM policy in account {account} must also allow it")),
-                    )
-                };
-                let kind = match (same, kind) {
-                    (false, "account") => "other account",
-                    (false, "role") => "external role",
-                    (false, "user") => "external user",
-                    (false, _) => "external session",
-                    (true, k) => k,
-                };
-                out.push(Subject {
-                    label: arn,
-                    kind,
-                    principal,
-                    id: None,
-                    identity,
-                    boundary: None,
-                    tags: Vec::new(),
-                    assumption,
-                });
-            }
-        }
-    }
-    if public {
-        if let Ok(principal) = Principal::parse("arn:aws:iam::000000000000:user/anyone") {
-            out.push(Subject {
-                label: "anyone (any principal of any account)".into(),
-                kind: "anyone",
-                principal,
-                id: None,
-                identity: assumed_identity("any account").into_iter().collect(),
-                boundary: None,
-                tags: Vec::new(),
-                assumption: Some(
-                    "the key policy names \"*\"; evaluated as a user of an unrelated account"
-                        .into(),
-                ),
-            });
-        }
-    }
-    out
-}
-
-/// What the key says about itself (for kms:KeySpec and friends).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct KeyFacts {
-    pub(crate) arn: String,
-    pub(crate) spec: Option<String>,
-    pub(crate) usage: Option<String>,
-    pub(crate) origin: Option<String>,
-}
-
-impl KeyFacts {
-    pub(crate) fn symmetric(arn: &str) -> KeyFacts {
-        KeyFacts {
-            arn: arn.to_string(),
-            spec: Some("SYMMETRIC_DEFAULT".into()),
-            usage: Some("ENCRYPT_DECRYPT".into()),
-            origin: Some("AWS_KMS".into()),
-        }
-    }
-
-    pub(crate) fn account(&self) -> &str {
-        self.arn.split(':').nth(4).unwrap_or("")
-    }
-}
-
-/// The policy set and request of a subject calling `action` on `key`.
-pub(crate) fn build(
-    s: &Subject,
-    key: &KeyFacts,
-    key_policy: &NamedPolicy,
-    extra: &PolicySet,
-    action: &str,
-) -> (PolicySet, Request) {
-    let set = PolicySet {
-        resource_policy: Some(key_policy.clone()),
-        identity: s.identity.clone(),
-        boundary: s.boundary.clone(),
-        grants: extra.grants.clone(),
-        scps: if s.principal.account == key.account() || s.assumption.is_none() {
-            extra.scps.clone()
-        } else {
-            Vec::new()
-        },
-        rcps: extra.rcps.clone(),
-        ..PolicySet::default()
-    };
-    (set, call(s, key, action).request(s.principal.clone()))
-}
-
-/// The call of a subject doing `action` on `key`, as far as an export tells.
-pub(crate) fn call(s: &Subject, key: &KeyFacts, action: &str) -> Call {
-    Call {
-        principal_tags: s.tags.clone(),
-        principal_id: s.id.clone(),
-        key: keyward_core::eval::call::KeyFacts {
-            spec: key.spec.clone(),
-            usage: key.usage.clone(),
-            origin: key.origin.clone(),
-            ..Default::default()
-        },
-        region: key.arn.split(':').nth(3).map(str::to_string),
-        ..Call::new(action, key.arn.clone())
     }
 }
