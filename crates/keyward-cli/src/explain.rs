@@ -4,11 +4,11 @@ use crate::files;
 use keyward_core::diag::{has_errors, Diagnostic};
 use keyward_core::eval::call::{arn_region, key_arn, Call, KeyFacts};
 use keyward_core::eval::{
-    explain, render_human, CtxValue, NamedPolicy, PolicySet, Principal, Request,
+    explain, render_human, CtxValue, NamedPolicy, PolicySet, Principal, Request, Source,
 };
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
-use keyward_core::parse::{parse_grants, parse_policy};
+use keyward_core::parse::{parse_grants, parse_policy, DocKind};
 use keyward_core::span::LineIndex;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -197,6 +197,29 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
     Ok((set, call.request(principal)))
 }
 
+/// The text and lint kind of the document a fix edits (None text: it does not exist yet).
+fn fix_document(a: &Args, source: Source) -> Option<(Option<String>, DocKind)> {
+    let read = |p: Option<&PathBuf>| p.and_then(|p| files::read(p).ok());
+    let (path, kind) = match source {
+        Source::ResourcePolicy => match (&a.key_policy, &a.resource_policy) {
+            (None, Some(p)) => (Some(p), DocKind::Policy(PolicyKind::Resource)),
+            (p, _) => (p.as_ref(), DocKind::Policy(PolicyKind::Key)),
+        },
+        Source::Identity { index } => {
+            (a.identity_policy.get(index), DocKind::Policy(PolicyKind::Identity))
+        }
+        Source::Boundary => (a.boundary.as_ref(), DocKind::Policy(PolicyKind::Boundary)),
+        Source::Session => (a.session_policy.as_ref(), DocKind::Policy(PolicyKind::Session)),
+        Source::Scp { index, .. } => (a.scp.get(index), DocKind::Policy(PolicyKind::Scp)),
+        Source::Rcp { index, .. } => (a.rcp.get(index), DocKind::Policy(PolicyKind::Rcp)),
+        Source::Grant { .. } => (a.grants.as_ref(), DocKind::Grant),
+    };
+    match path {
+        Some(p) => Some((Some(read(Some(p))?), kind)),
+        None => Some((None, kind)),
+    }
+}
+
 pub(crate) fn run(a: &Args) -> u8 {
     if let Some(event) = &a.cloudtrail {
         return crate::aws::cloudtrail::run(&crate::aws::cloudtrail::Inputs {
@@ -224,7 +247,8 @@ pub(crate) fn run(a: &Args) -> u8 {
             return 2;
         }
     };
-    let e = explain(&set, &req);
+    let mut e = explain(&set, &req);
+    keyward_lint::fixes::label_fixes(&mut e, &|s| fix_document(a, s));
     if a.format == "json" {
         println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default());
     } else {
