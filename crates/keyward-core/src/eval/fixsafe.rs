@@ -388,3 +388,71 @@ pub(crate) fn grant_near_misses(set: &PolicySet, req: &Request, trace: &Trace) -
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use crate::eval::NamedPolicy;
+    use crate::json::Limits;
+    use crate::parse::parse_policy;
+
+    fn set(key: &str, identity: &str) -> PolicySet {
+        let p = |t: &str, k| {
+            let text = format!(r#"{{"Version":"2012-10-17","Statement":[{t}]}}"#);
+            NamedPolicy::new("p", parse_policy(&text, k, Limits::default()).0.unwrap())
+        };
+        PolicySet {
+            resource_policy: Some(p(key, PolicyKind::Key)),
+            identity: vec![p(identity, PolicyKind::Identity)],
+            ..PolicySet::default()
+        }
+    }
+
+    #[test]
+    fn broad_edits_go_only_when_nothing_narrower_works_and_say_so() {
+        let s = set(
+            r#"{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":"kms:*","Resource":"*"},{"Sid":"Use","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/App"},"Action":"kms:Encrypt","Resource":"*"}"#,
+            r#"{"Sid":"Logs","Effect":"Allow","Action":"logs:*","Resource":"*"}"#,
+        );
+        let star = Fix::new(
+            "add alice to Root".into(),
+            Edit::AddPrincipal {
+                source: Source::ResourcePolicy,
+                statement: 0,
+                principal: "a".into(),
+            },
+        );
+        let logs = Fix::new(
+            "add kms:Decrypt to Logs".into(),
+            Edit::AddAction {
+                source: Source::Identity { index: 0 },
+                statement: 0,
+                action: "kms:Decrypt".into(),
+            },
+        );
+        let narrow = Fix::new(
+            "add kms:Decrypt to Use".into(),
+            Edit::AddAction {
+                source: Source::ResourcePolicy,
+                statement: 1,
+                action: "kms:Decrypt".into(),
+            },
+        );
+        let request =
+            Fix::new("send".into(), Edit::SetContext { key: "k".into(), value: "v".into() });
+        // With a narrower policy fix, the broad ones are dropped; the request fix comes first.
+        let out = rank(&s, vec![star.clone(), logs.clone(), narrow.clone(), request.clone()]);
+        let msgs: Vec<&str> = out.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(msgs, ["send", "add kms:Decrypt to Use"]);
+        assert_eq!(out[1].adds, Access { actions: 1, principals: 1, broad: false });
+        // Without one, they stay, last, and say what else they grant.
+        let out = rank(&s, vec![star, request, logs]);
+        assert_eq!(out[0].message, "send");
+        assert!(out[1..].iter().all(|f| f.adds.broad && f.message.contains("(last resort: ")));
+        assert!(out.iter().any(|f| f.message.contains("grants `kms:*`")), "{out:?}");
+        assert!(out.iter().any(|f| f.message.contains("applies to every resource")), "{out:?}");
+        // kms:* on the key counts every KMS action; the admin statement is broad.
+        assert!(out.iter().any(|f| f.adds.actions > 40 && f.adds.principals == 1));
+    }
+}
