@@ -117,7 +117,10 @@ fn explain_cross_account_names_the_near_miss_and_a_safe_first_fix() {
         why.starts_with("statement 'Allow cross-account access' would allow this, but its condition kms:ViaService = s3.us-east-1.amazonaws.com or s3.us-west-2.amazonaws.com does not hold (the request has none) cross-account request:"),
         "{out}"
     );
-    assert!(!out.contains("does not allow arn:aws:iam::444455556666:user/analyst or account"), "{out}");
+    assert!(
+        !out.contains("does not allow arn:aws:iam::444455556666:user/analyst or account"),
+        "{out}"
+    );
     let mut json_args = args.to_vec();
     json_args.extend(["--format", "json"]);
     let (_, out, _) = keyward(&json_args);

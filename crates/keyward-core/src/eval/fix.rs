@@ -357,7 +357,7 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
     }
     // 3. Narrowly scoped new statements and a grant: one principal, the action, this
     // resource, the request's conditions.
-    candidates.extend(narrow_candidates(set, req, outcome.rule));
+    candidates.extend(narrow_candidates(set, req));
     // Keep the ones that work, without repeats, then rank them by the access they add.
     let mut out: Vec<Fix> = Vec::new();
     for f in candidates {

@@ -3,7 +3,7 @@
 //! narrowly scoped candidates (one principal, the action, this key, the request's conditions;
 //! a grant with the request's encryption context), and the ranking by added access.
 
-use super::decide::{PolicySet, Rule};
+use super::decide::PolicySet;
 use super::fix::{Edit, Fix};
 use super::request::Request;
 use super::trace::{Source, Trace};
@@ -156,9 +156,17 @@ pub(crate) fn access_of(set: &PolicySet, edit: &Edit) -> (Access, Option<String>
             let n = u32::try_from(operations.len()).unwrap_or(ALL);
             return (Access { actions: n, principals: 1, broad: false }, None);
         }
-        Edit::AddStatement { source, .. } => {
+        Edit::AddStatement { source, statement } => {
+            // A statement naming an account principal delegates to every principal of it.
+            let names_account = serde_json::from_str::<serde_json::Value>(statement)
+                .ok()
+                .and_then(|v| {
+                    v.pointer("/Principal/AWS").and_then(|p| p.as_str().map(str::to_string))
+                })
+                .is_some_and(|p| p.ends_with(":root") || p.bytes().all(|b| b.is_ascii_digit()));
             let principals = match source {
                 Source::Scp { .. } | Source::Rcp { .. } => ACCOUNT,
+                _ if names_account => ACCOUNT,
                 _ => 1,
             };
             return (Access { actions: 1, principals, broad: false }, None);
@@ -271,7 +279,7 @@ pub(crate) fn narrow_statement(
 
 /// The narrowly scoped new statements and grant: one principal, the needed action, this key,
 /// the request's conditions.
-pub(crate) fn narrow_candidates(set: &PolicySet, req: &Request, rule: Rule) -> Vec<Fix> {
+pub(crate) fn narrow_candidates(set: &PolicySet, req: &Request) -> Vec<Fix> {
     let mut out = Vec::new();
     if !req.principal.is_iam() {
         return out;
@@ -281,7 +289,7 @@ pub(crate) fn narrow_candidates(set: &PolicySet, req: &Request, rule: Rule) -> V
     let words = conditions_words(req);
     let rp = set.resource_policy.as_ref().map_or("the key policy".to_string(), |p| p.name.clone());
     let kms_policy = set.resource_policy.as_ref().is_some_and(|p| p.policy.kind == PolicyKind::Key);
-    if set.resource_policy.is_some() && rule != Rule::KmsNotDelegated {
+    if set.resource_policy.is_some() {
         // A key policy's "*" is this key; another resource policy names the resource.
         let resource = if kms_policy { "*".to_string() } else { req.resource.clone() };
         out.push(Fix::new(

@@ -40,24 +40,13 @@ pub(crate) fn near_miss(set: &PolicySet, req: &Request, trace: &Trace) -> Option
         }
     }
     misses.sort_by_key(|m| m.0);
-    let (near, principal): (Vec<_>, Vec<_>) = misses.into_iter().partition(|m| m.0 < 3);
-    let statement_line =
-        |(_, pt, st): (u8, &PolicyTrace, &StatementTrace)| statement_miss(set, req, pt, st);
-    // A statement that fails only on its Principal is the weakest near miss ("it would allow
-    // you if it named you" holds of many statements), and one that grants kms:* or key
-    // administration is not one to be named into: grants come first.
-    near.into_iter()
-        .find_map(statement_line)
+    // A statement that fails only on its Principal is no near miss ("it would allow you if it
+    // named you" holds of every statement): conditions, Action and Resource, then grants.
+    misses
+        .into_iter()
+        .filter(|m| m.0 < 3)
+        .find_map(|(_, pt, st)| statement_miss(set, req, pt, st))
         .or_else(|| trace.grants.iter().find_map(|g| grant_miss(set, req, g)))
-        .or_else(|| {
-            principal
-                .into_iter()
-                .filter(|(_, pt, st)| {
-                    super::fix::statement_of(set, pt.source, st.index)
-                        .is_some_and(|m| super::fixsafe::breadth(m, pt.source).is_none())
-                })
-                .find_map(statement_line)
-        })
 }
 
 /// Whose statement, for people: the resource policy's statements by label, others with their
@@ -76,7 +65,6 @@ fn statement_miss(
     st: &StatementTrace,
 ) -> Option<String> {
     let (source, statement) = (pt.source, st.index);
-    let who = req.principal.policy_arn().to_string();
     let head = whose(pt, st);
     if let Some(c) = st.conditions.iter().find(|c| !c.result) {
         let mut s2 = set.clone();
@@ -105,15 +93,6 @@ fn statement_miss(
         (
             Edit::AddResource { source, statement, resource: req.resource.clone() },
             format!("its Resource does not include {}", req.resource),
-        )
-    } else if let Some(p) = st
-        .principal
-        .as_ref()
-        .filter(|p| !p.matched && p.element == "Principal" && !names_only_services(p))
-    {
-        (
-            Edit::AddPrincipal { source, statement, principal: who.clone() },
-            format!("its Principal does not name {who} (it names {})", p.listed.join(", ")),
         )
     } else {
         return None;
@@ -208,10 +187,21 @@ pub(crate) fn service_principal_note(set: &PolicySet, req: &Request) -> Option<S
         return None;
     }
     let np = set.resource_policy.as_ref()?;
+    let via = req.context.single_lc("kms:viaservice");
+    // A statement that allows a service principal this very action, when the request comes
+    // through that service or directly.
     let (st, entry) =
         np.policy.statements.iter().filter(|s| s.effect == Effect::Allow).find_map(|s| {
-            let e =
-                s.principal.as_ref()?.entries.iter().find(|e| e.kind == PrincipalType::Service)?;
+            if s.actions.negated
+                || !s.actions.patterns.iter().any(|p| p.glob.matches(&req.action_lc))
+            {
+                return None;
+            }
+            let e = s.principal.as_ref()?.entries.iter().find(|e| {
+                let svc = e.text.split('.').next().unwrap_or(&e.text);
+                e.kind == PrincipalType::Service
+                    && via.as_deref().is_none_or(|v| v.split('.').next() == Some(svc))
+            })?;
             Some((s, e))
         })?;
     let svc = entry.text.split('.').next().unwrap_or(&entry.text);
