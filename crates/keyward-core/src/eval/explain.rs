@@ -107,7 +107,7 @@ fn summary(set: &PolicySet, req: &Request, o: &Outcome, trace: &Trace) -> String
                 Some(st) => {
                     let named = match st.principal_how {
                         super::trace::PrincipalHow::Account => format!("account {acct}"),
-                        super::trace::PrincipalHow::Role => format!("the role of {who}"),
+                        super::trace::PrincipalHow::Role => format!("the caller's role {}", req.principal.policy_arn()),
                         _ => who.to_string(),
                     };
                     format!("cross-account request: the {doc} of account {owner} names {named} in statement {}, but only under conditions this request does not meet; both sides must allow", st.label())
