@@ -341,17 +341,17 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
             if let Some(level) = level.filter(|l| set.scps.get(*l).is_some_and(|v| !v.is_empty())) {
                 candidates.push(Fix::new(
                     format!("allow {action} in an SCP at level {} (SCPs never grant, but every level must allow)", level + 1),
-                    Edit::AddStatement { source: Source::Scp { level, index: 0 }, statement: id_stmt.clone() },
+                    Edit::AddStatement { source: Source::Scp { level, index: 0 }, statement: id_stmt },
                 ));
             }
         }
         Rule::BoundaryNoAllow => candidates.push(Fix::new(
             format!("allow {action} on {} in the permissions boundary", req.resource),
-            Edit::AddStatement { source: Source::Boundary, statement: id_stmt.clone() },
+            Edit::AddStatement { source: Source::Boundary, statement: id_stmt },
         )),
         Rule::SessionNoAllow => candidates.push(Fix::new(
             format!("allow {action} on {} in the session policy", req.resource),
-            Edit::AddStatement { source: Source::Session, statement: id_stmt.clone() },
+            Edit::AddStatement { source: Source::Session, statement: id_stmt },
         )),
         _ => {}
     }

@@ -450,7 +450,7 @@ mod tests {
         let request =
             Fix::new("send".into(), Edit::SetContext { key: "k".into(), value: "v".into() });
         // With a narrower policy fix, the broad ones are dropped; the request fix comes first.
-        let out = rank(&s, vec![star.clone(), logs.clone(), narrow.clone(), request.clone()]);
+        let out = rank(&s, vec![star.clone(), logs.clone(), narrow, request.clone()]);
         let msgs: Vec<&str> = out.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(msgs, ["send", "add kms:Decrypt to Use"]);
         assert_eq!(out[1].adds, Access { actions: 1, principals: 1, broad: false });

@@ -240,7 +240,7 @@ fn service_name(svc: &str) -> String {
 
 /// For a cross-account denial: a statement of the resource policy that names the caller or its
 /// account, matches the action and the resource, and fails only on conditions.
-pub(crate) fn names_account_with_conditions<'a>(trace: &'a Trace) -> Option<&'a StatementTrace> {
+pub(crate) fn names_account_with_conditions(trace: &Trace) -> Option<&StatementTrace> {
     trace
         .policies
         .iter()
