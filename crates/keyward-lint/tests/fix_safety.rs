@@ -365,3 +365,27 @@ fn the_gate_labels_a_fix_that_lint_flags_and_moves_it_last() {
     );
     assert!(e.fixes[..n - 1].iter().all(|f| f.lint.is_empty()), "{:?}", e.fixes);
 }
+
+/// A service principal's only fix (a key-policy statement naming the service, which the request
+/// cannot narrow with a source condition it does not carry) is shown with the lint finding.
+#[test]
+fn a_service_principal_fix_carries_its_confused_deputy_finding() {
+    let key = doc(&[KEY_STATEMENTS[1]]);
+    let w = World {
+        key: vec![KEY_STATEMENTS[1]],
+        identity: None,
+        grants: None,
+        caller: "service:s3.amazonaws.com",
+        action: "kms:Decrypt",
+        ec: Vec::new(),
+        via: None,
+    };
+    let (set, req) = w.build(&key, None, None);
+    let mut e = explain(&set, &req);
+    label_fixes(&mut e, &|s: Source| {
+        (s == Source::ResourcePolicy).then(|| (Some(key.clone()), DocKind::Policy(PolicyKind::Key)))
+    });
+    assert_eq!(e.fixes.len(), 1, "{:?}", e.fixes);
+    assert_eq!(e.fixes[0].lint, ["restrict-access-to-service-principal"], "{:?}", e.fixes);
+    assert!(e.fixes[0].message.contains("keyward lint flags the fixed document"));
+}

@@ -281,6 +281,30 @@ pub(crate) fn narrow_statement(
 /// the request's conditions.
 pub(crate) fn narrow_candidates(set: &PolicySet, req: &Request) -> Vec<Fix> {
     let mut out = Vec::new();
+    if req.principal.kind == super::request::PrincipalKind::Service {
+        // A service principal: the key (resource) policy must name it.
+        if let Some(np) = &set.resource_policy {
+            let svc = &req.principal.arn;
+            let kms_policy = np.policy.kind == PolicyKind::Key;
+            let resource = if kms_policy { "*".to_string() } else { req.resource.clone() };
+            let mut st: serde_json::Value =
+                serde_json::from_str(&narrow_statement(req, None, &resource, kms_policy))
+                    .unwrap_or_default();
+            if let Some(o) = st.as_object_mut() {
+                o.insert("Principal".into(), serde_json::json!({ "Service": svc }));
+            }
+            out.push(Fix::new(
+                format!(
+                    "add a statement to {} that allows only the service principal {svc} {} on this resource{}",
+                    np.name,
+                    req.action,
+                    conditions_words(req)
+                ),
+                Edit::AddStatement { source: Source::ResourcePolicy, statement: st.to_string() },
+            ));
+        }
+        return out;
+    }
     if !req.principal.is_iam() {
         return out;
     }
