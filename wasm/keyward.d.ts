@@ -201,13 +201,27 @@ export type Edit =
   | { kind: "add_resource"; source: Source; statement: number; resource: string }
   | { kind: "add_principal"; source: Source; statement: number; principal: string }
   | { kind: "add_statement"; source: Source; statement: string /* the statement JSON */ }
+  | { kind: "add_condition_value"; source: Source; statement: number; operator: string; key: string; value: string }
+  | { kind: "add_grant"; grantee: string; operations: string[]; encryption_context_subset: Record<string, string> }
   | { kind: "set_context"; key: string; value: string }
   | { kind: "remove_context"; key: string };
+
+/** The access a fix adds (fixes are ranked by it, least first). */
+export interface Access {
+  actions: number;
+  /** An account counts as 1000, everyone as 10000. */
+  principals: number;
+  /** It widens a kms:*, key-administration or identity Resource "*" statement: offered only when nothing narrower works, last. */
+  broad: boolean;
+}
 
 export interface Fix {
   /** For people, e.g. "add kms:Decrypt to the Action of statement 'Use' in key_policy". */
   message: string;
   edit: Edit;
+  adds: Access;
+  /** Security findings keyward lint reports on the fixed document and not on the original (empty for a safe fix; a labelled fix also says so in `message` and comes after the others). */
+  lint: string[];
   /**
    * What to change to apply it in one click:
    * - a policy edit: `field` names the bundle field ("key_policy", "identity_policies[2]", ...)
@@ -303,11 +317,11 @@ export interface Explanation {
   ok: true;
   decision: Decision;
   rule: Rule;
-  /** The rule in plain words. */
+  /** The why: the near miss (when there is one) on its first line, then the rule in plain words; lines separated by "\n". */
   summary: string;
   /** The statements that decided (empty for most implicit denies). */
   deciders: Decider[];
-  /** Up to 3 smallest fixes, only for ImplicitDeny. */
+  /** Up to 3 fixes, least added access first, only for ImplicitDeny; add_grant fixes use the "grants" field. */
   fixes: Fix[];
   trace: Trace;
   request: EvaluatedRequest;

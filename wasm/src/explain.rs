@@ -11,7 +11,7 @@ use keyward_core::eval::{
 };
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
-use keyward_core::parse::{parse_grants, parse_policy};
+use keyward_core::parse::{parse_grants, parse_policy, DocKind};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -520,11 +520,13 @@ fn annotate_fixes(v: &mut Value, e: &Explanation, inp: &Inputs) {
                     }
                 }
             }
-            Edit::AddAction { source, .. }
-            | Edit::AddResource { source, .. }
-            | Edit::AddPrincipal { source, .. }
-            | Edit::AddStatement { source, .. } => {
-                if let Some(f) = inp.field_of(*source) {
+            Edit::AddAction { .. }
+            | Edit::AddResource { .. }
+            | Edit::AddPrincipal { .. }
+            | Edit::AddConditionValue { .. }
+            | Edit::AddStatement { .. }
+            | Edit::AddGrant { .. } => {
+                if let Some(f) = edit_source(&fix.edit).and_then(|s| inp.field_of(s)) {
                     field = json!(f);
                     let (text, name) = match inp.text(&f) {
                         Some(t) => (keyward_core::eval::apply_to_text(t, &fix.edit), None),
@@ -553,6 +555,37 @@ fn annotate_fixes(v: &mut Value, e: &Explanation, inp: &Inputs) {
     }
 }
 
+/// The document an edit changes (None: a change of the request).
+fn edit_source(edit: &Edit) -> Option<Source> {
+    match edit {
+        Edit::SetContext { .. } | Edit::RemoveContext { .. } => None,
+        Edit::AddGrant { .. } => Some(Source::Grant { index: 0 }),
+        Edit::AddAction { source, .. }
+        | Edit::AddResource { source, .. }
+        | Edit::AddPrincipal { source, .. }
+        | Edit::AddConditionValue { source, .. }
+        | Edit::AddStatement { source, .. } => Some(*source),
+    }
+}
+
+/// The text and lint kind of the document a fix edits, for the lint gate of fixes.
+fn fix_document(inp: &Inputs, source: Source) -> Option<(Option<String>, DocKind)> {
+    let field = inp.field_of(source)?;
+    let kind = match source {
+        Source::ResourcePolicy if field == "resource_policy" => PolicyKind::Resource,
+        Source::ResourcePolicy => PolicyKind::Key,
+        Source::Identity { .. } => PolicyKind::Identity,
+        Source::Boundary => PolicyKind::Boundary,
+        Source::Session => PolicyKind::Session,
+        Source::Scp { .. } => PolicyKind::Scp,
+        Source::Rcp { .. } => PolicyKind::Rcp,
+        Source::Grant { .. } => {
+            return Some((inp.text(&field).map(str::to_string), DocKind::Grant));
+        }
+    };
+    Some((inp.text(&field).map(str::to_string), DocKind::Policy(kind)))
+}
+
 /// `explain(bundle)`.
 pub(crate) fn run(bundle: &str) -> Value {
     let inp = match Inputs::parse(bundle) {
@@ -563,7 +596,8 @@ pub(crate) fn run(bundle: &str) -> Value {
         Ok(x) => x,
         Err(e) => return e,
     };
-    let e = explain(&set, &req);
+    let mut e = explain(&set, &req);
+    keyward_lint::fixes::label_fixes(&mut e, &|s| fix_document(&inp, s));
     let mut v = explanation_json(&e, Some(&inp));
     annotate_fixes(&mut v, &e, &inp);
     if let Some(o) = v.as_object_mut() {

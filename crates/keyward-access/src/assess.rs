@@ -299,7 +299,8 @@ pub fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Assessment
         status: Status::Deny,
         conditions: Vec::new(),
         unless: Vec::new(),
-        why: explain(set, req).summary,
+        // One line per row in tables and CSV: the why's lines (near miss, rule) joined.
+        why: explain(set, req).summary.replace('\n', "; "),
     }
 }
 

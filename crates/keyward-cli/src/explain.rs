@@ -4,10 +4,10 @@ use crate::files;
 use crate::input::{load_policy, report};
 use crate::output::HumanOrJson;
 use keyward_core::eval::call::{arn_region, key_arn, Call, KeyFacts};
-use keyward_core::eval::{explain, render_human, CtxValue, PolicySet, Principal, Request};
+use keyward_core::eval::{explain, render_human, CtxValue, PolicySet, Principal, Request, Source};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
-use keyward_core::parse::parse_grants;
+use keyward_core::parse::{parse_grants, DocKind};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -175,6 +175,29 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
     Ok((set, call.request(principal)))
 }
 
+/// The text and lint kind of the document a fix edits (None text: it does not exist yet).
+fn fix_document(a: &Args, source: Source) -> Option<(Option<String>, DocKind)> {
+    let read = |p: Option<&PathBuf>| p.and_then(|p| files::read(p).ok());
+    let (path, kind) = match source {
+        Source::ResourcePolicy => match (&a.key_policy, &a.resource_policy) {
+            (None, Some(p)) => (Some(p), DocKind::Policy(PolicyKind::Resource)),
+            (p, _) => (p.as_ref(), DocKind::Policy(PolicyKind::Key)),
+        },
+        Source::Identity { index } => {
+            (a.identity_policy.get(index), DocKind::Policy(PolicyKind::Identity))
+        }
+        Source::Boundary => (a.boundary.as_ref(), DocKind::Policy(PolicyKind::Boundary)),
+        Source::Session => (a.session_policy.as_ref(), DocKind::Policy(PolicyKind::Session)),
+        Source::Scp { index, .. } => (a.scp.get(index), DocKind::Policy(PolicyKind::Scp)),
+        Source::Rcp { index, .. } => (a.rcp.get(index), DocKind::Policy(PolicyKind::Rcp)),
+        Source::Grant { .. } => (a.grants.as_ref(), DocKind::Grant),
+    };
+    match path {
+        Some(p) => Some((Some(read(Some(p))?), kind)),
+        None => Some((None, kind)),
+    }
+}
+
 pub(crate) fn run(a: &Args) -> u8 {
     if let Some(event) = &a.cloudtrail {
         return crate::aws::cloudtrail::run(&crate::aws::cloudtrail::Inputs {
@@ -198,7 +221,8 @@ pub(crate) fn run(a: &Args) -> u8 {
             return 2;
         }
     };
-    let e = explain(&set, &req);
+    let mut e = explain(&set, &req);
+    keyward_lint::fixes::label_fixes(&mut e, &|s| fix_document(a, s));
     if a.format == HumanOrJson::Json {
         println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default());
     } else {

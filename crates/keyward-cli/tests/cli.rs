@@ -84,10 +84,56 @@ fn explain_allow_and_implicit_deny_with_fix() {
     let (code, out, err) = keyward(&args);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("DENIED (implicit deny"), "{out}");
-    assert!(out.contains("smallest fix"), "{out}");
+    // Fixes are ranked by the access they add (issue 14), no longer by edit size.
+    assert!(out.contains("fixes, least added access first"), "{out}");
     args.extend(["--identity-policy", "policies/examples/iam-kms-usage-policy.json"]);
     let (code, out, _) = keyward(&args);
     assert!(out.contains("ALLOWED") == (code == 0), "{out}");
+}
+
+/// The README's cross-account example: the why names the near miss on its first line, and the
+/// first fix is safe (it does not add the caller to the `kms:*` statement); every fix in the
+/// JSON carries the access it adds and its lint labels.
+#[test]
+fn explain_cross_account_names_the_near_miss_and_a_safe_first_fix() {
+    let args = [
+        "explain",
+        "--key-policy",
+        "policies/examples/cross-account-via-service-key-policy.json",
+        "--identity-policy",
+        "policies/examples/iam-kms-basic-usage-policy.json",
+        "--principal",
+        "arn:aws:iam::444455556666:user/analyst",
+        "--action",
+        "kms:Decrypt",
+        "--key",
+        KEY,
+    ];
+    let (code, out, err) = keyward(&args);
+    assert_eq!(code, 1, "{out}{err}");
+    // The why's first paragraph, unwrapped.
+    let why = out.split("why:\n").nth(1).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        why.starts_with("statement 'Allow cross-account access' would allow this, but its condition kms:ViaService = s3.us-east-1.amazonaws.com or s3.us-west-2.amazonaws.com does not hold (the request has none) cross-account request:"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("does not allow arn:aws:iam::444455556666:user/analyst or account"),
+        "{out}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let (_, out, _) = keyward(&json_args);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let fixes = v["fixes"].as_array().unwrap();
+    assert!(!fixes.is_empty());
+    assert!(fixes.iter().all(|f| f["edit"]["kind"] != "add_principal"), "{fixes:#?}");
+    assert!(fixes.iter().all(|f| f["lint"].as_array().is_some_and(Vec::is_empty)), "{fixes:#?}");
+    let first = &fixes[0]["adds"];
+    for f in fixes {
+        assert!(first["actions"].as_u64() <= f["adds"]["actions"].as_u64(), "{fixes:#?}");
+        assert!(first["principals"].as_u64() <= f["adds"]["principals"].as_u64(), "{fixes:#?}");
+    }
 }
 
 #[test]

@@ -43,7 +43,10 @@ fn access_denied_prints_the_aws_message_and_explains_on_request() {
     assert!(err.contains("DENIED (implicit deny"), "{err}");
     assert!(err.contains("trace:"), "{err}");
     assert!(err.contains("identity policy: basic"), "{err}");
-    assert!(err.contains("add kms:Decrypt to the Action of statement #1 in basic"), "{err}");
+    // Issue 14: statement #1 of `basic` is on `Resource: "*"`, so adding kms:Decrypt to it would
+    // allow Decrypt on every key; the narrow fix (this key only) is offered, the broad one not.
+    assert!(err.contains("(this resource only) in an identity policy of"), "{err}");
+    assert!(!err.contains("add kms:Decrypt to the Action of statement #1 in basic"), "{err}");
 }
 
 #[test]

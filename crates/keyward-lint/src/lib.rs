@@ -11,6 +11,7 @@
 pub mod catalog;
 mod checks;
 mod doc;
+pub mod fixes;
 mod registry;
 
 pub use catalog::{catalog, Catalog, KeyDef, KeyType, CATALOG_TEXT};

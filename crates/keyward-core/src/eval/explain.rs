@@ -3,6 +3,7 @@
 
 use super::decide::{decide_traced, Decision, Outcome, PolicySet, Rule};
 use super::fix::{find_fixes, Fix};
+use super::nearmiss::{names_account_with_conditions, near_miss, service_principal_note};
 use super::request::Request;
 use super::trace::{PolicyTrace, Source, StatementTrace, Trace};
 use crate::model::Effect;
@@ -15,11 +16,14 @@ pub struct Explanation {
     pub decision: Decision,
     /// The rule.
     pub rule: Rule,
-    /// The rule in plain words.
+    /// The why: its first line names the real cause (the near miss when one element, condition
+    /// or grant constraint stood between the request and an Allow), then the rule in plain
+    /// words; lines are separated by `\n`.
     pub summary: String,
     /// The statements that decided.
     pub deciders: Vec<super::trace::Decider>,
-    /// The smallest fixes (implicit denies only), each verified to produce Allow.
+    /// The fixes (implicit denies only), each verified to produce Allow, least added access
+    /// first.
     pub fixes: Vec<Fix>,
     /// The request as evaluated.
     pub request: Request,
@@ -31,10 +35,19 @@ pub struct Explanation {
 pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
     let (outcome, trace) = decide_traced(set, req);
     let fixes = find_fixes(set, req, &outcome, &trace);
-    let mut summary = summary(set, req, &outcome, &trace);
+    let mut rule_line = summary(set, req, &outcome, &trace);
     if let Some(n) = not_principal_note(set, &outcome, &trace) {
-        summary.push_str(n);
+        rule_line.push_str(n);
     }
+    let mut lines = Vec::new();
+    if outcome.decision == Decision::ImplicitDeny {
+        lines.extend(near_miss(set, req, &trace));
+    }
+    lines.push(rule_line);
+    if outcome.decision == Decision::ImplicitDeny {
+        lines.extend(service_principal_note(set, req));
+    }
+    let summary = lines.join("\n");
     Explanation {
         decision: outcome.decision,
         rule: outcome.rule,
@@ -89,7 +102,18 @@ fn summary(set: &PolicySet, req: &Request, o: &Outcome, trace: &Trace) -> String
         Rule::SessionNoAllow => format!("the session policy does not allow {a}; a session policy caps what the role's policies grant"),
         Rule::CrossAccountNoResourceAllow => {
             let owner = req.resource_account().map(str::to_string).or_else(|| set.resource_account.clone()).unwrap_or_default();
-            format!("cross-account request: the {} of account {owner} does not allow {who} or account {acct}; both sides must allow", if req.is_kms_key() { "key policy" } else { "resource policy" })
+            let doc = if req.is_kms_key() { "key policy" } else { "resource policy" };
+            match names_account_with_conditions(trace) {
+                Some(st) => {
+                    let named = match st.principal_how {
+                        super::trace::PrincipalHow::Account => format!("account {acct}"),
+                        super::trace::PrincipalHow::Role => format!("the caller's role {}", req.principal.policy_arn()),
+                        _ => who.to_string(),
+                    };
+                    format!("cross-account request: the {doc} of account {owner} names {named} in statement {}, but only under conditions this request does not meet; both sides must allow", st.label())
+                }
+                None => format!("cross-account request: the {doc} of account {owner} does not allow {who} or account {acct}; both sides must allow"),
+            }
         }
         Rule::CrossAccountNoIdentityAllow => format!("cross-account request: the resource side allows, but no IAM policy in the caller's account {acct} allows {a} on {}; both sides must allow", req.resource),
         Rule::NothingAllows => format!("no policy allows {who} to use {a} on {} (default deny)", req.resource),
@@ -203,9 +227,13 @@ pub fn render_human(e: &Explanation) -> String {
     ));
     out.push('\n');
     out.push_str("why:\n");
-    out.push_str(&wrap(&e.summary, 80, "  "));
+    for line in e.summary.lines() {
+        out.push_str(&wrap(line, 80, "  "));
+    }
     if !e.fixes.is_empty() {
-        out.push_str("\nsmallest fix (each one alone makes the request allowed):\n");
+        out.push_str(
+            "\nfixes, least added access first (each one alone makes the request allowed):\n",
+        );
         for (i, f) in e.fixes.iter().enumerate() {
             let text = wrap(&f.message, 80, "     ");
             out.push_str(&format!("  {}. {}", i + 1, text.trim_start()));

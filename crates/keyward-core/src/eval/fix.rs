@@ -1,14 +1,16 @@
-//! The smallest fixes: edits that turn an implicit deny into an Allow, each one verified by
-//! applying it and deciding again.
+//! Fixes: edits that turn an implicit deny into an Allow, each one verified by applying it and
+//! deciding again, ranked by the access they add (`fixsafe.rs`).
 
 use super::decide::{decide, NamedPolicy, Outcome, PolicySet, Rule};
+pub use super::fixsafe::Access;
+use super::fixsafe::{grant_candidate, grant_near_misses, narrow_candidates, rank};
 use super::request::{CtxValue, Request};
 use super::trace::{Source, Trace};
 use super::Decision;
 use crate::json::Limits;
 use crate::model::{
-    ActionPattern, AwsPrincipal, Effect, OpBase, PolicyKind, PrincipalEntry, PrincipalType,
-    ResourcePattern, SetOp,
+    ActionPattern, AwsPrincipal, CondValue, Effect, Grant, GrantConstraint, OpBase, Operator,
+    PolicyKind, PrincipalEntry, PrincipalType, ResourcePattern, SetOp,
 };
 use crate::parse::parse_policy;
 use crate::span::Span;
@@ -67,6 +69,36 @@ pub enum Edit {
         /// Key.
         key: String,
     },
+    /// Add a value to a condition of a statement (the value the request carries, e.g. the
+    /// kms:ViaService of another Region).
+    AddConditionValue {
+        /// Policy.
+        source: Source,
+        /// Statement index.
+        statement: usize,
+        /// Operator as written.
+        operator: String,
+        /// Condition key as written.
+        key: String,
+        /// The value to add.
+        value: String,
+    },
+    /// Create a grant on the key (a CreateGrant request).
+    AddGrant {
+        /// GranteePrincipal.
+        grantee: String,
+        /// Operations.
+        operations: Vec<String>,
+        /// Constraints.EncryptionContextSubset (empty: no constraint).
+        encryption_context_subset: std::collections::BTreeMap<String, String>,
+    },
+}
+
+impl Edit {
+    /// True for an edit to a policy or the grants (false for a change of the request).
+    pub fn is_policy_edit(&self) -> bool {
+        !matches!(self, Edit::SetContext { .. } | Edit::RemoveContext { .. })
+    }
 }
 
 /// A suggested fix: what to do, in words, and the edit that does it.
@@ -76,6 +108,18 @@ pub struct Fix {
     pub message: String,
     /// The edit (applying it turns the decision into Allow).
     pub edit: Edit,
+    /// The access it adds (fixes are ranked by it).
+    pub adds: Access,
+    /// Security findings of keyward lint that the fixed policy has and the original has not
+    /// (codes; filled in by `keyward_lint::fixes::label_fixes`, empty until then).
+    pub lint: Vec<String>,
+}
+
+impl Fix {
+    /// A fix with its words and edit (access and lint labels are filled in later).
+    pub fn new(message: String, edit: Edit) -> Fix {
+        Fix { message, edit, adds: Access::default(), lint: Vec::new() }
+    }
 }
 
 /// Applies an edit to copies of the inputs.
@@ -106,6 +150,34 @@ pub fn apply(set: &PolicySet, req: &Request, edit: &Edit) -> Option<(PolicySet, 
                 aws: AwsPrincipal::parse(principal),
                 span: Span::SYNTHETIC,
             });
+        }
+        Edit::AddConditionValue { source, statement, operator, key, value } => {
+            let variables = policy_slot(&mut set, *source)?.policy.version.variables();
+            let st = statement_mut(&mut set, *source, *statement)?;
+            let c = st
+                .conditions
+                .iter_mut()
+                .find(|c| c.op.name == *operator && c.key.eq_ignore_ascii_case(key))?;
+            let op: &Operator = &c.op;
+            let v = CondValue::compile(op, value, Span::SYNTHETIC, variables);
+            c.values.push(v);
+        }
+        Edit::AddGrant { grantee, operations, encryption_context_subset } => {
+            let pairs: Vec<(String, String)> =
+                encryption_context_subset.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            set.grants.push(Arc::new(Grant {
+                grant_id: None,
+                key_id: None,
+                grantee: grantee.clone(),
+                retiring_principal: None,
+                operations: operations.clone(),
+                constraint: (!pairs.is_empty()).then_some(GrantConstraint::Subset(pairs)),
+                source_arn: None,
+                name: Some("keyward-fix".into()),
+                issuing_account: None,
+                creation_date: None,
+                span: Span::SYNTHETIC,
+            }));
         }
         Edit::AddStatement { source, statement } => {
             let kind = match source {
@@ -168,7 +240,25 @@ fn policy_slot(set: &mut PolicySet, source: Source) -> Option<&mut NamedPolicy> 
     }
 }
 
-fn statement_mut(
+/// The statement `index` of the policy at `source`.
+pub(crate) fn statement_of(
+    set: &PolicySet,
+    source: Source,
+    index: usize,
+) -> Option<&crate::model::Statement> {
+    let np = match source {
+        Source::ResourcePolicy => set.resource_policy.as_ref(),
+        Source::Identity { index } => set.identity.get(index),
+        Source::Boundary => set.boundary.as_ref(),
+        Source::Session => set.session.as_ref(),
+        Source::Scp { level, index } => set.scps.get(level).and_then(|l| l.get(index)),
+        Source::Rcp { level, index } => set.rcps.get(level).and_then(|l| l.get(index)),
+        Source::Grant { .. } => None,
+    }?;
+    np.policy.statements.iter().find(|s| s.index == index)
+}
+
+pub(crate) fn statement_mut(
     set: &mut PolicySet,
     source: Source,
     index: usize,
@@ -181,7 +271,9 @@ fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
-/// Finds the smallest fixes for an implicit deny (none for Allow or an explicit deny).
+/// Finds the fixes for an implicit deny (none for Allow or an explicit deny): every candidate
+/// is applied to copies of the inputs and kept only if deciding again gives Allow; the ones
+/// kept are ranked by the access they add (at most three, see `fixsafe::rank`).
 pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Trace) -> Vec<Fix> {
     if outcome.decision != Decision::ImplicitDeny {
         return Vec::new();
@@ -189,6 +281,14 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
     let mut candidates: Vec<Fix> = Vec::new();
     let action = &req.action;
     let who = req.principal.policy_arn().to_string();
+    // 0. Grants that miss only by their encryption-context constraint: send the missing pair,
+    // or make a grant with the needed constraint.
+    let grant_misses = grant_near_misses(set, req, trace);
+    let grant_missed = !grant_misses.is_empty();
+    candidates.extend(grant_misses);
+    if grant_missed {
+        candidates.extend(grant_candidate(req));
+    }
     // 1. Allow statements that miss by exactly one element.
     for pt in &trace.policies {
         let name = &pt.name;
@@ -200,38 +300,33 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
             let label = st.label();
             let (source, statement) = (pt.source, st.index);
             if !st.action.matched && st.action.element == "Action" {
-                candidates.push(Fix {
-                    message: format!("add {action} to the Action of statement {label} in {name}"),
-                    edit: Edit::AddAction { source, statement, action: action.clone() },
-                });
+                candidates.push(Fix::new(
+                    format!("add {action} to the Action of statement {label} in {name}"),
+                    Edit::AddAction { source, statement, action: action.clone() },
+                ));
             } else if !st.resource.matched && st.resource.element == "Resource" {
-                candidates.push(Fix {
-                    message: format!(
-                        "add {} to the Resource of statement {label} in {name}",
-                        req.resource
-                    ),
-                    edit: Edit::AddResource { source, statement, resource: req.resource.clone() },
-                });
-            } else if st.principal.as_ref().is_some_and(|p| !p.matched && p.element == "Principal")
-            {
+                candidates.push(Fix::new(
+                    format!("add {} to the Resource of statement {label} in {name}", req.resource),
+                    Edit::AddResource { source, statement, resource: req.resource.clone() },
+                ));
+            } else if st.principal.as_ref().is_some_and(|p| {
+                !p.matched && p.element == "Principal" && !super::nearmiss::names_only_services(p)
+            }) {
                 let service = req.principal.kind == super::PrincipalKind::Service;
                 let (principal_type, under) =
                     if service { ("Service", " under \"Service\"") } else { ("AWS", "") };
-                candidates.push(Fix {
-                    message: format!(
-                        "add {who}{under} to the Principal of statement {label} in {name}"
-                    ),
-                    edit: Edit::AddPrincipal {
+                candidates.push(Fix::new(
+                    format!("add {who}{under} to the Principal of statement {label} in {name}"),
+                    Edit::AddPrincipal {
                         source,
                         statement,
                         principal: who.clone(),
                         principal_type,
                     },
-                });
+                ));
             } else if let Some(c) = st.conditions.iter().find(|c| !c.result) {
-                if let Some(fix) = condition_fix(c, &label, name, pt.source, st.index, set) {
-                    candidates.push(fix);
-                }
+                candidates.extend(condition_fix(c, &label, name));
+                candidates.extend(value_fix(c, &label, name, source, statement));
             }
         }
     }
@@ -251,45 +346,33 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
     );
     let rp = set.resource_policy.as_ref().map_or("the key policy".to_string(), |p| p.name.clone());
     match outcome.rule {
-        Rule::KmsNotDelegated => candidates.push(Fix {
-            message: format!("add a statement to {rp} that allows account {} (arn:aws:iam::{}:root) {action}, so its IAM policies count", req.principal.account, req.principal.account),
-            edit: Edit::AddStatement { source: Source::ResourcePolicy, statement: key_stmt(&req.principal.account_arn()) },
-        }),
+        Rule::KmsNotDelegated => candidates.push(Fix::new(
+            format!("add a statement to {rp} that allows account {} (arn:aws:iam::{}:root) {action}, so its IAM policies count", req.principal.account, req.principal.account),
+            Edit::AddStatement { source: Source::ResourcePolicy, statement: key_stmt(&req.principal.account_arn()) },
+        )),
         Rule::ScpNoAllow => {
             let level = (0..set.scps.len()).find(|&l| !trace.policies.iter().any(|p| matches!(p.source, Source::Scp { level, .. } if level == l) && p.statements.iter().any(|s| s.applies && s.effect == Effect::Allow)));
             if let Some(level) = level.filter(|l| set.scps.get(*l).is_some_and(|v| !v.is_empty())) {
-                candidates.push(Fix {
-                    message: format!("allow {action} in an SCP at level {} (SCPs never grant, but every level must allow)", level + 1),
-                    edit: Edit::AddStatement { source: Source::Scp { level, index: 0 }, statement: id_stmt.clone() },
-                });
+                candidates.push(Fix::new(
+                    format!("allow {action} in an SCP at level {} (SCPs never grant, but every level must allow)", level + 1),
+                    Edit::AddStatement { source: Source::Scp { level, index: 0 }, statement: id_stmt },
+                ));
             }
         }
-        Rule::BoundaryNoAllow => candidates.push(Fix {
-            message: format!("allow {action} on {} in the permissions boundary", req.resource),
-            edit: Edit::AddStatement { source: Source::Boundary, statement: id_stmt.clone() },
-        }),
-        Rule::SessionNoAllow => candidates.push(Fix {
-            message: format!("allow {action} on {} in the session policy", req.resource),
-            edit: Edit::AddStatement { source: Source::Session, statement: id_stmt.clone() },
-        }),
+        Rule::BoundaryNoAllow => candidates.push(Fix::new(
+            format!("allow {action} on {} in the permissions boundary", req.resource),
+            Edit::AddStatement { source: Source::Boundary, statement: id_stmt },
+        )),
+        Rule::SessionNoAllow => candidates.push(Fix::new(
+            format!("allow {action} on {} in the session policy", req.resource),
+            Edit::AddStatement { source: Source::Session, statement: id_stmt },
+        )),
         _ => {}
     }
-    if set.resource_policy.is_some() && req.principal.is_iam() {
-        candidates.push(Fix {
-            message: format!("add a statement to {rp} that allows {who} {action}"),
-            edit: Edit::AddStatement { source: Source::ResourcePolicy, statement: key_stmt(&who) },
-        });
-    }
-    if req.principal.is_iam() {
-        candidates.push(Fix {
-            message: format!("allow {action} on {} in an identity policy of {who}", req.resource),
-            edit: Edit::AddStatement {
-                source: Source::Identity { index: set.identity.len() },
-                statement: id_stmt,
-            },
-        });
-    }
-    // Keep the ones that work, in order (smallest edits first), without repeats.
+    // 3. Narrowly scoped new statements and a grant: one principal, the action, this
+    // resource, the request's conditions.
+    candidates.extend(narrow_candidates(set, req));
+    // Keep the ones that work, without repeats, then rank them by the access they add.
     let mut out: Vec<Fix> = Vec::new();
     for f in candidates {
         if out.iter().any(|o| o.edit == f.edit) {
@@ -300,24 +383,78 @@ pub fn find_fixes(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Tra
                 out.push(f);
             }
         }
-        if out.len() == 3 {
-            break;
-        }
     }
-    out
+    rank(set, out)
 }
 
-fn condition_fix(
+/// Context keys that describe the caller or the resource: a request cannot change them, so a
+/// fix never asks to send another value (the policy-value edit is offered instead).
+fn caller_fixed(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    matches!(
+        k.as_str(),
+        "aws:principalarn"
+            | "aws:principalaccount"
+            | "kms:calleraccount"
+            | "aws:principaltype"
+            | "aws:userid"
+            | "aws:username"
+            | "aws:principalorgid"
+            | "aws:principalorgpaths"
+            | "aws:principalisawsservice"
+            | "aws:principalservicename"
+            | "aws:resourceaccount"
+            | "aws:resourceorgid"
+            | "aws:resourceorgpaths"
+            | "kms:keyspec"
+            | "kms:keyusage"
+            | "kms:keyorigin"
+            | "kms:multiregion"
+            | "kms:multiregionkeytype"
+    ) || k.starts_with("aws:principaltag/")
+        || k.starts_with("aws:resourcetag/")
+}
+
+/// The policy-value edit: a positive condition that the request fails with a value of its own
+/// (e.g. kms:ViaService of another Region) gets that value added to the statement.
+fn value_fix(
     c: &super::trace::CondTrace,
     label: &str,
     name: &str,
-    _source: Source,
-    _stmt: usize,
-    set: &PolicySet,
+    source: Source,
+    statement: usize,
 ) -> Option<Fix> {
-    let _ = set;
-    let op = crate::model::Operator::parse(&c.operator)?;
+    let op = Operator::parse(&c.operator)?;
+    if op.negated || op.set != SetOp::None || op.base == OpBase::Null {
+        return None;
+    }
+    let [value] = c.request.as_deref()? else { return None };
+    Some(Fix::new(
+        format!(
+            "in statement {label} of {name}, add {value} to the values of condition {} {} (now {}): the request carries {value}",
+            c.operator,
+            c.key,
+            c.values.join(", ")
+        ),
+        Edit::AddConditionValue {
+            source,
+            statement,
+            operator: c.operator.clone(),
+            key: c.key.clone(),
+            value: value.clone(),
+        },
+    ))
+}
+
+fn condition_fix(c: &super::trace::CondTrace, label: &str, name: &str) -> Option<Fix> {
+    let op = Operator::parse(&c.operator)?;
     let key = c.key.clone();
+    let via = key.eq_ignore_ascii_case("kms:ViaService");
+    if caller_fixed(&key) || (via && c.request.is_some()) {
+        // The caller cannot send another account, ARN or tag; and the Region and service a
+        // call comes through are where the resource is, not a choice of the request.
+        return None;
+    }
     let shown = |v: &Option<Vec<String>>| match v {
         None => "is missing".to_string(),
         Some(vals) => format!("is {}", vals.join(", ")),
@@ -328,16 +465,16 @@ fn condition_fix(
         .unwrap_or_else(|| key.clone());
     if op.negated || op.set == SetOp::ForAllValues {
         if c.request.is_some() {
-            return Some(Fix {
-                message: format!(
+            return Some(Fix::new(
+                format!(
                     "in the request, {pretty_key} {} but statement {label} in {name} requires {} {} {}",
                     shown(&c.request),
                     key,
                     c.operator,
                     c.values.join(", ")
                 ),
-                edit: Edit::RemoveContext { key },
-            });
+                Edit::RemoveContext { key },
+            ));
         }
         return None;
     }
@@ -347,6 +484,12 @@ fn condition_fix(
         OpBase::StringLike | OpBase::ArnLike if value.contains(['*', '?']) => return None,
         _ => value,
     };
+    if via {
+        return Some(Fix::new(
+            format!("make the call through the service ({value}): statement {label} in {name} allows this only when kms:ViaService is {} ({}), which the service sets when it calls KMS for the caller; a direct call has none", c.values.join(" or "), c.operator),
+            Edit::SetContext { key, value },
+        ));
+    }
     let msg = match &c.request {
         Some(v) => format!(
             "in the request, {pretty_key} {} but statement {label} in {name} requires {} ({}): send {key}={value}",
@@ -356,5 +499,5 @@ fn condition_fix(
         ),
         None => format!("the request has no {key}, which statement {label} in {name} requires ({} {}): send {key}={value}", c.operator, c.values.join(" or ")),
     };
-    Some(Fix { message: msg, edit: Edit::SetContext { key, value } })
+    Some(Fix::new(msg, Edit::SetContext { key, value }))
 }

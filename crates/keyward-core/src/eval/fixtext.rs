@@ -104,8 +104,59 @@ pub fn apply_to_text(text: &str, edit: &Edit) -> Option<String> {
                 _ => None,
             }
         }
+        Edit::AddConditionValue { statement: n, operator, key, value, .. } => {
+            let cond = statement(&root, *n)?.get("Condition")?.get(operator)?;
+            let members = cond.as_object()?;
+            let node = &members.iter().find(|m| m.key.eq_ignore_ascii_case(key))?.value;
+            add_value(text, node, value)
+        }
+        Edit::AddGrant { .. } => {
+            // The grants document: a list, a ListGrants response, or one CreateGrant request.
+            let new = grant_json(edit)?;
+            let list = match &root.value {
+                Value::Array(_) => &root,
+                Value::Object(_) => match root.get("Grants") {
+                    Some(g) => g,
+                    None => {
+                        let (s, e) = range(root.span)?;
+                        let orig = text.get(s..e)?;
+                        return splice(text, s, e, &format!("[{orig}, {new}]"));
+                    }
+                },
+                _ => return None,
+            };
+            let (s, e) = range(list.span)?;
+            match &list.value {
+                Value::Array(items) => match items.last() {
+                    Some(last) => {
+                        let (_, le) = range(last.span)?;
+                        splice(text, le, le, &format!(", {new}"))
+                    }
+                    None => splice(text, s, e, &format!("[{new}]")),
+                },
+                _ => None,
+            }
+        }
         Edit::SetContext { .. } | Edit::RemoveContext { .. } => None,
     }
+}
+
+/// The CreateGrant request of an AddGrant edit, as JSON.
+pub fn grant_json(edit: &Edit) -> Option<String> {
+    let Edit::AddGrant { grantee, operations, encryption_context_subset } = edit else {
+        return None;
+    };
+    let mut g = serde_json::Map::new();
+    g.insert("Name".into(), "keyward-fix".into());
+    g.insert("GranteePrincipal".into(), grantee.clone().into());
+    g.insert("Operations".into(), operations.clone().into());
+    if !encryption_context_subset.is_empty() {
+        g.insert(
+            "Constraints".into(),
+            serde_json::json!({ "EncryptionContextSubset": encryption_context_subset }),
+        );
+    }
+    Some(serde_json::Value::Object(g).to_string())
 }
 
 /// A new policy holding the statement of an AddStatement edit (for a policy that does not exist).
@@ -114,6 +165,7 @@ pub fn new_policy_text(edit: &Edit) -> Option<String> {
         Edit::AddStatement { statement, .. } => Some(format!(
             "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {statement}\n  ]\n}}\n"
         )),
+        Edit::AddGrant { .. } => Some(format!("[\n  {}\n]\n", grant_json(edit)?)),
         _ => None,
     }
 }
