@@ -235,6 +235,11 @@ impl RegionMismatch {
     /// AWS's error code.
     pub const CODE: &'static str = "NotFoundException";
 
+    /// AWS's error code ([`RegionMismatch::CODE`]).
+    pub fn code(&self) -> &'static str {
+        Self::CODE
+    }
+
     /// AWS's message.
     pub fn message(&self) -> String {
         format!("Invalid arn {}", self.request_region)
