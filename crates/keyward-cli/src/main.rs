@@ -3,6 +3,8 @@
 mod aws;
 mod envelope;
 mod explain;
+mod explain_input;
+mod explain_service;
 mod files;
 mod iam;
 mod kms;

@@ -13,7 +13,7 @@ mod service;
 mod yaml;
 
 pub use build::build_case;
-pub use service::{service_steps, ServiceRun, ServiceStep};
+pub use service::{one_service_call, service_steps, ServiceInputs, ServiceRun, ServiceStep};
 
 use keyward_core::diag::Diagnostic;
 use keyward_core::eval::{decide_traced, CtxValue, Decision, NamedPolicy, Outcome, Trace};

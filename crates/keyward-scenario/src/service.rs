@@ -210,3 +210,128 @@ pub fn service_steps(s: &Scenario, case: &Case) -> Result<ServiceRun, String> {
     }
     Ok(run)
 }
+
+/// One service call described outside a scenario file (`keyward explain --service-call`, the
+/// WASM module): the pieces a scenario would hold.
+#[derive(Debug, Clone)]
+pub struct ServiceInputs {
+    /// The caller.
+    pub principal: String,
+    /// The catalogue row.
+    pub op: &'static keyward_core::eval::call::service::ServiceOp,
+    /// What the call touches.
+    pub resource: String,
+    /// The key: a key ARN, or an AWS managed key alias (`alias/aws/s3` or its ARN).
+    pub key: Option<String>,
+    /// Alias the request named the key by (kms:RequestAlias, `kms:ResourceAliases`).
+    pub key_alias: Option<String>,
+    /// The key policy (`None`: the default key policy).
+    pub key_policy: Option<NamedPolicy>,
+    /// Grants on the key.
+    pub grants: Vec<Arc<keyward_core::model::Grant>>,
+    /// The Region of the call.
+    pub region: Option<String>,
+    /// Service-specific options; `source_key` / `destination_key` are key ARNs (default key
+    /// policy) or AWS managed key aliases.
+    pub params: Vec<(String, String)>,
+    /// The caller's identity policies.
+    pub identity: Vec<NamedPolicy>,
+    /// The caller's permissions boundary.
+    pub boundary: Option<NamedPolicy>,
+    /// The caller's session policy.
+    pub session: Option<NamedPolicy>,
+    /// SCP levels of the caller's account.
+    pub scps: Vec<Vec<NamedPolicy>>,
+    /// RCP levels.
+    pub rcps: Vec<Vec<NamedPolicy>>,
+    /// The service resource's own policy (bucket policy, secret policy, ...).
+    pub resource_policy: Option<NamedPolicy>,
+    /// Tags of the caller.
+    pub principal_tags: Vec<(String, String)>,
+}
+
+fn key_def(name: &str, arn: &str, policy: Option<NamedPolicy>) -> crate::KeyDef {
+    crate::KeyDef {
+        name: name.to_string(),
+        arn: arn.to_string(),
+        policy,
+        aliases: Vec::new(),
+        key_spec: "SYMMETRIC_DEFAULT".into(),
+        key_usage: "ENCRYPT_DECRYPT".into(),
+        key_origin: "AWS_KMS".into(),
+        state: "Enabled".into(),
+        tags: Vec::new(),
+        grants: Vec::new(),
+        multi_region: false,
+        replicas: Vec::new(),
+    }
+}
+
+/// A scenario of one service-call case made from `i`; run it with [`service_steps`].
+pub fn one_service_call(i: ServiceInputs) -> Result<(Scenario, Case), String> {
+    let principal = Principal::parse(&i.principal)?;
+    let mut s = Scenario {
+        defaults: crate::Defaults {
+            account: Some(principal.account.clone()),
+            region: i.region.clone(),
+            time: None,
+        },
+        scps: i.scps,
+        rcps: i.rcps,
+        ..Scenario::default()
+    };
+    if let Some(k) = i.key.as_deref().filter(|k| aws_managed_service(k).is_none()) {
+        let mut def = key_def("key", k, i.key_policy.clone());
+        def.grants = i.grants.clone();
+        def.aliases = i.key_alias.iter().cloned().collect();
+        s.keys.push(def);
+    }
+    for p in ["source_key", "destination_key"] {
+        if let Some((_, k)) = i.params.iter().find(|(n, _)| n == p) {
+            if aws_managed_service(k).is_none() && !s.keys.iter().any(|d| d.arn == *k) {
+                s.keys.push(key_def(p, k, None));
+            }
+        }
+    }
+    let def_arn = principal.role_arn.clone().unwrap_or_else(|| principal.arn.clone());
+    s.principals.push(crate::PrincipalDef {
+        arn: def_arn,
+        policies: i.identity,
+        boundary: i.boundary,
+        tags: i.principal_tags,
+        id: None,
+    });
+    if let Some(p) = i.resource_policy {
+        s.resources.push((i.resource.clone(), p));
+    }
+    let case = Case {
+        name: format!("{}:{}", i.op.service, i.op.operation),
+        principal: i.principal,
+        session_policy: i.session,
+        action: format!("{}:{}", i.op.service, i.op.operation),
+        key: None,
+        resource: None,
+        encryption_context: Vec::new(),
+        via_service: None,
+        grant_tokens: Vec::new(),
+        context: Vec::new(),
+        create_grant: None,
+        grant_id: None,
+        expect: Decision::Allow,
+        expect_error: None,
+        expect_kms: None,
+        expect_rule: None,
+        service_call: Some(ServiceCallDef {
+            op: i.op,
+            resource: i.resource,
+            key: match (&i.key_alias, &i.key) {
+                (Some(a), Some(k)) if aws_managed_service(k).is_none() => Some(a.clone()),
+                _ => i.key,
+            },
+            region: i.region,
+            params: i.params,
+        }),
+        span: keyward_core::span::Span::SYNTHETIC,
+    };
+    Ok((s, case))
+}

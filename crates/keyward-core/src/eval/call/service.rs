@@ -429,11 +429,11 @@ pub fn expand(op: &ServiceOp, sc: &ServiceCall) -> Vec<Step> {
             });
         }
         let who = match &actor {
-            Actor::Caller => "the caller".to_string(),
-            Actor::Service(p) | Actor::Role(p) => p.clone(),
+            Actor::Caller => s.who.describe().to_string(),
+            Actor::Service(p) | Actor::Role(p) => format!("{p}, {}", s.who.describe()),
         };
         steps.push(Step {
-            label: format!("{} on {} by {who} ({})", s.action, key.arn, s.who.describe()),
+            label: format!("{} on {} by {who}", s.action, key.arn),
             actor,
             call,
             key: Some(s.key),
