@@ -129,7 +129,7 @@ fn report(path: &Path, text: &str, diags: &[Diagnostic]) -> Result<(), String> {
 
 /// What the flags describe: a request to decide, or a request KMS refuses before authorization.
 enum Built {
-    Request(PolicySet, Request),
+    Request(Box<(PolicySet, Request)>),
     Region(RegionMismatch),
 }
 
@@ -226,7 +226,7 @@ fn build(a: &Args) -> Result<Built, String> {
         };
         call.extra.push((k, value));
     }
-    Ok(Built::Request(set, call.request(principal)))
+    Ok(Built::Request(Box::new((set, call.request(principal)))))
 }
 
 pub(crate) fn run(a: &Args) -> u8 {
@@ -253,7 +253,7 @@ pub(crate) fn run(a: &Args) -> u8 {
         return crate::explain_service::run(a);
     }
     let (set, req) = match build(a) {
-        Ok(Built::Request(set, req)) => (set, req),
+        Ok(Built::Request(b)) => *b,
         Ok(Built::Region(m)) => return print_region(&m, &a.format),
         Err(e) => {
             eprintln!("error: {e}");

@@ -78,11 +78,12 @@ pub(crate) struct KeyRef {
     pub(crate) alias: Option<String>,
 }
 
+/// Alias mappings (`alias/NAME`, key) and the alias the request used.
+pub(crate) type AliasFlags = (Vec<(String, String)>, Option<String>);
+
 /// `--alias` values: `alias/NAME=KEY` maps an alias to a key ARN or id; a bare `alias/NAME` is
 /// the alias the request used (kms:RequestAlias), as before.
-pub(crate) fn alias_maps(
-    values: &[String],
-) -> Result<(Vec<(String, String)>, Option<String>), String> {
+pub(crate) fn alias_maps(values: &[String]) -> Result<AliasFlags, String> {
     let (mut maps, mut used) = (Vec::new(), None);
     for v in values {
         match v.split_once('=') {

@@ -33,6 +33,7 @@ const SNS: &str = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.
 use WhichKey::{Destination, Main, Source};
 use Who::{Caller, ExecutionRole, GrantForService, ServicePrincipal};
 
+#[allow(clippy::too_many_arguments, reason = "one table row: each argument is a column")]
 const fn row(
     service: &'static str,
     operation: &'static str,
