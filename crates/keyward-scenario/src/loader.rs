@@ -392,12 +392,13 @@ impl<'a> Loader<'a> {
                 Decision::ImplicitDeny
             }
             None => {
-                self.err(
-                    expect_node.map_or(n.span, |e| e.span),
-                    path,
-                    "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\" (or, \
-                     for a service call, an AWS error code such as \"NotFoundException\")",
-                );
+                let msg = if service_call.is_some() {
+                    "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\" (or, for \
+                     a service call, an AWS error code such as \"NotFoundException\")"
+                } else {
+                    "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\""
+                };
+                self.err(expect_node.map_or(n.span, |e| e.span), path, msg);
                 return None;
             }
         };
