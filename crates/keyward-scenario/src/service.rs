@@ -137,13 +137,15 @@ pub fn service_steps(s: &Scenario, case: &Case) -> Result<ServiceRun, String> {
         .or_else(|| s.defaults.region.clone())
         .unwrap_or_else(|| "us-east-1".to_string());
     let account = principal.account.clone();
-    let key = |r: &Option<String>| -> Result<Option<Key>, String> {
-        r.as_deref().map(|r| resolve(s, r, &account, &region)).transpose()
+    let key = |r: &Option<String>, region: &str| -> Result<Option<Key>, String> {
+        r.as_deref().map(|r| resolve(s, r, &account, region)).transpose()
     };
     let param = |n: &str| sc_def.params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-    let main = key(&sc_def.key)?;
-    let source = key(&param("source_key"))?;
-    let destination = key(&param("destination_key"))?;
+    let main = key(&sc_def.key, &region)?;
+    let source = key(&param("source_key"), &region)?;
+    // An AWS managed key named for the destination is the one of the destination Region.
+    let dest_region = param("destination_region").unwrap_or_else(|| region.clone());
+    let destination = key(&param("destination_key"), &dest_region)?;
     let sc = ServiceCall {
         region: region.clone(),
         resource: sc_def.resource.clone(),
@@ -197,8 +199,14 @@ pub fn service_steps(s: &Scenario, case: &Case) -> Result<ServiceRun, String> {
             }
         }
         sides(s, case, &p, d, &call.resource, &mut set);
+        if step.actor != Actor::Caller {
+            // The case's session policy is the caller's; a service principal has no identity
+            // side at all.
+            set.session = None;
+        }
         if !p.is_iam() {
             set.identity.clear();
+            set.boundary = None;
         }
         let request = call.request(p);
         let (outcome, trace) = decide_traced(&set, &request);
