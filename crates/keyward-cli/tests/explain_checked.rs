@@ -6,7 +6,11 @@
 use std::process::Command;
 
 fn keyward(args: &[&str]) -> (i32, String, String) {
-    let dir = std::env::temp_dir().join("keyward-explain-checked");
+    // One directory per call: the tests run in parallel and each writes its fixture.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir =
+        std::env::temp_dir().join(format!("keyward-explain-checked-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("s3-put.json"),
@@ -15,6 +19,7 @@ fn keyward(args: &[&str]) -> (i32, String, String) {
     .unwrap();
     let out =
         Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(&dir).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     (
         out.status.code().unwrap(),
         String::from_utf8_lossy(&out.stdout).into(),
