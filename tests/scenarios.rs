@@ -157,3 +157,41 @@ fn each_documented_rule_decides_by_its_name_and_says_why() {
         assert!(e.summary.contains(why), "{file}: {prefix}: {}", e.summary);
     }
 }
+
+/// The service-call corpus (`5x-svc-*.json`): at least 60 stories, each naming the KMS actions
+/// the service needs and the rule (or the AWS error) that decides it, so a story cannot pass on
+/// its outcome alone.
+#[test]
+fn service_call_stories_assert_outcome_kms_actions_and_rule() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut stories = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let f = e.unwrap().path();
+        if !f.file_name().unwrap().to_string_lossy().contains("-svc-") {
+            continue;
+        }
+        let s =
+            load(&std::fs::read_to_string(&f).unwrap(), false, &|p| Err(p.to_string())).unwrap();
+        for c in &s.cases {
+            assert!(c.service_call.is_some(), "{}: {}", f.display(), c.name);
+            assert!(c.expect_kms.is_some(), "{}: {}: no expect_kms", f.display(), c.name);
+            assert!(
+                c.expect_rule.is_some() || c.expect_error.is_some(),
+                "{}: {}: no expect_rule",
+                f.display(),
+                c.name
+            );
+            let r = scenario::run_case(&s, c);
+            assert!(
+                r.pass(),
+                "{}: {}: {:?} {:?}",
+                f.display(),
+                c.name,
+                r.actual_name(),
+                r.problems
+            );
+            stories += 1;
+        }
+    }
+    assert!(stories >= 60, "only {stories} service-call stories");
+}

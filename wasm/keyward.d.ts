@@ -332,6 +332,24 @@ export interface Explanation {
 /** Decides one request. `bundle` is a JSON-encoded Bundle. */
 export declare function explain(bundle: string): string; // Explanation | Failure
 
+// explain_service_call(bundle): the explain bundle whose request names a service operation
+// instead of an action: { principal, service_call: { service, operation, resource, key?,
+// region?, params? } }. key: a key ARN or alias/aws/SERVICE (the AWS managed key).
+export interface ServiceCallResult {
+  ok: true;
+  /** Allow | ExplicitDeny | ImplicitDeny, or an AWS error code (NotFoundException). */
+  decision: string;
+  /** The KMS actions the operation needs, in order. */
+  kms_actions: string[];
+  /** Each request decided, in order, up to the first that is not allowed. */
+  steps: { request: string; decision: Decision; rule: string }[];
+  /** A request KMS refuses before authorization (a key of another Region). */
+  error: { code: string; why: string } | null;
+  /** The explanation of the deciding request. */
+  explanation: Explanation | null;
+}
+export declare function explain_service_call(bundle: string): string; // ServiceCallResult | Failure
+
 // ---------------------------------------------------------------------------------------------
 // test(scenario, yaml, files?)
 

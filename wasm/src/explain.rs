@@ -18,15 +18,15 @@ use std::sync::Arc;
 /// The bundle's documents and request, as given.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Inputs {
-    key_policy: Option<String>,
-    resource_policy: Option<String>,
-    identity: Vec<(String, String)>,
-    boundary: Option<String>,
-    session: Option<String>,
-    scps: Vec<Vec<(String, String)>>,
-    rcps: Vec<Vec<(String, String)>>,
-    grants: Option<String>,
-    request: Map<String, Value>,
+    pub(crate) key_policy: Option<String>,
+    pub(crate) resource_policy: Option<String>,
+    pub(crate) identity: Vec<(String, String)>,
+    pub(crate) boundary: Option<String>,
+    pub(crate) session: Option<String>,
+    pub(crate) scps: Vec<Vec<(String, String)>>,
+    pub(crate) rcps: Vec<Vec<(String, String)>>,
+    pub(crate) grants: Option<String>,
+    pub(crate) request: Map<String, Value>,
 }
 
 fn named_list(v: &Value, field: &str) -> Result<Vec<(String, String)>, Value> {
@@ -198,7 +198,7 @@ impl Inputs {
 }
 
 /// The error object for a document with errors.
-fn doc_error(field: &str, text: &str, diags: &[Diagnostic], what: &str) -> Value {
+pub(crate) fn doc_error(field: &str, text: &str, diags: &[Diagnostic], what: &str) -> Value {
     let pos = TextPos::new(text);
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
     let list: Vec<Value> = errors
@@ -224,7 +224,12 @@ fn doc_error(field: &str, text: &str, diags: &[Diagnostic], what: &str) -> Value
     v
 }
 
-fn load(field: &str, name: &str, text: &str, kind: PolicyKind) -> Result<NamedPolicy, Value> {
+pub(crate) fn load(
+    field: &str,
+    name: &str,
+    text: &str,
+    kind: PolicyKind,
+) -> Result<NamedPolicy, Value> {
     let (policy, diags) = parse_policy(text, kind, Limits::default());
     if has_errors(&diags) {
         return Err(doc_error(field, text, &diags, "a policy"));

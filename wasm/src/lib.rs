@@ -11,6 +11,7 @@ mod explain;
 mod kms;
 mod lint;
 mod scenario;
+mod service_call;
 mod util;
 
 pub use bench::{bench_bundle, bench_fixture, decide_n, decisions_per_second};
@@ -79,6 +80,13 @@ pub fn who_can(bundle: &str) -> String {
 #[wasm_bindgen]
 pub fn diff(bundle: &str) -> String {
     guard(|| out(&access::diff_json(bundle)))
+}
+
+/// Decides the requests an AWS service makes for one of its operations (`request.service_call`:
+/// service, operation, resource, key, region, params) and explains the first that is denied.
+#[wasm_bindgen]
+pub fn explain_service_call(bundle: &str) -> String {
+    guard(|| out(&service_call::run(bundle)))
 }
 
 /// Runs a scenario file (YAML when `yaml`); `files_json` maps referenced paths to texts.

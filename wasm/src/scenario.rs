@@ -70,7 +70,7 @@ pub(crate) fn run(text: &str, yaml: bool, files: Option<&str>) -> Value {
             Ok(o) => {
                 (o.decision.name().to_string(), serde_json::to_value(o.rule).unwrap_or(Value::Null))
             }
-            Err(e) => (format!("error: {e}"), Value::Null),
+            Err(_) => (r.actual_name(), Value::Null),
         };
         let span = pos.span(case.span);
         let at = |k: &str| {
@@ -81,7 +81,8 @@ pub(crate) fn run(text: &str, yaml: bool, files: Option<&str>) -> Value {
             }))
         };
         cases.push(json!({
-            "name": r.name, "expected": r.expected.name(), "actual": actual, "pass": pass, "rule": rule,
+            "name": r.name, "expected": r.expected_name(), "actual": actual, "pass": pass, "rule": rule,
+            "kms": r.kms, "problems": r.problems,
             "line": at("line"), "column": at("column"), "start16": at("start16"), "end16": at("end16"),
         }));
     }

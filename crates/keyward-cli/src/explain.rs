@@ -1,10 +1,12 @@
 //! `keyward explain`: decide one request from policy files and flags, and explain it.
 
+use crate::explain_input as checked;
 use crate::files;
 use crate::input::{load_policy, report};
 use crate::output::HumanOrJson;
-use keyward_core::eval::call::{arn_region, key_arn, Call, KeyFacts};
-use keyward_core::eval::{explain, render_human, CtxValue, PolicySet, Principal, Request, Source};
+use keyward_core::eval::call::service::{region_mismatch, RegionMismatch};
+use keyward_core::eval::call::{arn_region, Call, KeyFacts};
+use keyward_core::eval::{explain, render_human, CtxValue, PolicySet, Request, Source};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::{parse_grants, DocKind};
@@ -16,88 +18,107 @@ use std::sync::Arc;
 pub(crate) struct Args {
     /// The KMS key policy.
     #[arg(long)]
-    key_policy: Option<PathBuf>,
+    pub(crate) key_policy: Option<PathBuf>,
     /// A resource-based policy (for non-KMS resources, with --resource).
     #[arg(long)]
-    resource_policy: Option<PathBuf>,
+    pub(crate) resource_policy: Option<PathBuf>,
     /// An identity policy of the caller (repeatable).
     #[arg(long)]
-    identity_policy: Vec<PathBuf>,
+    pub(crate) identity_policy: Vec<PathBuf>,
     /// Grants on the key (CreateGrant request, list, or ListGrants output).
     #[arg(long)]
-    grants: Option<PathBuf>,
+    pub(crate) grants: Option<PathBuf>,
     /// An SCP of the caller's account (repeatable; all at one level).
     #[arg(long)]
-    scp: Vec<PathBuf>,
+    pub(crate) scp: Vec<PathBuf>,
     /// An RCP of the resource's account (repeatable; all at one level).
     #[arg(long)]
-    rcp: Vec<PathBuf>,
+    pub(crate) rcp: Vec<PathBuf>,
     /// The caller's permissions boundary.
     #[arg(long)]
-    boundary: Option<PathBuf>,
+    pub(crate) boundary: Option<PathBuf>,
     /// The session policy of the caller's session.
     #[arg(long)]
-    session_policy: Option<PathBuf>,
+    pub(crate) session_policy: Option<PathBuf>,
     /// The caller: user/role/assumed-role ARN, account id (root), or service:NAME.
     #[arg(long, required_unless_present = "cloudtrail")]
-    principal: Option<String>,
-    /// The action, e.g. kms:Decrypt.
-    #[arg(long, required_unless_present = "cloudtrail")]
-    action: Option<String>,
+    pub(crate) principal: Option<String>,
+    /// The action, e.g. kms:Decrypt (checked against the action catalogue).
+    #[arg(long, required_unless_present_any = ["cloudtrail", "service_call"])]
+    pub(crate) action: Option<String>,
+    /// An AWS service operation that calls KMS for the caller, e.g. s3:PutObject (with
+    /// --resource, and --key for the KMS key the service uses): decides the service's own action
+    /// and every KMS request the service makes. With it, --key-policy is the key's policy
+    /// (default: the default key policy) and --resource-policy the resource's (bucket, secret).
+    #[arg(long, value_name = "SERVICE:Operation", conflicts_with_all = ["action", "cloudtrail"])]
+    pub(crate) service_call: Option<String>,
+    /// With --service-call: a service-specific option K=V (repeatable), e.g. bucket_key=true,
+    /// destination_region=us-west-2, destination_key=ARN, source_key=ARN, execution_role=ARN.
+    #[arg(long, value_name = "K=V", requires = "service_call")]
+    pub(crate) param: Vec<String>,
     /// A CloudTrail event (one event, {"Records": [...]} or lookup-events output): explain the
     /// KMS request it records and compare with its recorded outcome.
     #[arg(long, value_name = "EVENT.json", conflicts_with_all = ["principal", "action"])]
-    cloudtrail: Option<PathBuf>,
+    pub(crate) cloudtrail: Option<PathBuf>,
     /// With --cloudtrail: which KMS event of the file (eventID, or 1-based number).
     #[arg(long, requires = "cloudtrail")]
-    event: Option<String>,
+    pub(crate) event: Option<String>,
     /// With --cloudtrail: aws iam get-account-authorization-details output (the caller's
     /// identity policies, boundary and tags).
     #[arg(long, requires = "cloudtrail")]
-    account_export: Option<PathBuf>,
-    /// The key: key ARN or key id (with --region and the caller's account).
+    pub(crate) account_export: Option<PathBuf>,
+    /// The key: key ARN, key id (with --region and the caller's account), alias name or alias
+    /// ARN (through an --alias mapping), or alias/aws/SERVICE (the AWS managed key).
     #[arg(long)]
-    key: Option<String>,
-    /// The alias the request used (sets kms:RequestAlias).
+    pub(crate) key: Option<String>,
+    /// alias/NAME=KEY maps an alias to a key ARN or id (repeatable); a bare alias/NAME is the
+    /// alias the request used (sets kms:RequestAlias).
     #[arg(long)]
-    alias: Option<String>,
+    pub(crate) alias: Vec<String>,
     /// The resource ARN, for non-KMS actions.
     #[arg(long)]
-    resource: Option<String>,
+    pub(crate) resource: Option<String>,
     /// Encryption context pair K=V (repeatable).
     #[arg(long = "encryption-context", value_name = "K=V")]
-    encryption_context: Vec<String>,
+    pub(crate) encryption_context: Vec<String>,
     /// kms:ViaService, e.g. s3.us-east-1.amazonaws.com.
     #[arg(long)]
-    via_service: Option<String>,
+    pub(crate) via_service: Option<String>,
     /// A context key K=V (repeatable); V may be a JSON list for multivalued keys.
     #[arg(long, value_name = "K=V")]
-    context: Vec<String>,
+    pub(crate) context: Vec<String>,
     /// A tag of the caller K=V (repeatable): aws:PrincipalTag/K.
     #[arg(long, value_name = "K=V")]
-    principal_tag: Vec<String>,
+    pub(crate) principal_tag: Vec<String>,
     /// Request time (RFC 3339); sets aws:CurrentTime and aws:EpochTime.
     #[arg(long)]
-    time: Option<String>,
+    pub(crate) time: Option<String>,
     /// Region of the request (default: from the key ARN, else us-east-1).
     #[arg(long)]
-    region: Option<String>,
+    pub(crate) region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = HumanOrJson::Human)]
-    format: HumanOrJson,
+    pub(crate) format: HumanOrJson,
 }
 
-fn pair(s: &str, flag: &str) -> Result<(String, String), String> {
+pub(crate) fn pair(s: &str, flag: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| format!("--{flag} `{s}`: expected K=V"))
 }
 
-fn build(a: &Args) -> Result<(PolicySet, Request), String> {
+/// What the flags describe: a request to decide, or a request KMS refuses before authorization.
+enum Built {
+    Request(Box<(PolicySet, Request)>),
+    Region(RegionMismatch),
+}
+
+fn build(a: &Args) -> Result<Built, String> {
     let (Some(principal), Some(action)) = (&a.principal, &a.action) else {
         return Err("--principal and --action are required (or give --cloudtrail)".into());
     };
-    let principal = Principal::parse(principal).map_err(|e| format!("--principal: {e}"))?;
+    let principal = checked::principal(principal)?;
+    let action = &checked::action(action)?;
     let mut set = PolicySet::default();
     if let Some(p) = &a.key_policy {
         set.resource_policy = Some(load_policy(p, PolicyKind::Key)?);
@@ -130,12 +151,25 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
         set.grants = grants.into_iter().map(Arc::new).collect();
     }
     let region = a.region.clone();
+    let (maps, used_alias) = checked::alias_maps(&a.alias)?;
+    let mut request_alias = used_alias;
     let resource = match (&a.key, &a.resource) {
-        (Some(k), _) => key_arn(k, region.as_deref(), &principal.account)
-            .ok_or("--key: give the key ARN or id; pass the alias with --alias")?,
+        (Some(k), _) => {
+            let r = checked::key(k, &maps, region.as_deref(), &principal.account, "--key")?
+                .ok_or_else(|| {
+                    format!("--key `{k}`: an AWS managed key is used through its service; give --service-call")
+                })?;
+            request_alias = request_alias.or(r.alias);
+            r.arn
+        }
         (None, Some(r)) => r.clone(),
         (None, None) => "*".to_string(),
     };
+    if let Some(r) = &region {
+        if let Some(m) = region_mismatch(&resource, r) {
+            return Ok(Built::Region(m));
+        }
+    }
     let is_key = resource.split(':').nth(2) == Some("kms");
     let mut call = Call {
         region: region.or_else(|| arn_region(&resource).map(str::to_string)),
@@ -151,7 +185,7 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
             .collect::<Result<_, _>>()?,
         via_service: a.via_service.clone(),
         time: a.time.clone(),
-        request_alias: a.alias.clone(),
+        request_alias,
         key: if is_key { KeyFacts::symmetric_default() } else { KeyFacts::default() },
         ..Call::new(action.clone(), resource)
     };
@@ -172,7 +206,7 @@ fn build(a: &Args) -> Result<(PolicySet, Request), String> {
         };
         call.extra.push((k, value));
     }
-    Ok((set, call.request(principal)))
+    Ok(Built::Request(Box::new((set, call.request(principal)))))
 }
 
 /// The text and lint kind of the document a fix edits (None text: it does not exist yet).
@@ -214,8 +248,12 @@ pub(crate) fn run(a: &Args) -> u8 {
             format: a.format,
         });
     }
+    if a.service_call.is_some() {
+        return crate::explain_service::run(a);
+    }
     let (set, req) = match build(a) {
-        Ok(x) => x,
+        Ok(Built::Request(b)) => *b,
+        Ok(Built::Region(m)) => return print_region(&m, a.format),
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
@@ -229,4 +267,20 @@ pub(crate) fn run(a: &Args) -> u8 {
         print!("{}", render_human(&e));
     }
     u8::from(e.decision != keyward_core::eval::Decision::Allow)
+}
+
+/// Prints a request KMS refuses because the key is in another Region (exit 1: a denial).
+pub(crate) fn print_region(m: &RegionMismatch, format: HumanOrJson) -> u8 {
+    if format == HumanOrJson::Json {
+        let v = serde_json::json!({
+            "decision": m.code(),
+            "error": {"code": m.code(), "message": m.message()},
+            "summary": m.why(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!("Decision: {} (\"{}\"), before any policy is read", m.code(), m.message());
+        println!("Why: {}", m.why());
+    }
+    1
 }

@@ -4,6 +4,8 @@ mod aws;
 mod envelope;
 mod exit;
 mod explain;
+mod explain_input;
+mod explain_service;
 mod files;
 mod iam;
 mod input;

@@ -59,10 +59,7 @@ pub(crate) fn run(a: &Args) -> u8 {
         };
         for (case, r) in s.cases.iter().zip(scenario::run(&s)) {
             let pass = r.pass();
-            let actual = match &r.actual {
-                Ok(o) => o.decision.name().to_string(),
-                Err(e) => format!("error: {e}"),
-            };
+            let actual = r.actual_name();
             if pass {
                 passed += 1;
             } else {
@@ -70,8 +67,23 @@ pub(crate) fn run(a: &Args) -> u8 {
                 if human {
                     let lc = LineIndex::new(&text).line_col(case.span.start);
                     println!("FAIL {file}:{}:{} {}", lc.line, lc.col, r.name);
-                    println!("  expected {}, got {actual}", r.expected.name());
-                    if let Ok((set, req)) = build_case(&s, case) {
+                    println!("  expected {}, got {actual}", r.expected_name());
+                    for p in &r.problems {
+                        println!("  {p}");
+                    }
+                    if let Err(e) = &r.actual {
+                        println!("  {e}");
+                    }
+                    let deciding = match scenario::service_steps(&s, case) {
+                        Ok(run) => run
+                            .steps
+                            .iter()
+                            .find(|st| st.outcome.decision != keyward_core::eval::Decision::Allow)
+                            .or(run.steps.last())
+                            .map(|st| (st.set.clone(), st.request.clone())),
+                        Err(_) => build_case(&s, case).ok(),
+                    };
+                    if let Some((set, req)) = deciding {
                         for line in render_human(&explain(&set, &req)).lines() {
                             println!("  | {line}");
                         }
@@ -79,7 +91,8 @@ pub(crate) fn run(a: &Args) -> u8 {
                 }
             }
             cases.push(serde_json::json!({
-                "file": file, "name": r.name, "expected": r.expected.name(), "actual": actual, "pass": pass,
+                "file": file, "name": r.name, "expected": r.expected_name(), "actual": actual, "pass": pass,
+                "kms": r.kms, "problems": r.problems,
             }));
         }
     }

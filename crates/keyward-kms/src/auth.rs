@@ -68,6 +68,14 @@ impl Kms {
                 ));
             }
             let resource = parts[4];
+            if parts[2] != region.as_str() && !parts[2].is_empty() {
+                // KMS keys are regional: KMS does not look for a key or alias ARN of another
+                // Region, and names its own Region in the error.
+                return Err(KmsError::new(
+                    ErrorCode::NotFoundException,
+                    format!("Invalid arn {region}"),
+                ));
+            }
             if let Some(id) = resource.strip_prefix("key/") {
                 return match self.keys.get(id) {
                     Some(k) if k.rec.arn == key_ref => Ok((id.to_string(), None)),

@@ -1,8 +1,8 @@
 //! From a scenario case to a call: the principal, its policies, the key or resource, and the
 //! policy set; the request itself comes from [`keyward_core::eval::call`].
 
-use crate::{Case, KeyDef, Scenario};
-use keyward_core::eval::call::{arn_account, default_key_policy, Call, KeyFacts};
+use crate::{Case, KeyDef, PrincipalDef, Scenario};
+use keyward_core::eval::call::{arn_account, default_key_policy, Call, KeyFacts, MultiRegion};
 use keyward_core::eval::{CtxValue, PolicySet, Principal, PrincipalKind, Request};
 
 /// Finds a key by local name, key id, key ARN, alias name or alias ARN; returns it and the
@@ -44,9 +44,13 @@ fn grant_to_retire(
     }
 }
 
-/// Builds the policy set and request of one case.
-pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), String> {
-    let principal = Principal::parse(&case.principal)?;
+/// The caller of a case: its principal (a session knows its role's ARN) and its entry under
+/// `principals`, if any.
+pub(crate) fn caller<'s>(
+    s: &'s Scenario,
+    arn: &str,
+) -> Result<(Principal, Option<&'s PrincipalDef>), String> {
+    let mut principal = Principal::parse(arn)?;
     let def = s.principals.iter().find(|d| match principal.kind {
         PrincipalKind::AssumedRole | PrincipalKind::Role => {
             Principal::parse(&d.arn).is_ok_and(|r| {
@@ -60,10 +64,64 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
                 || d.arn == principal.account && principal.kind == PrincipalKind::Root
         }
     });
-    let mut principal = principal;
     if let (Some(d), PrincipalKind::AssumedRole) = (def, principal.kind) {
         principal.role_arn = Some(d.arn.clone());
     }
+    Ok((principal, def))
+}
+
+/// The caller's side of a policy set (identity policies, boundary, session policy, SCPs) and
+/// the RCPs of the resource's account.
+pub(crate) fn sides(
+    s: &Scenario,
+    case: &Case,
+    principal: &Principal,
+    def: Option<&PrincipalDef>,
+    resource: &str,
+    set: &mut PolicySet,
+) {
+    if let Some(d) = def {
+        set.identity = d.policies.clone();
+        set.boundary = d.boundary.clone();
+    }
+    set.session = case.session_policy.clone();
+    let home = s.defaults.account.as_deref();
+    if principal.is_iam() && home.is_none_or(|h| h == principal.account) {
+        set.scps = s.scps.clone();
+    }
+    let resource_account =
+        set.resource_account.clone().or_else(|| arn_account(resource).map(str::to_string));
+    if home.is_none() || resource_account.as_deref().is_none_or(|a| Some(a) == home) {
+        set.rcps = s.rcps.clone();
+    }
+}
+
+/// The resource policy of a non-KMS resource (by ARN or ARN pattern).
+pub(crate) fn resource_policy(s: &Scenario, res: &str) -> Option<keyward_core::eval::NamedPolicy> {
+    s.resources
+        .iter()
+        .find(|(pat, _)| pat == res || keyward_core::pattern::ArnGlob::new(pat).matches(res))
+        .map(|(_, np)| np.clone())
+}
+
+/// The facts of a scenario key.
+pub(crate) fn key_facts(key: &KeyDef) -> KeyFacts {
+    KeyFacts {
+        spec: Some(key.key_spec.clone()),
+        usage: Some(key.key_usage.clone()),
+        origin: Some(key.key_origin.clone()),
+        aliases: key.aliases.clone(),
+        tags: key.tags.clone(),
+        multi_region: key.multi_region.then_some(MultiRegion::Primary),
+    }
+}
+
+/// Builds the policy set and request of one case.
+pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), String> {
+    if case.service_call.is_some() {
+        return Err("a service-call case decides several requests (see service_steps)".into());
+    }
+    let (principal, def) = caller(s, &case.principal)?;
     let mut set = PolicySet::default();
     let mut call = Call {
         action: case.action.clone(),
@@ -84,15 +142,7 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
             let key_account = key.arn.split(':').nth(4).unwrap_or_default().to_string();
             call.resource = key.arn.clone();
             call.region = key.arn.split(':').nth(3).map(str::to_string).or(call.region);
-            call.key = KeyFacts {
-                spec: Some(key.key_spec.clone()),
-                usage: Some(key.key_usage.clone()),
-                origin: Some(key.key_origin.clone()),
-                aliases: key.aliases.clone(),
-                tags: key.tags.clone(),
-                // Scenario keys do not say (multi-Region keys come with the service-call format).
-                multi_region: None,
-            };
+            call.key = key_facts(key);
             call.request_alias = alias;
             set.resource_policy =
                 Some(key.policy.clone().unwrap_or_else(|| default_key_policy(&key_account)));
@@ -106,30 +156,11 @@ pub fn build_case(s: &Scenario, case: &Case) -> Result<(PolicySet, Request), Str
             call.resource = res.clone();
             // An ARN without an account (S3 buckets) belongs to the scenario's account.
             set.resource_account = s.defaults.account.clone();
-            set.resource_policy = s
-                .resources
-                .iter()
-                .find(|(pat, _)| {
-                    pat == res || keyward_core::pattern::ArnGlob::new(pat).matches(res)
-                })
-                .map(|(_, np)| np.clone());
+            set.resource_policy = resource_policy(s, res);
         }
         (None, None) => call.resource = "*".to_string(),
     }
-    if let Some(d) = def {
-        set.identity = d.policies.clone();
-        set.boundary = d.boundary.clone();
-    }
-    set.session = case.session_policy.clone();
-    let home = s.defaults.account.as_deref();
-    if principal.is_iam() && home.is_none_or(|h| h == principal.account) {
-        set.scps = s.scps.clone();
-    }
-    let resource_account =
-        set.resource_account.clone().or_else(|| arn_account(&call.resource).map(str::to_string));
-    if home.is_none() || resource_account.as_deref().is_none_or(|a| Some(a) == home) {
-        set.rcps = s.rcps.clone();
-    }
+    sides(s, case, &principal, def, &call.resource, &mut set);
     if let Some((_, CtxValue::One(t))) =
         case.context.iter().find(|(k, _)| k.eq_ignore_ascii_case("aws:CurrentTime"))
     {

@@ -9,9 +9,11 @@
 
 mod build;
 mod loader;
+mod service;
 mod yaml;
 
 pub use build::build_case;
+pub use service::{one_service_call, service_steps, ServiceInputs, ServiceRun, ServiceStep};
 
 use keyward_core::diag::Diagnostic;
 use keyward_core::eval::{decide_traced, CtxValue, Decision, NamedPolicy, Outcome, Trace};
@@ -57,6 +59,10 @@ pub struct KeyDef {
     pub tags: Vec<(String, String)>,
     /// Grants.
     pub grants: Vec<Arc<Grant>>,
+    /// A multi-Region key (`kms:MultiRegion`).
+    pub multi_region: bool,
+    /// Regions holding a replica (same key id), each with its own policy when given.
+    pub replicas: Vec<(String, Option<NamedPolicy>)>,
 }
 
 /// An identity (user or role) and its policies.
@@ -103,8 +109,32 @@ pub struct Case {
     pub grant_id: Option<String>,
     /// Expected decision.
     pub expect: Decision,
+    /// Expected AWS error code instead of a decision (a service call that fails before
+    /// authorization, e.g. `NotFoundException` for a key in another Region).
+    pub expect_error: Option<String>,
+    /// Expected KMS actions of a service call (as a set).
+    pub expect_kms: Option<Vec<String>>,
+    /// Expected rule (snake_case) of the deciding request.
+    pub expect_rule: Option<String>,
+    /// A service operation that calls KMS on the caller's behalf (`action` is then derived).
+    pub service_call: Option<ServiceCallDef>,
     /// Where the case is.
     pub span: Span,
+}
+
+/// A case's `service_call`.
+#[derive(Debug, Clone)]
+pub struct ServiceCallDef {
+    /// The catalogue row (`service` and `operation`, checked at load).
+    pub op: &'static keyward_core::eval::call::service::ServiceOp,
+    /// What the call touches.
+    pub resource: String,
+    /// The KMS key the service uses (any reference form, or `alias/aws/<service>`).
+    pub key: Option<String>,
+    /// The Region of the call (default: `defaults.region`, else `us-east-1`).
+    pub region: Option<String>,
+    /// Service-specific options.
+    pub params: Vec<(String, String)>,
 }
 
 /// A loaded scenario file.
@@ -139,13 +169,67 @@ pub struct CaseResult {
     pub actual: Result<Outcome, String>,
     /// The trace (for failing cases).
     pub trace: Option<Trace>,
+    /// The AWS error code the call failed with before authorization, if it did.
+    pub error: Option<String>,
+    /// The expected AWS error code, if the case expects one.
+    pub expected_error: Option<String>,
+    /// For a service call: the KMS actions it derived, in order.
+    pub kms: Vec<String>,
+    /// Expectations besides the outcome that do not hold (`expect_kms`, `expect_rule`).
+    pub problems: Vec<String>,
 }
 
 impl CaseResult {
     /// True when the case passed.
     pub fn pass(&self) -> bool {
-        matches!(&self.actual, Ok(o) if o.decision == self.expected)
+        let outcome = match (&self.expected_error, &self.error) {
+            (Some(want), Some(got)) => want == got,
+            (None, None) => matches!(&self.actual, Ok(o) if o.decision == self.expected),
+            _ => false,
+        };
+        outcome && self.problems.is_empty()
     }
+
+    /// What the case expects, for reports.
+    pub fn expected_name(&self) -> String {
+        self.expected_error.clone().unwrap_or_else(|| self.expected.name().to_string())
+    }
+
+    /// What happened, for reports.
+    pub fn actual_name(&self) -> String {
+        match (&self.error, &self.actual) {
+            (Some(code), _) => code.clone(),
+            (None, Ok(o)) => o.decision.name().to_string(),
+            (None, Err(e)) => format!("error: {e}"),
+        }
+    }
+}
+
+fn rule_name(r: keyward_core::eval::Rule) -> String {
+    serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// The expectations besides the outcome that `outcome` and `kms` do not meet.
+fn problems(c: &Case, outcome: Option<&Outcome>, kms: &[String]) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(want) = &c.expect_kms {
+        let mut a: Vec<&str> = want.iter().map(String::as_str).collect();
+        let mut b: Vec<&str> = kms.iter().map(String::as_str).collect();
+        a.sort_unstable();
+        a.dedup();
+        b.sort_unstable();
+        b.dedup();
+        if a != b {
+            v.push(format!("expect_kms {want:?}, derived {kms:?}"));
+        }
+    }
+    if let (Some(want), Some(o)) = (&c.expect_rule, outcome) {
+        let got = rule_name(o.rule);
+        if *want != got {
+            v.push(format!("expect_rule `{want}`, got `{got}`"));
+        }
+    }
+    v
 }
 
 /// The largest scenario file read (JSON or YAML); policy files it names get the 1 MiB limit.
@@ -171,22 +255,49 @@ pub fn load(text: &str, yaml: bool, resolve: Resolver<'_>) -> Result<Scenario, V
 
 /// Runs every case.
 pub fn run(s: &Scenario) -> Vec<CaseResult> {
-    s.cases
-        .iter()
-        .map(|c| match build_case(s, c) {
+    s.cases.iter().map(|c| run_case(s, c)).collect()
+}
+
+/// Runs one case.
+pub fn run_case(s: &Scenario, c: &Case) -> CaseResult {
+    let mut r = CaseResult {
+        name: c.name.clone(),
+        expected: c.expect,
+        actual: Err(String::new()),
+        trace: None,
+        error: None,
+        expected_error: c.expect_error.clone(),
+        kms: Vec::new(),
+        problems: Vec::new(),
+    };
+    if c.service_call.is_some() {
+        match service_steps(s, c) {
+            Ok(run) => {
+                r.kms = run.kms.clone();
+                r.error = run.error.as_ref().map(|e| e.0.clone());
+                let (outcome, trace) = run.deciding();
+                r.problems = problems(c, outcome.as_ref(), &run.kms);
+                r.actual = match &run.error {
+                    Some((code, why)) => Err(format!("{code}: {why}")),
+                    None => outcome.ok_or_else(|| "no request was decided".to_string()),
+                };
+                r.trace = trace;
+            }
+            Err(e) => r.actual = Err(e),
+        }
+    } else {
+        match build_case(s, c) {
             Ok((set, req)) => {
                 let (outcome, trace) = decide_traced(&set, &req);
-                let pass = outcome.decision == c.expect;
-                CaseResult {
-                    name: c.name.clone(),
-                    expected: c.expect,
-                    actual: Ok(outcome),
-                    trace: (!pass).then_some(trace),
-                }
+                r.problems = problems(c, Some(&outcome), &[]);
+                r.actual = Ok(outcome);
+                r.trace = Some(trace);
             }
-            Err(e) => {
-                CaseResult { name: c.name.clone(), expected: c.expect, actual: Err(e), trace: None }
-            }
-        })
-        .collect()
+            Err(e) => r.actual = Err(e),
+        }
+    }
+    if r.pass() {
+        r.trace = None;
+    }
+    r
 }

@@ -1,8 +1,9 @@
 //! The scenario loader: a [`Node`] tree (from JSON or YAML) to a [`Scenario`], collecting a
 //! `scenario-invalid` diagnostic for every problem, each at the value it is about.
 
-use crate::{Case, Defaults, KeyDef, PrincipalDef, Resolver, Scenario};
+use crate::{Case, Defaults, KeyDef, PrincipalDef, Resolver, Scenario, ServiceCallDef};
 use keyward_core::diag::Diagnostic;
+use keyward_core::eval::call::service::{service_op, service_operations, services};
 use keyward_core::eval::{CtxValue, Decision, NamedPolicy};
 use keyward_core::json::{self, Limits, Node, Value};
 use keyward_core::model::PolicyKind;
@@ -206,6 +207,19 @@ impl<'a> Loader<'a> {
                         }
                     }
                 }
+                "resource_policies" => {
+                    for r in v.as_object().unwrap_or_default() {
+                        let path = format!("resource_policies.{}", r.key);
+                        if let Some(np) = self.policy(
+                            &r.value,
+                            PolicyKind::Resource,
+                            &path,
+                            format!("resource policy of {}", r.key),
+                        ) {
+                            s.resources.push((r.key.clone(), np));
+                        }
+                    }
+                }
                 "principals" => {
                     for p in v.as_object().unwrap_or_default() {
                         let d = self.principal(&p.key, &p.value);
@@ -264,6 +278,42 @@ impl<'a> Loader<'a> {
         }
         let tags =
             n.get("tags").map(|t| self.pairs(t, &format!("{path}.tags"))).unwrap_or_default();
+        let multi_region = match n.get("multi_region") {
+            Some(Node { value: Value::Bool(b), .. }) => *b,
+            Some(other) => {
+                self.err(other.span, &format!("{path}.multi_region"), "expected true or false");
+                false
+            }
+            None => false,
+        };
+        let mut replicas: Vec<(String, Option<NamedPolicy>)> = match n.get("replicas") {
+            Some(a) => string_list(a, &format!("{path}.replicas"), &mut self.diags)
+                .into_iter()
+                .map(|(r, _)| (r.to_string(), None))
+                .collect(),
+            None => Vec::new(),
+        };
+        if let Some(rp) = n.get("replica_policies") {
+            for m in rp.as_object().unwrap_or_default() {
+                let p = self.policy(
+                    &m.value,
+                    PolicyKind::Key,
+                    &format!("{path}.replica_policies.{}", m.key),
+                    format!("key policy of '{name}' in {}", m.key),
+                );
+                match replicas.iter_mut().find(|(r, _)| *r == m.key) {
+                    Some(slot) => slot.1 = p,
+                    None => self.err(
+                        m.key_span,
+                        &format!("{path}.replica_policies.{}", m.key),
+                        format!("`{}` is not one of the key's `replicas`", m.key),
+                    ),
+                }
+            }
+        }
+        if !replicas.is_empty() && !multi_region {
+            self.err(n.span, &path, "only a multi-Region key has replicas (`multi_region: true`)");
+        }
         let text = |this: &mut Self, k: &str, d: &str| {
             this.opt_string(n, k, &path).unwrap_or_else(|| d.to_string())
         };
@@ -278,6 +328,8 @@ impl<'a> Loader<'a> {
             state: text(self, "state", "Enabled"),
             tags,
             grants,
+            multi_region,
+            replicas,
         })
     }
 
@@ -318,22 +370,45 @@ impl<'a> Loader<'a> {
             self.err(n.span, path, "the case has no `principal`");
             return None;
         };
-        let Some(action) = self.opt_string(n, "action", path) else {
-            self.err(n.span, path, "the case has no `action`");
-            return None;
+        let service_call = match n.get("service_call") {
+            Some(sc) => Some(self.service_call(sc, &format!("{path}.service_call"))?),
+            None => None,
         };
-        let expect_node = n.get("expect");
-        let expect = match expect_node.and_then(Node::as_str).and_then(Decision::parse) {
-            Some(d) => d,
-            None => {
-                self.err(
-                    expect_node.map_or(n.span, |e| e.span),
-                    path,
-                    "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\"",
-                );
+        let action = match (self.opt_string(n, "action", path), &service_call) {
+            (Some(a), _) => a,
+            (None, Some(sc)) => format!("{}:{}", sc.op.service, sc.op.operation),
+            (None, None) => {
+                self.err(n.span, path, "the case has no `action` (or `service_call`)");
                 return None;
             }
         };
+        let expect_node = n.get("expect");
+        let expect_str = expect_node.and_then(Node::as_str);
+        let mut expect_error = None;
+        let expect = match expect_str.and_then(Decision::parse) {
+            Some(d) => d,
+            None if service_call.is_some() && expect_str.is_some_and(is_error_code) => {
+                expect_error = expect_str.map(str::to_string);
+                Decision::ImplicitDeny
+            }
+            None => {
+                let msg = if service_call.is_some() {
+                    "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\" (or, for \
+                     a service call, an AWS error code such as \"NotFoundException\")"
+                } else {
+                    "`expect` must be \"Allow\", \"ExplicitDeny\" or \"ImplicitDeny\""
+                };
+                self.err(expect_node.map_or(n.span, |e| e.span), path, msg);
+                return None;
+            }
+        };
+        let expect_kms = n.get("expect_kms").map(|k| {
+            string_list(k, &format!("{path}.expect_kms"), &mut self.diags)
+                .into_iter()
+                .map(|(s, _)| s.to_string())
+                .collect()
+        });
+        let expect_rule = self.opt_string(n, "expect_rule", path);
         let session_policy = n.get("session_policy").and_then(|p| {
             self.policy(
                 p,
@@ -406,7 +481,82 @@ impl<'a> Loader<'a> {
             grant_tokens,
             context,
             expect,
+            expect_error,
+            expect_kms,
+            expect_rule,
+            service_call,
             span: n.span,
         })
     }
+
+    /// A case's `service_call`: the service and operation must be in the catalogue.
+    fn service_call(&mut self, n: &Node, path: &str) -> Option<ServiceCallDef> {
+        let Some(members) = n.as_object() else {
+            self.err(n.span, path, "`service_call` must be an object");
+            return None;
+        };
+        for m in members {
+            if !SERVICE_CALL_FIELDS.contains(&m.key.as_str()) {
+                self.err(
+                    m.key_span,
+                    &format!("{path}.{}", m.key),
+                    format!("unknown field `{}`", m.key),
+                );
+            }
+        }
+        let field = |this: &mut Self, k: &str| -> Option<(String, Span)> {
+            let v = n.get(k)?;
+            this.string(v, &format!("{path}.{k}")).map(|s| (s, v.span))
+        };
+        let Some((service, service_span)) = field(self, "service") else {
+            self.err(n.span, path, "the service call has no `service`");
+            return None;
+        };
+        let Some((operation, op_span)) = field(self, "operation") else {
+            self.err(n.span, path, "the service call has no `operation`");
+            return None;
+        };
+        let Some((resource, _)) = field(self, "resource") else {
+            self.err(n.span, path, "the service call has no `resource`");
+            return None;
+        };
+        let known = services();
+        if !known.contains(&service.as_str()) {
+            self.err(
+                service_span,
+                &format!("{path}.service"),
+                format!("unknown service `{service}` (known: {})", known.join(", ")),
+            );
+            return None;
+        }
+        let Some(op) = service_op(&service, &operation) else {
+            self.err(
+                op_span,
+                &format!("{path}.operation"),
+                format!(
+                    "`{service}` has no operation `{operation}` (known: {})",
+                    service_operations(&service).join(", ")
+                ),
+            );
+            return None;
+        };
+        let params =
+            n.get("params").map(|p| self.pairs(p, &format!("{path}.params"))).unwrap_or_default();
+        Some(ServiceCallDef {
+            op,
+            resource,
+            key: field(self, "key").map(|(s, _)| s),
+            region: field(self, "region").map(|(s, _)| s),
+            params,
+        })
+    }
+}
+
+/// The fields a `service_call` may have.
+const SERVICE_CALL_FIELDS: &[&str] =
+    &["service", "operation", "resource", "key", "region", "params"];
+
+/// An AWS error code as written in `expect` (`NotFoundException`, `KMSInvalidStateException`).
+fn is_error_code(s: &str) -> bool {
+    s.ends_with("Exception") && s.chars().all(|c| c.is_ascii_alphanumeric())
 }

@@ -14,6 +14,8 @@
 //! `PolicySet`) and raw context entries that override derived ones ([`Call::extra`]).
 
 mod derive;
+pub mod service;
+mod service_table;
 mod vocab;
 
 pub use derive::{derive_context, derive_context_filtered};
