@@ -532,9 +532,37 @@ function showSpan(field, span) {
   }
 }
 
+// Context keys the form has a field of its own for: context key (lower case) -> form field.
+const FORM_KEYS = { 'kms:viaservice': 'via_service', 'aws:sourceip': 'source_ip', 'aws:currenttime': 'time', 'aws:multifactorauthage': 'mfa_age_s' };
+
+// A fixed request with the keys the form shows in their own fields moved there from `context`
+// (Via service, Source IP, Time, MFA age), or null when nothing moves.
+function formShaped(req) {
+  const context = { ...(req.context || {}) };
+  const out = { ...req };
+  let moved = false;
+  for (const [k, v] of Object.entries(req.context || {})) {
+    const field = FORM_KEYS[k.toLowerCase()];
+    if (!field || typeof v !== 'string') continue;
+    if (field === 'mfa_age_s' && !/^\d+$/.test(v)) continue;
+    out[field] = field === 'mfa_age_s' ? Number(v) : v;
+    delete context[k];
+    moved = true;
+  }
+  if (!moved) return null;
+  out.context = context;
+  return out;
+}
+
 function applyFix(fix) {
   if (fix.field === 'request' && fix.fixed_request) {
-    writeRequestForm(fix.fixed_request);
+    // The fix in the form's own fields, when that decides as the fix does (Allow).
+    const shaped = formShaped(fix.fixed_request);
+    writeRequestForm(shaped || fix.fixed_request);
+    if (shaped) {
+      const r = explain(buildBundle().bundle);
+      if (!(r.ok && r.decision === 'Allow')) writeRequestForm(fix.fixed_request);
+    }
   } else if (fix.field && fix.fixed_text != null) {
     const field = fieldOf(fix.field);
     let d = docById(lastFieldMap[field]);
