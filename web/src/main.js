@@ -199,6 +199,7 @@ function addDoc({ kind, name = '', text = '' }) {
     },
     onFindings: (findings) => {
       d.findings = findings;
+      d.lintedText = d.editor?.getText();
       updateTabLabel(d);
       renderFindings(d);
     },
@@ -711,6 +712,8 @@ async function start() {
 
   window.__keyward.benchDecide = (n) => benchDecide(n);
   window.__keyward.getState = getState;
+  // True once every editor's findings are those of its current text (tests wait on it).
+  window.__keyward.linted = () => docs.every((d) => d.lintedText === d.editor.getText());
   window.__keyward.lastBundle = () => lastBundle;
   document.body.dataset.ready = 'yes';
 }

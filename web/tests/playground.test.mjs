@@ -188,9 +188,18 @@ test('every fix of every example gives Allow; a request fix fills the form field
       const button = page.locator('button.apply-fix').nth(i);
       if (await button.isDisabled()) continue;
       const message = await page.locator('.fix-message').nth(i).textContent();
+      const security = () => page.locator('#doc-panels .finding.sev-security_warning').evaluateAll(
+        (fs) => fs.map((f) => `${f.closest('[role="tabpanel"]').id} ${f.dataset.code}`));
+      const linted = () => page.waitForFunction(() => window.__keyward.linted());
+      await linted();
+      const before = new Set(await security());
       await button.click();
       await decisionIs(page, 'Allow');
       applied++;
+      // The page's own lint finds nothing new to warn about in the fixed documents.
+      await linted();
+      const added = (await security()).filter((f) => !before.has(f));
+      assert.deepEqual(added, [], `${id}, fix "${message}": new security findings`);
       // Keys the form has a field for are never left in "Other context keys".
       const other = await page.locator('#ctx-rows .pair-key').evaluateAll((ks) => ks.map((k) => k.value.toLowerCase()));
       for (const k of ['kms:viaservice', 'aws:sourceip', 'aws:currenttime', 'aws:multifactorauthage']) {
