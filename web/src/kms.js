@@ -74,7 +74,7 @@ export function setupKms({ simulator }) {
 
   const log = $('kms-log');
   let seq = 0;
-  function record(op, who, input, result) {
+  function record(op, who, input, result, hint = null) {
     seq++;
     const li = document.createElement('li');
     li.className = `kms-entry ${result.ok ? 'ok' : 'err'}`;
@@ -90,8 +90,16 @@ export function setupKms({ simulator }) {
     if (!result.ok) {
       const msg = document.createElement('p');
       msg.className = 'kms-msg';
-      msg.textContent = result.error.message;
+      msg.textContent = result.error.message || '(AWS gives no message)';
       li.append(msg);
+      if (hint) {
+        const h = document.createElement('p');
+        h.className = 'kms-hint';
+        const label = document.createElement('strong');
+        label.textContent = "keyward's hint (not AWS's message): ";
+        h.append(label, hint);
+        li.append(h);
+      }
       const ex = result.error.explanation;
       if (ex) {
         const why = document.createElement('p');
@@ -119,11 +127,26 @@ export function setupKms({ simulator }) {
     log.prepend(li);
   }
 
-  function call(op, input) {
+  function call(op, input, hintFor = null) {
     const who = caller.value.trim();
     const result = kms.call(who, op, input);
-    record(op, who, input, result);
+    record(op, who, input, result, hintFor && !result.ok ? hintFor(result.error) : null);
     return result;
+  }
+
+  // The encryption context each ciphertext made in this page was encrypted with, so that a
+  // Decrypt refused with AWS's bare InvalidCiphertextException can say what most likely happened.
+  const encryptedWith = new Map();
+  const showContext = (ctx) => (Object.keys(ctx).length ? Object.entries(ctx).map(([k, v]) => `${k}=${v}`).join(',') : 'no context');
+  function decryptHint(ctx, ciphertext) {
+    return (error) => {
+      if (error.code !== 'InvalidCiphertextException') return null;
+      const used = encryptedWith.get(ciphertext);
+      if (used && showContext(used) !== showContext(ctx)) {
+        return `this ciphertext was encrypted here with ${showContext(used)}, and this Decrypt sent ${showContext(ctx)}. The encryption context must be exactly the one used to encrypt; AWS does not say so, by design.`;
+      }
+      return 'most likely the encryption context differs from the one used to encrypt (it must match exactly), or the ciphertext was changed or cut. AWS does not say which, by design.';
+    };
   }
 
   function simulatorDocs(kind) {
@@ -176,7 +199,10 @@ export function setupKms({ simulator }) {
     const input = { KeyId: $('kms-key').value.trim(), Plaintext: b64FromText($('kms-plaintext').value) };
     if (Object.keys(ctx).length) input.EncryptionContext = ctx;
     const r = call('Encrypt', input);
-    if (r.ok) $('kms-ciphertext').value = r.output.CiphertextBlob;
+    if (r.ok) {
+      $('kms-ciphertext').value = r.output.CiphertextBlob;
+      encryptedWith.set(r.output.CiphertextBlob, ctx);
+    }
   });
 
   $('kms-decrypt').addEventListener('click', () => {
@@ -188,7 +214,7 @@ export function setupKms({ simulator }) {
     }
     const input = { CiphertextBlob: $('kms-ciphertext').value.trim() };
     if (Object.keys(ctx).length) input.EncryptionContext = ctx;
-    const r = call('Decrypt', input);
+    const r = call('Decrypt', input, decryptHint(ctx, input.CiphertextBlob));
     $('kms-decrypted').value = r.ok ? textFromB64(r.output.Plaintext) : `(refused: ${r.error.code})`;
   });
 

@@ -2,7 +2,7 @@
 // the decision with its trace and one-click fixes, the example gallery, share links, and the
 // KMS tab. All decisions come from keyward's WASM build (engine.js); nothing is sent anywhere.
 import './style.css';
-import { loadEngine, lint, explain, benchDecide, version } from './engine.js';
+import { loadEngine, lint, explain, benchDecide, version, newKmsSession } from './engine.js';
 import { createEditor } from './editor.js';
 import { examples, exampleFile, exampleFileNames } from './examples.js';
 import { encodeState, decodeState } from './share.js';
@@ -10,6 +10,7 @@ import { renderResult, renderError } from './results.js';
 import { setupTabs } from './tabs.js';
 import { setupKms } from './kms.js';
 import { setupAccess } from './access.js';
+import { checkRequest } from './validate.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,6 +43,10 @@ let extraRequest = {}; // request fields the form does not show (region, alias, 
 let lastFieldMap = {}; // bundle field -> doc id, for the last explain
 let lastBundle = null;
 let explainTimer = null;
+let knownActions = KMS_ACTIONS; // widened with the KMS operations the WASM module serves
+
+// Form field of the request -> its input id (the error element is `${id}-error`).
+const FIELD_INPUTS = { principal: 'req-principal', action: 'req-action', key_arn: 'req-key', source_ip: 'req-ip', time: 'req-time' };
 
 // ---------------------------------------------------------------------------------------------
 // Documents
@@ -194,6 +199,7 @@ function addDoc({ kind, name = '', text = '' }) {
     },
     onFindings: (findings) => {
       d.findings = findings;
+      d.lintedText = d.editor?.getText();
       updateTabLabel(d);
       renderFindings(d);
     },
@@ -441,8 +447,11 @@ function runExplain() {
   lastFieldMap = fieldMap;
   lastBundle = bundle;
   for (const d of docs) d.editor.highlight([]);
-  if (!bundle.request.principal || !bundle.request.action) {
-    renderError({ message: 'Give a principal and an action to decide.' }, resultsHandlers());
+  const fieldErrors = checkRequest(readRequestForm(), knownActions);
+  showFieldErrors(fieldErrors);
+  if (fieldErrors.length) {
+    const names = fieldErrors.map((e) => $(FIELD_INPUTS[e.field]).labels[0].textContent);
+    renderError({ message: `A request AWS could not receive: fix ${names.join(', ')} (see the error beside ${fieldErrors.length > 1 ? 'each field' : 'the field'}).` }, resultsHandlers());
     return;
   }
   const result = explain(bundle);
@@ -460,6 +469,18 @@ function runExplain() {
   if (metrics.firstDecisionMs === null) {
     metrics.firstDecisionMs = performance.now();
     document.body.dataset.firstDecision = 'yes';
+  }
+}
+
+// Shows each field's error beside it (and clears the others).
+function showFieldErrors(errors) {
+  for (const [field, id] of Object.entries(FIELD_INPUTS)) {
+    const err = errors.find((e) => e.field === field);
+    const out = $(`${id}-error`);
+    out.textContent = err ? err.message : '';
+    out.hidden = !err;
+    if (err) $(id).setAttribute('aria-invalid', 'true');
+    else $(id).removeAttribute('aria-invalid');
   }
 }
 
@@ -512,9 +533,37 @@ function showSpan(field, span) {
   }
 }
 
+// Context keys the form has a field of its own for: context key (lower case) -> form field.
+const FORM_KEYS = { 'kms:viaservice': 'via_service', 'aws:sourceip': 'source_ip', 'aws:currenttime': 'time', 'aws:multifactorauthage': 'mfa_age_s' };
+
+// A fixed request with the keys the form shows in their own fields moved there from `context`
+// (Via service, Source IP, Time, MFA age), or null when nothing moves.
+function formShaped(req) {
+  const context = { ...(req.context || {}) };
+  const out = { ...req };
+  let moved = false;
+  for (const [k, v] of Object.entries(req.context || {})) {
+    const field = FORM_KEYS[k.toLowerCase()];
+    if (!field || typeof v !== 'string') continue;
+    if (field === 'mfa_age_s' && !/^\d+$/.test(v)) continue;
+    out[field] = field === 'mfa_age_s' ? Number(v) : v;
+    delete context[k];
+    moved = true;
+  }
+  if (!moved) return null;
+  out.context = context;
+  return out;
+}
+
 function applyFix(fix) {
   if (fix.field === 'request' && fix.fixed_request) {
-    writeRequestForm(fix.fixed_request);
+    // The fix in the form's own fields, when that decides as the fix does (Allow).
+    const shaped = formShaped(fix.fixed_request);
+    writeRequestForm(shaped || fix.fixed_request);
+    if (shaped) {
+      const r = explain(buildBundle().bundle);
+      if (!(r.ok && r.decision === 'Allow')) writeRequestForm(fix.fixed_request);
+    }
   } else if (fix.field && fix.fixed_text != null) {
     const field = fieldOf(fix.field);
     let d = docById(lastFieldMap[field]);
@@ -533,6 +582,8 @@ function applyFix(fix) {
     return;
   }
   runExplain();
+  // The fix's button is gone with the old results: keep the keyboard on the new decision.
+  $('decision').focus();
 }
 
 function resultsHandlers() {
@@ -595,6 +646,12 @@ function markExample(id) {
   $('example-blurb').textContent = ex ? ex.blurb : '';
 }
 
+function showPageMessage(text) {
+  const m = $('page-message');
+  m.textContent = text;
+  m.hidden = false;
+}
+
 async function share() {
   const hash = await encodeState(getState());
   const url = `${location.origin}${location.pathname}${location.search}#${hash}`;
@@ -638,7 +695,14 @@ async function start() {
   metrics.engineReadyMs = performance.now();
   document.body.dataset.engine = version();
 
-  const shared = location.hash ? await decodeState(location.hash) : null;
+  const ops = newKmsSession().operations();
+  if (Array.isArray(ops)) knownActions = [...new Set([...KMS_ACTIONS, ...ops.map((o) => `kms:${o}`)])];
+  let shared = null;
+  try {
+    shared = location.hash ? await decodeState(location.hash) : null;
+  } catch (e) {
+    showPageMessage(`This share link could not be read (${e.message}), so the page shows the first example instead.`);
+  }
   loadState(shared || structuredClone(examples[0].state));
   if (!shared) markExample(examples[0].id);
 
@@ -648,6 +712,8 @@ async function start() {
 
   window.__keyward.benchDecide = (n) => benchDecide(n);
   window.__keyward.getState = getState;
+  // True once every editor's findings are those of its current text (tests wait on it).
+  window.__keyward.linted = () => docs.every((d) => d.lintedText === d.editor.getText());
   window.__keyward.lastBundle = () => lastBundle;
   document.body.dataset.ready = 'yes';
 }

@@ -1,6 +1,6 @@
 // Shareable state: the playground state as JSON, deflated with the browser's CompressionStream
 // and written into the URL hash as base64url (`#s=...`). Falls back to plain base64url JSON
-// (`#j=...`) where CompressionStream is missing.
+// (`#j=...`) where CompressionStream is missing. A damaged link is an error the page shows.
 
 function toBase64Url(bytes) {
   let bin = '';
@@ -32,19 +32,24 @@ export async function encodeState(state) {
   return 'j=' + toBase64Url(bytes);
 }
 
-/** The state in a URL hash, or null when the hash holds none (or is damaged). */
+/**
+ * The state in a URL hash, or null when the hash holds none (no `s=` or `j=` share link).
+ * Throws an Error saying what is wrong when the hash is a share link that cannot be read.
+ */
 export async function decodeState(hash) {
   const h = hash.replace(/^#/, '');
+  if (!h.startsWith('s=') && !h.startsWith('j=')) return null;
+  let state;
   try {
-    if (h.startsWith('s=')) {
-      const bytes = await pipe(fromBase64Url(h.slice(2)), new DecompressionStream('deflate-raw'));
-      return JSON.parse(new TextDecoder().decode(bytes));
-    }
-    if (h.startsWith('j=')) {
-      return JSON.parse(new TextDecoder().decode(fromBase64Url(h.slice(2))));
-    }
+    const bytes = fromBase64Url(h.slice(2));
+    const json = h.startsWith('s=') ? await pipe(bytes, new DecompressionStream('deflate-raw')) : bytes;
+    state = JSON.parse(new TextDecoder().decode(json));
   } catch (e) {
     console.warn('keyward: the shared state in the URL could not be read:', e);
+    throw new Error('it is damaged or cut short');
   }
-  return null;
+  if (state === null || typeof state !== 'object' || !Array.isArray(state.docs)) {
+    throw new Error('it holds no playground state');
+  }
+  return state;
 }
