@@ -145,8 +145,11 @@ pub const GRANT_OPERATIONS: &[&str] = &[
 pub const VIA_SERVICES: &[&str] = &[
     "airflow",
     "appflow",
+    "apprunner",
     "athena",
+    "auditmanager",
     "backup",
+    "backup-gateway",
     "cassandra",
     "codeartifact",
     "codeguru-profiler",
@@ -156,13 +159,16 @@ pub const VIA_SERVICES: &[&str] = &[
     "databrew",
     "datasync",
     "dax",
+    "directoryservice",
     "dms",
     "dynamodb",
     "ec2",
     "ecr",
+    "eks",
     "elasticache",
     "elasticfilesystem",
     "es",
+    "finspace",
     "firehose",
     "forecast",
     "frauddetector",
@@ -171,6 +177,7 @@ pub const VIA_SERVICES: &[&str] = &[
     "glue",
     "healthlake",
     "imagebuilder",
+    "importexport",
     "iotsitewise",
     "kafka",
     "kendra",
@@ -185,10 +192,15 @@ pub const VIA_SERVICES: &[&str] = &[
     "lookoutvision",
     "m2",
     "macie",
+    "managedblockchain",
+    "mediatailor",
     "memorydb",
+    "mgn",
+    "monitron",
     "mq",
     "nimble",
     "omics",
+    "profile",
     "proton",
     "qldb",
     "rds",
@@ -200,6 +212,7 @@ pub const VIA_SERVICES: &[&str] = &[
     "secretsmanager",
     "ses",
     "sns",
+    "sqlworkbench",
     "sqs",
     "ssm",
     "ssm-contacts",
@@ -209,6 +222,7 @@ pub const VIA_SERVICES: &[&str] = &[
     "transcribe",
     "transfer",
     "translate",
+    "wisdom",
     "workmail",
     "workspaces",
     "xray",
@@ -274,6 +288,14 @@ mod tests {
             assert!(w[0] < w[1], "{} before {}", w[0], w[1]);
         }
         let v = |i: &str| via_service(i, "us-east-1");
+        // Rows of the Developer Guide's ViaService table (its endpoint names).
+        for svc in ["apprunner", "sqlworkbench", "backup-gateway", "ssm-incidents", "mgn"] {
+            assert_eq!(
+                v(&format!("{svc}.amazonaws.com")),
+                Some(format!("{svc}.us-east-1.amazonaws.com")),
+                "{svc}"
+            );
+        }
         assert_eq!(v("s3.amazonaws.com").as_deref(), Some("s3.us-east-1.amazonaws.com"));
         assert_eq!(v("m2.us-west-2.amazonaws.com").as_deref(), Some("m2.us-west-2.amazonaws.com"));
         assert_eq!(v("signin.amazonaws.com"), None);
