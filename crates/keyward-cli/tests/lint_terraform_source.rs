@@ -129,3 +129,13 @@ fn a_directory_walk_lints_tf_files_and_names_the_files_it_does_not_read() {
         "{summary}"
     );
 }
+
+#[test]
+fn github_format_gives_placeholder_notes_as_notices() {
+    let (_, out, _) = keyward(&["lint", "--format", "github", &format!("{FIX}/iam.tf")]);
+    assert!(
+        out.contains(&format!("::notice file={FIX}/iam.tf,line=22,col=24,title=keyward::`aws_s3_bucket.artifacts.arn` is known only when Terraform runs")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("::error file={FIX}/iam.tf,line=16,col=22,")), "{out}");
+}

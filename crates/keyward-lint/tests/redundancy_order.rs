@@ -77,8 +77,10 @@ impl Stmt {
 fn stmt() -> impl Strategy<Value = Stmt> {
     (
         prop::bool::weighted(0.2),
-        prop::collection::vec(0..ACTIONS.len(), 1..6),
-        prop::collection::vec(0..RESOURCES.len(), 1..4),
+        // Lists longer than 16 take the indexed path of the redundancy checks, shorter ones
+        // the scan: both are exercised.
+        prop::collection::vec(0..ACTIONS.len(), 1..24),
+        prop::collection::vec(0..RESOURCES.len(), 1..20),
         any::<bool>(),
     )
         .prop_map(|(deny, actions, resources, secure_transport)| Stmt {
@@ -129,7 +131,7 @@ proptest! {
     fn redundancy_findings_do_not_depend_on_order(
         stmts in prop::collection::vec(stmt(), 1..6),
         order in prop::collection::vec(any::<u32>(), 6),
-        lists in prop::collection::vec(prop::collection::vec(any::<u32>(), 6), 12),
+        lists in prop::collection::vec(prop::collection::vec(any::<u32>(), 24), 12),
     ) {
         let before = findings(&stmts);
         let mut shuffled = permute(&stmts, &order);
@@ -160,5 +162,69 @@ fn the_property_sees_redundancy_findings() {
     let got = findings(&stmts);
     for code in CODES {
         assert!(got.keys().any(|(_, c)| c == code), "{code} not produced: {got:?}");
+    }
+}
+
+#[test]
+fn scanned_and_indexed_lists_find_the_same_redundancies() {
+    // Up to 16 items the checks scan the list; longer lists go through the index. Appending
+    // items that are neither redundant nor cover anything must not change the findings.
+    let head = [
+        "kms:Decrypt",
+        "kms:Describe*",
+        "kms:DescribeKey",
+        "kms:Decrypt",
+        "s3:GetObject",
+        "s3:Get*",
+        "kms:Decrypt*",
+        "k*:ListKeys",
+        "kms:ListKeys",
+    ];
+    let tail = [
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sns:Publish",
+        "sns:Subscribe",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "lambda:InvokeFunction",
+        "logs:PutLogEvents",
+        "logs:CreateLogStream",
+    ];
+    let res_head = ["arn:aws:s3:::b/*", "arn:aws:s3:::b/k", "arn:aws:s3:::b/*"];
+    let res_tail: Vec<String> = (0..16).map(|i| format!("arn:aws:s3:::other-{i}/k")).collect();
+    let run = |actions: Vec<&str>, resources: Vec<&str>| -> Vec<String> {
+        let doc = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}],
+        });
+        let text = serde_json::to_string(&doc).unwrap();
+        let r = lint_text(&text, Some(DocKind::Policy(PolicyKind::Identity)));
+        r.findings
+            .iter()
+            .filter(|f| f.code.starts_with("redundant-"))
+            .map(|f| format!("{} {}", f.code, f.path))
+            .collect()
+    };
+    let short = run(head.to_vec(), res_head.to_vec());
+    let long_actions: Vec<&str> = head.iter().chain(tail.iter()).copied().collect();
+    let long_resources: Vec<&str> =
+        res_head.iter().copied().chain(res_tail.iter().map(String::as_str)).collect();
+    assert!(long_actions.len() > 16 && long_resources.len() > 16);
+    let long = run(long_actions, long_resources);
+    assert_eq!(short, long);
+    // And the findings are the expected ones.
+    for want in [
+        "redundant-action Statement[0].Action[2]", // DescribeKey under Describe*
+        "redundant-action Statement[0].Action[3]", // second Decrypt
+        "redundant-action Statement[0].Action[4]", // GetObject under Get*
+        "redundant-action Statement[0].Action[8]", // ListKeys under k*:ListKeys
+        "redundant-resource Statement[0].Resource[1]",
+        "redundant-resource Statement[0].Resource[2]",
+    ] {
+        assert!(short.iter().any(|f| f == want), "{want} missing from {short:?}");
     }
 }

@@ -133,6 +133,17 @@ fn unit_json(file: &str, idx: &LineIndex<'_>, u: &Unit) -> serde_json::Value {
 pub(crate) fn github(files: &[FileResult], out: &mut String) {
     for f in files {
         let idx = LineIndex::new(&f.text);
+        let file = gh_property(f.display.strip_prefix("./").unwrap_or(&f.display));
+        for (at, msg) in f.units.iter().flat_map(|u| &u.notes) {
+            let lc = idx.line_col(u32::try_from(*at).unwrap_or(u32::MAX - 1));
+            let _ = writeln!(
+                out,
+                "::notice file={file},line={},col={},title=keyward::{}",
+                lc.line,
+                lc.col,
+                gh_data(msg)
+            );
+        }
         for h in f.units.iter().flat_map(|u| &u.hits) {
             let (s, e) = region(&idx, h);
             let level = match h.severity {

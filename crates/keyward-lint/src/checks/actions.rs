@@ -233,7 +233,12 @@ pub(crate) struct ActionIndex<'s> {
     by_service: HashMap<&'s str, Vec<usize>>,
     /// Patterns whose service part has a wildcard (`*`, `k*:Decrypt`).
     wild_service: Vec<usize>,
+    /// The list, when it is short enough to scan (no maps built).
+    small: Option<&'s [String]>,
 }
+
+/// Lists up to this length are scanned rather than indexed: building the maps costs more.
+const SCAN: usize = 16;
 
 fn split_service(a: &str) -> Option<(&str, &str)> {
     a.split_once(':').filter(|(svc, _)| !svc.contains(['*', '?']))
@@ -247,7 +252,12 @@ impl<'s> ActionIndex<'s> {
             patterns: HashMap::new(),
             by_service: HashMap::new(),
             wild_service: Vec::new(),
+            small: None,
         };
+        if actions.len() <= SCAN {
+            ix.small = Some(actions);
+            return ix;
+        }
         for (j, a) in actions.iter().enumerate() {
             ix.by_text.entry(a.as_str()).or_default().push(j);
             match split_service(a) {
@@ -265,6 +275,9 @@ impl<'s> ActionIndex<'s> {
 
     /// The indices of the actions that can cover `a` (lower case), in list order.
     pub(crate) fn candidates(&self, a: &str) -> Vec<usize> {
+        if let Some(all) = self.small {
+            return (0..all.len()).collect();
+        }
         let mut v: Vec<usize> = self.by_text.get(a).cloned().unwrap_or_default();
         v.extend_from_slice(&self.wild_service);
         if let Some((svc, name)) = split_service(a) {
@@ -278,12 +291,18 @@ impl<'s> ActionIndex<'s> {
 
     /// True when the exact text `a` is in the list.
     pub(crate) fn contains(&self, a: &str) -> bool {
-        self.by_text.contains_key(a)
+        match self.small {
+            Some(all) => all.iter().any(|x| x == a),
+            None => self.by_text.contains_key(a),
+        }
     }
 
     /// The patterns (wildcard in the name, or in the service) that could cover an action of
     /// service `svc`, and every action of that service when `all` is set.
     pub(crate) fn of_service(&self, svc: Option<&str>, all: bool) -> Vec<usize> {
+        if let Some(list) = self.small {
+            return (0..list.len()).collect();
+        }
         let mut v = self.wild_service.clone();
         if let Some(svc) = svc {
             let group = if all { &self.by_service } else { &self.patterns };

@@ -162,6 +162,31 @@ fn same_cond(a: &Cond<'_>, b: &Cond<'_>) -> bool {
         && b.values.iter().all(|y| a.values.iter().any(|x| x.raw == y.raw))
 }
 
+/// True when two statements name the same actions (any case), resources and principals, as
+/// sets: written the same way up to order and repetition.
+fn same_text<'x>(a: &Stmt<'x>, b: &Stmt<'x>) -> bool {
+    fn set<'y>(items: impl Iterator<Item = &'y str>) -> Vec<&'y str> {
+        let mut v: Vec<&str> = items.collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    let principals = |s: &Stmt<'x>| -> Vec<(&'x str, &'x str)> {
+        let mut v: Vec<(&str, &str)> =
+            s.principals.entries.iter().map(|(t, i)| (*t, i.text)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    a.not_action == b.not_action
+        && a.not_resource == b.not_resource
+        && set(a.action_lc.iter().map(String::as_str))
+            == set(b.action_lc.iter().map(String::as_str))
+        && set(a.resources.iter().map(|r| r.text)) == set(b.resources.iter().map(|r| r.text))
+        && a.principals.any == b.principals.any
+        && principals(a) == principals(b)
+}
+
 /// True when every action of `a` is covered by an action of `b` (`bx`: b's index).
 fn actions_covered(b: &Stmt<'_>, bx: &ActionIndex<'_>, a: &Stmt<'_>) -> bool {
     a.action_lc.iter().enumerate().all(|(i, t)| {
@@ -237,11 +262,14 @@ fn overlaps(ctx: &Ctx<'_>, out: &mut Found) {
         }
         let wider: Vec<(usize, &Stmt<'_>)> =
             others().filter(|(j, b)| b.effect == a.effect && cov(*j, i)).collect();
-        // Identical statements (each covers the other): the later ones are reported under
-        // Access Analyzer's code. A statement contained in a broader one is keyward's own
-        // finding. Either way the verdict does not depend on the order of the statements.
-        let identical = wider.iter().find(|(j, _)| *j < i && cov(i, *j));
-        let contained = wider.iter().find(|(j, _)| !cov(i, *j));
+        // Identical statements (the same actions, resources and principals up to order, case of
+        // actions and repetition; the same conditions): the later ones are reported under Access
+        // Analyzer's code. A statement contained in a broader one, or equivalent to an earlier
+        // one written differently (`kms:Decrypt*` for `kms:Decrypt`), is keyward's own finding.
+        // Either way the verdict does not depend on the order of the statements.
+        let earlier_equal = |j: usize| j < i && cov(i, j);
+        let identical = wider.iter().find(|(j, b)| earlier_equal(*j) && same_text(a, b));
+        let contained = wider.iter().find(|(j, _)| earlier_equal(*j) || !cov(i, *j));
         let (code, b, what) = match (identical, contained) {
             (Some((_, b)), _) => ("redundant-statement", b, "is identical to"),
             (None, Some((_, b))) => ("redundant-statement-contained", b, "is contained in"),

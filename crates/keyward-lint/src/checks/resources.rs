@@ -197,6 +197,9 @@ fn redundant(resources: &[Item<'_>], out: &mut Found) {
     // Only the same text or a pattern with a wildcard can cover a resource: index the first
     // occurrence of each text and keep the (usually few) patterns apart, so a long list is
     // checked in near-linear time.
+    if resources.len() <= 16 {
+        return redundant_scan(resources, out);
+    }
     let mut first: HashMap<&str, usize> = HashMap::new();
     let mut patterns: Vec<(usize, Glob)> = Vec::new();
     for (j, b) in resources.iter().enumerate() {
@@ -216,6 +219,34 @@ fn redundant(resources: &[Item<'_>], out: &mut Found) {
             (None, w) => w.map(|(y, _)| *y),
         };
         if let Some(b) = cover.and_then(|j| resources.get(j)) {
+            out.push((
+                "redundant-resource",
+                a.span,
+                a.path(),
+                format!(
+                    "`{}` is redundant: `{}` in the same list already covers it",
+                    a.text, b.text
+                ),
+                Some(format!("remove `{}`", a.text)),
+            ));
+        }
+    }
+}
+
+/// [`redundant`] for a short list: each item against every other.
+fn redundant_scan(resources: &[Item<'_>], out: &mut Found) {
+    for (i, a) in resources.iter().enumerate() {
+        let cover = resources.iter().enumerate().find(|(j, b)| {
+            *j != i
+                && (if b.text == a.text {
+                    *j < i
+                } else {
+                    b.text.contains(['*', '?'])
+                        && !b.text.contains("${")
+                        && Glob::new(b.text).matches(a.text)
+                })
+        });
+        if let Some((_, b)) = cover {
             out.push((
                 "redundant-resource",
                 a.span,
