@@ -115,7 +115,7 @@ impl KmsCore {
     /// The operations the KMS supports.
     #[staticmethod]
     fn operations() -> Vec<&'static str> {
-        keyward_kms::OPERATIONS.to_vec()
+        keyward_kms::Operation::ALL.iter().map(|o| o.as_str()).collect()
     }
 
     /// The default caller's ARN.
