@@ -27,6 +27,69 @@ fn indent_at(text: &str, offset: usize) -> &str {
     line.get(..n).unwrap_or("")
 }
 
+/// The indentation step of a multi-line statement `stmt` whose first line is indented by
+/// `indent` (the extra whitespace of its first member's line); None for a one-line statement.
+fn unit_of(stmt: &str, indent: &str) -> Option<String> {
+    let member = stmt.lines().nth(1)?;
+    let ws = &member[..member.len() - member.trim_start_matches([' ', '\t']).len()];
+    let unit = ws.strip_prefix(indent).filter(|u| !u.is_empty()).unwrap_or("  ");
+    Some(unit.to_string())
+}
+
+/// Lays out compact JSON text one member per line: nested lines start with `indent` plus one
+/// `unit` per level (the first line is not indented: it follows the splice point). Strings are
+/// copied as they are; empty containers stay `{}` and `[]`.
+fn pretty(json: &str, indent: &str, unit: &str) -> String {
+    let mut out = String::with_capacity(json.len() * 2);
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(indent);
+        (0..depth).for_each(|_| out.push_str(unit));
+    };
+    let mut chars = json.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_str {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_str = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The n-th statement object of a policy (a lone Statement object is statement 0).
 fn statement(root: &Node, n: usize) -> Option<&Node> {
     let st = root.get("Statement")?;
@@ -93,7 +156,13 @@ pub fn apply_to_text(text: &str, edit: &Edit) -> Option<String> {
                     Some(last) => {
                         let (ls, le) = range(last.span)?;
                         let indent = indent_at(text, ls);
-                        splice(text, le, le, &format!(",\n{indent}{new}"))
+                        let laid_out = match text.get(ls..le).and_then(|t| unit_of(t, indent)) {
+                            // The document is laid out one member per line: so is the new
+                            // statement, with the document's own indentation.
+                            Some(unit) => pretty(new, indent, &unit),
+                            None => new.clone(),
+                        };
+                        splice(text, le, le, &format!(",\n{indent}{laid_out}"))
                     }
                     None => splice(text, s, e, &format!("[{new}]")),
                 },
@@ -175,6 +244,26 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
     use crate::eval::Source;
+
+    #[test]
+    fn a_new_statement_takes_the_documents_layout() {
+        let doc = "{\n    \"Version\": \"2012-10-17\",\n    \"Statement\": [\n        {\n            \"Sid\": \"A\",\n            \"Effect\": \"Allow\",\n            \"Action\": \"kms:Encrypt\",\n            \"Resource\": \"*\"\n        }\n    ]\n}\n";
+        let new = r#"{"Sid":"B","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/x,y"},"Action":["kms:Decrypt"],"Resource":"*","Condition":{}}"#;
+        let e = Edit::AddStatement { source: Source::ResourcePolicy, statement: new.to_string() };
+        let out = apply_to_text(doc, &e).unwrap();
+        let want = "        },\n        {\n            \"Sid\": \"B\",\n            \"Effect\": \"Allow\",\n            \"Principal\": {\n                \"AWS\": \"arn:aws:iam::1:role/x,y\"\n            },\n            \"Action\": [\n                \"kms:Decrypt\"\n            ],\n            \"Resource\": \"*\",\n            \"Condition\": {}\n        }\n    ]";
+        assert!(out.contains(want), "{out}");
+        let longest = |t: &str| t.lines().map(str::len).max().unwrap_or(0);
+        assert!(longest(&out) <= longest(doc) + 30, "{out}");
+        // The result is still the same JSON as a one-line insertion.
+        let a: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(a["Statement"][1]["Principal"]["AWS"], "arn:aws:iam::1:role/x,y");
+        // A one-line document keeps one-line statements.
+        let flat =
+            r#"{"Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}"#;
+        let out = apply_to_text(flat, &e).unwrap();
+        assert!(out.contains(&format!(",\n{new}")), "{out}");
+    }
 
     #[test]
     fn adds_action_to_string_and_list() {
