@@ -17,27 +17,7 @@ pub(crate) const ALL: u32 = 10_000;
 /// The principals of a whole account (an account principal, an SCP).
 pub(crate) const ACCOUNT: u32 = 1_000;
 
-/// Key-administration actions (lower case), as the lint's `kms-admin-and-use` reads them.
-const ADMIN: &[&str] = &[
-    "kms:putkeypolicy",
-    "kms:schedulekeydeletion",
-    "kms:cancelkeydeletion",
-    "kms:disablekey",
-    "kms:enablekey",
-    "kms:disablekeyrotation",
-    "kms:enablekeyrotation",
-    "kms:rotatekeyondemand",
-    "kms:createalias",
-    "kms:deletealias",
-    "kms:updatealias",
-    "kms:updatekeydescription",
-    "kms:tagresource",
-    "kms:untagresource",
-    "kms:importkeymaterial",
-    "kms:deleteimportedkeymaterial",
-    "kms:replicatekey",
-    "kms:updateprimaryregion",
-];
+use super::call::KEY_ADMIN_ACTIONS as ADMIN;
 
 /// The access a fix adds: how many actions, to how many principals, and whether it widens a
 /// statement that should not be widened.

@@ -6,27 +6,7 @@
 use crate::doc::{Ctx, Stmt};
 use keyward_core::model::{Grant, PolicyKind};
 
-/// Key-administration actions (lower case).
-const ADMIN: &[&str] = &[
-    "kms:putkeypolicy",
-    "kms:schedulekeydeletion",
-    "kms:cancelkeydeletion",
-    "kms:disablekey",
-    "kms:enablekey",
-    "kms:disablekeyrotation",
-    "kms:enablekeyrotation",
-    "kms:rotatekeyondemand",
-    "kms:createalias",
-    "kms:deletealias",
-    "kms:updatealias",
-    "kms:updatekeydescription",
-    "kms:tagresource",
-    "kms:untagresource",
-    "kms:importkeymaterial",
-    "kms:deleteimportedkeymaterial",
-    "kms:replicatekey",
-    "kms:updateprimaryregion",
-];
+use keyward_core::eval::call::KEY_ADMIN_ACTIONS as ADMIN;
 
 /// Cryptographic (key use) actions (lower case).
 const USE: &[&str] = &[

@@ -21,7 +21,7 @@ mod vocab;
 pub use derive::{derive_context, derive_context_filtered};
 pub use vocab::{
     action_takes_encryption_context, kms_action, via_service, KmsAction, GRANT_OPERATIONS,
-    KMS_ACTIONS, VIA_SERVICES,
+    KEY_ADMIN_ACTIONS, KMS_ACTIONS, VIA_SERVICES,
 };
 
 use super::decide::NamedPolicy;

@@ -136,6 +136,30 @@ pub const GRANT_OPERATIONS: &[&str] = &[
     "DeriveSharedSecret",
 ];
 
+/// Key-administration actions (lower case), in the order a finding names the first one: the
+/// actions that change or remove a key rather than use it. The lint's separation-of-duties checks
+/// and the fix ranking (a fix never quietly widens a statement granting them) read this list.
+pub const KEY_ADMIN_ACTIONS: &[&str] = &[
+    "kms:putkeypolicy",
+    "kms:schedulekeydeletion",
+    "kms:cancelkeydeletion",
+    "kms:disablekey",
+    "kms:enablekey",
+    "kms:disablekeyrotation",
+    "kms:enablekeyrotation",
+    "kms:rotatekeyondemand",
+    "kms:createalias",
+    "kms:deletealias",
+    "kms:updatealias",
+    "kms:updatekeydescription",
+    "kms:tagresource",
+    "kms:untagresource",
+    "kms:importkeymaterial",
+    "kms:deleteimportedkeymaterial",
+    "kms:replicatekey",
+    "kms:updateprimaryregion",
+];
+
 /// The services that set `kms:ViaService` when they call KMS on a principal's behalf, by the
 /// endpoint name the key's value starts with (`NAME.REGION.amazonaws.com`), sorted: the
 /// services of the ViaService table of the KMS Developer Guide ("AWS KMS condition keys").
