@@ -9,9 +9,11 @@
 //! KMS: an IAM or STS call builds its own `requestParameters` and passes them in.
 
 pub(crate) mod facts;
+mod state;
 pub mod params;
 
 pub use facts::{ServiceEvent, ServiceEventKind, TrailFacts};
+pub use state::StateInputs;
 
 use crate::operation::Operation;
 use serde_json::{json, Map, Value};
