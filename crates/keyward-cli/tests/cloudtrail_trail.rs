@@ -133,7 +133,11 @@ fn kms_calls_are_recorded_in_cloudtrails_layout_and_denials_explained_from_the_s
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v[0]["decision"], "ImplicitDeny");
     assert_eq!(v[0]["matches_recorded"], true);
-    assert_eq!(v[0]["explanation"]["rule"], "kms_delegated_no_iam_allow", "{}", v[0]["explanation"]);
+    assert_eq!(
+        v[0]["explanation"]["rule"], "kms_delegated_no_iam_allow",
+        "{}",
+        v[0]["explanation"]
+    );
 }
 
 #[test]

@@ -9,8 +9,8 @@
 //! KMS: an IAM or STS call builds its own `requestParameters` and passes them in.
 
 pub(crate) mod facts;
-mod state;
 pub mod params;
+mod state;
 
 pub use facts::{ServiceEvent, ServiceEventKind, TrailFacts};
 pub use state::StateInputs;
