@@ -39,6 +39,10 @@ fn keys_and_material_of_calls() {
     let f = facts(&k, &admin(), "Decrypt", &json!({"CiphertextBlob": ct}));
     assert_eq!(arns(&f), [arn.as_str()]);
     assert_eq!(f.key_material, [("keyMaterialId".to_string(), material.clone())]);
+    // A large ciphertext: only its header is read.
+    let big = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(&[7u8; 4000])}));
+    let f = facts(&k, &admin(), "Decrypt", &json!({"CiphertextBlob": big["CiphertextBlob"]}));
+    assert_eq!(f.key_material, [("keyMaterialId".to_string(), material.clone())]);
     // After a rotation, Decrypt names the old material, Encrypt the new one.
     ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id}));
     let f = facts(&k, &admin(), "Decrypt", &json!({"CiphertextBlob": ct}));

@@ -88,6 +88,9 @@ pub(crate) struct ServiceEventQueue {
 /// counted as dropped.
 pub(crate) const MAX_PENDING_SERVICE_EVENTS: usize = 10_000;
 
+/// Base64 characters covering the longest blob header with its nonce and a tag's length.
+const HEADER_B64: usize = 4 * 110;
+
 fn s<'v>(v: &'v Value, field: &str) -> Option<&'v str> {
     v.get(field).and_then(Value::as_str)
 }
@@ -136,7 +139,11 @@ impl Kms {
         blob_b64: Option<&str>,
     ) -> Option<(&crate::record::KeyRecord, String)> {
         use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(blob_b64?).ok()?;
+        // Only the header is needed (at most 4 + 255 + 32 bytes, then a nonce and a tag the
+        // parser checks are there): decode a prefix, not a whole large ciphertext.
+        let text = blob_b64?;
+        let prefix = text.get(..text.len().min(HEADER_B64)).unwrap_or(text);
+        let bytes = base64::engine::general_purpose::STANDARD.decode(prefix).ok()?;
         let h = crate::crypto::blob::header(&bytes).ok()?;
         self.keys.get(&h.key_id).map(|k| (&k.rec, h.material_id))
     }
