@@ -59,11 +59,30 @@ fn the_hook_records_allowed_and_denied_calls() {
     let input = json!({"KeyId": key, "Plaintext": "c2VjcmV0LXBsYWludGV4dA=="});
     let e = call_kms(Some(&trail), &mut kms, &bob, Operation::Encrypt, &input, &meta).unwrap_err();
     assert_eq!(e.code.as_str(), "AccessDeniedException");
+    // A deletion the KMS completes by itself is recorded before the call that let time pass.
+    let arn = key.clone();
+    call_kms(
+        Some(&trail),
+        &mut kms,
+        &admin,
+        Operation::ScheduleKeyDeletion,
+        &json!({"KeyId": arn, "PendingWindowInDays": 7}),
+        &meta,
+    )
+    .unwrap();
+    let later = Caller { now_ms: admin.now_ms + 8 * 86_400_000, ..admin.clone() };
+    call_kms(Some(&trail), &mut kms, &later, Operation::ListKeys, &json!({}), &meta).unwrap();
     assert!(trail.flush(Duration::from_secs(10)));
     let all = files(dir.path());
-    assert_eq!(all.len(), 1, "{all:?}");
+    // One file per day: the deletion is dated when it was due (day 8), the call on day 9.
+    assert_eq!(all.len(), 3, "{all:?}");
+    let later_recs: Vec<Value> = all[1..].iter().flat_map(|p| records(p)).collect();
+    let names: Vec<&str> = later_recs.iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DeleteKey", "ListKeys"]);
+    assert_eq!(later_recs[0]["eventType"], "AwsServiceEvent");
+    assert_eq!(later_recs[0]["resources"][0]["ARN"], key.as_str());
     let recs = records(&all[0]);
-    assert_eq!(recs.len(), 2);
+    assert_eq!(recs.len(), 3);
     assert_eq!(recs[0]["eventName"], "CreateKey");
     assert_eq!(recs[0]["resources"][0]["ARN"], key.as_str());
     assert_eq!(recs[0]["userIdentity"]["accessKeyId"], "AKIAEXAMPLE");
