@@ -360,6 +360,8 @@ export interface CaseResult {
   actual: Decision | string;
   pass: boolean;
   rule: Rule | null;
+  /** For a failing case, the human explanation of what keyward decided; null when it passes. */
+  trace: string | null;
   /** Where the case is in the scenario text. */
   line: number;
   column: number;
@@ -398,6 +400,8 @@ export interface KmsFailure {
     message: string;
     /** For AccessDeniedException: why (the same shape as explain's; `field`s are null, spans have no line/column). */
     explanation?: Explanation;
+    /** With `explanation`: its human rendering (also in `explanation.text`). */
+    human?: string;
     field?: string;
   };
 }

@@ -148,7 +148,7 @@ fn params(m: &Map<String, Value>) -> Result<Vec<(String, String)>, Value> {
 }
 
 /// `explain_service_call(bundle)`.
-pub(crate) fn run(bundle: &str) -> Value {
+pub fn run(bundle: &str) -> Value {
     let inp = match Inputs::parse(bundle) {
         Ok(i) => i,
         Err(e) => return e,
