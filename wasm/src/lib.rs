@@ -85,6 +85,13 @@ pub fn explain_service_call(bundle: &str) -> String {
     guard(|| out(&service_call::run(bundle)))
 }
 
+/// The service operations `explain_service_call` knows: `[{service, operation, action, kms,
+/// source}]` (the catalogue of keyward-core, with the AWS page each row follows).
+#[wasm_bindgen]
+pub fn service_catalogue() -> String {
+    guard(|| out(&service_call::catalogue()))
+}
+
 /// Runs a scenario file (YAML when `yaml`); `files_json` maps referenced paths to texts.
 #[wasm_bindgen(js_name = test)]
 pub fn run_test(scenario: &str, yaml: bool, files_json: Option<String>) -> String {

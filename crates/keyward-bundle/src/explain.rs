@@ -569,7 +569,7 @@ fn edit_source(edit: &Edit) -> Option<Source> {
 }
 
 /// The text and lint kind of the document a fix edits, for the lint gate of fixes.
-fn fix_document(inp: &Inputs, source: Source) -> Option<(Option<String>, DocKind)> {
+pub fn fix_document(inp: &Inputs, source: Source) -> Option<(Option<String>, DocKind)> {
     let field = inp.field_of(source)?;
     let kind = match source {
         Source::ResourcePolicy if field == "resource_policy" => PolicyKind::Resource,
