@@ -25,7 +25,7 @@ else
     (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
     rm -rf "$VENV"; python3 -m venv "$VENV"
   fi
-  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]'
+  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' cryptography
 fi
 
 STATE=$TMP/state
@@ -39,13 +39,18 @@ iam put-user --arn "arn:aws:iam::$ACCT:user/alice" >/dev/null
 iam put-user --arn "arn:aws:iam::$ACCT:user/bob" \
   --policy 'KmsAll={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}' >/dev/null
 iam put-user --arn "arn:aws:iam::$ACCT:user/carol" >/dev/null
+# A role that may encrypt but not decrypt, and an access key of one of its sessions.
+iam put-role --arn "arn:aws:iam::$ACCT:role/app" \
+  --policy 'Enc={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}' >/dev/null
 read -r KW_ADMIN_ID KW_ADMIN_SECRET < <(key_for "arn:aws:iam::$ACCT:user/admin")
 read -r KW_ALICE_ID KW_ALICE_SECRET < <(key_for "arn:aws:iam::$ACCT:user/alice")
 read -r KW_BOB_ID KW_BOB_SECRET < <(key_for "arn:aws:iam::$ACCT:user/bob")
 read -r KW_CAROL_ID KW_CAROL_SECRET < <(key_for "arn:aws:iam::$ACCT:user/carol")
+read -r KW_APP_ID KW_APP_SECRET < <(key_for "arn:aws:sts::$ACCT:assumed-role/app/ct-session")
 export KW_ADMIN_ID KW_ADMIN_SECRET KW_ALICE_ID KW_ALICE_SECRET KW_BOB_ID KW_BOB_SECRET KW_CAROL_ID KW_CAROL_SECRET
+export KW_APP_ID KW_APP_SECRET
 
-"$BIN" serve --addr 127.0.0.1:0 --state "$STATE" >"$TMP/access.log" 2>"$TMP/server.err" &
+"$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --cloudtrail "$TMP/trail" >"$TMP/access.log" 2>"$TMP/server.err" &
 SERVER_PID=$!
 ADDR=
 for _ in $(seq 1 100); do
@@ -60,6 +65,9 @@ echo "keyward serve at $ADDR"
 rc=0
 KEYWARD_ENDPOINT=$ADDR KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 600 "$VENV/bin/python" tests/sdk/boto3_workflow.py || rc=$?
+# The CloudTrail workflow (issue 19): allowed and denied calls as a user and a role session.
+KEYWARD_ENDPOINT=$ADDR KW_SECRETS_FILE="$TMP/secrets.json" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 300 "$VENV/bin/python" tests/sdk/cloudtrail_workflow.py || rc=$?
 
 # The access log: one JSON line per call, and no secret in it.
 lines=$(wc -l <"$TMP/access.log")
@@ -75,5 +83,10 @@ SERVER_PID=
 grep -q "denied (User: arn:aws:iam::$ACCT:user/bob is not authorized" "$TMP/server.err" ||
   { echo "FAIL x-keyward-explain: 1 did not log the denial trace"; rc=1; }
 grep -q "keyward serve: stopped" "$TMP/server.err" || { echo "FAIL no clean-shutdown message"; rc=1; }
+# The trail the server flushed on SIGTERM: layout, fields, AWS's examples, no secrets, and the
+# denials explained from their events with the state (read while no server runs, and without
+# its lock either way).
+timeout 300 "$VENV/bin/python" tests/sdk/cloudtrail_check.py "$TMP/trail" "$STATE" "$BIN" "$TMP/secrets.json" \
+  crates/keyward-kms/tests/data/cloudtrail_examples.json || rc=$?
 [ "$rc" = 0 ] || { echo "--- server stderr"; tail -50 "$TMP/server.err"; }
 exit "$rc"

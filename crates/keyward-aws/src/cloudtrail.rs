@@ -85,6 +85,8 @@ pub struct DerivedEvent {
     /// The further authorizations the call needs: ReEncrypt's `kms:ReEncryptTo` on the
     /// destination key; the alias operations on the alias (and UpdateAlias on the other key).
     pub also: Vec<Check>,
+    /// `userIdentity.accessKeyId`: the access key that signed the call.
+    pub access_key_id: Option<String>,
     /// `sourceIPAddress` when it is an IP address (aws:SourceIp).
     pub source_ip: Option<String>,
     /// `vpcEndpointId` (aws:SourceVpce).
@@ -237,8 +239,10 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
     // KMS's own events (rotation, deletion at the end of the waiting period, expired key
     // material, multi-Region synchronization): no caller, nothing to authorize.
     let kms_own = match itype.as_str() {
+        // AWS's examples of these events name the invoker `AWS Internal`.
         "(absent)" => {
-            uid_invoked.is_none_or(|s| s == "kms.amazonaws.com") && get_str(uid, "arn").is_none()
+            uid_invoked.is_none_or(|s| s == "kms.amazonaws.com" || s == "AWS Internal")
+                && get_str(uid, "arn").is_none()
         }
         "AWSService" => uid_invoked == Some("kms.amazonaws.com"),
         _ => false,
@@ -512,6 +516,7 @@ pub fn derive(ev: &Node) -> Result<DerivedEvent, Diagnostic> {
         resource,
         call,
         also,
+        access_key_id: get_str(uid, "accessKeyId").filter(|k| !k.is_empty()).map(str::to_string),
         source_ip,
         vpc_endpoint,
         mfa,

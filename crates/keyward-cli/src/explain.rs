@@ -56,10 +56,17 @@ pub(crate) struct Args {
     /// destination_region=us-west-2, destination_key=ARN, source_key=ARN, execution_role=ARN.
     #[arg(long, value_name = "K=V", requires = "service_call")]
     pub(crate) param: Vec<String>,
-    /// A CloudTrail event (one event, {"Records": [...]} or lookup-events output): explain the
-    /// KMS request it records and compare with its recorded outcome.
-    #[arg(long, value_name = "EVENT.json", conflicts_with_all = ["principal", "action"])]
+    /// A CloudTrail event (one event, {"Records": [...]} or lookup-events output; `.json.gz`
+    /// read too): explain the KMS request it records and compare with its recorded outcome.
+    /// With --state, a directory of trail files: every denied event is explained.
+    #[arg(long, value_name = "EVENT.json|DIR", conflicts_with_all = ["principal", "action"])]
     pub(crate) cloudtrail: Option<PathBuf>,
+    /// With --cloudtrail: the local KMS's state directory (`keyward serve --state`): the key
+    /// policies, grants, identities and organization policies the events are decided with,
+    /// read without stopping the server. With it, --cloudtrail also takes a directory of
+    /// CloudTrail files (`.json.gz`, `.json`) and explains every denied event.
+    #[arg(long, value_name = "DIR", requires = "cloudtrail")]
+    pub(crate) state: Option<PathBuf>,
     /// With --cloudtrail: which KMS event of the file (eventID, or 1-based number).
     #[arg(long, requires = "cloudtrail")]
     pub(crate) event: Option<String>,
@@ -245,6 +252,7 @@ pub(crate) fn run(a: &Args) -> u8 {
             rcp: a.rcp.clone(),
             boundary: a.boundary.clone(),
             session_policy: a.session_policy.clone(),
+            state: a.state.clone(),
             format: a.format,
         });
     }

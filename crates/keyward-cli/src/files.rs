@@ -43,6 +43,40 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
     })
 }
 
+/// Reads a CloudTrail file: `.gz` files are decompressed (at most `limit` bytes of output,
+/// so a gzip bomb is an error naming the file), others read as [`read_limited`].
+pub(crate) fn read_maybe_gz(path: &Path, limit: u64) -> Result<String, String> {
+    if path.extension().and_then(|e| e.to_str()) != Some("gz") {
+        return read_limited(path, limit);
+    }
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file.take(limit)))
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{} is not a readable gzip file: {e}", path.display()))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(format!(
+            "{} decompresses to more than the {} MiB limit (a gzip bomb, or not a CloudTrail \
+             file)",
+            path.display(),
+            limit >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{} does not decompress to UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 fn not_regular(path: &Path, meta: &std::fs::Metadata) -> String {
     let what = if meta.is_dir() { "a directory" } else { "a FIFO, socket or device" };
     format!("{} is not a regular file ({what}); only regular files are read", path.display())

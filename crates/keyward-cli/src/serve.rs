@@ -21,7 +21,9 @@ use std::time::Duration;
 The bound address is printed on stderr at startup (`--addr 127.0.0.1:0` picks a free port).
 The server owns its state directory while it runs: create access keys, users and roles
 (`keyward iam ...`) before starting it, or stop it first. Access log: one line per call on stdout. SIGINT/SIGTERM stop accepting, finish in-flight calls
-and exit; every completed call is already durable.")]
+and exit; every completed call is already durable.
+With --cloudtrail DIR every call (denied ones included) is recorded as AWS CloudTrail records
+it; `keyward explain --cloudtrail DIR --state STATE` explains the denials.")]
 pub(crate) struct Args {
     /// Address to listen on. A non-loopback address also needs --allow-remote.
     #[arg(long, default_value = keyward_server::DEFAULT_ADDR)]
@@ -65,6 +67,39 @@ pub(crate) struct Args {
     /// Seconds allowed to send a request's headers; also the keep-alive idle timeout.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     header_timeout: u64,
+    /// Record every call as CloudTrail does, in DIR/AWSLogs/ACCOUNT/CloudTrail/REGION/... as
+    /// gzipped {"Records": [...]} files (`-`: JSON Lines on stdout instead). Default:
+    /// $KEYWARD_CLOUDTRAIL, else off.
+    #[arg(long, value_name = "DIR")]
+    cloudtrail: Option<PathBuf>,
+    /// Also write each CloudTrail record as one JSON line on stdout.
+    #[arg(long)]
+    cloudtrail_stdout: bool,
+    /// Close a CloudTrail file this many seconds after its first record.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    cloudtrail_roll_seconds: u64,
+    /// ... or once it holds this many records.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    cloudtrail_roll_events: usize,
+}
+
+/// The CloudTrail recorder's settings from `--cloudtrail` (else `$KEYWARD_CLOUDTRAIL`) and
+/// `--cloudtrail-stdout`: `-` means stdout only. `None`: off.
+pub(crate) fn trail_config(
+    dir: Option<&std::path::Path>,
+    stdout: bool,
+) -> Option<keyward_server::trail::TrailConfig> {
+    let env = std::env::var_os("KEYWARD_CLOUDTRAIL").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let dir = dir.map(std::path::Path::to_path_buf).or(env);
+    let dash = dir.as_deref().is_some_and(|d| d.as_os_str() == "-");
+    if dir.is_none() && !stdout {
+        return None;
+    }
+    Some(keyward_server::trail::TrailConfig {
+        dir: dir.filter(|_| !dash),
+        stdout: stdout || dash,
+        ..keyward_server::trail::TrailConfig::default()
+    })
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -95,6 +130,13 @@ pub(crate) fn run(a: &Args) -> u8 {
         max_connections: a.max_connections,
         max_connections_per_ip: a.max_connections_per_ip,
         header_timeout: Duration::from_secs(a.header_timeout.max(1)),
+        cloudtrail: trail_config(a.cloudtrail.as_deref(), a.cloudtrail_stdout).map(|c| {
+            keyward_server::trail::TrailConfig {
+                roll_every: Duration::from_secs(a.cloudtrail_roll_seconds.max(1)),
+                roll_events: a.cloudtrail_roll_events.max(1),
+                ..c
+            }
+        }),
         ..Options::default()
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -325,7 +325,7 @@ impl Kms {
         f
     }
 
-    fn identity_of(&self, p: &Principal) -> Option<&crate::kms::IdentityEntry> {
+    pub(crate) fn identity_of(&self, p: &Principal) -> Option<&crate::kms::IdentityEntry> {
         match p.kind {
             PrincipalKind::AssumedRole => p.role_arn.as_ref().and_then(|r| {
                 self.identities.get(r).or_else(|| {
@@ -340,7 +340,7 @@ impl Kms {
         }
     }
 
-    fn org_levels(&self, kind: &str, account: &str) -> Vec<Vec<NamedPolicy>> {
+    pub(crate) fn org_levels(&self, kind: &str, account: &str) -> Vec<Vec<NamedPolicy>> {
         let mut levels: BTreeMap<u32, Vec<NamedPolicy>> = BTreeMap::new();
         for e in &self.org {
             if e.rec.kind == kind
@@ -353,7 +353,12 @@ impl Kms {
     }
 
     /// The grants of a key in effect now: propagated ones plus those named by a token.
-    fn effective_grants(&self, key_id: &str, now_ms: i64, tokens: &[String]) -> Vec<Arc<Grant>> {
+    pub(crate) fn effective_grants(
+        &self,
+        key_id: &str,
+        now_ms: i64,
+        tokens: &[String],
+    ) -> Vec<Arc<Grant>> {
         let delay = self.config.grant_propagation_ms;
         self.key_grants
             .get(key_id)

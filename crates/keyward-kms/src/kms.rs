@@ -4,6 +4,7 @@
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::record::{AliasRecord, GrantRecord, IdentityRecord, KeyRecord, OrgPolicyRecord};
 use crate::store::{Change, State, Store};
+use crate::trail::{ServiceEvent, ServiceEventKind};
 use crate::types::KeyState;
 use keyward_core::eval::{NamedPolicy, Principal, PrincipalKind};
 use keyward_core::json::Limits;
@@ -93,6 +94,8 @@ pub struct Kms {
     /// A simulated tick changed the in-memory state without committing it: from then on
     /// nothing may be committed, or a whole-record write would persist its effects.
     pub(crate) simulated_changes: bool,
+    /// Service events of [`Kms::tick`] waiting for the CloudTrail recorder.
+    pub(crate) service_events: crate::trail::facts::ServiceEventQueue,
 }
 
 /// Context-key filters per (caller ARN, key id) with the generation they belong to.
@@ -152,6 +155,22 @@ fn deny_all(kind: PolicyKind, name: &str) -> NamedPolicy {
         .unwrap_or_else(|_| NamedPolicy::new(format!("{name} (unreadable)"), empty_policy(kind)))
 }
 
+/// A service event of [`Kms::tick`] on `rec`, due at `at_ms`.
+fn service_event(
+    rec: &KeyRecord,
+    kind: ServiceEventKind,
+    at_ms: Option<i64>,
+    key_material_id: Option<String>,
+) -> ServiceEvent {
+    ServiceEvent {
+        kind,
+        key_arn: rec.arn.clone(),
+        region: rec.region.clone(),
+        at_ms: at_ms.unwrap_or_default(),
+        key_material_id,
+    }
+}
+
 /// The evaluator's view of a stored grant.
 pub(crate) fn core_grant(g: &GrantRecord, account: &str) -> Grant {
     let constraint = g.constraints.as_ref().and_then(|c| {
@@ -203,6 +222,7 @@ impl Kms {
             principals: HashMap::new(),
             simulated_clock: false,
             simulated_changes: false,
+            service_events: Default::default(),
         };
         kms.install(state)?;
         Ok(kms)
@@ -227,6 +247,7 @@ impl Kms {
             principals: HashMap::new(),
             simulated_clock: false,
             simulated_changes: false,
+            service_events: Default::default(),
         };
         // An empty state has no policy to check.
         kms.install_checked(State::default());
@@ -433,6 +454,7 @@ impl Kms {
             return Ok(());
         }
         let mut changes = Vec::new();
+        let mut events = Vec::new();
         let mut next = i64::MAX;
         let mut ids: Vec<&String> = self.keys.keys().collect();
         ids.sort();
@@ -450,11 +472,14 @@ impl Kms {
                     changes.push(Change::DeleteGrant(gid.clone()));
                 }
                 changes.push(Change::DeleteKey(id.clone()));
+                events.push(service_event(rec, ServiceEventKind::DeleteKey, rec.deletion_ms, None));
                 continue;
             }
             let mut rec = rec.clone();
             let mut changed = false;
             if rec.material_expires_ms.is_some_and(|t| t <= now_ms) {
+                let kind = ServiceEventKind::DeleteExpiredKeyMaterial;
+                events.push(service_event(&rec, kind, rec.material_expires_ms, None));
                 rec.materials.clear();
                 rec.material_expires_ms = None;
                 if rec.state != KeyState::PendingDeletion {
@@ -470,6 +495,9 @@ impl Kms {
                         rot.next_ms,
                         "AUTOMATIC",
                     )?;
+                    let material = rec.materials.last().map(|m| m.id.clone());
+                    let kind = ServiceEventKind::RotateKey;
+                    events.push(service_event(&rec, kind, Some(rot.next_ms), material));
                     let period = i64::from(rot.period_days) * 86_400_000;
                     let mut next_ms = rot.next_ms + period;
                     if next_ms <= now_ms {
@@ -505,7 +533,9 @@ impl Kms {
             }
             return Ok(());
         }
-        self.commit(changes)
+        self.commit(changes)?;
+        self.push_service_events(events);
+        Ok(())
     }
 
     /// The parsed principal of a caller, or a validation error naming the field.

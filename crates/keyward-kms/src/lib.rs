@@ -19,6 +19,7 @@ pub mod operation;
 pub mod ops;
 pub mod record;
 pub mod store;
+pub mod trail;
 pub mod types;
 mod wire;
 

@@ -25,6 +25,8 @@ pub struct Shared {
     /// The address the server listens on: with the dev switch on, a `Host` naming it is
     /// accepted besides the loopback names.
     pub local: Option<std::net::SocketAddr>,
+    /// The CloudTrail recorder, when on.
+    pub trail: Option<crate::trail::Trail>,
 }
 
 /// A request as read off the wire.
@@ -73,6 +75,8 @@ impl Reply {
 struct Identity {
     principal: String,
     session_policy: Option<String>,
+    /// The access key the request was signed with (for the dev principal: the unknown one).
+    access_key: Option<String>,
 }
 
 /// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
@@ -167,7 +171,11 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
     };
     let Some((secret, principal, session_policy)) = record else {
         if let Some(dev) = &shared.opts.dev_principal {
-            return Ok(Identity { principal: dev.clone(), session_policy: None });
+            return Ok(Identity {
+                principal: dev.clone(),
+                session_policy: None,
+                access_key: Some(auth.access_key),
+            });
         }
         return Err(invalid());
     };
@@ -181,7 +189,7 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
     let (amz_date, _) = sigv4::request_time(&signed, now)?;
     sigv4::check_scope(&auth, &amz_date, &shared.opts.region)?;
     sigv4::verify(&signed, &auth, &amz_date, &secret)?;
-    Ok(Identity { principal, session_policy })
+    Ok(Identity { principal, session_policy, access_key: Some(auth.access_key) })
 }
 
 /// The key a call concerns, for the log: the request's `KeyId`, else the response's.
@@ -279,7 +287,12 @@ fn respond(
     };
     let result = {
         let mut kms = shared.kms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        kms.call_op(&caller, op, &input)
+        let meta = crate::trail::RequestMeta {
+            access_key: identity.access_key.as_deref(),
+            user_agent: req.header("user-agent"),
+            request_id,
+        };
+        crate::trail::call_kms(shared.trail.as_ref(), &mut kms, &caller, op, &input, &meta)
     };
     match result {
         Ok(out) => {

@@ -7,6 +7,7 @@
 //! - [`server`]: the tokio/hyper accept loop, limits, timeouts and graceful shutdown.
 //! - [`log`]: the one-line-per-call access log, through a bounded queue.
 //! - [`material`]: RSA keys a request needs, generated before the KMS lock is taken.
+//! - [`trail`]: the CloudTrail recorder (files as CloudTrail delivers them, JSON Lines).
 //!
 //! Native only (sockets, clock); the KMS itself stays pure.
 
@@ -16,6 +17,7 @@ pub mod log;
 pub mod material;
 pub mod server;
 pub mod sigv4;
+pub mod trail;
 
 pub use log::LogFormat;
 pub use server::Server;
@@ -54,6 +56,8 @@ pub struct Options {
     pub max_connections_per_ip: usize,
     /// On shutdown, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// Record every call as CloudTrail does (files and/or stdout); `None`: off.
+    pub cloudtrail: Option<trail::TrailConfig>,
 }
 
 impl Default for Options {
@@ -70,6 +74,7 @@ impl Default for Options {
             max_connections: 512,
             max_connections_per_ip: 256,
             shutdown_grace: Duration::from_secs(10),
+            cloudtrail: None,
         }
     }
 }

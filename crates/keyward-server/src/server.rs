@@ -62,7 +62,15 @@ impl Server {
     ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr().ok();
-        let shared = Arc::new(Shared { kms: std::sync::Mutex::new(kms), opts, local });
+        let mut kms = kms;
+        let trail = match &opts.cloudtrail {
+            Some(c) => {
+                kms.record_service_events(true);
+                Some(crate::trail::Trail::start(c.clone())?)
+            }
+            None => None,
+        };
+        let shared = Arc::new(Shared { kms: std::sync::Mutex::new(kms), opts, local, trail });
         Ok(Server { listener, shared })
     }
 
@@ -151,6 +159,9 @@ impl Server {
         let grace = shared.opts.shutdown_grace;
         if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
             eprintln!("keyward serve: some connections were still busy after {grace:?}");
+        }
+        if let Some(t) = &shared.trail {
+            t.close(std::time::Duration::from_secs(10));
         }
         crate::log::flush();
         Ok(())

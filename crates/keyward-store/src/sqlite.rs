@@ -57,7 +57,8 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Held for the store's lifetime: one process at a time owns a state directory, because
     /// the KMS keeps the state in memory and writes whole records back.
-    _lock: std::fs::File,
+    /// The state directory's lock (none for a read-only open).
+    _lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -155,7 +156,38 @@ impl SqliteStore {
                 key_path.display()
             )));
         }
-        Ok(SqliteStore { conn, cipher, rows, created, path, _lock: lock })
+        Ok(SqliteStore { conn, cipher, rows, created, path, _lock: Some(lock) })
+    }
+
+    /// Opens an existing store for reading only, without taking the state directory's lock,
+    /// so it can be read while `keyward serve` runs on it (`keyward explain --cloudtrail
+    /// --state`). Nothing is created or migrated; every commit fails.
+    pub fn open_read_only(dir: &Path, key: Option<MasterKey>) -> Result<SqliteStore, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(fail(format!("no keyward store in `{}` (no {DB_FILE})", dir.display())));
+        }
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)
+            .map_err(|e| sql(&format!("cannot open `{}` for reading", path.display()), e))?;
+        conn.busy_timeout(LOCK_WAIT).map_err(|e| sql("cannot set the busy timeout", e))?;
+        let key = match key {
+            Some(key) => key,
+            None => master::key_file(dir, false)?,
+        };
+        let cipher = key.cipher()?;
+        let rows = key.derived_cipher(ROW_KEY_PURPOSE)?;
+        let check = read_check(&conn)?.unwrap_or_default();
+        let opened = master::open(&cipher, &aad("meta", CHECK_NAME), &check);
+        if opened.as_deref().map(Vec::as_slice) != Some(format!("\"{CHECK_VALUE}\"").as_bytes()) {
+            return Err(fail(format!(
+                "master key does not match this store `{}`, or the store was written by an \
+                 older keyward (open it once with `keyward iam list` first)",
+                path.display()
+            )));
+        }
+        Ok(SqliteStore { conn, cipher, rows, created: false, path, _lock: None })
     }
 
     /// Whether this open created the database (a new store: the only time the default

@@ -28,6 +28,7 @@ pub(crate) struct Inputs {
     pub(crate) rcp: Vec<PathBuf>,
     pub(crate) boundary: Option<PathBuf>,
     pub(crate) session_policy: Option<PathBuf>,
+    pub(crate) state: Option<PathBuf>,
     pub(crate) format: HumanOrJson,
 }
 
@@ -55,11 +56,11 @@ struct CheckReport<'a> {
 }
 
 /// One authorization of the call, decided.
-struct Half {
-    label: String,
-    action: String,
-    resource: String,
-    explanation: Explanation,
+pub(crate) struct Half {
+    pub(crate) label: String,
+    pub(crate) action: String,
+    pub(crate) resource: String,
+    pub(crate) explanation: Explanation,
 }
 
 /// What `--format json` prints for an event KMS wrote by itself.
@@ -90,7 +91,7 @@ fn pick(events: Vec<DerivedEvent>, id: Option<&str>) -> Result<(DerivedEvent, us
     }
 }
 
-fn build(i: &Inputs, ev: &mut DerivedEvent) -> Result<(PolicySet, Vec<String>), String> {
+pub(crate) fn build(i: &Inputs, ev: &mut DerivedEvent) -> Result<(PolicySet, Vec<String>), String> {
     let mut set = PolicySet::default();
     let mut used = Vec::new();
     let on_key = std::iter::once(ev.resource.as_str())
@@ -187,7 +188,7 @@ fn build(i: &Inputs, ev: &mut DerivedEvent) -> Result<(PolicySet, Vec<String>), 
 }
 
 /// Inputs that would change the decision towards the recorded outcome.
-fn missing(i: &Inputs, ev: &DerivedEvent, e: &Explanation) -> Vec<String> {
+pub(crate) fn missing(i: &Inputs, ev: &DerivedEvent, e: &Explanation) -> Vec<String> {
     let mut out = Vec::new();
     let session = matches!(
         ev.principal.kind,
@@ -274,7 +275,10 @@ pub(crate) fn run(i: &Inputs) -> u8 {
 }
 
 fn run_inner(i: &Inputs) -> Result<u8, String> {
-    let text = files::read(&i.event)?;
+    if i.state.is_some() || i.event.is_dir() {
+        return super::trail_dir::run(i);
+    }
+    let text = files::read_maybe_gz(&i.event, files::MAX_FILE_BYTES)?;
     let (events, diags) = kms_events(&text);
     report(&i.event, &text, &diags)?;
     warn(&i.event, &text, &diags);
@@ -330,7 +334,7 @@ fn run_inner(i: &Inputs) -> Result<u8, String> {
 }
 
 /// Prints the warnings of the event file (records skipped) to stderr.
-fn warn(path: &std::path::Path, text: &str, diags: &[keyward_core::diag::Diagnostic]) {
+pub(crate) fn warn(path: &std::path::Path, text: &str, diags: &[keyward_core::diag::Diagnostic]) {
     let idx = keyward_core::span::LineIndex::new(text);
     for d in diags.iter().filter(|d| d.severity != keyward_core::diag::Severity::Error) {
         eprint!("{}", d.render(&path.display().to_string(), &idx));
@@ -339,7 +343,7 @@ fn warn(path: &std::path::Path, text: &str, diags: &[keyward_core::diag::Diagnos
 
 /// The text of a policy given on the command line (the file, or the policy inside AWS CLI
 /// output); policies of the account export have none here.
-fn policy_file_text(i: &Inputs, p: &NamedPolicy) -> Option<String> {
+pub(crate) fn policy_file_text(i: &Inputs, p: &NamedPolicy) -> Option<String> {
     let paths = i.key_policy.iter().chain(&i.identity_policy).chain(&i.boundary);
     let mut paths = paths.chain(&i.session_policy).chain(&i.scp).chain(&i.rcp);
     let path = paths.find(|f| {
@@ -352,7 +356,7 @@ fn policy_file_text(i: &Inputs, p: &NamedPolicy) -> Option<String> {
 /// Decides every authorization the call needs: the first on the event's resource, then the
 /// further ones. A key is decided with the key policy and grants; an alias or `*` by IAM
 /// policies alone.
-fn decide_all(
+pub(crate) fn decide_all(
     set: &PolicySet,
     ev: &DerivedEvent,
     texts: &dyn Fn(&NamedPolicy) -> Option<String>,
@@ -398,7 +402,7 @@ fn own(ev: &DerivedEvent, total: usize) -> String {
     out
 }
 
-fn human(
+pub(crate) fn human(
     ev: &DerivedEvent,
     total: usize,
     used: &[String],

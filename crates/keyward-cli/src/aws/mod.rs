@@ -5,6 +5,7 @@
 pub(crate) mod access_matrix;
 pub(crate) mod cloudtrail;
 pub(crate) mod diff;
+pub(crate) mod trail_dir;
 pub(crate) mod who_can;
 
 pub(crate) use crate::input::{

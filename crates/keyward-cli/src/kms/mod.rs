@@ -55,6 +55,8 @@ Global flags:
   --cli-input-json JSON   the request as JSON (file:// allowed); flags override its fields
   --explain               on AccessDeniedException, print the evaluator's trace to stderr
   --init                  start a new, empty store although DIR still holds master.key
+  --cloudtrail DIR        record the call as AWS CloudTrail does, in DIR/AWSLogs/... (`-`:
+                          one JSON line on stdout); default $KEYWARD_CLOUDTRAIL
 
 Exit codes (as the aws CLI v2): 0 success, 252 bad flags or values, 254 the KMS returned an
 error (printed as `An error occurred (CODE) when calling the OP operation: MESSAGE`), 255 any
@@ -99,6 +101,8 @@ struct Parsed {
     caller: CallerArgs,
     output: String,
     query: Option<String>,
+    /// `--cloudtrail DIR` (or `-` for stdout).
+    cloudtrail: Option<std::path::PathBuf>,
 }
 
 const GLOBALS: &[&str] = &[
@@ -114,6 +118,7 @@ const GLOBALS: &[&str] = &[
     "query",
     "cli-binary-format",
     "cli-input-json",
+    "cloudtrail",
 ];
 
 fn parse(args: &[String]) -> Result<Parsed, String> {
@@ -161,6 +166,7 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
         caller: CallerArgs::default(),
         output: "json".into(),
         query: None,
+        cloudtrail: None,
     };
     let mut fmt = BinaryFormat::Base64;
     let mut input_json: Option<Map<String, Value>> = None;
@@ -182,6 +188,7 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
             "explain" => p.caller.explain = true,
             "init" if values.is_empty() => p.caller.init = true,
             "state" => p.caller.state = Some(one()?.into()),
+            "cloudtrail" => p.cloudtrail = Some(one()?.into()),
             "as" => p.caller.principal = Some(one()?),
             "time" => p.caller.time = Some(one()?),
             "source-ip" => p.caller.source_ip = Some(one()?),
@@ -317,7 +324,33 @@ pub(crate) fn run(a: &Args) -> u8 {
             return EXIT_OTHER;
         }
     };
-    match kms.call_op(&caller, p.op, &Value::Object(p.request)) {
+    let request = Value::Object(p.request);
+    let trail = match crate::serve::trail_config(p.cloudtrail.as_deref(), false) {
+        Some(c) => match keyward_server::trail::Trail::start(c) {
+            Ok(t) => {
+                kms.record_service_events(true);
+                Some(t)
+            }
+            Err(e) => {
+                eprintln!("keyward kms: error: --cloudtrail: {e}");
+                return EXIT_OTHER;
+            }
+        },
+        None => None,
+    };
+    let request_id = keyward_server::trail::uuid();
+    let agent = concat!("keyward-cli/", env!("CARGO_PKG_VERSION"));
+    let meta = keyward_server::trail::RequestMeta {
+        access_key: None,
+        user_agent: Some(agent),
+        request_id: &request_id,
+    };
+    let result =
+        keyward_server::trail::call_kms(trail.as_ref(), &mut kms, &caller, p.op, &request, &meta);
+    if let Some(t) = &trail {
+        t.close(std::time::Duration::from_secs(10));
+    }
+    match result {
         Ok(mut v) => {
             output::iso_times(&mut v);
             if let Some(q) = &p.query {

@@ -1,0 +1,130 @@
+//! The CloudTrail recorder: the request path's hook records a call (a denial included) through
+//! the queue into a file in CloudTrail's layout; files roll over by count; `close` writes what
+//! is pending; no temporary file is left behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+
+use keyward_kms::{Caller, Config, Kms, Operation};
+use keyward_server::trail::{call_kms, file_path, RequestMeta, Trail, TrailConfig};
+use serde_json::{json, Value};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn records(p: &Path) -> Vec<Value> {
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap()).read_to_string(&mut s).unwrap();
+    serde_json::from_str::<Value>(&s).unwrap()["Records"].as_array().unwrap().clone()
+}
+
+#[test]
+fn the_hook_records_allowed_and_denied_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail =
+        Trail::start(TrailConfig { dir: Some(dir.path().into()), ..TrailConfig::default() })
+            .unwrap();
+    let mut kms = Kms::in_memory(Box::new(rand_core::OsRng), Config::default());
+    kms.seed_defaults().unwrap();
+    kms.record_service_events(true);
+    let admin = Caller {
+        principal: "arn:aws:iam::111122223333:user/admin".into(),
+        now_ms: 1_767_225_600_000,
+        source_ip: Some("127.0.0.1".into()),
+        ..Caller::default()
+    };
+    let meta = RequestMeta {
+        access_key: Some("AKIAEXAMPLE"),
+        user_agent: Some("test/1"),
+        request_id: "req-1",
+    };
+    let out =
+        call_kms(Some(&trail), &mut kms, &admin, Operation::CreateKey, &json!({}), &meta).unwrap();
+    let key = out["KeyMetadata"]["Arn"].as_str().unwrap().to_string();
+    let bob = Caller { principal: "arn:aws:iam::111122223333:user/bob".into(), ..admin.clone() };
+    let input = json!({"KeyId": key, "Plaintext": "c2VjcmV0LXBsYWludGV4dA=="});
+    let e = call_kms(Some(&trail), &mut kms, &bob, Operation::Encrypt, &input, &meta).unwrap_err();
+    assert_eq!(e.code.as_str(), "AccessDeniedException");
+    assert!(trail.flush(Duration::from_secs(10)));
+    let all = files(dir.path());
+    assert_eq!(all.len(), 1, "{all:?}");
+    let recs = records(&all[0]);
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["eventName"], "CreateKey");
+    assert_eq!(recs[0]["resources"][0]["ARN"], key.as_str());
+    assert_eq!(recs[0]["userIdentity"]["accessKeyId"], "AKIAEXAMPLE");
+    assert_eq!(recs[0]["requestID"], "req-1");
+    assert_eq!(recs[1]["errorCode"], "AccessDenied");
+    assert_eq!(recs[1]["sourceIPAddress"], "127.0.0.1");
+    assert_eq!(recs[1]["userAgent"], "test/1");
+    assert_ne!(recs[0]["eventID"], recs[1]["eventID"]);
+    assert!(!std::fs::read_to_string(&all[0]).unwrap_or_default().contains("c2VjcmV0"));
+    let want = file_path(dir.path(), "111122223333", "us-east-1", 1_767_225_600_000, "X");
+    assert_eq!(all[0].parent(), want.parent(), "AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD");
+    assert!(
+        want.ends_with("111122223333_CloudTrail_us-east-1_20260101T0000Z_X.json.gz"),
+        "{want:?}"
+    );
+    trail.close(Duration::from_secs(5));
+}
+
+#[test]
+fn files_roll_over_by_count_and_close_writes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = Trail::start(TrailConfig {
+        dir: Some(dir.path().into()),
+        roll_events: 3,
+        ..TrailConfig::default()
+    })
+    .unwrap();
+    for i in 0..7 {
+        trail.record(json!({
+            "eventTime": "2026-01-01T00:00:00Z", "awsRegion": "us-east-1",
+            "recipientAccountId": "111122223333", "eventID": i,
+        }));
+    }
+    trail.close(Duration::from_secs(10));
+    let all = files(dir.path());
+    let mut sizes: Vec<usize> = all.iter().map(|p| records(p).len()).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [1, 3, 3], "{all:?}");
+    assert!(
+        all.iter().all(|p| p.to_string_lossy().ends_with(".json.gz")),
+        "no temporary file left: {all:?}"
+    );
+    assert_eq!(trail.dropped(), 0);
+}
+
+/// A writer that cannot keep up (here: stdout held by the test) never blocks `record`: the
+/// records that do not fit are dropped and counted.
+#[test]
+fn a_full_queue_drops_and_counts_without_blocking() {
+    let trail =
+        Trail::start(TrailConfig { stdout: true, queue: 2, ..TrailConfig::default() }).unwrap();
+    let held = std::io::stdout().lock();
+    let start = std::time::Instant::now();
+    for i in 0..10 {
+        trail.record(json!({ "eventID": i }));
+    }
+    assert!(start.elapsed() < Duration::from_secs(2), "record blocked");
+    let dropped = trail.dropped();
+    assert!((7..=8).contains(&dropped), "dropped {dropped}");
+    drop(held);
+    assert!(trail.flush(Duration::from_secs(10)));
+    trail.close(Duration::from_secs(5));
+    assert_eq!(trail.dropped(), dropped);
+}
