@@ -20,6 +20,7 @@ pub mod ops;
 pub mod record;
 pub mod store;
 pub mod types;
+pub mod validate;
 mod wire;
 
 pub use api::SecretBlob;
