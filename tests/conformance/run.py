@@ -201,8 +201,13 @@ def main(argv):
     passed = failed = 0
     names = set()
     for path in files:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (OSError, ValueError) as e:
+            print(f"FAIL {os.path.basename(path)}: {e}")
+            failed += 1
+            continue
         SAVED.clear()
         base = os.path.basename(path)
         for i, case in enumerate(doc["cases"]):

@@ -15,6 +15,8 @@ mod auth;
 pub mod crypto;
 pub mod error;
 mod kms;
+#[rustfmt::skip]
+mod model;
 pub mod operation;
 pub mod ops;
 pub mod record;

@@ -65,6 +65,7 @@ impl Kms {
         }
         // What KMS checks before it looks anything up: the request's shape, then the key
         // identifier forms each field accepts.
+        crate::validate::check_request(op, input)?;
         crate::validate::check_key_fields(op, input)?;
         let c = caller;
         let i = input;
