@@ -229,9 +229,23 @@ pub fn violations(op: &str, input: &Value) -> Vec<String> {
     out
 }
 
+/// The violations of one member's value (`member` of `op`'s request, PascalCase).
+pub fn member_violations(op: &str, member: &str, value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let m = operation_model(op).and_then(|o| o.input.members.iter().find(|m| m.name == member));
+    if let Some(m) = m {
+        check_value(value, m.shape, &camel(m.name), &mut out);
+    }
+    out
+}
+
 /// AWS's ValidationException for a request breaking its operation's model constraints.
 pub fn check_request(op: Operation, input: &Value) -> Result<()> {
-    let v = violations(op.as_str(), input);
+    validation_result(violations(op.as_str(), input))
+}
+
+/// Ok for no violations, else AWS's ValidationException counting them.
+pub fn validation_result(v: Vec<String>) -> Result<()> {
     match v.len() {
         0 => Ok(()),
         1 => Err(KmsError::validation(format!("1 validation error detected: {}", v.join("; ")))),

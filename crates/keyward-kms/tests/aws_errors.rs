@@ -145,3 +145,86 @@ fn a_bare_key_id_names_a_key_of_the_callers_account_only() {
     assert_eq!(out["KeyMetadata"]["Arn"], json!(arn));
     ok(&mut k, &them, "Encrypt", json!({"KeyId": arn, "Plaintext": "aGk="}));
 }
+
+#[test]
+fn specific_failures_in_aws_words_and_messageless_errors() {
+    let mut k = kms();
+    let sym = key(&mut k, json!({}));
+    let sym2 = key(&mut k, json!({}));
+    let hmac = key(&mut k, json!({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}));
+    let ecc = key(&mut k, json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}));
+    let ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": sym, "Plaintext": b64(b"s")}));
+    let ct = ct["CiphertextBlob"].clone();
+    let incorrect =
+        "The key ID in the request does not identify a CMK that can perform this operation.";
+    let cases: Vec<(&str, Value, &str, String)> = vec![
+        (
+            "Decrypt",
+            json!({"CiphertextBlob": ct, "KeyId": sym2}),
+            "IncorrectKeyException",
+            incorrect.into(),
+        ),
+        (
+            "Decrypt",
+            json!({"CiphertextBlob": ct, "EncryptionContext": {"a": "b"}}),
+            "InvalidCiphertextException",
+            String::new(),
+        ),
+        (
+            "GenerateMac",
+            json!({"KeyId": hmac, "Message": b64(b"m"), "MacAlgorithm": "HMAC_SHA_384"}),
+            "InvalidKeyUsageException",
+            "Algorithm HMAC_SHA_384 is incompatible with key spec HMAC_256.".into(),
+        ),
+        (
+            "VerifyMac",
+            json!({"KeyId": hmac, "Message": b64(b"m"), "MacAlgorithm": "HMAC_SHA_256", "Mac": b64(&[0; 32])}),
+            "KMSInvalidMacException",
+            String::new(),
+        ),
+        (
+            "Sign",
+            json!({"KeyId": ecc, "Message": b64(&[1; 31]), "MessageType": "DIGEST", "SigningAlgorithm": "ECDSA_SHA_256"}),
+            "ValidationException",
+            "Digest is invalid length for algorithm ECDSA_SHA_256.".into(),
+        ),
+        (
+            "RotateKeyOnDemand",
+            json!({"KeyId": hmac}),
+            "UnsupportedOperationException",
+            String::new(),
+        ),
+        (
+            "EnableKeyRotation",
+            json!({"KeyId": ecc}),
+            "UnsupportedOperationException",
+            String::new(),
+        ),
+        (
+            "TagResource",
+            json!({"KeyId": sym, "Tags": [{"TagKey": "a", "TagValue": "1"}, {"TagKey": "a", "TagValue": "2"}]}),
+            "TagException",
+            "Duplicate tag keys".into(),
+        ),
+        (
+            "TagResource",
+            json!({"KeyId": sym, "Tags": [{"TagKey": "AWS:x", "TagValue": "1"}]}),
+            "TagException",
+            "Tags beginning with aws: are reserved".into(),
+        ),
+        (
+            "CreateKey",
+            json!({"Tags": (0..51).map(|i| json!({"TagKey": format!("k{i}"), "TagValue": ""})).collect::<Vec<_>>()}),
+            "TagException",
+            "Too many tags".into(),
+        ),
+    ];
+    for (op, req, code, message) in cases {
+        let e = err(&mut k, &admin(), op, req);
+        assert_eq!((e.code.as_str(), e.message.as_str()), (code, message.as_str()), "{op}");
+    }
+    // An on-demand rotation completes within the call: no start date is left behind.
+    ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": sym}));
+    let st = ok(&mut k, &admin(), "GetKeyRotationStatus", json!({"KeyId": sym}));
+    assert!(st.get("OnDemandRotationStartDate").is_none(), "{st}");
+}
