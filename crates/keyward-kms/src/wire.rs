@@ -63,6 +63,10 @@ impl Kms {
         if !input.is_object() {
             return Err(KmsError::validation("The request body must be a JSON object."));
         }
+        // What KMS checks before it looks anything up: the request's shape, then the key
+        // identifier forms each field accepts.
+        crate::validate::check_request(op, input)?;
+        crate::validate::check_key_fields(op, input)?;
         let c = caller;
         let i = input;
         use Operation as O;

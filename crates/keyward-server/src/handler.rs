@@ -66,7 +66,14 @@ pub struct Reply {
 impl Reply {
     /// An AWS JSON 1.1 error reply.
     pub fn error(status: u16, code: &str, message: &str) -> Reply {
-        let body = json!({ "__type": code, "message": message }).to_string().into_bytes();
+        // Errors AWS sends without a message (InvalidCiphertextException,
+        // KMSInvalidSignatureException, ...) carry no `message` member at all.
+        let body = if message.is_empty() {
+            json!({ "__type": code })
+        } else {
+            json!({ "__type": code, "message": message })
+        };
+        let body = body.to_string().into_bytes();
         Reply { status, body, error_type: Some(code.to_string()) }
     }
 }

@@ -16,12 +16,18 @@ use crate::api::Empty;
 
 /// Checks an alias name's shape as AWS does.
 pub(crate) fn check_alias_name(name: &str) -> Result<()> {
+    // The model's pattern (ValidationException) is checked before this, on the wire.
     let Some(rest) = name.strip_prefix("alias/") else {
-        return Err(KmsError::new(
-            ErrorCode::InvalidAliasNameException,
-            format!("Alias {name} must begin with 'alias/'."),
+        return Err(KmsError::validation(
+            "Alias must start with the prefix \"alias/\". Please see \
+             https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html",
         ));
     };
+    if name.contains(':') {
+        return Err(KmsError::validation(format!(
+            "{name} contains invalid characters for an alias"
+        )));
+    }
     if rest.is_empty()
         || name.len() > 256
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'))

@@ -56,7 +56,7 @@ fn algorithm(rec: &KeyRecord, alg: Option<EncryptionAlgorithm>) -> Result<Encryp
     if !rec.spec.encryption_algorithms().contains(&alg) {
         return Err(KmsError::new(
             ErrorCode::InvalidKeyUsageException,
-            format!("{} does not support encryption algorithm {alg}.", rec.arn),
+            format!("Algorithm {alg} is incompatible with key spec {}.", rec.spec),
         ));
     }
     Ok(alg)
@@ -126,7 +126,12 @@ impl Kms {
                 ));
             }
             let max = asym::max_plaintext(rec.spec, alg);
-            check_len("plaintext", plaintext, max)?;
+            if plaintext.len() > max {
+                return Err(KmsError::validation(format!(
+                    "Algorithm {alg} and key spec {} cannot encrypt data larger than {max} bytes.",
+                    rec.spec
+                )));
+            }
             asym::rsa_encrypt(&mat.secret, alg, plaintext, self.rng.as_mut()).map_err(crypto_err)
         }
     }
@@ -172,11 +177,14 @@ impl Kms {
                         "The ciphertext refers to a key that does not exist.",
                     ));
                 }
+                let _ = field;
                 if let Some((gid, _)) = &given {
                     if *gid != h.key_id {
                         return Err(KmsError::new(
                             ErrorCode::IncorrectKeyException,
-                            format!("The key ID in the request ({field}) does not identify the KMS key that encrypted the ciphertext."),
+                            // AWS's text, the same for KeyId (Decrypt) and SourceKeyId
+                            // (ReEncrypt): it does not name `field`.
+                            "The key ID in the request does not identify a CMK that can perform this operation.",
                         ));
                     }
                 }
@@ -502,7 +510,10 @@ impl Kms {
         if !rec.spec.signing_algorithms().contains(&r.signing_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
-                format!("{} does not support signing algorithm {}.", rec.arn, r.signing_algorithm),
+                format!(
+                    "Algorithm {} is incompatible with key spec {}.",
+                    r.signing_algorithm, rec.spec
+                ),
             ));
         }
         check_len("message", &r.message.0, 4096)?;
@@ -612,7 +623,10 @@ impl Kms {
         if !rec.spec.mac_algorithms().contains(&r.mac_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
-                format!("{} does not support MAC algorithm {}.", rec.arn, r.mac_algorithm),
+                format!(
+                    "Algorithm {} is incompatible with key spec {}.",
+                    r.mac_algorithm, rec.spec
+                ),
             ));
         }
         check_len("message", &r.message.0, 4096)?;

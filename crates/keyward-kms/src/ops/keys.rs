@@ -94,29 +94,27 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
     }
 }
 
+/// Tags as AWS checks them: lengths from the service model (the generic ValidationException
+/// naming `tags.N.member.tagKey`), then AWS's TagException texts for a reserved `aws:` prefix
+/// (any case), a repeated key and more than 50 tags.
 pub(crate) fn validate_tags(tags: &[Tag]) -> Result<()> {
-    for t in tags {
-        if t.tag_key.is_empty()
-            || t.tag_key.chars().count() > 128
-            || t.tag_value.chars().count() > 256
-        {
-            return Err(KmsError::new(
-                ErrorCode::TagException,
-                "Tag keys must be 1-128 characters and values 0-256 characters.",
-            ));
-        }
-        if t.tag_key.starts_with("aws:") {
-            return Err(KmsError::new(
-                ErrorCode::TagException,
-                "Tag keys must not begin with 'aws:'.",
-            ));
-        }
+    let json = serde_json::to_value(tags).unwrap_or_default();
+    crate::validate::validation_result(crate::validate::member_violations(
+        "TagResource",
+        "Tags",
+        &json,
+    ))?;
+    let tag_error = |m: &str| Err(KmsError::new(ErrorCode::TagException, m));
+    if tags.iter().any(|t| t.tag_key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))) {
+        return tag_error("Tags beginning with aws: are reserved");
+    }
+    let mut keys: Vec<&str> = tags.iter().map(|t| t.tag_key.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return tag_error("Duplicate tag keys");
     }
     if tags.len() > 50 {
-        return Err(KmsError::new(
-            ErrorCode::LimitExceededException,
-            "A key can have at most 50 tags.",
-        ));
+        return tag_error("Too many tags");
     }
     Ok(())
 }
@@ -546,10 +544,8 @@ impl Kms {
         let rec = self.key(id)?.rec.clone();
         check_not_external(&rec)?;
         if rec.spec != KeySpec::SymmetricDefault {
-            return Err(KmsError::new(
-                ErrorCode::UnsupportedOperationException,
-                format!("{} key spec {} does not support automatic rotation.", rec.arn, rec.spec),
-            ));
+            // AWS sends this one with no message.
+            return Err(KmsError::new(ErrorCode::UnsupportedOperationException, ""));
         }
         Ok(rec)
     }
@@ -596,13 +592,14 @@ impl Kms {
             check_state(rec, StateRule::Rotate)?;
         }
         let rec = self.rotatable(&id)?;
-        let last_on_demand = rec.rotations.iter().rev().find(|e| e.kind == "ON_DEMAND");
         Ok(GetKeyRotationStatusResponse {
             key_rotation_enabled: rec.rotation.is_some(),
             key_id: rec.arn.clone(),
             rotation_period_in_days: rec.rotation.as_ref().map(|r| r.period_days),
             next_rotation_date: rec.rotation.as_ref().map(|r| epoch_s(r.next_ms)),
-            on_demand_rotation_start_date: last_on_demand.map(|e| epoch_s(e.at_ms)),
+            // Only while an on-demand rotation is in progress; keyward's completes within the
+            // call, so none ever is.
+            on_demand_rotation_start_date: None,
         })
     }
 
