@@ -163,6 +163,7 @@ impl KmsSession {
                 source_vpce: s("source_vpce"),
                 session_policy: s("session_policy"),
                 extra_context: extra,
+                region: s("region"),
             };
             self.run(&caller, operation, input_json)
         })

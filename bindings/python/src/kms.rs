@@ -52,7 +52,7 @@ impl KmsCore {
     }
 
     /// Calls `operation` with the JSON request `input_json`; `caller_json` is `{principal,
-    /// now_ms, source_ip?, via_service?, mfa_age_s?, source_vpce?, session_policy?}`.
+    /// now_ms, source_ip?, via_service?, mfa_age_s?, source_vpce?, session_policy?, region?}`.
     fn call(&self, caller_json: &str, operation: &str, input_json: &str) -> String {
         let caller: Value = serde_json::from_str(caller_json).unwrap_or(Value::Null);
         let s = |k: &str| caller.get(k).and_then(Value::as_str).map(str::to_string);
@@ -65,6 +65,7 @@ impl KmsCore {
             mfa_age_s: caller.get("mfa_age_s").and_then(Value::as_u64),
             source_vpce: s("source_vpce"),
             session_policy: s("session_policy"),
+            region: s("region"),
             ..Caller::default()
         };
         let input = match serde_json::from_str::<Value>(input_json) {

@@ -139,6 +139,10 @@ impl Kms {
     /// Runs the clock and parses the caller.
     pub(crate) fn begin(&mut self, caller: &Caller) -> Result<Principal> {
         self.tick(caller.now_ms)?;
+        let region = caller.region.as_deref().unwrap_or(&self.config.region);
+        if self.region != region {
+            self.region = region.to_string();
+        }
         if let Some(p) = self.principals.get(&caller.principal) {
             return Ok(p.clone());
         }
@@ -279,14 +283,14 @@ impl Kms {
         }
         validate_tags(&tags)?;
         let key_id = crate::crypto::random_uuid(self.rng.as_mut());
-        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", self.config.region, p.account);
+        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", self.region, p.account);
         let policy = r.policy.unwrap_or_else(|| default_key_policy(&p.account));
         self.check_policy(caller, &p, &policy, &arn, &p.account, bypass)?;
         let mut rec = KeyRecord {
             key_id,
             arn,
             account: p.account,
-            region: self.config.region.clone(),
+            region: self.region.clone(),
             created_ms: caller.now_ms,
             description,
             spec,
@@ -306,6 +310,7 @@ impl Kms {
             materials: Vec::new(),
             import: None,
             material_expires_ms: None,
+            multi_region: None,
         };
         if origin == Origin::AwsKms {
             add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "CREATE")?;
@@ -332,7 +337,7 @@ impl Kms {
         let mut keys: Vec<(i64, String, String)> = self
             .keys
             .values()
-            .filter(|k| k.rec.account == p.account)
+            .filter(|k| k.rec.account == p.account && k.rec.region == self.region)
             .map(|k| (k.rec.created_ms, k.rec.key_id.clone(), k.rec.arn.clone()))
             .collect();
         keys.sort();
