@@ -60,6 +60,9 @@ echo "keyward serve at $ADDR"
 rc=0
 KEYWARD_ENDPOINT=$ADDR KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 600 "$VENV/bin/python" tests/sdk/boto3_workflow.py || rc=$?
+# Regions and multi-Region keys through the same server.
+KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 300 "$VENV/bin/python" tests/sdk/boto3_regions.py || rc=$?
 
 # The access log: one JSON line per call, and no secret in it.
 lines=$(wc -l <"$TMP/access.log")

@@ -36,6 +36,9 @@ pub(crate) struct Ask<'a> {
     pub extra: Vec<(String, CtxValue)>,
     /// A key policy not yet stored (the lockout safety check): policy, key ARN, account.
     pub new_policy: Option<(&'a NamedPolicy, &'a str, &'a str)>,
+    /// The Region of the request when it is not the call's (ReplicateKey's CreateKey in the
+    /// replica's Region).
+    pub region: Option<&'a str>,
 }
 
 /// Formats epoch milliseconds as RFC 3339 UTC.
@@ -266,7 +269,7 @@ impl Kms {
             via_service: caller.via_service.clone(),
             time: (want("aws:currenttime") || want("aws:epochtime"))
                 .then(|| rfc3339(caller.now_ms)),
-            region: Some(self.region.clone()),
+            region: Some(ask.region.unwrap_or(&self.region).to_string()),
             create_grant: ask.create_grant,
             network: Network {
                 source_ip: caller.source_ip.clone(),
@@ -290,6 +293,7 @@ impl Kms {
                 spec: Some(k.rec.spec.as_str().to_string()),
                 usage: Some(k.rec.usage.as_str().to_string()),
                 origin: Some(k.rec.origin.as_str().to_string()),
+                multi_region: Some(crate::ops::multi_region::key_fact(&k.rec)),
                 ..KeyFacts::default()
             };
             if want("kms:resourcealiases") {

@@ -346,10 +346,13 @@ impl Kms {
 
     /// Writes `changes` durably, then applies them in memory. On a storage failure nothing
     /// changes and the call fails with KMSInternalException.
-    pub(crate) fn commit(&mut self, changes: Vec<Change>) -> Result<()> {
+    pub(crate) fn commit(&mut self, mut changes: Vec<Change>) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
         }
+        // A multi-Region primary's shared properties go to its replicas in the same commit.
+        let sync = self.replica_sync(&changes);
+        changes.extend(sync);
         if self.simulated_changes {
             return Err(KmsError::validation(
                 "The simulated request time passes a key deletion, rotation or material expiry \
@@ -504,7 +507,9 @@ impl Kms {
                 }
                 changed = true;
             }
-            if let Some(rot) = rec.rotation.clone().filter(|r| r.next_ms <= now_ms) {
+            // A multi-Region replica rotates with its primary (`replica_sync`), never alone.
+            let replica = rec.multi_region == Some(crate::record::MultiRegionRole::Replica);
+            if let Some(rot) = rec.rotation.clone().filter(|r| r.next_ms <= now_ms && !replica) {
                 if rec.state == KeyState::Enabled {
                     crate::ops::keys::add_material(
                         &mut rec,
@@ -535,6 +540,10 @@ impl Kms {
                 changes.push(Change::PutKey(Box::new(rec)));
             }
         }
+        let gone = self.replicas_gone(&changes, now_ms);
+        changes.extend(gone);
+        let sync = self.replica_sync(&changes);
+        changes.extend(sync);
         self.next_deadline_ms = next;
         if self.simulated_clock {
             // Show what is due, in memory only; never commit it.
