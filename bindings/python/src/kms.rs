@@ -44,7 +44,7 @@ impl KmsCore {
     }
 
     /// Calls `operation` with the JSON request `input_json`; `caller_json` is `{principal,
-    /// now_ms, source_ip?, via_service?, mfa_age_s?, source_vpce?, session_policy?}`.
+    /// now_ms, source_ip?, via_service?, mfa_age_s?, source_vpce?, session_policy?, region?}`.
     fn call(&self, caller_json: &str, operation: &str, input_json: &str) -> String {
         self.with(|s| s.call_as(caller_json, operation, input_json))
     }

@@ -45,7 +45,8 @@ pub fn ms(now_ms: f64) -> i64 {
 }
 
 /// A caller from a CallerSpec object: `{principal?, now_ms?, source_ip?, via_service?,
-/// mfa_age_s?, source_vpce?, session_policy?, context?}` (principal defaults to the admin).
+/// mfa_age_s?, source_vpce?, session_policy?, context?, region?}` (principal defaults to the
+/// admin; region to the session's).
 pub fn caller_from_json(caller_json: &str) -> Result<Caller, Value> {
     let Ok(o) = parse_object(caller_json, "caller_json") else {
         return Err(bad(
@@ -86,6 +87,7 @@ pub fn caller_from_json(caller_json: &str) -> Result<Caller, Value> {
         source_vpce: s("source_vpce"),
         session_policy: s("session_policy"),
         extra_context: extra,
+        region: s("region"),
         ..Caller::default()
     })
 }

@@ -72,6 +72,12 @@ impl Kms {
         use Operation as O;
         match op {
             O::CreateKey => to_json(self.create_key(c, parse(i)?)?),
+            O::ReplicateKey => {
+                to_json(self.replicate_key(c, parse_required(i, &["KeyId", "ReplicaRegion"])?)?)
+            }
+            O::UpdatePrimaryRegion => to_json(
+                self.update_primary_region(c, parse_required(i, &["KeyId", "PrimaryRegion"])?)?,
+            ),
             O::DescribeKey => to_json(self.describe_key(c, parse_required(i, KEY)?)?),
             O::ListKeys => to_json(self.list_keys(c, parse(i)?)?),
             O::EnableKey => to_json(self.enable_key(c, parse_required(i, KEY)?)?),

@@ -233,6 +233,7 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         O::ListRetirableGrants => fields_of::<ListRetirableGrantsRequest>(),
         O::PutKeyPolicy => fields_of::<PutKeyPolicyRequest>(),
         O::ReEncrypt => fields_of::<ReEncryptRequest>(),
+        O::ReplicateKey => fields_of::<ReplicateKeyRequest>(),
         O::RetireGrant => fields_of::<RetireGrantRequest>(),
         O::RevokeGrant => fields_of::<RevokeGrantRequest>(),
         O::ScheduleKeyDeletion => fields_of::<ScheduleKeyDeletionRequest>(),
@@ -240,6 +241,7 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         O::TagResource => fields_of::<TagResourceRequest>(),
         O::UntagResource => fields_of::<UntagResourceRequest>(),
         O::UpdateKeyDescription => fields_of::<UpdateKeyDescriptionRequest>(),
+        O::UpdatePrimaryRegion => fields_of::<UpdatePrimaryRegionRequest>(),
     }
 }
 

@@ -84,6 +84,8 @@ struct Identity {
     session_policy: Option<String>,
     /// The access key the request was signed with (for the dev principal: the unknown one).
     access_key: Option<String>,
+    /// The Region of the credential scope: the Region the request is served in.
+    region: String,
 }
 
 /// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
@@ -178,10 +180,18 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
     };
     let Some((secret, principal, session_policy)) = record else {
         if let Some(dev) = &shared.opts.dev_principal {
+            // Unsigned for keyward, but a request for another Region is served in that
+            // Region, never silently in the default one.
+            let region = if sigv4::is_region(&auth.region) {
+                auth.region
+            } else {
+                shared.opts.region.clone()
+            };
             return Ok(Identity {
                 principal: dev.clone(),
                 session_policy: None,
                 access_key: Some(auth.access_key),
+                region,
             });
         }
         return Err(invalid());
@@ -194,9 +204,14 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
         body: req.body,
     };
     let (amz_date, _) = sigv4::request_time(&signed, now)?;
-    sigv4::check_scope(&auth, &amz_date, &shared.opts.region)?;
+    sigv4::check_scope(&auth, &amz_date)?;
     sigv4::verify(&signed, &auth, &amz_date, &secret)?;
-    Ok(Identity { principal, session_policy, access_key: Some(auth.access_key) })
+    Ok(Identity {
+        principal,
+        session_policy,
+        access_key: Some(auth.access_key),
+        region: auth.region,
+    })
 }
 
 /// The key a call concerns, for the log: the request's `KeyId`, else the response's.
@@ -290,6 +305,7 @@ fn respond(
         now_ms: now,
         source_ip: Some(req.peer.to_string()),
         session_policy: identity.session_policy,
+        region: Some(identity.region),
         ..Caller::default()
     };
     let result = {

@@ -171,7 +171,10 @@ impl Kms {
         let given = key_id.map(|k| self.resolve(p, k)).transpose()?;
         match blob::header(ct) {
             Ok(h) => {
-                if !self.keys.contains_key(&h.key_id) {
+                // The key of this Region with the header's id: a multi-Region key's replica
+                // decrypts what its related keys encrypted.
+                let handle = crate::kms::key_handle(&self.region, &h.key_id);
+                if !self.keys.contains_key(&handle) {
                     return Err(KmsError::new(
                         ErrorCode::InvalidCiphertextException,
                         "The ciphertext refers to a key that does not exist.",
@@ -179,7 +182,7 @@ impl Kms {
                 }
                 let _ = field;
                 if let Some((gid, _)) = &given {
-                    if *gid != h.key_id {
+                    if *gid != handle {
                         return Err(KmsError::new(
                             ErrorCode::IncorrectKeyException,
                             // AWS's text, the same for KeyId (Decrypt) and SourceKeyId
@@ -188,7 +191,7 @@ impl Kms {
                         ));
                     }
                 }
-                Ok((h.key_id, given.and_then(|g| g.1)))
+                Ok((handle, given.and_then(|g| g.1)))
             }
             // Unreadable as a symmetric blob: with a KeyId, authorization and the key state
             // come first and decryption then fails; without one there is no key to ask.
