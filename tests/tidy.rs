@@ -23,6 +23,7 @@ const PURE: &[&str] = &[
     "keyward-aws",
     "keyward-scenario",
     "keyward-access",
+    "keyward-bundle",
 ];
 
 /// Workspace crates that do I/O; a pure crate must not depend on them.

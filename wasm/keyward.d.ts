@@ -345,10 +345,16 @@ export interface ServiceCallResult {
   steps: { request: string; decision: Decision; rule: string }[];
   /** A request KMS refuses before authorization (a key of another Region). */
   error: { code: string; why: string } | null;
-  /** The explanation of the deciding request. */
+  /** The explanation of the deciding request (fixes through the lint gate; `field`s are null). */
   explanation: Explanation | null;
 }
 export declare function explain_service_call(bundle: string): string; // ServiceCallResult | Failure
+
+/** One row of the service-call catalogue: the service's own action (empty when the caller needs
+ * none), the KMS actions the service makes, and the AWS page the row follows. */
+export interface ServiceOperation { service: string; operation: string; action: string; kms: string[]; source: string }
+/** The catalogue `explain_service_call` knows (JSON array of ServiceOperation). */
+export declare function service_catalogue(): string;
 
 // ---------------------------------------------------------------------------------------------
 // test(scenario, yaml, files?)
@@ -360,6 +366,8 @@ export interface CaseResult {
   actual: Decision | string;
   pass: boolean;
   rule: Rule | null;
+  /** For a failing case, the human explanation of what keyward decided; null when it passes. */
+  trace: string | null;
   /** Where the case is in the scenario text. */
   line: number;
   column: number;
@@ -398,6 +406,8 @@ export interface KmsFailure {
     message: string;
     /** For AccessDeniedException: why (the same shape as explain's; `field`s are null, spans have no line/column). */
     explanation?: Explanation;
+    /** With `explanation`: its human rendering (also in `explanation.text`). */
+    human?: string;
     field?: string;
   };
 }

@@ -68,6 +68,9 @@ KEYWARD_ENDPOINT=$ADDR KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_
 # The CloudTrail workflow (issue 19): allowed and denied calls as a user and a role session.
 KEYWARD_ENDPOINT=$ADDR KW_SECRETS_FILE="$TMP/secrets.json" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 300 "$VENV/bin/python" tests/sdk/cloudtrail_workflow.py || rc=$?
+# Regions and multi-Region keys through the same server.
+KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 300 "$VENV/bin/python" tests/sdk/boto3_regions.py || rc=$?
 
 # The trail is explained while the server runs: the state is read without its lock.
 "$BIN" explain --cloudtrail "$TMP/trail" --state "$STATE" >"$TMP/explain.out" 2>&1 && erc=0 || erc=$?

@@ -1,7 +1,7 @@
 //! The fixed, realistic request `bench_decide` decides (shared with the native twin,
 //! `examples/bench_native.rs`).
 
-use crate::explain::{build, Inputs};
+use keyward_bundle::explain::{build, Inputs};
 use keyward_core::eval::{decide, Decision, PolicySet, Request};
 use serde_json::json;
 

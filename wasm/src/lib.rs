@@ -1,23 +1,19 @@
 //! keyward-wasm: keyward for browsers and Node through wasm-bindgen. Lint, explain, scenario
 //! tests, who-can and diff, and an in-memory KMS, with JSON strings in and out (the shapes are in keyward.d.ts).
+//! Only adapters live here: the work is `keyward-bundle`'s, which the Python package shares.
 //!
 //! No export throws for bad input: every path returns `{"ok": false, "error": ...}`. On native
 //! targets a panic is also caught (`catch_unwind`); in WASM (panic = abort) a panic is a bug,
 //! and the panic hook logs it to `console.error` before the trap.
 
-mod access;
 mod bench;
-mod explain;
 mod kms;
-mod lint;
-mod scenario;
-mod service_call;
-mod util;
 
 pub use bench::{bench_bundle, bench_fixture, decide_n, decisions_per_second};
 pub use kms::KmsSession;
 
-use util::{fail, out};
+use keyward_bundle::util::{fail, out};
+use keyward_bundle::{access, explain, lint, scenario, service_call};
 use wasm_bindgen::prelude::*;
 
 #[cfg(target_arch = "wasm32")]
@@ -89,10 +85,17 @@ pub fn explain_service_call(bundle: &str) -> String {
     guard(|| out(&service_call::run(bundle)))
 }
 
+/// The service operations `explain_service_call` knows: `[{service, operation, action, kms,
+/// source}]` (the catalogue of keyward-core, with the AWS page each row follows).
+#[wasm_bindgen]
+pub fn service_catalogue() -> String {
+    guard(|| out(&service_call::catalogue()))
+}
+
 /// Runs a scenario file (YAML when `yaml`); `files_json` maps referenced paths to texts.
 #[wasm_bindgen(js_name = test)]
 pub fn run_test(scenario: &str, yaml: bool, files_json: Option<String>) -> String {
-    guard(|| out(&scenario::run(scenario, yaml, files_json.as_deref())))
+    guard(|| out(&scenario::run_with_files(scenario, yaml, files_json.as_deref())))
 }
 
 /// The package version.

@@ -28,6 +28,16 @@ export function explain(bundle) {
   return parse(kw.explain(JSON.stringify(bundle)));
 }
 
+/** The service operations explain_service_call knows (array of {service, operation, action, kms, source}). */
+export function serviceCatalogue() {
+  return parse(kw.service_catalogue());
+}
+
+/** ServiceCallResult | Failure for a bundle whose request names a service call. */
+export function explainServiceCall(bundle) {
+  return parse(kw.explain_service_call(JSON.stringify(bundle)));
+}
+
 /** WhoCanResult | Failure (principal classes included). */
 export function whoCan(bundle) {
   return parse(kw.who_can(JSON.stringify(bundle)));

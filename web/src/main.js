@@ -10,6 +10,7 @@ import { renderResult, renderError } from './results.js';
 import { setupTabs } from './tabs.js';
 import { setupKms } from './kms.js';
 import { setupAccess } from './access.js';
+import { setupService } from './service.js';
 import { checkRequest } from './validate.js';
 
 const $ = (id) => document.getElementById(id);
@@ -709,6 +710,7 @@ async function start() {
   const simulator = () => ({ docs: docs.map((d) => ({ kind: d.kind, name: d.name, text: d.editor.getText() })), request: readRequestForm() });
   setupKms({ simulator });
   setupAccess({ simulator });
+  setupService({ bundle: () => buildBundle().bundle, simulator });
 
   window.__keyward.benchDecide = (n) => benchDecide(n);
   window.__keyward.getState = getState;

@@ -3,13 +3,13 @@
 
 const $ = (id) => document.getElementById(id);
 
-const DECISION_TEXT = {
+export const DECISION_TEXT = {
   Allow: 'ALLOWED',
   ExplicitDeny: 'DENIED (explicit deny)',
   ImplicitDeny: 'DENIED (implicit deny: nothing allows)',
 };
 
-function el(tag, attrs = {}, ...children) {
+export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') e.className = v;

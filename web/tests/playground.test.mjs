@@ -327,6 +327,8 @@ test('at 390 px (a phone) nothing scrolls sideways', T, async () => {
   await fits('KMS tab');
   await page.click('#tab-access');
   await fits('Who can tab');
+  await page.click('#tab-service');
+  await fits('Through a service tab');
   await page.close();
 });
 
@@ -492,5 +494,42 @@ test('README screenshot', T, async () => {
   const path = join(artifacts, 'playground.png');
   await page.screenshot({ path });
   if (process.env.KEYWARD_README_SHOT) await copyFile(path, join(web, 'playground.png'));
+  await page.close();
+});
+
+test('through a service: an S3 upload is decided step by step, with the why, the fixes and field errors', T, async () => {
+  const { page, foreign, errors } = await open();
+  await loadExample(page, 'cross-account');
+  await decisionIs(page, 'ImplicitDeny');
+  await page.click('#tab-service');
+  // The catalogue fills the menu; each operation links its AWS page.
+  const options = await page.locator('#svc-op option').allTextContents();
+  assert.ok(options.length >= 30, `${options.length} service operations`);
+  assert.ok(options.some((o) => o.startsWith('s3 PutObject (s3:PutObject → kms:GenerateDataKey)')), options.join('\n'));
+  await page.selectOption('#svc-op', { label: options.find((o) => o.startsWith('s3 PutObject')) });
+  assert.match(await page.getAttribute('#svc-source', 'href'), /^https:\/\/docs\.aws\.amazon\.com\/kms\/.*services-s3/);
+  assert.match(await page.inputValue('#svc-resource'), /^arn:aws:s3:::/);
+  // The Simulator's caller and key are the starting values.
+  assert.equal(await page.inputValue('#svc-caller'), 'arn:aws:iam::444455556666:user/analyst');
+  assert.match(await page.inputValue('#svc-key'), /^arn:aws:kms:us-east-1:111122223333:key\//);
+  await page.click('#svc-decide');
+  await page.waitForSelector('#svc-decision[data-decision="ImplicitDeny"]');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'svc-decision');
+  // The service's own action comes first, and it is what is denied (the identity policy lists
+  // only KMS actions); the why names that near miss; the first fix is the narrow one.
+  const steps = await page.locator('#svc-steps li').allTextContents();
+  assert.match(steps[0], /^s3:PutObject on arn:aws:s3:::.*: ImplicitDeny/);
+  assert.match(await page.textContent('#svc-why'), /would allow this, but its Action does not list s3:PutObject/);
+  const fixes = await page.locator('#svc-fixes li').allTextContents();
+  assert.ok(fixes.length >= 1);
+  assert.match(fixes[0], /^allow s3:PutObject on arn:aws:s3:::\S+ \(this resource only\)/);
+  await shot(page, '11-service-call');
+  // A key that is neither a key ARN nor an AWS managed key alias: cannot decide, the field named.
+  await page.fill('#svc-key', 'not-a-key');
+  await page.click('#svc-decide');
+  const err = await page.waitForSelector('#svc-decision[data-decision="error"]');
+  assert.match(await err.textContent(), /request\.service_call\.key/);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
   await page.close();
 });

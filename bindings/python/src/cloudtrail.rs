@@ -1,13 +1,25 @@
 //! `keyward.explain_cloudtrail(...)`: decide the KMS request a CloudTrail event records
 //! (keyward-aws derives it) against the given policies, and compare with the recorded outcome.
 
-use crate::explain::policy;
 use crate::util::{diag_error, doc, docs, fail, object, opt_str};
 use keyward_aws::cloudtrail::{kms_events, DerivedEvent, Recorded};
 use keyward_core::eval::{explain, render_human, Decision, NamedPolicy, PolicySet};
+use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
+use keyward_core::parse::parse_policy;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
+
+/// Parses one policy document; errors carry the document's name and line:col.
+fn policy(d: &(String, String), kind: PolicyKind) -> Result<NamedPolicy, Value> {
+    let (name, text) = d;
+    let (p, diags) = parse_policy(text, kind, Limits::default());
+    if let Some(e) = diag_error(name, text, &diags) {
+        return Err(e);
+    }
+    p.map(|p| NamedPolicy::new(name.clone(), p))
+        .ok_or_else(|| fail(format!("{name} is not a policy"), None))
+}
 
 fn org(d: &(String, String), kind: PolicyKind) -> Result<NamedPolicy, Value> {
     let (name, text) = d;

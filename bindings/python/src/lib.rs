@@ -3,10 +3,11 @@
 //! Every function takes and returns JSON text, `{"ok": true, ...}` or `{"ok": false, "error":
 //! {...}}`, so that the Python layer (`python/keyward/__init__.py`) builds its objects and
 //! raises its exceptions in one place. The decisions, checks and the KMS live in keyward-core,
-//! keyward-lint, keyward-aws and keyward-kms; nothing here decides anything.
+//! keyward-lint, keyward-aws and keyward-kms; the JSON shapes of explain, service calls,
+//! scenario runs and the KMS session are keyward-bundle's, shared with the WASM module, so the
+//! Python package and the playground answer alike. Nothing here decides anything.
 
 mod cloudtrail;
-mod explain;
 mod kms;
 mod scenario;
 mod util;
@@ -19,11 +20,17 @@ fn lint(text: &str, kind: &str, name: &str) -> String {
     util::out(&util::lint(text, kind, name))
 }
 
-/// Decides and explains one request (the JSON shape of `keyward explain`'s flags).
+/// Decides and explains one request given as an explain bundle (the WASM module's `explain`).
 #[pyfunction]
-#[pyo3(name = "explain")]
-fn explain_request(args_json: &str) -> String {
-    util::out(&explain::run(args_json))
+fn explain_bundle(bundle: &str) -> String {
+    util::out(&keyward_bundle::explain::run(bundle))
+}
+
+/// Decides the requests an AWS service makes for one of its operations (the WASM module's
+/// `explain_service_call`).
+#[pyfunction]
+fn explain_service_call(bundle: &str) -> String {
+    util::out(&keyward_bundle::service_call::run(bundle))
 }
 
 /// Replays a CloudTrail event against the given policies.
@@ -54,7 +61,8 @@ fn version() -> &'static str {
 #[pymodule]
 fn _keyward(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lint, m)?)?;
-    m.add_function(wrap_pyfunction!(explain_request, m)?)?;
+    m.add_function(wrap_pyfunction!(explain_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(explain_service_call, m)?)?;
     m.add_function(wrap_pyfunction!(explain_cloudtrail, m)?)?;
     m.add_function(wrap_pyfunction!(run_scenario, m)?)?;
     m.add_function(wrap_pyfunction!(checks, m)?)?;

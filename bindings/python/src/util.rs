@@ -88,21 +88,6 @@ pub(crate) fn opt_str(o: &Map<String, Value>, field: &str) -> Result<Option<Stri
     }
 }
 
-/// A `{k: v}` object of strings as pairs.
-pub(crate) fn pairs(o: &Map<String, Value>, field: &str) -> Result<Vec<(String, String)>, Value> {
-    match o.get(field) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                _ => Err(fail(format!("`{field}.{k}` must be a string"), Some(field))),
-            })
-            .collect(),
-        Some(_) => Err(fail(format!("`{field}` must be a mapping of strings"), Some(field))),
-    }
-}
-
 /// Parses the argument object of a call.
 pub(crate) fn object(args_json: &str) -> Result<Map<String, Value>, Value> {
     match serde_json::from_str::<Value>(args_json) {
@@ -116,17 +101,9 @@ pub(crate) fn object(args_json: &str) -> Result<Map<String, Value>, Value> {
 /// policies inside a CloudFormation template or Terraform plan, through keyward-aws), each at
 /// line:column of `name`.
 pub(crate) fn lint(text: &str, kind: &str, name: &str) -> Value {
-    let forced = match kind.trim() {
-        "" | "auto" => None,
-        k => match DocKind::from_name(k) {
-            Some(k) => Some(k),
-            None => {
-                return fail(
-                    format!("unknown kind `{k}` (auto|key|resource|identity|scp|rcp|boundary|session|grant)"),
-                    Some("kind"),
-                )
-            }
-        },
+    let forced = match keyward_bundle::lint::parse_kind(kind) {
+        Ok(k) => k,
+        Err(e) => return e,
     };
     let idx = LineIndex::new(text);
     let at = |offset: usize| {

@@ -7,6 +7,7 @@ mod explain;
 mod explain_input;
 mod explain_service;
 mod files;
+mod fixgate;
 mod iam;
 mod input;
 mod kms;

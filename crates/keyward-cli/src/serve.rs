@@ -31,7 +31,8 @@ pub(crate) struct Args {
     /// State directory (default: $KEYWARD_STATE, else ~/.local/share/keyward).
     #[arg(long, value_name = "DIR")]
     state: Option<PathBuf>,
-    /// The Region served; SigV4 credential scopes must name it.
+    /// The default Region. Every Region is served: a request is served in the Region of its
+    /// SigV4 credential scope.
     #[arg(long, default_value = "us-east-1")]
     region: String,
     /// Dev switch: requests signed with an unknown access key (e.g. `test`) act as this

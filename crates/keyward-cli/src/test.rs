@@ -84,7 +84,11 @@ pub(crate) fn run(a: &Args) -> u8 {
                         Err(_) => build_case(&s, case).ok(),
                     };
                     if let Some((set, req)) = deciding {
-                        for line in render_human(&explain(&set, &req)).lines() {
+                        let mut e = explain(&set, &req);
+                        crate::fixgate::label(&mut e, &set, &|p| {
+                            crate::fixgate::scenario_policy_text(&dir, &text, p)
+                        });
+                        for line in render_human(&e).lines() {
                             println!("  | {line}");
                         }
                     }

@@ -385,3 +385,19 @@ fn an_unusable_state_directory_exits_255() {
     assert_eq!(out.code, 255, "{}", out.stderr);
     assert!(out.stderr.contains("not-a-dir"), "{}", out.stderr);
 }
+
+/// `--region` is the Region of the call: a key made in eu-west-1 is stored there (across
+/// invocations) and is not seen from the default Region.
+#[test]
+fn region_flag_is_the_region_of_the_call() {
+    let env = Env::new();
+    let key = env.create_key(&["--region", "eu-west-1"]);
+    let arn =
+        env.text(&["describe-key", "--key-id", &key, "--region", "eu-west-1"], "KeyMetadata.Arn");
+    assert_eq!(arn, format!("arn:aws:kms:eu-west-1:{ACCT}:key/{key}"));
+    env.run(&["kms", "describe-key", "--key-id", &key])
+        .kms_error("NotFoundException", "DescribeKey");
+    let listed = env.text(&["list-keys", "--region", "eu-west-1"], "Keys[*].KeyId");
+    assert_eq!(listed, key);
+    assert_eq!(env.text(&["list-keys"], "Keys[*].KeyId"), "");
+}

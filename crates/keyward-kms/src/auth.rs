@@ -2,7 +2,8 @@
 //! action, key ARN, every context key the call implies) and decide it with keyward-core.
 
 use crate::error::{ErrorCode, KmsError, Result};
-use crate::kms::{Caller, Kms};
+use crate::kms::{arn_region, key_handle, Caller, Kms};
+use crate::record::AliasRecord;
 use keyward_core::eval::call::{Call, KeyFacts, Mfa, Network};
 use keyward_core::eval::{
     decide, explain, CtxValue, Decision, KeyFilter, NamedPolicy, PolicySet, Principal,
@@ -35,6 +36,9 @@ pub(crate) struct Ask<'a> {
     pub extra: Vec<(String, CtxValue)>,
     /// A key policy not yet stored (the lockout safety check): policy, key ARN, account.
     pub new_policy: Option<(&'a NamedPolicy, &'a str, &'a str)>,
+    /// The Region of the request when it is not the call's (ReplicateKey's CreateKey in the
+    /// replica's Region).
+    pub region: Option<&'a str>,
 }
 
 /// Formats epoch milliseconds as RFC 3339 UTC.
@@ -45,9 +49,9 @@ pub(crate) fn rfc3339(ms: i64) -> String {
 }
 
 impl Kms {
-    /// Finds the key `key_ref` names: key id (in the caller's account), key ARN, alias name
-    /// (in the caller's account and Region) or alias ARN. Returns the key id and the alias
-    /// used, if any.
+    /// Finds the key `key_ref` names, in the Region of the call: key id (in the caller's
+    /// account), key ARN, alias name (in the caller's account) or alias ARN. Returns the key's
+    /// handle (`Region/key id`) and the alias used, if any.
     pub(crate) fn resolve(&self, p: &Principal, key_ref: &str) -> Result<(String, Option<String>)> {
         if key_ref.is_empty() || key_ref.len() > 2048 {
             return Err(KmsError::constraint(
@@ -55,7 +59,7 @@ impl Kms {
                 "Member must have length between 1 and 2048",
             ));
         }
-        let region = &self.config.region;
+        let region = &self.region;
         let not_found_key = |arn: &str| {
             KmsError::new(ErrorCode::NotFoundException, format!("Key '{arn}' does not exist"))
         };
@@ -77,16 +81,15 @@ impl Kms {
                 ));
             }
             if let Some(id) = resource.strip_prefix("key/") {
-                return match self.keys.get(id) {
-                    Some(k) if k.rec.arn == key_ref => Ok((id.to_string(), None)),
+                let handle = key_handle(region, id);
+                return match self.keys.get(&handle) {
+                    Some(k) if k.rec.arn == key_ref => Ok((handle, None)),
                     _ => Err(not_found_key(key_ref)),
                 };
             }
             if resource.starts_with("alias/") {
-                return match self.aliases.get(key_ref) {
-                    Some(a) if self.keys.contains_key(&a.key_id) => {
-                        Ok((a.key_id.clone(), Some(a.name.clone())))
-                    }
+                return match self.alias_key(key_ref) {
+                    Some((handle, a)) => Ok((handle, Some(a.name.clone()))),
                     _ => Err(KmsError::new(
                         ErrorCode::NotFoundException,
                         format!("Alias {key_ref} is not found."),
@@ -100,20 +103,26 @@ impl Kms {
         }
         if key_ref.starts_with("alias/") {
             let arn = format!("arn:aws:kms:{region}:{}:{key_ref}", p.account);
-            return match self.aliases.get(&arn) {
-                Some(a) if self.keys.contains_key(&a.key_id) => {
-                    Ok((a.key_id.clone(), Some(a.name.clone())))
-                }
+            return match self.alias_key(&arn) {
+                Some((handle, a)) => Ok((handle, Some(a.name.clone()))),
                 _ => Err(KmsError::new(
                     ErrorCode::NotFoundException,
                     format!("Alias {arn} is not found."),
                 )),
             };
         }
-        match self.keys.get(key_ref) {
-            Some(k) if k.rec.account == p.account => Ok((key_ref.to_string(), None)),
+        let handle = key_handle(region, key_ref);
+        match self.keys.get(&handle) {
+            Some(k) if k.rec.account == p.account => Ok((handle, None)),
             _ => Err(not_found_key(&format!("arn:aws:kms:{region}:{}:key/{key_ref}", p.account))),
         }
+    }
+
+    /// The key an alias ARN names (its handle) and the alias, when both exist.
+    pub(crate) fn alias_key(&self, alias_arn: &str) -> Option<(String, &AliasRecord)> {
+        let a = self.aliases.get(alias_arn)?;
+        let handle = key_handle(arn_region(&a.arn), &a.key_id);
+        self.keys.contains_key(&handle).then_some((handle, a))
     }
 
     /// Checks that every grant token names a grant; returns the ids of the grants they name.
@@ -212,7 +221,8 @@ impl Kms {
         if let Some(k) = key {
             set.resource_policy = Some(k.policy.clone());
             set.resource_account = Some(k.rec.account.clone());
-            set.grants = self.effective_grants(&k.rec.key_id, caller.now_ms, &token_grants);
+            set.grants =
+                self.effective_grants(ask.key_id.unwrap_or_default(), caller.now_ms, &token_grants);
         }
         set.grant_to_retire = ask.grant_to_retire.clone().map(Arc::new);
         if let Some(i) = identity {
@@ -259,7 +269,7 @@ impl Kms {
             via_service: caller.via_service.clone(),
             time: (want("aws:currenttime") || want("aws:epochtime"))
                 .then(|| rfc3339(caller.now_ms)),
-            region: Some(self.config.region.clone()),
+            region: Some(ask.region.unwrap_or(&self.region).to_string()),
             create_grant: ask.create_grant,
             network: Network {
                 source_ip: caller.source_ip.clone(),
@@ -283,13 +293,14 @@ impl Kms {
                 spec: Some(k.rec.spec.as_str().to_string()),
                 usage: Some(k.rec.usage.as_str().to_string()),
                 origin: Some(k.rec.origin.as_str().to_string()),
+                multi_region: Some(crate::ops::multi_region::key_fact(&k.rec)),
                 ..KeyFacts::default()
             };
             if want("kms:resourcealiases") {
                 call.key.aliases = self
                     .aliases
                     .values()
-                    .filter(|a| a.key_id == k.rec.key_id)
+                    .filter(|a| crate::kms::alias_targets(a, &k.rec))
                     .map(|a| a.name.clone())
                     .collect();
             }

@@ -18,7 +18,8 @@ use std::sync::Arc;
 /// Settings of a KMS instance.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The Region keys are created in (default `us-east-1`).
+    /// The default Region: the Region of a call whose [`Caller::region`] is `None` (default
+    /// `us-east-1`). Keys, aliases and grants of every Region live side by side.
     pub region: String,
     /// How long a new grant takes to become effective without a grant token (AWS: eventually
     /// consistent, typically under five minutes). Default 0: effective at once.
@@ -50,9 +51,29 @@ pub struct Caller {
     pub session_policy: Option<String>,
     /// Any other context keys to set.
     pub extra_context: Vec<(String, String)>,
+    /// The Region the call is made in (the server: the SigV4 credential scope; the CLI:
+    /// `--region`). `None`: the configured default Region.
+    pub region: Option<String>,
+}
+
+/// The in-memory handle of a key: its Region and key id. Key ids are random, so unique across
+/// accounts; a multi-Region key shares its id with its replicas, one per Region.
+pub(crate) fn key_handle(region: &str, key_id: &str) -> String {
+    format!("{region}/{key_id}")
+}
+
+/// Says whether alias `a` points at key `rec` (an alias names a key of its own Region).
+pub(crate) fn alias_targets(a: &AliasRecord, rec: &KeyRecord) -> bool {
+    a.key_id == rec.key_id && arn_region(&a.arn) == rec.region
+}
+
+/// The Region of an ARN (`arn:aws:kms:REGION:...`), or "" when it has none.
+pub(crate) fn arn_region(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or_default()
 }
 
 pub(crate) struct KeyEntry {
+    /// The record; `keys` is keyed by its [`key_handle`].
     pub(crate) rec: KeyRecord,
     pub(crate) policy: NamedPolicy,
 }
@@ -71,10 +92,12 @@ pub(crate) struct OrgEntry {
 /// The local KMS.
 pub struct Kms {
     pub(crate) config: Config,
+    /// Keys by [`key_handle`] (Region and key id).
     pub(crate) keys: HashMap<String, KeyEntry>,
     pub(crate) aliases: BTreeMap<String, AliasRecord>,
     pub(crate) grants: HashMap<String, GrantRecord>,
-    /// Evaluator grants per key id, in creation order, with their grant ids and creation times.
+    /// Evaluator grants per key handle, in creation order, with their grant ids and creation
+    /// times.
     pub(crate) key_grants: HashMap<String, Vec<(String, i64, Arc<Grant>)>>,
     pub(crate) identities: HashMap<String, IdentityEntry>,
     pub(crate) access_keys: HashMap<String, crate::record::AccessKeyRecord>,
@@ -89,6 +112,9 @@ pub struct Kms {
     pub(crate) filters: FilterCache,
     /// Parsed callers (a principal ARN always parses the same way).
     pub(crate) principals: HashMap<String, Principal>,
+    /// The Region of the call in progress: set from the caller by `begin`, which every
+    /// operation runs first; the configured default Region until then.
+    pub(crate) region: String,
     /// Request times are simulated (`--time`): [`Kms::tick`] shows what is due in memory only.
     pub(crate) simulated_clock: bool,
     /// A simulated tick changed the in-memory state without committing it: from then on
@@ -206,6 +232,7 @@ impl Kms {
     ) -> std::result::Result<Kms, crate::store::StoreError> {
         let state = store.load()?;
         let mut kms = Kms {
+            region: config.region.clone(),
             config,
             keys: HashMap::new(),
             aliases: BTreeMap::new(),
@@ -231,6 +258,7 @@ impl Kms {
     /// An in-memory KMS (tests, WASM).
     pub fn in_memory(rng: Box<dyn CryptoRngCore + Send>, config: Config) -> Kms {
         let mut kms = Kms {
+            region: config.region.clone(),
             config,
             keys: HashMap::new(),
             aliases: BTreeMap::new(),
@@ -310,7 +338,18 @@ impl Kms {
         Ok(())
     }
 
-    fn install_checked(&mut self, state: State) {
+    fn install_checked(&mut self, mut state: State) {
+        // Grants written before grants were regional belong to the Region of their key (key
+        // ids were unique then: no multi-Region keys).
+        if state.grants.iter().any(|g| g.region.is_empty()) {
+            let regions: HashMap<&str, &str> =
+                state.keys.iter().map(|k| (k.key_id.as_str(), k.region.as_str())).collect();
+            for g in state.grants.iter_mut().filter(|g| g.region.is_empty()) {
+                g.region = regions
+                    .get(g.key_id.as_str())
+                    .map_or_else(|| self.config.region.clone(), |r| (*r).to_string());
+            }
+        }
         let changes: Vec<Change> = state
             .keys
             .into_iter()
@@ -328,10 +367,13 @@ impl Kms {
 
     /// Writes `changes` durably, then applies them in memory. On a storage failure nothing
     /// changes and the call fails with KMSInternalException.
-    pub(crate) fn commit(&mut self, changes: Vec<Change>) -> Result<()> {
+    pub(crate) fn commit(&mut self, mut changes: Vec<Change>) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
         }
+        // A multi-Region primary's shared properties go to its replicas in the same commit.
+        let sync = self.replica_sync(&changes);
+        changes.extend(sync);
         if self.simulated_changes {
             return Err(KmsError::validation(
                 "The simulated request time passes a key deletion, rotation or material expiry \
@@ -354,7 +396,8 @@ impl Kms {
             Change::PutKey(rec) => {
                 let rec = *rec;
                 self.note_deadlines(&rec);
-                let policy = match self.keys.get(&rec.key_id) {
+                let handle = key_handle(&rec.region, &rec.key_id);
+                let policy = match self.keys.get(&handle) {
                     Some(old) if old.rec.policy == rec.policy => old.policy.clone(),
                     _ => parse_named(&rec.policy, PolicyKind::Key, "key policy").unwrap_or_else(
                         |_| {
@@ -365,11 +408,13 @@ impl Kms {
                         },
                     ),
                 };
-                self.keys.insert(rec.key_id.clone(), KeyEntry { rec, policy });
+                self.keys.insert(handle, KeyEntry { rec, policy });
             }
-            Change::DeleteKey(id) => {
-                self.keys.remove(&id);
-                self.key_grants.remove(&id);
+            Change::DeleteKey(arn) => {
+                let id = arn.rsplit('/').next().unwrap_or_default();
+                let handle = key_handle(arn_region(&arn), id);
+                self.keys.remove(&handle);
+                self.key_grants.remove(&handle);
             }
             Change::PutAlias(a) => {
                 self.aliases.insert(a.arn.clone(), a);
@@ -380,14 +425,14 @@ impl Kms {
             Change::PutGrant(g) => {
                 let g = *g;
                 let account = g.issuer.split(':').nth(4).unwrap_or_default().to_string();
-                let list = self.key_grants.entry(g.key_id.clone()).or_default();
+                let list = self.key_grants.entry(key_handle(&g.region, &g.key_id)).or_default();
                 list.retain(|(id, _, _)| *id != g.grant_id);
                 list.push((g.grant_id.clone(), g.created_ms, Arc::new(core_grant(&g, &account))));
                 self.grants.insert(g.grant_id.clone(), g);
             }
             Change::DeleteGrant(id) => {
                 if let Some(g) = self.grants.remove(&id) {
-                    if let Some(list) = self.key_grants.get_mut(&g.key_id) {
+                    if let Some(list) = self.key_grants.get_mut(&key_handle(&g.region, &g.key_id)) {
                         list.retain(|(gid, _, _)| *gid != id);
                     }
                 }
@@ -465,13 +510,13 @@ impl Kms {
             if rec.state == KeyState::PendingDeletion
                 && rec.deletion_ms.is_some_and(|t| t <= now_ms)
             {
-                for a in self.aliases.values().filter(|a| a.key_id == id) {
+                for a in self.aliases.values().filter(|a| alias_targets(a, rec)) {
                     changes.push(Change::DeleteAlias(a.arn.clone()));
                 }
                 for (gid, _, _) in self.key_grants.get(&id).into_iter().flatten() {
                     changes.push(Change::DeleteGrant(gid.clone()));
                 }
-                changes.push(Change::DeleteKey(id.clone()));
+                changes.push(Change::DeleteKey(rec.arn.clone()));
                 events.push(service_event(rec, ServiceEventKind::DeleteKey, rec.deletion_ms, None));
                 continue;
             }
@@ -487,7 +532,9 @@ impl Kms {
                 }
                 changed = true;
             }
-            if let Some(rot) = rec.rotation.clone().filter(|r| r.next_ms <= now_ms) {
+            // A multi-Region replica rotates with its primary (`replica_sync`), never alone.
+            let replica = rec.multi_region == Some(crate::record::MultiRegionRole::Replica);
+            if let Some(rot) = rec.rotation.clone().filter(|r| r.next_ms <= now_ms && !replica) {
                 if rec.state == KeyState::Enabled {
                     crate::ops::keys::add_material(
                         &mut rec,
@@ -521,6 +568,10 @@ impl Kms {
                 changes.push(Change::PutKey(Box::new(rec)));
             }
         }
+        let gone = self.replicas_gone(&changes, now_ms);
+        changes.extend(gone);
+        let sync = self.replica_sync(&changes);
+        changes.extend(sync);
         self.next_deadline_ms = next;
         if self.simulated_clock {
             // Show what is due, in memory only; never commit it.

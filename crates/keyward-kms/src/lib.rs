@@ -15,12 +15,15 @@ mod auth;
 pub mod crypto;
 pub mod error;
 mod kms;
+#[rustfmt::skip]
+mod model;
 pub mod operation;
 pub mod ops;
 pub mod record;
 pub mod store;
 pub mod trail;
 pub mod types;
+pub mod validate;
 mod wire;
 
 pub use api::SecretBlob;

@@ -73,6 +73,8 @@ aws_enum!(
         PutKeyPolicy = "PutKeyPolicy",
         /// ReEncrypt.
         ReEncrypt = "ReEncrypt",
+        /// ReplicateKey.
+        ReplicateKey = "ReplicateKey",
         /// RetireGrant.
         RetireGrant = "RetireGrant",
         /// RevokeGrant.
@@ -91,6 +93,8 @@ aws_enum!(
         UpdateAlias = "UpdateAlias",
         /// UpdateKeyDescription.
         UpdateKeyDescription = "UpdateKeyDescription",
+        /// UpdatePrimaryRegion.
+        UpdatePrimaryRegion = "UpdatePrimaryRegion",
         /// Verify.
         Verify = "Verify",
         /// VerifyMac.
@@ -393,6 +397,19 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         false,
         true,
     ),
+    row(
+        O::ReplicateKey,
+        &[
+            key("KeyId", true, KEY),
+            req("ReplicaRegion", S),
+            f("Policy", S),
+            f("BypassPolicyLockoutSafetyCheck", Bool),
+            f("Description", S),
+            f("Tags", Tags),
+        ],
+        false,
+        false,
+    ),
     // AWS's field documentation names the key ARN; its operation text says key id or key ARN.
     row(
         O::RetireGrant,
@@ -425,6 +442,7 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
     row(O::UntagResource, &[key("KeyId", true, KEY), req("TagKeys", List)], false, false),
     row(O::UpdateAlias, &[req("AliasName", S), key("TargetKeyId", true, KEY)], false, false),
     row(O::UpdateKeyDescription, &[key("KeyId", true, KEY), req("Description", S)], false, false),
+    row(O::UpdatePrimaryRegion, &[key("KeyId", true, KEY), req("PrimaryRegion", S)], false, false),
     row(
         O::Verify,
         &[

@@ -147,6 +147,20 @@ pub struct KeyRecord {
     pub import: Option<ImportParams>,
     /// Expiry of imported material, epoch milliseconds (None: does not expire).
     pub material_expires_ms: Option<i64>,
+    /// A multi-Region key (`mrk-` id): its role among the keys sharing its id in the
+    /// account. Absent for single-Region keys and in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_region: Option<MultiRegionRole>,
+}
+
+/// The role of a multi-Region key in its set (the keys of one account sharing one `mrk-` id,
+/// one per Region).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MultiRegionRole {
+    /// The primary key: replicated from, rotated, and the only one that can be replicated.
+    Primary,
+    /// A replica of the primary.
+    Replica,
 }
 
 /// An alias.
@@ -199,6 +213,10 @@ pub struct GrantRecord {
     pub created_ms: i64,
     /// Tokens issued for this grant.
     pub tokens: Vec<String>,
+    /// The Region of the key (grants are regional). Empty in records written before it
+    /// existed: the KMS then takes the Region of the key with this id.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
 }
 
 /// An IAM user or role of the local account model.

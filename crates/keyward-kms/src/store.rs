@@ -25,9 +25,9 @@ pub struct State {
 /// One change; a commit is a list of them applied atomically, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// Insert or replace a key (by key id).
+    /// Insert or replace a key (by key ARN: a multi-Region key has one record per Region).
     PutKey(Box<KeyRecord>),
-    /// Delete a key (by key id).
+    /// Delete a key (by key ARN).
     DeleteKey(String),
     /// Insert or replace an alias (by alias ARN).
     PutAlias(AliasRecord),

@@ -179,6 +179,8 @@ aws_enum!(
 aws_enum!(
     /// Lifecycle state of a key.
     KeyState {
+        /// A multi-Region replica being made (ReplicateKey's answer).
+        Creating = "Creating",
         /// Usable.
         Enabled = "Enabled",
         /// Disabled by EnableKey/DisableKey.
@@ -187,6 +189,9 @@ aws_enum!(
         PendingDeletion = "PendingDeletion",
         /// EXTERNAL origin key without key material.
         PendingImport = "PendingImport",
+        /// A multi-Region primary key scheduled for deletion while it still has replicas: its
+        /// waiting period starts when the last replica is deleted.
+        PendingReplicaDeletion = "PendingReplicaDeletion",
         /// Custom key store disconnected (never produced locally; accepted for completeness).
         Unavailable = "Unavailable",
     }

@@ -63,11 +63,21 @@ impl Kms {
         if !input.is_object() {
             return Err(KmsError::validation("The request body must be a JSON object."));
         }
+        // What KMS checks before it looks anything up: the request's shape, then the key
+        // identifier forms each field accepts.
+        crate::validate::check_request(op, input)?;
+        crate::validate::check_key_fields(op, input)?;
         let c = caller;
         let i = input;
         use Operation as O;
         match op {
             O::CreateKey => to_json(self.create_key(c, parse(i)?)?),
+            O::ReplicateKey => {
+                to_json(self.replicate_key(c, parse_required(i, &["KeyId", "ReplicaRegion"])?)?)
+            }
+            O::UpdatePrimaryRegion => to_json(
+                self.update_primary_region(c, parse_required(i, &["KeyId", "PrimaryRegion"])?)?,
+            ),
             O::DescribeKey => to_json(self.describe_key(c, parse_required(i, KEY)?)?),
             O::ListKeys => to_json(self.list_keys(c, parse(i)?)?),
             O::EnableKey => to_json(self.enable_key(c, parse_required(i, KEY)?)?),

@@ -111,11 +111,11 @@ fn alias_rules() {
     );
     assert_eq!(
         code(&mut k, &admin(), "CreateAlias", json!({"AliasName": "app", "TargetKeyId": a})),
-        "InvalidAliasNameException"
+        "ValidationException"
     );
     assert_eq!(
         code(&mut k, &admin(), "CreateAlias", json!({"AliasName": "alias/a b", "TargetKeyId": a})),
-        "InvalidAliasNameException"
+        "ValidationException"
     );
     ok(&mut k, &admin(), "CreateAlias", json!({"AliasName": "alias/app", "TargetKeyId": a}));
     assert_eq!(

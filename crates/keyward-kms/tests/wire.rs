@@ -27,7 +27,7 @@ fn every_operation_of_the_table_is_routed() {
 const NULL: &str = "failed to satisfy constraint: Member must not be null";
 
 #[test]
-fn shape_errors_name_the_field_in_the_earlier_wording() {
+fn shape_errors_name_the_field_in_aws_wording() {
     let mut k = kms();
     let key = key(&mut k, json!({}));
     let null = |field: &str| format!("1 validation error detected: Value null at '{field}' {NULL}");
@@ -36,14 +36,20 @@ fn shape_errors_name_the_field_in_the_earlier_wording() {
         ("DescribeKey", json!({"KeyId": null}), null("keyId")),
         ("EnableKey", json!({"GrantTokens": []}), null("keyId")),
         ("UpdateKeyDescription", json!({"KeyId": key}), null("description")),
-        ("UpdateKeyDescription", json!({}), null("keyId")),
+        (
+            "UpdateKeyDescription",
+            json!({}),
+            format!(
+                "2 validation errors detected: Value null at 'keyId' {NULL}; Value null at 'description' {NULL}"
+            ),
+        ),
         ("CreateAlias", json!({"TargetKeyId": key}), null("aliasName")),
         ("CreateAlias", json!({"AliasName": "alias/x"}), null("targetKeyId")),
         ("RevokeGrant", json!({"KeyId": key}), null("grantId")),
         ("PutKeyPolicy", json!({"KeyId": key}), null("policy")),
         ("ListRetirableGrants", json!({}), null("retiringPrincipal")),
         ("GetPublicKey", json!({}), null("keyId")),
-        ("Encrypt", json!({"Plaintext": "AA=="}), "1 validation error detected: missing field `KeyId`".into()),
+        ("Encrypt", json!({"Plaintext": "AA=="}), null("keyId")),
         ("Decrypt", json!({}), "1 validation error detected: missing field `CiphertextBlob`".into()),
         (
             "DescribeKey",
@@ -58,9 +64,15 @@ fn shape_errors_name_the_field_in_the_earlier_wording() {
         (
             "GenerateDataKey",
             json!({"KeyId": key, "KeySpec": "AES_512"}),
-            "1 validation error detected: Value 'AES_512' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]".into(),
+            "1 validation error detected: Value 'AES_512' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]".into(),
         ),
-        ("GetParametersForImport", json!({"KeyId": key}), "WrappingAlgorithm is required.".into()),
+        (
+            "GetParametersForImport",
+            json!({"KeyId": key}),
+            format!(
+                "2 validation errors detected: Value null at 'wrappingAlgorithm' {NULL}; Value null at 'wrappingKeySpec' {NULL}"
+            ),
+        ),
         ("GenerateRandom", json!({}), "NumberOfBytes is required.".into()),
         ("DescribeKey", json!([1]), "The request body must be a JSON object.".into()),
     ];
@@ -221,6 +233,7 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         O::ListRetirableGrants => fields_of::<ListRetirableGrantsRequest>(),
         O::PutKeyPolicy => fields_of::<PutKeyPolicyRequest>(),
         O::ReEncrypt => fields_of::<ReEncryptRequest>(),
+        O::ReplicateKey => fields_of::<ReplicateKeyRequest>(),
         O::RetireGrant => fields_of::<RetireGrantRequest>(),
         O::RevokeGrant => fields_of::<RevokeGrantRequest>(),
         O::ScheduleKeyDeletion => fields_of::<ScheduleKeyDeletionRequest>(),
@@ -228,6 +241,7 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         O::TagResource => fields_of::<TagResourceRequest>(),
         O::UntagResource => fields_of::<UntagResourceRequest>(),
         O::UpdateKeyDescription => fields_of::<UpdateKeyDescriptionRequest>(),
+        O::UpdatePrimaryRegion => fields_of::<UpdatePrimaryRegionRequest>(),
     }
 }
 

@@ -66,7 +66,14 @@ pub struct Reply {
 impl Reply {
     /// An AWS JSON 1.1 error reply.
     pub fn error(status: u16, code: &str, message: &str) -> Reply {
-        let body = json!({ "__type": code, "message": message }).to_string().into_bytes();
+        // Errors AWS sends without a message (InvalidCiphertextException,
+        // KMSInvalidSignatureException, ...) carry no `message` member at all.
+        let body = if message.is_empty() {
+            json!({ "__type": code })
+        } else {
+            json!({ "__type": code, "message": message })
+        };
+        let body = body.to_string().into_bytes();
         Reply { status, body, error_type: Some(code.to_string()) }
     }
 }
@@ -77,6 +84,8 @@ struct Identity {
     session_policy: Option<String>,
     /// The access key the request was signed with (for the dev principal: the unknown one).
     access_key: Option<String>,
+    /// The Region of the credential scope: the Region the request is served in.
+    region: String,
 }
 
 /// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
@@ -171,10 +180,18 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
     };
     let Some((secret, principal, session_policy)) = record else {
         if let Some(dev) = &shared.opts.dev_principal {
+            // Unsigned for keyward, but a request for another Region is served in that
+            // Region, never silently in the default one.
+            let region = if sigv4::is_region(&auth.region) {
+                auth.region
+            } else {
+                shared.opts.region.clone()
+            };
             return Ok(Identity {
                 principal: dev.clone(),
                 session_policy: None,
                 access_key: Some(auth.access_key),
+                region,
             });
         }
         return Err(invalid());
@@ -187,9 +204,14 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
         body: req.body,
     };
     let (amz_date, _) = sigv4::request_time(&signed, now)?;
-    sigv4::check_scope(&auth, &amz_date, &shared.opts.region)?;
+    sigv4::check_scope(&auth, &amz_date)?;
     sigv4::verify(&signed, &auth, &amz_date, &secret)?;
-    Ok(Identity { principal, session_policy, access_key: Some(auth.access_key) })
+    Ok(Identity {
+        principal,
+        session_policy,
+        access_key: Some(auth.access_key),
+        region: auth.region,
+    })
 }
 
 /// The key a call concerns, for the log: the request's `KeyId`, else the response's.
@@ -283,6 +305,7 @@ fn respond(
         now_ms: now,
         source_ip: Some(req.peer.to_string()),
         session_policy: identity.session_policy,
+        region: Some(identity.region),
         ..Caller::default()
     };
     let result = {

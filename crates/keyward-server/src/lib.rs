@@ -31,7 +31,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:4599";
 /// Server settings.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The Region the server answers for; credential scopes must name it.
+    /// The default Region. Every Region is served: a request is served in the Region of its
+    /// credential scope (also with the dev switch).
     pub region: String,
     /// Dev switch: requests signed with an unknown access key act as this principal, without a
     /// signature check (so `AWS_ACCESS_KEY_ID=test` works). Known keys are still verified.

@@ -119,6 +119,37 @@ fn revoked_and_orphaned_access_keys_are_refused_even_with_the_dev_switch() {
     srv.shutdown();
 }
 
+/// With the dev switch, a request scoped to another Region is served in that Region, not in
+/// the server's default one.
+#[test]
+fn the_dev_switch_serves_the_requests_region() {
+    let srv = TestServer::start(Options {
+        dev_principal: Some(keyward_kms::account::DEFAULT_CALLER.to_string()),
+        ..Options::default()
+    });
+    let mut c = srv.connect();
+    let test = Key { id: "test".into(), secret: "test".into() };
+    let mut call = |region: &str, op: &str| {
+        let date = amz_date(now_ms());
+        let mut h = vec![
+            ("content-type".to_string(), "application/x-amz-json-1.1".to_string()),
+            ("host".to_string(), srv.addr.to_string()),
+            ("x-amz-date".to_string(), date.clone()),
+            ("x-amz-target".to_string(), format!("TrentService.{op}")),
+        ];
+        sign(&mut h, &test, b"{}", &date, region);
+        let r = c.request(&h, b"{}");
+        assert_eq!(r.status, 200, "{r:?}");
+        r.json()
+    };
+    let made = call("ap-southeast-2", "CreateKey");
+    let arn = made["KeyMetadata"]["Arn"].as_str().unwrap().to_string();
+    assert!(arn.starts_with("arn:aws:kms:ap-southeast-2:111122223333:key/"), "{arn}");
+    assert!(call("ap-southeast-2", "ListKeys").to_string().contains(&arn));
+    assert!(!call("us-east-1", "ListKeys").to_string().contains(&arn));
+    srv.shutdown();
+}
+
 #[test]
 fn the_dev_switch_accepts_loopback_hosts_only() {
     let srv = TestServer::start(Options {

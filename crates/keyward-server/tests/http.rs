@@ -114,15 +114,30 @@ fn authentication_errors() {
     let r = c.request(&h, body);
     assert_eq!(r.error_type(), "IncompleteSignatureException");
 
-    // Wrong region in the credential scope.
-    let mut h = vec![
-        ("host".to_string(), srv.addr.to_string()),
-        ("x-amz-date".to_string(), common::amz_date(now_ms())),
-        ("x-amz-target".to_string(), "TrentService.ListKeys".to_string()),
-    ];
-    common::sign(&mut h, &srv.admin, body, &common::amz_date(now_ms()), "eu-west-1");
-    let r = c.request(&h, body);
+    // A credential scope that names no Region.
+    let scoped = |region: &str, target: &str, body: &[u8]| {
+        let mut h = vec![
+            ("host".to_string(), srv.addr.to_string()),
+            ("x-amz-date".to_string(), common::amz_date(now_ms())),
+            ("x-amz-target".to_string(), format!("TrentService.{target}")),
+        ];
+        common::sign(&mut h, &srv.admin, body, &common::amz_date(now_ms()), region);
+        h
+    };
+    let r = c.request(&scoped("mars", "ListKeys", body), body);
     assert_eq!(r.error_type(), "InvalidSignatureException");
+    // Any Region is served, in that Region: the scope's Region is the request's.
+    let r = c.request(&scoped("eu-west-1", "CreateKey", body), body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let made: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let arn = made["KeyMetadata"]["Arn"].as_str().unwrap();
+    assert!(arn.starts_with("arn:aws:kms:eu-west-1:"), "{arn}");
+    let mut listed = |region: &str| {
+        let r = c.request(&scoped(region, "ListKeys", body), body);
+        String::from_utf8_lossy(&r.body).contains(arn)
+    };
+    assert!(listed("eu-west-1"));
+    assert!(!listed("us-east-1"));
 
     // A session token header and x-amz-content-sha256 are accepted when signed; a wrong
     // content hash is not.

@@ -1,15 +1,20 @@
 //! The database schema, its migrations, and the connection settings that make commits durable.
 //!
 //! The schema version is SQLite's `user_version` header field; `MIGRATIONS[i]` takes a store
-//! from version `i` to `i + 1`, and all pending migrations run in one transaction. A store
+//! from version `i` to `i + 1`, and all pending SQL migrations run in one transaction; the
+//! last step ([`keys_by_arn`]) re-seals rows, so it runs in its own transaction once the
+//! master key is known. A store
 //! written by a newer keyward (higher version) is refused rather than guessed at. The
 //! `application_id` header field marks the file as a keyward store.
 
 use std::time::Duration;
 
+use aes_gcm::Aes256Gcm;
+use keyward_kms::record::KeyRecord;
 use keyward_kms::store::StoreError;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 
+use crate::master::{self, aad};
 use crate::{fail, sql};
 
 /// `application_id` of a keyward store ("KWS1").
@@ -53,11 +58,32 @@ CREATE TABLE org_policies (
 );
 ";
 
-/// Every migration, oldest first.
+/// Every SQL-only migration, oldest first.
 const MIGRATIONS: &[&str] = &[V1];
 
+/// The version the SQL migrations reach; [`keys_by_arn`] takes it to [`SCHEMA_VERSION`].
+const SQL_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 2: keys are keyed by key ARN, not key id (a multi-Region key has one record per
+/// Region, all with one key id), and their rows are sealed with the ARN as associated data.
+const V2_KEYS: &str = "
+CREATE TABLE keys_v2 (
+    arn TEXT PRIMARY KEY NOT NULL,
+    key_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    state TEXT NOT NULL,
+    record BLOB NOT NULL
+);
+";
+const V2_SWAP: &str = "
+DROP TABLE keys;
+ALTER TABLE keys_v2 RENAME TO keys;
+CREATE INDEX keys_by_id ON keys (key_id);
+";
+
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub const SCHEMA_VERSION: i64 = SQL_VERSION + 1;
 
 /// Applies the connection settings.
 pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -112,7 +138,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
              reads versions up to {SCHEMA_VERSION}"
         )));
     }
-    if version == SCHEMA_VERSION {
+    if version >= SQL_VERSION {
         return Ok(());
     }
     for (i, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0))
@@ -121,8 +147,58 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             .map_err(|e| sql(&format!("cannot migrate the schema to version {}", i + 1), e))?;
     }
     tx.execute_batch(&format!(
-        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
+        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SQL_VERSION};"
     ))
     .map_err(|e| sql("cannot record the schema version", e))?;
     tx.commit().map_err(|e| sql("cannot commit the schema migration", e))
+}
+
+/// Version 1 to 2: moves every key row to its key ARN, re-sealing it under the master key with
+/// the ARN as associated data, in one transaction (all or nothing). Keys of a version 1 store
+/// are in the Region their record names, the one the store was used with. A row that does not
+/// open under the master key stops the migration, naming it. Runs once the master key is known.
+pub(crate) fn keys_by_arn(conn: &mut Connection, cipher: &Aes256Gcm) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| sql("cannot read `user_version`", e))?;
+    if version != SQL_VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| sql("cannot start the schema migration to version 2", e))?;
+    tx.execute_batch(V2_KEYS).map_err(|e| sql("cannot migrate the schema to version 2", e))?;
+    let read_error = |e| sql("cannot read `keys`", e);
+    let rows: Vec<(String, Vec<u8>)> = {
+        let mut stmt = tx.prepare("SELECT key_id, record FROM keys").map_err(read_error)?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)))
+            .map_err(read_error)?;
+        rows.collect::<Result<_, _>>().map_err(read_error)?
+    };
+    for (id, sealed) in rows {
+        let plain = master::open(cipher, &aad("keys", &id), &sealed).ok_or_else(|| {
+            fail(format!(
+                "record `keys`/`{id}` does not open under the master key; the store is not \
+                 migrated"
+            ))
+        })?;
+        let rec: KeyRecord = serde_json::from_slice(&plain).map_err(|_| {
+            fail(format!("record `keys`/`{id}` is damaged; the store is not migrated"))
+        })?;
+        if rec.key_id != id {
+            return Err(fail(format!("record `keys`/`{id}` holds a record with another id")));
+        }
+        let resealed = master::seal_json(cipher, &aad("keys", &rec.arn), &rec)?;
+        tx.execute(
+            "INSERT INTO keys_v2 (arn, key_id, account, region, state, record) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![rec.arn, rec.key_id, rec.account, rec.region, rec.state.as_str(), resealed],
+        )
+        .map_err(|e| sql(&format!("cannot migrate record `keys`/`{id}`"), e))?;
+    }
+    tx.execute_batch(V2_SWAP).map_err(|e| sql("cannot migrate the schema to version 2", e))?;
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+        .map_err(|e| sql("cannot record the schema version", e))?;
+    tx.commit().map_err(|e| sql("cannot commit the schema migration to version 2", e))
 }

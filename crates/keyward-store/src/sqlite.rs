@@ -156,6 +156,7 @@ impl SqliteStore {
                 key_path.display()
             )));
         }
+        schema::keys_by_arn(&mut conn, &cipher).map_err(context)?;
         Ok(SqliteStore { conn, cipher, rows, created, path, _lock: Some(lock) })
     }
 
@@ -172,6 +173,17 @@ impl SqliteStore {
         let conn = Connection::open_with_flags(&path, flags)
             .map_err(|e| sql(&format!("cannot open `{}` for reading", path.display()), e))?;
         conn.busy_timeout(LOCK_WAIT).map_err(|e| sql("cannot set the busy timeout", e))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| sql("cannot read `user_version`", e))?;
+        if version != schema::SCHEMA_VERSION {
+            return Err(fail(format!(
+                "the store `{}` has schema version {version}, this keyward reads version {}: \
+                 open it once with `keyward iam list` (which migrates it) first",
+                path.display(),
+                schema::SCHEMA_VERSION
+            )));
+        }
         let key = match key {
             Some(key) => key,
             None => master::key_file(dir, false)?,
@@ -229,7 +241,7 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction().map_err(|e| sql("cannot start reading", e))?;
         let (c, r) = (&self.cipher, &self.rows);
         let state = State {
-            keys: load_table(&tx, c, "keys", "key_id", |r: &KeyRecord| &r.key_id)?,
+            keys: load_table(&tx, c, "keys", "arn", |r: &KeyRecord| &r.arn)?,
             aliases: load_table(&tx, r, "aliases", "arn", |r: &AliasRecord| &r.arn)?,
             grants: load_table(&tx, r, "grants", "grant_id", |r: &GrantRecord| &r.grant_id)?,
             identities: load_table(&tx, r, "identities", "arn", |r: &IdentityRecord| &r.arn)?,
@@ -405,18 +417,19 @@ fn apply(
 ) -> Result<(), StoreError> {
     match change {
         Change::PutKey(k) => {
-            let id = non_empty("keys", &k.key_id)?;
+            let id = non_empty("keys", &k.arn)?;
+            non_empty("keys", &k.key_id)?;
             let sealed = master::seal_json(cipher, &aad("keys", id), k.as_ref())?;
             exec(
                 tx,
                 "keys",
                 id,
-                "INSERT OR REPLACE INTO keys (key_id, arn, account, state, record) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, k.arn, k.account, k.state.as_str(), sealed],
+                "INSERT OR REPLACE INTO keys (arn, key_id, account, region, state, record) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, k.key_id, k.account, k.region, k.state.as_str(), sealed],
             )
         }
-        Change::DeleteKey(id) => delete(tx, "keys", id, "DELETE FROM keys WHERE key_id = ?1"),
+        Change::DeleteKey(arn) => delete(tx, "keys", arn, "DELETE FROM keys WHERE arn = ?1"),
         Change::PutAlias(a) => {
             let id = non_empty("aliases", &a.arn)?;
             exec(
@@ -566,6 +579,56 @@ mod tests {
         assert!(forged.is_ok());
         assert!(store.load().is_err());
         drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A version 1 store (keys keyed by key id, sealed with the id) keeps its keys when opened:
+    /// they move to their ARN, re-sealed, and a row that was not sealed under the master key
+    /// stops the migration instead of being dropped.
+    #[test]
+    fn a_v1_store_keeps_its_keys_under_their_arns() {
+        let dir = std::env::temp_dir().join(format!("keyward-v1-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = || Some(MasterKey::from_bytes([4; 32]));
+        let rec: KeyRecord = serde_json::from_value(serde_json::json!({
+            "key_id": "k1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k1",
+            "account": "111122223333", "region": "eu-west-1", "created_ms": 5,
+            "description": "old", "spec": "SYMMETRIC_DEFAULT", "usage": "ENCRYPT_DECRYPT",
+            "origin": "AWS_KMS", "state": "Enabled", "deletion_ms": null,
+            "pending_window_days": null, "policy": "{}", "tags": [], "rotation": null,
+            "rotations": [], "materials": [], "import": null, "material_expires_ms": null
+        }))
+        .unwrap();
+        let make_v1 = |forged: bool| {
+            let store = SqliteStore::open_with_key(&dir, key()).unwrap();
+            let sealed = master::seal_json(&store.cipher, &aad("keys", "k1"), &rec).unwrap();
+            let record = if forged { serde_json::to_vec(&rec).unwrap() } else { sealed };
+            let v1 = "DROP TABLE keys; CREATE TABLE keys (key_id TEXT PRIMARY KEY NOT NULL, \
+                      arn TEXT NOT NULL, account TEXT NOT NULL, state TEXT NOT NULL, \
+                      record BLOB NOT NULL); PRAGMA user_version = 1;";
+            store.conn.execute_batch(v1).unwrap();
+            store
+                .conn
+                .execute(
+                    "INSERT INTO keys (key_id, arn, account, state, record) \
+                     VALUES ('k1', ?1, '111122223333', 'Enabled', ?2)",
+                    params![rec.arn, record],
+                )
+                .unwrap();
+        };
+        make_v1(false);
+        let mut store = SqliteStore::open_with_key(&dir, key()).unwrap();
+        assert_eq!(store.load().unwrap().keys, vec![rec.clone()]);
+        let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, schema::SCHEMA_VERSION);
+        drop(store);
+        // Reopening a migrated store changes nothing.
+        let mut store = SqliteStore::open_with_key(&dir, key()).unwrap();
+        assert_eq!(store.load().unwrap().keys, vec![rec.clone()]);
+        drop(store);
+        make_v1(true);
+        let e = SqliteStore::open_with_key(&dir, key()).unwrap_err();
+        assert!(e.0.contains("record `keys`/`k1` does not open"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

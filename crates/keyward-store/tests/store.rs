@@ -68,7 +68,7 @@ fn puts_replace_and_deletes_remove() {
     store
         .commit(&[
             Change::PutKey(Box::new(changed.clone())),
-            Change::DeleteKey(state.keys[1].key_id.clone()),
+            Change::DeleteKey(state.keys[1].arn.clone()),
             Change::DeleteAlias(state.aliases[0].arn.clone()),
             Change::DeleteGrant(state.grants[0].grant_id.clone()),
             Change::DeleteIdentity(state.identities[0].arn.clone()),
@@ -97,7 +97,7 @@ fn a_failing_change_rolls_back_the_whole_commit() {
         .commit(&[
             Change::PutKey(Box::new(key(2))),
             Change::PutGrant(Box::new(grant(2, &key_id(2)))),
-            Change::DeleteKey(key_id(1)),
+            Change::DeleteKey(key_arn(1)),
             Change::PutKey(Box::new(bad)),
         ])
         .unwrap_err();

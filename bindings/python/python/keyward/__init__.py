@@ -19,7 +19,8 @@ from . import _keyward
 
 __all__ = [
     "KeywardError", "KmsError", "Finding", "LintReport", "Explanation", "CloudTrailReport",
-    "CaseResult", "TestReport", "DataKey", "Kms", "lint", "explain", "explain_cloudtrail", "test",
+    "CaseResult", "TestReport", "DataKey", "Kms", "lint", "explain", "explain_bundle",
+    "explain_service_call", "explain_cloudtrail", "test",
     "run_scenario_file", "is_scenario_text", "checks", "__version__",
 ]
 
@@ -251,20 +252,71 @@ def explain(principal: str, action: str, *, key_policy: Optional[Document] = Non
 
     Documents may be paths, JSON text or dicts; every SCP is at one level, as are the RCPs.
     """
-    args: Dict[str, Any] = {
-        "principal": principal, "action": action, "key": key, "alias": alias, "resource": resource,
+    request: Dict[str, Any] = {
+        "principal": principal, "action": action, "key_arn": key, "alias": alias, "resource": resource,
         "encryption_context": dict(encryption_context or {}), "via_service": via_service,
         "context": dict(context or {}), "principal_tags": dict(principal_tags or {}),
         "time": time, "region": region,
-        "identity_policies": _documents(identity_policies, "identity_policies"),
-        "scps": _documents(scps, "scps"), "rcps": _documents(rcps, "rcps"),
     }
+    bundle: Dict[str, Any] = {"request": request}
+    names: Dict[str, str] = {}
     for name, value in (("key_policy", key_policy), ("resource_policy", resource_policy),
                         ("grants", grants), ("boundary", boundary), ("session_policy", session_policy)):
         if value is not None:
-            args[name] = _document(value, name)
-    r = _check(_keyward.explain(json.dumps(args)))
-    return Explanation(r["explanation"], r["human"])
+            d = _document(value, name)
+            bundle[name], names[name] = d["text"], d["name"]
+    for name, values in (("identity_policies", identity_policies), ("scps", scps), ("rcps", rcps)):
+        ds = _documents(values, name)
+        for i, d in enumerate(ds):
+            names[f"{name}[{i}]" if name == "identity_policies" else f"{name}[0][{i}]"] = d["name"]
+        if ds:
+            bundle[name] = ds if name == "identity_policies" else [ds]
+    r = json.loads(_keyward.explain_bundle(json.dumps(bundle)))
+    if not r.get("ok"):
+        raise _bundle_error(r.get("error", {}), names)
+    data = {k: v for k, v in r.items() if k not in ("ok", "text")}
+    return Explanation(data, r.get("text", ""))
+
+
+# Bundle request fields under the names of explain()'s arguments.
+_ARGUMENT = {"key_arn": "key"}
+
+
+def _bundle_error(e: Dict[str, Any], names: Mapping[str, str]) -> KeywardError:
+    """A bundle error (keyward_bundle's shape, as the playground gets it) as the exception of
+    :func:`explain`: a document's error at ``file:line:col`` of the document, a request
+    field's under the argument's name."""
+    field_ = e.get("field") or ""
+    message = e.get("message", "keyward failed")
+    if field_ in names:
+        file = names[field_]
+        line, column = e.get("line", 1), e.get("column", 1)
+        detail = message[len(field_) + 2:] if message.startswith(f"{field_}: ") else message
+        diags = [dict(d, file=file) for d in e.get("diagnostics", ())]
+        code = diags[0].get("code") if diags else None
+        return KeywardError(f"{file}:{line}:{column}: {detail}", file=file, line=line, column=column,
+                            code=code, field=field_, diagnostics=diags)
+    if field_.startswith("request."):
+        arg = field_[len("request."):].split(".")[0]
+        return KeywardError(message, field=_ARGUMENT.get(arg, arg))
+    return KeywardError(message, field=field_ or None)
+
+
+def explain_bundle(bundle: Union[str, Mapping[str, Any]]) -> Dict[str, Any]:
+    """Decides and explains an explain *bundle*, the JSON the playground and the WASM module's
+    ``explain`` take (documents as text, a ``request`` object), and returns the same JSON they
+    return: the explanation with positions, each fix with its ``fixed_text`` or
+    ``fixed_request``; ``{"ok": false, "error": ...}`` for bad input (no exception)."""
+    text = bundle if isinstance(bundle, str) else json.dumps(bundle)
+    return json.loads(_keyward.explain_bundle(text))
+
+
+def explain_service_call(bundle: Union[str, Mapping[str, Any]]) -> Dict[str, Any]:
+    """The WASM module's ``explain_service_call``: a bundle whose ``request.service_call``
+    (service, operation, resource, key, region, params) names a call an AWS service makes on the
+    caller's behalf; each request decided, the first denied one explained. Same JSON as WASM."""
+    text = bundle if isinstance(bundle, str) else json.dumps(bundle)
+    return json.loads(_keyward.explain_service_call(text))
 
 
 @dataclass
@@ -385,9 +437,19 @@ def run_scenario_file(path: Union[str, "os.PathLike[str]"]) -> List[CaseResult]:
     """Runs one scenario file; raises :class:`KeywardError` (at file:line:col) when it does not
     load."""
     p = Path(path)
+    file = str(p)
     text = _document(p, "path")["text"]
-    r = _check(_keyward.run_scenario(text, str(p), p.suffix in (".yaml", ".yml")))
-    return [CaseResult(**c) for c in r["cases"]]
+    r = json.loads(_keyward.run_scenario(text, file, p.suffix in (".yaml", ".yml")))
+    if not r.get("ok"):
+        e = r.get("error", {})
+        line, column = e.get("line", 1), e.get("column", 1)
+        message = e.get("message", "invalid scenario file")
+        message = message[len("scenario: "):] if message.startswith("scenario: ") else message
+        raise KeywardError(f"{file}:{line}:{column}: {message}", file=file, line=line, column=column,
+                           diagnostics=[dict(d, file=file) for d in e.get("diagnostics", ())])
+    return [CaseResult(file=file, line=c["line"], column=c["column"], name=c["name"],
+                       expected=c["expected"], actual=c["actual"], passed=c["pass"],
+                       trace=c.get("trace")) for c in r["cases"]]
 
 
 def test(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]) -> TestReport:

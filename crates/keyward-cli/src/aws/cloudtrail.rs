@@ -8,7 +8,9 @@ use super::{load_export, load_grants, load_key_policy, load_org_policy, load_pol
 use crate::files;
 use crate::output::HumanOrJson;
 use keyward_aws::cloudtrail::{blamed_policy_type, kms_events, DerivedEvent, Recorded};
-use keyward_core::eval::{explain, render_human, Decision, Explanation, PolicySet, Rule};
+use keyward_core::eval::{
+    explain, render_human, Decision, Explanation, NamedPolicy, PolicySet, Rule,
+};
 use keyward_core::model::PolicyKind;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -291,7 +293,7 @@ fn run_inner(i: &Inputs) -> Result<u8, String> {
         return Ok(0);
     }
     let (set, used) = build(i, &mut ev)?;
-    let halves = decide_all(&set, &ev);
+    let halves = decide_all(&set, &ev, &|p| policy_file_text(i, p));
     let first_failing = halves.iter().find(|h| h.explanation.decision != Decision::Allow);
     let Some(main) = first_failing.or(halves.first()) else {
         return Err("no authorization to decide".into());
@@ -339,10 +341,26 @@ pub(crate) fn warn(path: &std::path::Path, text: &str, diags: &[keyward_core::di
     }
 }
 
+/// The text of a policy given on the command line (the file, or the policy inside AWS CLI
+/// output); policies of the account export have none here.
+pub(crate) fn policy_file_text(i: &Inputs, p: &NamedPolicy) -> Option<String> {
+    let paths = i.key_policy.iter().chain(&i.identity_policy).chain(&i.boundary);
+    let mut paths = paths.chain(&i.session_policy).chain(&i.scp).chain(&i.rcp);
+    let path = paths.find(|f| {
+        let f = f.display().to_string();
+        p.name == f || p.name.ends_with(&format!(" ({f})"))
+    })?;
+    files::read(path).ok().map(crate::fixgate::policy_text)
+}
+
 /// Decides every authorization the call needs: the first on the event's resource, then the
 /// further ones. A key is decided with the key policy and grants; an alias or `*` by IAM
 /// policies alone.
-pub(crate) fn decide_all(set: &PolicySet, ev: &DerivedEvent) -> Vec<Half> {
+pub(crate) fn decide_all(
+    set: &PolicySet,
+    ev: &DerivedEvent,
+    texts: &dyn Fn(&NamedPolicy) -> Option<String>,
+) -> Vec<Half> {
     let iam_only = PolicySet { resource_policy: None, grants: Vec::new(), ..set.clone() };
     let first = (
         format!("{} on {}", ev.action, if ev.account_level { "the account" } else { "the key" }),
@@ -357,7 +375,9 @@ pub(crate) fn decide_all(set: &PolicySet, ev: &DerivedEvent) -> Vec<Half> {
         .map(|(label, action, resource, call)| {
             let on_key = resource.contains(":key/");
             let req = call.request(ev.principal.clone());
-            let explanation = explain(if on_key { set } else { &iam_only }, &req);
+            let set = if on_key { set } else { &iam_only };
+            let mut explanation = explain(set, &req);
+            crate::fixgate::label(&mut explanation, set, texts);
             Half { label, action, resource, explanation }
         })
         .collect()

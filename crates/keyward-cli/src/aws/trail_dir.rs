@@ -5,7 +5,7 @@
 //! only, without the server's lock) and explained. Without `--state`, the policy files of the
 //! flags are used, as for one event.
 
-use super::cloudtrail::{build, decide_all, human, missing, warn, Half, Inputs};
+use super::cloudtrail::{build, decide_all, human, missing, policy_file_text, warn, Half, Inputs};
 use super::report;
 use crate::files;
 use crate::output::HumanOrJson;
@@ -155,7 +155,7 @@ pub(crate) fn run(i: &Inputs) -> Result<u8, String> {
             Some(k) => decide_with_state(k, &mut f.event),
             None => {
                 let (set, used) = build(i, &mut f.event)?;
-                (decide_all(&set, &f.event), used, Vec::new())
+                (decide_all(&set, &f.event, &|p| policy_file_text(i, p)), used, Vec::new())
             }
         };
         let ev = &f.event;

@@ -49,7 +49,7 @@ Global flags:
   --time RFC3339          request time (default: the system clock); a simulated time never
                           completes a deletion or rotation, only the real clock does
   --source-ip IP, --via-service SERVICE, --mfa-age SECONDS, --session-policy POLICY
-  --region REGION         region of new keys (default us-east-1)
+  --region REGION         the Region of the call: its keys, aliases and grants (default us-east-1)
   --output json|text      output format (default json)
   --query EXPR            pick part of the response: A.B, A[0], A[*].B, {X:A.B}
   --cli-input-json JSON   the request as JSON (file:// allowed); flags override its fields

@@ -130,6 +130,7 @@ pub(crate) fn open(a: &CallerArgs) -> Result<(Kms, Caller), OpenError> {
         source_vpce: None,
         session_policy,
         extra_context: Vec::new(),
+        region: a.region.clone(),
     };
     let mut kms = open_kms(a.state.as_deref(), a.region.as_deref(), a.init)?;
     // A simulated request time may show what is due by then, but only the real clock

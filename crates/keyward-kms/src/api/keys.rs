@@ -28,7 +28,7 @@ pub struct CreateKeyRequest {
     pub bypass_policy_lockout_safety_check: Option<bool>,
     /// Tags.
     pub tags: Option<Vec<Tag>>,
-    /// Multi-Region (not supported locally).
+    /// A multi-Region primary key (`mrk-` id) when true.
     pub multi_region: Option<bool>,
 }
 
@@ -61,8 +61,11 @@ pub struct KeyMetadata {
     pub customer_master_key_spec: KeySpec,
     /// Key spec.
     pub key_spec: KeySpec,
-    /// Always false here.
+    /// A multi-Region key (primary or replica).
     pub multi_region: bool,
+    /// The multi-Region set of a multi-Region key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_region_configuration: Option<super::multi_region::MultiRegionConfiguration>,
     /// For ENCRYPT_DECRYPT keys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_algorithms: Option<Vec<EncryptionAlgorithm>>,
@@ -175,9 +178,11 @@ pub struct ScheduleKeyDeletionRequest {
 pub struct ScheduleKeyDeletionResponse {
     /// Key ARN.
     pub key_id: String,
-    /// Epoch seconds.
-    pub deletion_date: f64,
-    /// PendingDeletion.
+    /// Epoch seconds. Absent for a multi-Region primary key with replicas (its date is not
+    /// known until the last replica is deleted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<f64>,
+    /// PendingDeletion, or PendingReplicaDeletion (a multi-Region primary with replicas).
     pub key_state: KeyState,
     /// The waiting period.
     pub pending_window_in_days: i64,

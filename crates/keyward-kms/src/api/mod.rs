@@ -6,10 +6,12 @@
 pub mod crypto;
 pub mod grants;
 pub mod keys;
+pub mod multi_region;
 
 pub use crypto::*;
 pub use grants::*;
 pub use keys::*;
+pub use multi_region::*;
 
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -146,9 +146,10 @@ pub fn rsa_encrypt(
     let h = oaep_hash_len(alg).unwrap_or(0);
     let max = key.size().saturating_sub(2 * h + 2);
     if plaintext.len() > max {
+        // AWS's ValidationException text.
         return Err(CryptoError::InvalidInput(format!(
-            "plaintext is {} bytes; {alg} with this key encrypts at most {max}",
-            plaintext.len()
+            "Algorithm {alg} and key spec RSA_{} cannot encrypt data larger than {max} bytes.",
+            key.size() * 8
         )));
     }
     let mut rng = rng;
@@ -216,9 +217,10 @@ fn prehash(
     match message_type {
         MessageType::Digest => {
             if message.len() != len {
+                // AWS's ValidationException text (the digest must be the `name` length).
+                let _ = name;
                 return Err(CryptoError::InvalidInput(format!(
-                    "a DIGEST message for {alg} must be the {len}-byte {name} digest; got {} bytes",
-                    message.len()
+                    "Digest is invalid length for algorithm {alg}."
                 )));
             }
             out.bytes[..len].copy_from_slice(message);

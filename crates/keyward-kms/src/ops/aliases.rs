@@ -4,7 +4,7 @@
 use super::{check_state, epoch_s, page, StateRule};
 use crate::auth::Ask;
 use crate::error::{ErrorCode, KmsError, Result};
-use crate::kms::{Caller, Kms};
+use crate::kms::{alias_targets, arn_region, key_handle, Caller, Kms};
 use crate::record::AliasRecord;
 use crate::store::Change;
 use keyward_core::eval::Principal;
@@ -16,12 +16,18 @@ use crate::api::Empty;
 
 /// Checks an alias name's shape as AWS does.
 pub(crate) fn check_alias_name(name: &str) -> Result<()> {
+    // The model's pattern (ValidationException) is checked before this, on the wire.
     let Some(rest) = name.strip_prefix("alias/") else {
-        return Err(KmsError::new(
-            ErrorCode::InvalidAliasNameException,
-            format!("Alias {name} must begin with 'alias/'."),
+        return Err(KmsError::validation(
+            "Alias must start with the prefix \"alias/\". Please see \
+             https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html",
         ));
     };
+    if name.contains(':') {
+        return Err(KmsError::validation(format!(
+            "{name} contains invalid characters for an alias"
+        )));
+    }
     if rest.is_empty()
         || name.len() > 256
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'))
@@ -44,7 +50,7 @@ pub(crate) fn check_alias_name(name: &str) -> Result<()> {
 
 impl Kms {
     fn alias_arn(&self, p: &Principal, name: &str) -> String {
-        format!("arn:aws:kms:{}:{}:{name}", self.config.region, p.account)
+        format!("arn:aws:kms:{}:{}:{name}", self.region, p.account)
     }
 
     /// The key a target id names; aliases are not allowed as targets; the key must be in the
@@ -99,7 +105,8 @@ impl Kms {
                 format!("An alias with the name {arn} already exists"),
             ));
         }
-        if self.aliases.values().filter(|a| a.key_id == id).count() >= 50 {
+        let target = &self.key(&id)?.rec;
+        if self.aliases.values().filter(|a| alias_targets(a, target)).count() >= 50 {
             return Err(KmsError::new(
                 ErrorCode::LimitExceededException,
                 "A key can have at most 50 aliases.",
@@ -108,7 +115,7 @@ impl Kms {
         let rec = AliasRecord {
             name: name.to_string(),
             arn,
-            key_id: id,
+            key_id: target.key_id.clone(),
             created_ms: caller.now_ms,
             updated_ms: caller.now_ms,
         };
@@ -129,7 +136,8 @@ impl Kms {
             ));
         };
         let id = self.target_key(&p, target)?;
-        self.authorize_alias(caller, &p, "kms:UpdateAlias", &arn, &[&old.key_id, &id])?;
+        let old_key = key_handle(arn_region(&old.arn), &old.key_id);
+        self.authorize_alias(caller, &p, "kms:UpdateAlias", &arn, &[&old_key, &id])?;
         let new = &self.key(&id)?.rec;
         if new.state == crate::types::KeyState::PendingDeletion {
             return Err(KmsError::new(
@@ -137,7 +145,7 @@ impl Kms {
                 format!("{} is pending deletion.", new.arn),
             ));
         }
-        if let Some(cur) = self.keys.get(&old.key_id) {
+        if let Some(cur) = self.keys.get(&old_key) {
             let kind = |s: crate::types::KeySpec| {
                 (s.is_hmac(), s == crate::types::KeySpec::SymmetricDefault)
             };
@@ -148,7 +156,7 @@ impl Kms {
                 )));
             }
         }
-        let rec = AliasRecord { key_id: id, updated_ms: caller.now_ms, ..old };
+        let rec = AliasRecord { key_id: new.key_id.clone(), updated_ms: caller.now_ms, ..old };
         self.commit(vec![Change::PutAlias(rec)])?;
         Ok(Empty {})
     }
@@ -165,7 +173,8 @@ impl Kms {
                 format!("Alias {arn} is not found."),
             ));
         };
-        self.authorize_alias(caller, &p, "kms:DeleteAlias", &arn, &[&old.key_id])?;
+        let old_key = key_handle(arn_region(&old.arn), &old.key_id);
+        self.authorize_alias(caller, &p, "kms:DeleteAlias", &arn, &[&old_key])?;
         self.commit(vec![Change::DeleteAlias(arn)])?;
         Ok(Empty {})
     }
@@ -180,12 +189,12 @@ impl Kms {
         let filter = match r.key_id.as_deref() {
             Some(k) => {
                 let (id, _) = self.resolve(&p, k)?;
-                Some(id)
+                Some(self.key(&id)?.rec.key_id.clone())
             }
             None => None,
         };
         self.authorize(caller, &p, Ask { action: "kms:ListAliases", ..Ask::default() })?;
-        let prefix = format!("arn:aws:kms:{}:{}:alias/", self.config.region, p.account);
+        let prefix = format!("arn:aws:kms:{}:{}:alias/", self.region, p.account);
         let list: Vec<&AliasRecord> = self
             .aliases
             .values()

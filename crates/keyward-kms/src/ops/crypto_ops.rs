@@ -56,7 +56,7 @@ fn algorithm(rec: &KeyRecord, alg: Option<EncryptionAlgorithm>) -> Result<Encryp
     if !rec.spec.encryption_algorithms().contains(&alg) {
         return Err(KmsError::new(
             ErrorCode::InvalidKeyUsageException,
-            format!("{} does not support encryption algorithm {alg}.", rec.arn),
+            format!("Algorithm {alg} is incompatible with key spec {}.", rec.spec),
         ));
     }
     Ok(alg)
@@ -126,7 +126,12 @@ impl Kms {
                 ));
             }
             let max = asym::max_plaintext(rec.spec, alg);
-            check_len("plaintext", plaintext, max)?;
+            if plaintext.len() > max {
+                return Err(KmsError::validation(format!(
+                    "Algorithm {alg} and key spec {} cannot encrypt data larger than {max} bytes.",
+                    rec.spec
+                )));
+            }
             asym::rsa_encrypt(&mat.secret, alg, plaintext, self.rng.as_mut()).map_err(crypto_err)
         }
     }
@@ -166,21 +171,27 @@ impl Kms {
         let given = key_id.map(|k| self.resolve(p, k)).transpose()?;
         match blob::header(ct) {
             Ok(h) => {
-                if !self.keys.contains_key(&h.key_id) {
+                // The key of this Region with the header's id: a multi-Region key's replica
+                // decrypts what its related keys encrypted.
+                let handle = crate::kms::key_handle(&self.region, &h.key_id);
+                if !self.keys.contains_key(&handle) {
                     return Err(KmsError::new(
                         ErrorCode::InvalidCiphertextException,
                         "The ciphertext refers to a key that does not exist.",
                     ));
                 }
+                let _ = field;
                 if let Some((gid, _)) = &given {
-                    if *gid != h.key_id {
+                    if *gid != handle {
                         return Err(KmsError::new(
                             ErrorCode::IncorrectKeyException,
-                            format!("The key ID in the request ({field}) does not identify the KMS key that encrypted the ciphertext."),
+                            // AWS's text, the same for KeyId (Decrypt) and SourceKeyId
+                            // (ReEncrypt): it does not name `field`.
+                            "The key ID in the request does not identify a CMK that can perform this operation.",
                         ));
                     }
                 }
-                Ok((h.key_id, given.and_then(|g| g.1)))
+                Ok((handle, given.and_then(|g| g.1)))
             }
             // Unreadable as a symmetric blob: with a KeyId, authorization and the key state
             // come first and decryption then fails; without one there is no key to ask.
@@ -502,7 +513,10 @@ impl Kms {
         if !rec.spec.signing_algorithms().contains(&r.signing_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
-                format!("{} does not support signing algorithm {}.", rec.arn, r.signing_algorithm),
+                format!(
+                    "Algorithm {} is incompatible with key spec {}.",
+                    r.signing_algorithm, rec.spec
+                ),
             ));
         }
         check_len("message", &r.message.0, 4096)?;
@@ -612,7 +626,10 @@ impl Kms {
         if !rec.spec.mac_algorithms().contains(&r.mac_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
-                format!("{} does not support MAC algorithm {}.", rec.arn, r.mac_algorithm),
+                format!(
+                    "Algorithm {} is incompatible with key spec {}.",
+                    r.mac_algorithm, rec.spec
+                ),
             ));
         }
         check_len("message", &r.message.0, 4096)?;

@@ -100,6 +100,11 @@ fn grant_json(g: &GrantRecord, key_arn: &str) -> GrantListEntry {
     }
 }
 
+/// The handle of the key a grant is on.
+fn grant_key(g: &GrantRecord) -> String {
+    crate::kms::key_handle(&g.region, &g.key_id)
+}
+
 impl Kms {
     /// CreateGrant.
     pub fn create_grant(
@@ -138,10 +143,12 @@ impl Kms {
                 "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
             ));
         }
-        let key_arn = self.key(&id)?.rec.arn.clone();
+        let key = &self.key(&id)?.rec;
+        let (key_arn, key_id, region) = (key.arn.clone(), key.key_id.clone(), key.region.clone());
         let mut rec = GrantRecord {
             grant_id: String::new(),
-            key_id: id.clone(),
+            key_id,
+            region,
             name: r.name.clone(),
             grantee: r.grantee_principal.clone(),
             retiring: r.retiring_principal.clone(),
@@ -189,7 +196,7 @@ impl Kms {
         let token = self.new_token();
         if let Some(name) = &r.name {
             let same = self.grants.values().find(|g| {
-                g.key_id == id
+                grant_key(g) == id
                     && g.name.as_deref() == Some(name)
                     && g.grantee == rec.grantee
                     && g.retiring == rec.retiring
@@ -234,7 +241,7 @@ impl Kms {
         let (_, id) = self.gate(caller, &r.key_id, "kms:ListGrants", StateRule::Any)?;
         let arn = self.key(&id)?.rec.arn.clone();
         if let Some(g) = grant_id {
-            if self.grants.get(g).is_none_or(|x| x.key_id != id) {
+            if self.grants.get(g).is_none_or(|x| grant_key(x) != id) {
                 return Err(KmsError::new(
                     ErrorCode::InvalidGrantIdException,
                     format!("Grant ID {g} is not valid for {arn}."),
@@ -278,13 +285,16 @@ impl Kms {
                 ),
             ));
         }
-        let mut list: Vec<&GrantRecord> =
-            self.grants.values().filter(|g| g.retiring.as_deref() == Some(retiring)).collect();
+        let mut list: Vec<&GrantRecord> = self
+            .grants
+            .values()
+            .filter(|g| g.retiring.as_deref() == Some(retiring) && g.region == self.region)
+            .collect();
         list.sort_by(|a, b| (a.created_ms, &a.grant_id).cmp(&(b.created_ms, &b.grant_id)));
         let (items, next) = page(&list, limit, marker, 50)?;
         let grants = items
             .iter()
-            .map(|g| grant_json(g, self.keys.get(&g.key_id).map_or("", |k| k.rec.arn.as_str())))
+            .map(|g| grant_json(g, self.keys.get(&grant_key(g)).map_or("", |k| k.rec.arn.as_str())))
             .collect();
         Ok(ListGrantsResponse { grants, truncated: next.is_some(), next_marker: next })
     }
@@ -308,7 +318,7 @@ impl Kms {
             }
             (None, Some(k), Some(gid)) => {
                 let (id, _) = self.resolve(&p, k)?;
-                self.grants.get(gid).filter(|g| g.key_id == id).cloned().ok_or_else(|| {
+                self.grants.get(gid).filter(|g| grant_key(g) == id).cloned().ok_or_else(|| {
                     KmsError::new(
                         ErrorCode::InvalidGrantIdException,
                         format!("Grant ID {gid} is not valid."),
@@ -322,9 +332,10 @@ impl Kms {
         // The grant decides who may retire it (rules retiring_principal_retires,
         // grantee_retires, grant_account_retires; kms:RetireGrant in a key policy has no effect).
         let issuer = g.issuer.split(':').nth(4).unwrap_or_default().to_string();
+        let handle = grant_key(&g);
         let ask = Ask {
             action: "kms:RetireGrant",
-            key_id: Some(&g.key_id),
+            key_id: Some(&handle),
             grant_to_retire: Some(core_grant(&g, &issuer)),
             ..Ask::default()
         };
@@ -338,7 +349,7 @@ impl Kms {
     pub fn revoke_grant(&mut self, caller: &Caller, r: RevokeGrantRequest) -> Result<Empty> {
         let (grant_id, dry) = (r.grant_id.as_str(), r.dry_run);
         let (_, id) = self.gate(caller, &r.key_id, "kms:RevokeGrant", StateRule::Any)?;
-        if self.grants.get(grant_id).is_none_or(|g| g.key_id != id) {
+        if self.grants.get(grant_id).is_none_or(|g| grant_key(g) != id) {
             return Err(KmsError::new(
                 ErrorCode::InvalidGrantIdException,
                 format!("Grant ID {grant_id} is not valid."),

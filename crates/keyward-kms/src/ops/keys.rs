@@ -14,7 +14,7 @@ use crate::api::{Empty, KeyIdResponse};
 use crate::auth::Ask;
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{parse_named, Caller, Kms};
-use crate::record::{KeyRecord, Material, Rotation, RotationEvent, Tag};
+use crate::record::{KeyRecord, Material, MultiRegionRole, Rotation, RotationEvent, Tag};
 use crate::store::Change;
 use crate::types::{KeySpec, KeyState, KeyUsage, Origin};
 use keyward_core::eval::{CtxValue, Principal};
@@ -69,7 +69,8 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
         key_manager: "CUSTOMER",
         customer_master_key_spec: rec.spec,
         key_spec: rec.spec,
-        multi_region: false,
+        multi_region: rec.multi_region.is_some(),
+        multi_region_configuration: None,
         encryption_algorithms: (rec.usage == KeyUsage::EncryptDecrypt)
             .then(|| rec.spec.encryption_algorithms().to_vec()),
         signing_algorithms: (rec.usage == KeyUsage::SignVerify)
@@ -94,34 +95,43 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
     }
 }
 
-pub(crate) fn validate_tags(tags: &[Tag]) -> Result<()> {
-    for t in tags {
-        if t.tag_key.is_empty()
-            || t.tag_key.chars().count() > 128
-            || t.tag_value.chars().count() > 256
-        {
-            return Err(KmsError::new(
-                ErrorCode::TagException,
-                "Tag keys must be 1-128 characters and values 0-256 characters.",
-            ));
-        }
-        if t.tag_key.starts_with("aws:") {
-            return Err(KmsError::new(
-                ErrorCode::TagException,
-                "Tag keys must not begin with 'aws:'.",
-            ));
-        }
-    }
-    if tags.len() > 50 {
-        return Err(KmsError::new(
-            ErrorCode::LimitExceededException,
-            "A key can have at most 50 tags.",
+/// A key's description: at most 8192 characters.
+pub(crate) fn check_description(description: &str) -> Result<()> {
+    if description.chars().count() > 8192 {
+        return Err(KmsError::constraint(
+            "description",
+            "Member must have length less than or equal to 8192",
         ));
     }
     Ok(())
 }
 
-fn tag_context(tags: &[Tag]) -> Vec<(String, CtxValue)> {
+/// Tags as AWS checks them: lengths from the service model (the generic ValidationException
+/// naming `tags.N.member.tagKey`), then AWS's TagException texts for a reserved `aws:` prefix
+/// (any case), a repeated key and more than 50 tags.
+pub(crate) fn validate_tags(tags: &[Tag]) -> Result<()> {
+    let json = serde_json::to_value(tags).unwrap_or_default();
+    crate::validate::validation_result(crate::validate::member_violations(
+        "TagResource",
+        "Tags",
+        &json,
+    ))?;
+    let tag_error = |m: &str| Err(KmsError::new(ErrorCode::TagException, m));
+    if tags.iter().any(|t| t.tag_key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))) {
+        return tag_error("Tags beginning with aws: are reserved");
+    }
+    let mut keys: Vec<&str> = tags.iter().map(|t| t.tag_key.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return tag_error("Duplicate tag keys");
+    }
+    if tags.len() > 50 {
+        return tag_error("Too many tags");
+    }
+    Ok(())
+}
+
+pub(crate) fn tag_context(tags: &[Tag]) -> Vec<(String, CtxValue)> {
     let mut extra: Vec<(String, CtxValue)> = tags
         .iter()
         .map(|t| (format!("aws:RequestTag/{}", t.tag_key), CtxValue::One(t.tag_value.clone())))
@@ -139,6 +149,10 @@ impl Kms {
     /// Runs the clock and parses the caller.
     pub(crate) fn begin(&mut self, caller: &Caller) -> Result<Principal> {
         self.tick(caller.now_ms)?;
+        let region = caller.region.as_deref().unwrap_or(&self.config.region);
+        if self.region != region {
+            self.region = region.to_string();
+        }
         if let Some(p) = self.principals.get(&caller.principal) {
             return Ok(p.clone());
         }
@@ -177,7 +191,7 @@ impl Kms {
 
     /// Parses a key policy and runs the lockout safety check (the caller must still be able
     /// to call PutKeyPolicy under it) unless bypassed.
-    fn check_policy(
+    pub(crate) fn check_policy(
         &self,
         caller: &Caller,
         p: &Principal,
@@ -237,8 +251,8 @@ impl Kms {
             ("kms:KeySpec".to_string(), CtxValue::One(spec.as_str().into())),
             ("kms:KeyUsage".to_string(), CtxValue::One(usage.as_str().into())),
             ("kms:KeyOrigin".to_string(), CtxValue::One(origin.as_str().into())),
-            ("kms:MultiRegion".to_string(), CtxValue::One("false".into())),
         ];
+        extra.extend(crate::ops::multi_region::create_key_context(r.multi_region));
         let bypass = r.bypass_policy_lockout_safety_check.unwrap_or(false);
         extra.push((
             "kms:BypassPolicyLockoutSafetyCheck".to_string(),
@@ -258,12 +272,6 @@ impl Kms {
                 "KeyUsage {usage} is not compatible with KeySpec {spec}"
             )));
         }
-        if r.multi_region == Some(true) {
-            return Err(KmsError::new(
-                ErrorCode::UnsupportedOperationException,
-                "Multi-Region keys are not supported by keyward.",
-            ));
-        }
         if origin == Origin::External && spec != KeySpec::SymmetricDefault {
             return Err(KmsError::new(
                 ErrorCode::UnsupportedOperationException,
@@ -271,22 +279,18 @@ impl Kms {
             ));
         }
         let description = r.description.unwrap_or_default();
-        if description.chars().count() > 8192 {
-            return Err(KmsError::constraint(
-                "description",
-                "Member must have length less than or equal to 8192",
-            ));
-        }
+        check_description(&description)?;
         validate_tags(&tags)?;
-        let key_id = crate::crypto::random_uuid(self.rng.as_mut());
-        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", self.config.region, p.account);
+        let multi_region = (r.multi_region == Some(true)).then_some(MultiRegionRole::Primary);
+        let key_id = crate::ops::multi_region::new_key_id(self.rng.as_mut(), multi_region);
+        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", self.region, p.account);
         let policy = r.policy.unwrap_or_else(|| default_key_policy(&p.account));
         self.check_policy(caller, &p, &policy, &arn, &p.account, bypass)?;
         let mut rec = KeyRecord {
             key_id,
             arn,
             account: p.account,
-            region: self.config.region.clone(),
+            region: self.region.clone(),
             created_ms: caller.now_ms,
             description,
             spec,
@@ -306,11 +310,12 @@ impl Kms {
             materials: Vec::new(),
             import: None,
             material_expires_ms: None,
+            multi_region,
         };
         if origin == Origin::AwsKms {
             add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "CREATE")?;
         }
-        let out = KeyMetadataResponse { key_metadata: metadata(&rec) };
+        let out = KeyMetadataResponse { key_metadata: self.key_metadata(&rec) };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
     }
@@ -322,7 +327,7 @@ impl Kms {
         r: DescribeKeyRequest,
     ) -> Result<KeyMetadataResponse> {
         let (_, id) = self.gate(caller, &r.key_id, "kms:DescribeKey", StateRule::Any)?;
-        Ok(KeyMetadataResponse { key_metadata: metadata(&self.key(&id)?.rec) })
+        Ok(KeyMetadataResponse { key_metadata: self.key_metadata(&self.key(&id)?.rec) })
     }
 
     /// ListKeys: the keys of the caller's account (IAM permission on `*`).
@@ -332,7 +337,7 @@ impl Kms {
         let mut keys: Vec<(i64, String, String)> = self
             .keys
             .values()
-            .filter(|k| k.rec.account == p.account)
+            .filter(|k| k.rec.account == p.account && k.rec.region == self.region)
             .map(|k| (k.rec.created_ms, k.rec.key_id.clone(), k.rec.arn.clone()))
             .collect();
         keys.sort();
@@ -393,10 +398,11 @@ impl Kms {
         rec.state = KeyState::PendingDeletion;
         rec.deletion_ms = Some(when);
         rec.pending_window_days = u32::try_from(days).ok();
+        self.wait_for_replicas(&mut rec);
         let out = ScheduleKeyDeletionResponse {
             key_id: rec.arn.clone(),
-            deletion_date: epoch_s(when),
-            key_state: KeyState::PendingDeletion,
+            deletion_date: rec.deletion_ms.map(epoch_s),
+            key_state: rec.state,
             pending_window_in_days: days,
         };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
@@ -407,7 +413,7 @@ impl Kms {
     pub fn cancel_key_deletion(&mut self, caller: &Caller, r: KeyRequest) -> Result<KeyIdResponse> {
         let (_, id) = self.gate(caller, &r.key_id, "kms:CancelKeyDeletion", StateRule::Any)?;
         let mut rec = self.key(&id)?.rec.clone();
-        if rec.state != KeyState::PendingDeletion {
+        if !matches!(rec.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) {
             return Err(KmsError::new(
                 ErrorCode::KMSInvalidStateException,
                 format!("{} is not pending deletion.", rec.arn),
@@ -431,12 +437,7 @@ impl Kms {
         let description = r.description;
         let (_, id) =
             self.gate(caller, &r.key_id, "kms:UpdateKeyDescription", StateRule::Modify)?;
-        if description.chars().count() > 8192 {
-            return Err(KmsError::constraint(
-                "description",
-                "Member must have length less than or equal to 8192",
-            ));
-        }
+        check_description(&description)?;
         let mut rec = self.key(&id)?.rec.clone();
         rec.description = description;
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
@@ -544,12 +545,11 @@ impl Kms {
 
     fn rotatable(&self, id: &str) -> Result<KeyRecord> {
         let rec = self.key(id)?.rec.clone();
+        crate::ops::multi_region::check_not_replica(&rec)?;
         check_not_external(&rec)?;
         if rec.spec != KeySpec::SymmetricDefault {
-            return Err(KmsError::new(
-                ErrorCode::UnsupportedOperationException,
-                format!("{} key spec {} does not support automatic rotation.", rec.arn, rec.spec),
-            ));
+            // AWS sends this one with no message.
+            return Err(KmsError::new(ErrorCode::UnsupportedOperationException, ""));
         }
         Ok(rec)
     }
@@ -596,13 +596,14 @@ impl Kms {
             check_state(rec, StateRule::Rotate)?;
         }
         let rec = self.rotatable(&id)?;
-        let last_on_demand = rec.rotations.iter().rev().find(|e| e.kind == "ON_DEMAND");
         Ok(GetKeyRotationStatusResponse {
             key_rotation_enabled: rec.rotation.is_some(),
             key_id: rec.arn.clone(),
             rotation_period_in_days: rec.rotation.as_ref().map(|r| r.period_days),
             next_rotation_date: rec.rotation.as_ref().map(|r| epoch_s(r.next_ms)),
-            on_demand_rotation_start_date: last_on_demand.map(|e| epoch_s(e.at_ms)),
+            // Only while an on-demand rotation is in progress; keyward's completes within the
+            // call, so none ever is.
+            on_demand_rotation_start_date: None,
         })
     }
 

@@ -6,6 +6,7 @@ pub mod crypto_ops;
 pub mod grants;
 pub mod import;
 pub mod keys;
+pub mod multi_region;
 
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::record::KeyRecord;
@@ -74,7 +75,9 @@ pub(crate) fn check_state(rec: &KeyRecord, rule: StateRule) -> Result<()> {
         (StateRule::Any, _) | (_, KeyState::Enabled) => Ok(()),
         (StateRule::Use, KeyState::Disabled) => Err(state_error(Dis, arn, "disabled")),
         (StateRule::Rotate, KeyState::Disabled) => Err(state_error(Dis, arn, "disabled")),
-        (_, KeyState::PendingDeletion) => Err(state_error(Inv, arn, "pending deletion")),
+        (_, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) => {
+            Err(state_error(Inv, arn, "pending deletion"))
+        }
         (StateRule::Rotate, KeyState::PendingImport) => Err(KmsError::new(
             ErrorCode::UnsupportedOperationException,
             format!("{arn} origin is EXTERNAL which is not valid for this operation."),

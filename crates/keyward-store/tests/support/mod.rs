@@ -75,7 +75,13 @@ pub fn key(n: u64) -> KeyRecord {
         }],
         import: None,
         material_expires_ms: None,
+        multi_region: None,
     }
+}
+
+/// The ARN of [`key`]`(n)`: the id the store keeps keys by.
+pub fn key_arn(n: u64) -> String {
+    format!("arn:aws:kms:us-east-1:111122223333:key/{}", key_id(n))
 }
 
 /// A key using every optional field, including import parameters.
@@ -139,6 +145,7 @@ pub fn grant(n: u64, key_id: &str) -> GrantRecord {
         issuer: "arn:aws:iam::111122223333:root".to_owned(),
         created_ms: 3,
         tokens: vec![format!("token-{n}")],
+        region: "us-east-1".to_owned(),
     }
 }
 

@@ -1,16 +1,16 @@
-//! `test(scenario, yaml, files)`: run a scenario file and report each case.
+//! Scenario files: run one and report each case with its position, and for a failing case the
+//! human trace. Files the scenario names come from a resolver (a map of texts in the browser,
+//! the file system in Python).
 
 use crate::lint::finding_json;
 use crate::util::{fail, parse_object, too_large, TextPos, MAX_BUNDLE, MAX_DOC};
+use keyward_core::eval::{explain, render_human};
 use keyward_scenario as scenario;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// Runs a scenario; `files` maps the paths it references to their text.
-pub(crate) fn run(text: &str, yaml: bool, files: Option<&str>) -> Value {
-    if text.len() > MAX_DOC {
-        return too_large(text.len(), MAX_DOC, "scenario");
-    }
+/// Runs a scenario; `files` (JSON object) maps the paths it references to their text.
+pub fn run_with_files(text: &str, yaml: bool, files: Option<&str>) -> Value {
     let mut map = BTreeMap::new();
     if let Some(f) = files.filter(|f| !f.trim().is_empty()) {
         if f.len() > MAX_BUNDLE {
@@ -35,8 +35,18 @@ pub(crate) fn run(text: &str, yaml: bool, files: Option<&str>) -> Value {
             .cloned()
             .ok_or_else(|| format!("{rel}: no such file (pass its text in files_json)"))
     };
+    run(text, yaml, &resolve)
+}
+
+/// Runs a scenario whose referenced files `resolve` reads:
+/// `{ok, passed, failed, cases: [{name, expected, actual, pass, rule, kms, problems, trace,
+/// line, column, start16, end16}]}`; `trace` is the human explanation of a failing case.
+pub fn run(text: &str, yaml: bool, resolve: &dyn Fn(&str) -> Result<String, String>) -> Value {
+    if text.len() > MAX_DOC {
+        return too_large(text.len(), MAX_DOC, "scenario");
+    }
     let pos = TextPos::new(text);
-    let s = match scenario::load(text, yaml, &resolve) {
+    let s = match scenario::load(text, yaml, resolve) {
         Ok(s) => s,
         Err(diags) => {
             let list: Vec<Value> = diags
@@ -80,9 +90,15 @@ pub(crate) fn run(text: &str, yaml: bool, files: Option<&str>) -> Value {
                 0
             }))
         };
+        let trace = if pass {
+            Value::Null
+        } else {
+            scenario::build_case(&s, case)
+                .map_or(Value::Null, |(set, req)| json!(render_human(&explain(&set, &req))))
+        };
         cases.push(json!({
             "name": r.name, "expected": r.expected_name(), "actual": actual, "pass": pass, "rule": rule,
-            "kms": r.kms, "problems": r.problems,
+            "kms": r.kms, "problems": r.problems, "trace": trace,
             "line": at("line"), "column": at("column"), "start16": at("start16"), "end16": at("end16"),
         }));
     }

@@ -2,15 +2,15 @@
 //! operation, resource, key, region, params) instead of an action: the service's own action and
 //! each KMS request the service makes, decided; the first that is not allowed is explained.
 
-use crate::explain::{doc_error, explanation_json, load, Inputs};
+use crate::explain::{doc_error, explanation_json, fix_document, load, Inputs};
 use crate::util::{fail, opt_str, type_name};
 use keyward_core::diag::has_errors;
-use keyward_core::eval::call::service::{service_op, service_operations, services};
-use keyward_core::eval::{explain, Decision};
+use keyward_core::eval::call::service::{service_op, service_operations, services, SERVICE_OPS};
+use keyward_core::eval::{explain, Decision, Source};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::parse_grants;
-use keyward_scenario::{one_service_call, service_steps, ServiceInputs};
+use keyward_scenario::{one_service_call, service_steps, ServiceInputs, ServiceStep};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -147,8 +147,37 @@ fn params(m: &Map<String, Value>) -> Result<Vec<(String, String)>, Value> {
         .collect()
 }
 
+/// The explanation of one step, its fixes through the lint gate: a KMS request's resource
+/// policy is the bundle's key policy, the service's own action's is its resource policy.
+fn explain_step(step: &ServiceStep, inp: &Inputs) -> Value {
+    let mut e = explain(&step.set, &step.request);
+    let kms = step.request.action.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("kms:"));
+    let docs = Inputs {
+        key_policy: if kms { inp.key_policy.clone() } else { None },
+        resource_policy: if kms { None } else { inp.resource_policy.clone() },
+        ..inp.clone()
+    };
+    keyward_lint::fixes::label_fixes(&mut e, &|s: Source| fix_document(&docs, s));
+    explanation_json(&e, None)
+}
+
+/// The catalogue of service operations for a form: `[{service, operation, action, kms,
+/// source}]`, in table order (`kms` lists the KMS actions the service makes).
+pub fn catalogue() -> Value {
+    Value::Array(
+        SERVICE_OPS
+            .iter()
+            .map(|o| {
+                let kms: Vec<&str> = o.kms.iter().map(|k| k.action).collect();
+                json!({"service": o.service, "operation": o.operation, "action": o.action,
+                       "kms": kms, "source": o.source})
+            })
+            .collect(),
+    )
+}
+
 /// `explain_service_call(bundle)`.
-pub(crate) fn run(bundle: &str) -> Value {
+pub fn run(bundle: &str) -> Value {
     let inp = match Inputs::parse(bundle) {
         Ok(i) => i,
         Err(e) => return e,
@@ -168,7 +197,7 @@ pub(crate) fn run(bundle: &str) -> Value {
         .collect();
     let deciding =
         run.steps.iter().find(|s| s.outcome.decision != Decision::Allow).or(run.steps.last());
-    let explanation = deciding.map(|s| explanation_json(&explain(&s.set, &s.request), None));
+    let explanation = deciding.map(|s| explain_step(s, &inp));
     let decision = match (&run.error, deciding) {
         (Some((code, _)), _) => code.clone(),
         (None, Some(s)) => s.outcome.decision.name().to_string(),

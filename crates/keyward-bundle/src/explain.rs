@@ -17,16 +17,16 @@ use std::sync::Arc;
 
 /// The bundle's documents and request, as given.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Inputs {
-    pub(crate) key_policy: Option<String>,
-    pub(crate) resource_policy: Option<String>,
-    pub(crate) identity: Vec<(String, String)>,
-    pub(crate) boundary: Option<String>,
-    pub(crate) session: Option<String>,
-    pub(crate) scps: Vec<Vec<(String, String)>>,
-    pub(crate) rcps: Vec<Vec<(String, String)>>,
-    pub(crate) grants: Option<String>,
-    pub(crate) request: Map<String, Value>,
+pub struct Inputs {
+    pub key_policy: Option<String>,
+    pub resource_policy: Option<String>,
+    pub identity: Vec<(String, String)>,
+    pub boundary: Option<String>,
+    pub session: Option<String>,
+    pub scps: Vec<Vec<(String, String)>>,
+    pub rcps: Vec<Vec<(String, String)>>,
+    pub grants: Option<String>,
+    pub request: Map<String, Value>,
 }
 
 fn named_list(v: &Value, field: &str) -> Result<Vec<(String, String)>, Value> {
@@ -70,7 +70,7 @@ fn levels(v: Option<&Value>, field: &str) -> Result<Vec<Vec<(String, String)>>, 
 
 impl Inputs {
     /// Reads a bundle.
-    pub(crate) fn parse(bundle: &str) -> Result<Inputs, Value> {
+    pub fn parse(bundle: &str) -> Result<Inputs, Value> {
         if bundle.len() > MAX_BUNDLE {
             return Err(too_large(bundle.len(), MAX_BUNDLE, "bundle"));
         }
@@ -137,7 +137,7 @@ impl Inputs {
     }
 
     /// The text of a field.
-    pub(crate) fn text(&self, field: &str) -> Option<&str> {
+    pub fn text(&self, field: &str) -> Option<&str> {
         self.documents().into_iter().find(|(f, _)| f == field).map(|(_, t)| t)
     }
 
@@ -184,7 +184,7 @@ impl Inputs {
     }
 
     /// The bundle field a source's policy came from.
-    pub(crate) fn field_of(&self, source: Source) -> Option<String> {
+    pub fn field_of(&self, source: Source) -> Option<String> {
         Some(match source {
             Source::ResourcePolicy => self.resource_field().to_string(),
             Source::Identity { index } => format!("identity_policies[{index}]"),
@@ -198,7 +198,7 @@ impl Inputs {
 }
 
 /// The error object for a document with errors.
-pub(crate) fn doc_error(field: &str, text: &str, diags: &[Diagnostic], what: &str) -> Value {
+pub fn doc_error(field: &str, text: &str, diags: &[Diagnostic], what: &str) -> Value {
     let pos = TextPos::new(text);
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
     let list: Vec<Value> = errors
@@ -224,12 +224,7 @@ pub(crate) fn doc_error(field: &str, text: &str, diags: &[Diagnostic], what: &st
     v
 }
 
-pub(crate) fn load(
-    field: &str,
-    name: &str,
-    text: &str,
-    kind: PolicyKind,
-) -> Result<NamedPolicy, Value> {
+pub fn load(field: &str, name: &str, text: &str, kind: PolicyKind) -> Result<NamedPolicy, Value> {
     let (policy, diags) = parse_policy(text, kind, Limits::default());
     if has_errors(&diags) {
         return Err(doc_error(field, text, &diags, "a policy"));
@@ -262,7 +257,7 @@ fn str_map(req: &Map<String, Value>, key: &str) -> Result<Vec<(String, String)>,
 }
 
 /// Builds the policies and the request (as `keyward explain` does).
-pub(crate) fn build(inp: &Inputs) -> Result<(PolicySet, Request), Value> {
+pub fn build(inp: &Inputs) -> Result<(PolicySet, Request), Value> {
     let r = &inp.request;
     let rs = |k: &str| opt_str(r, k, &format!("request.{k}"));
     let principal_text = rs("principal")?
@@ -423,7 +418,7 @@ fn resolve_span(v: &mut Value, pos: Option<&TextPos<'_>>) {
 
 /// The explanation as JSON (Explanation in keyward.d.ts). Without inputs (the KMS), fields
 /// are null and spans stay byte offsets.
-pub(crate) fn explanation_json(e: &Explanation, inp: Option<&Inputs>) -> Value {
+pub fn explanation_json(e: &Explanation, inp: Option<&Inputs>) -> Value {
     let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
     let field_of = |s: Source| inp.and_then(|i| i.field_of(s));
     let text_of = |f: &Option<String>| inp.zip(f.as_deref()).and_then(|(i, f)| i.text(f));
@@ -574,7 +569,7 @@ fn edit_source(edit: &Edit) -> Option<Source> {
 }
 
 /// The text and lint kind of the document a fix edits, for the lint gate of fixes.
-fn fix_document(inp: &Inputs, source: Source) -> Option<(Option<String>, DocKind)> {
+pub fn fix_document(inp: &Inputs, source: Source) -> Option<(Option<String>, DocKind)> {
     let field = inp.field_of(source)?;
     let kind = match source {
         Source::ResourcePolicy if field == "resource_policy" => PolicyKind::Resource,
@@ -592,7 +587,7 @@ fn fix_document(inp: &Inputs, source: Source) -> Option<(Option<String>, DocKind
 }
 
 /// `explain(bundle)`.
-pub(crate) fn run(bundle: &str) -> Value {
+pub fn run(bundle: &str) -> Value {
     let inp = match Inputs::parse(bundle) {
         Ok(i) => i,
         Err(e) => return e,

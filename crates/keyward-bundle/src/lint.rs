@@ -6,7 +6,7 @@ use keyward_lint::Finding;
 use serde_json::{json, Value};
 
 /// One finding as JSON (LintFinding in keyward.d.ts).
-pub(crate) fn finding_json(pos: &TextPos<'_>, f: &Finding) -> Value {
+pub fn finding_json(pos: &TextPos<'_>, f: &Finding) -> Value {
     let mut v = json!({
         "code": f.code,
         "severity": f.severity,
@@ -28,22 +28,29 @@ pub(crate) fn finding_json(pos: &TextPos<'_>, f: &Finding) -> Value {
     v
 }
 
+/// A `kind` argument: `auto` (or empty) is `None`; an unknown name is the error object.
+pub fn parse_kind(kind: &str) -> Result<Option<DocKind>, Value> {
+    match kind.trim() {
+        "" | "auto" => Ok(None),
+        k => DocKind::from_name(k).map(Some).ok_or_else(|| {
+            fail(
+                format!(
+                    "unknown kind `{k}` (auto|key|resource|identity|scp|rcp|boundary|session|grant)"
+                ),
+                Some("kind"),
+            )
+        }),
+    }
+}
+
 /// Lints one document.
-pub(crate) fn lint(text: &str, kind: &str) -> Value {
+pub fn lint(text: &str, kind: &str) -> Value {
     if text.len() > MAX_DOC {
         return too_large(text.len(), MAX_DOC, "text");
     }
-    let kind = match kind.trim() {
-        "" | "auto" => None,
-        k => match DocKind::from_name(k) {
-            Some(k) => Some(k),
-            None => {
-                return fail(
-                    format!("unknown kind `{k}` (auto|key|resource|identity|scp|rcp|boundary|session|grant)"),
-                    Some("kind"),
-                )
-            }
-        },
+    let kind = match parse_kind(kind) {
+        Ok(k) => k,
+        Err(e) => return e,
     };
     let report = keyward_lint::lint_text(text, kind);
     let pos = TextPos::new(text);
@@ -57,6 +64,6 @@ pub(crate) fn lint(text: &str, kind: &str) -> Value {
 }
 
 /// Every check lint can report.
-pub(crate) fn checks() -> Value {
+pub fn checks() -> Value {
     serde_json::to_value(keyward_lint::checks()).unwrap_or(Value::Array(Vec::new()))
 }

@@ -11,7 +11,7 @@ fn call(service_call: Value) -> Value {
         "identity_policies": [{"name": "uploader", "text": ID}],
         "request": {"principal": "arn:aws:sts::111122223333:assumed-role/Up/s", "service_call": service_call},
     });
-    serde_json::from_str(&keyward_wasm::explain_service_call(&bundle.to_string())).unwrap()
+    keyward_bundle::service_call::run(&bundle.to_string())
 }
 
 #[test]

@@ -5,12 +5,12 @@ use keyward_core::span::{LineIndex, Span};
 use serde_json::{json, Map, Value};
 
 /// Largest accepted document (policy, grants, scenario, KMS input), in bytes.
-pub(crate) const MAX_DOC: usize = 1024 * 1024;
+pub const MAX_DOC: usize = 1024 * 1024;
 /// Largest accepted explain bundle, in bytes (it holds several documents).
-pub(crate) const MAX_BUNDLE: usize = 8 * 1024 * 1024;
+pub const MAX_BUNDLE: usize = 8 * 1024 * 1024;
 
 /// `{ok: false, error: {message, field?}}`.
-pub(crate) fn fail(message: impl Into<String>, field: Option<&str>) -> Value {
+pub fn fail(message: impl Into<String>, field: Option<&str>) -> Value {
     let mut e = Map::new();
     e.insert("message".into(), Value::String(message.into()));
     if let Some(f) = field {
@@ -20,12 +20,12 @@ pub(crate) fn fail(message: impl Into<String>, field: Option<&str>) -> Value {
 }
 
 /// The refusal for an input over `limit` bytes.
-pub(crate) fn too_large(len: usize, limit: usize, field: &str) -> Value {
+pub fn too_large(len: usize, limit: usize, field: &str) -> Value {
     fail(format!("{field} is {len} bytes; the limit is {limit} bytes"), Some(field))
 }
 
 /// Serializes a value (never fails: serde_json only fails on non-string map keys).
-pub(crate) fn out(v: &Value) -> String {
+pub fn out(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| {
         format!(r#"{{"ok":false,"error":{{"message":"cannot serialize the result: {e}"}}}}"#)
     })
@@ -33,19 +33,19 @@ pub(crate) fn out(v: &Value) -> String {
 
 /// Positions in one text: line:column (1-based, characters) and UTF-16 offsets.
 #[derive(Debug)]
-pub(crate) struct TextPos<'a> {
+pub struct TextPos<'a> {
     text: &'a str,
     idx: LineIndex<'a>,
     ascii: bool,
 }
 
 impl<'a> TextPos<'a> {
-    pub(crate) fn new(text: &'a str) -> TextPos<'a> {
+    pub fn new(text: &'a str) -> TextPos<'a> {
         TextPos { text, idx: LineIndex::new(text), ascii: text.is_ascii() }
     }
 
     /// The UTF-16 offset of a byte offset (clamped, rounded down to a character boundary).
-    pub(crate) fn off16(&self, off: u32) -> usize {
+    pub fn off16(&self, off: u32) -> usize {
         if off == u32::MAX {
             return 0;
         }
@@ -60,7 +60,7 @@ impl<'a> TextPos<'a> {
     }
 
     /// Every position of a span, as a JSON object (TextSpan in keyward.d.ts).
-    pub(crate) fn span(&self, s: Span) -> Value {
+    pub fn span(&self, s: Span) -> Value {
         if s.is_synthetic() {
             return Value::Null;
         }
@@ -75,7 +75,7 @@ impl<'a> TextPos<'a> {
 }
 
 /// Reads an optional string member (`null` counts as absent).
-pub(crate) fn opt_str<'v>(
+pub fn opt_str<'v>(
     obj: &'v Map<String, Value>,
     key: &str,
     field: &str,
@@ -90,7 +90,7 @@ pub(crate) fn opt_str<'v>(
 }
 
 /// The JSON type of a value, for messages.
-pub(crate) fn type_name(v: &Value) -> &'static str {
+pub fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -102,7 +102,7 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 }
 
 /// Parses a JSON object given as a string.
-pub(crate) fn parse_object(text: &str, field: &str) -> Result<Map<String, Value>, Value> {
+pub fn parse_object(text: &str, field: &str) -> Result<Map<String, Value>, Value> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(v) => {

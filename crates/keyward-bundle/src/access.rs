@@ -90,7 +90,7 @@ fn key(m: &Map<String, Value>, account: &str) -> Result<KeyFacts, Value> {
 }
 
 /// `who_can({key_policy, key_arn, actions?, account_export?, grants?})`.
-pub(crate) fn who_can_json(bundle: &str) -> Value {
+pub fn who_can_json(bundle: &str) -> Value {
     run(|| {
         let m = object(bundle)?;
         let kp = key_policy(&m, "key_policy")?;
@@ -115,7 +115,7 @@ pub(crate) fn who_can_json(bundle: &str) -> Value {
 }
 
 /// `diff({old, new, key_arn?, actions?, account_export?})` for key policies.
-pub(crate) fn diff_json(bundle: &str) -> Value {
+pub fn diff_json(bundle: &str) -> Value {
     run(|| {
         let m = object(bundle)?;
         let old = key_policy(&m, "old")?;
