@@ -43,9 +43,33 @@ pub struct Pattern {
     pub max: u32,
 }
 
+/// The model's pattern of a Region name (ReplicateKey's ReplicaRegion, UpdatePrimaryRegion's
+/// PrimaryRegion), which is not one character class; [`is_region_name`] checks it.
+pub const REGION_PATTERN: &str = "^([a-z]+-){2,3}\\d+$";
+
+/// Whether `s` matches [`REGION_PATTERN`]: two or three lowercase words, each followed by `-`,
+/// then digits (`us-east-1`, `us-gov-west-1`).
+pub fn is_region_name(s: &str) -> bool {
+    let Some((words, digits)) = s.rsplit_once('-') else { return false };
+    let words: Vec<&str> = words.split('-').collect();
+    (2..=3).contains(&words.len())
+        && words.iter().all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl Pattern {
-    /// Whether `s` matches; true when the pattern is not checked (no ranges).
+    /// Whether keyward checks this pattern: one character class with a count, or the Region
+    /// pattern.
+    pub fn checked(&self) -> bool {
+        !self.ranges.is_empty() || self.text == REGION_PATTERN
+    }
+
+    /// Whether `s` matches; true when the pattern is not checked.
     pub fn matches(&self, s: &str) -> bool {
+        if self.text == REGION_PATTERN {
+            return is_region_name(s);
+        }
         if self.ranges.is_empty() {
             return true;
         }

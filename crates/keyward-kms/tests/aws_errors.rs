@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use keyward_kms::operation::KeyForms;
+use keyward_kms::validate::REGION_PATTERN;
 use keyward_kms::validate::{operation_model, Kind, Shape};
 use keyward_kms::Operation;
 use serde_json::{json, Value};
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 /// A value of `shape` that passes its constraints.
 fn sample(shape: &Shape) -> Value {
     match shape.kind {
+        Kind::Str if shape.pattern.is_some_and(|p| p.text == REGION_PATTERN) => json!("eu-west-1"),
         Kind::Str => json!(shape.enums.first().copied().unwrap_or("a")),
         Kind::Blob => json!("eA=="),
         Kind::Int => json!(shape.min.unwrap_or(1)),

@@ -10,7 +10,7 @@ use keyward_kms::trail::{ServiceEventKind, TrailFacts};
 use keyward_kms::Operation;
 use serde_json::{json, Value};
 
-fn facts(k: &keyward_kms::Kms, c: &keyward_kms::Caller, op: &str, input: &Value) -> TrailFacts {
+fn facts(k: &mut keyward_kms::Kms, c: &keyward_kms::Caller, op: &str, input: &Value) -> TrailFacts {
     k.trail_facts(c, Operation::parse(op).unwrap(), input)
 }
 
@@ -31,36 +31,41 @@ fn keys_and_material_of_calls() {
         .to_string();
     // Encrypt through the alias: the key's ARN and its current material.
     let enc = json!({"KeyId": "alias/app", "Plaintext": b64(b"x")});
-    let f = facts(&k, &admin(), "Encrypt", &enc);
-    assert_eq!(arns(&f), [arn.clone()]);
+    let f = facts(&mut k, &admin(), "Encrypt", &enc);
+    assert_eq!(arns(&f), std::slice::from_ref(&arn));
     assert_eq!(f.key_material, [("keyMaterialId".to_string(), material.clone())]);
     let ct = ok(&mut k, &admin(), "Encrypt", enc)["CiphertextBlob"].clone();
     // Decrypt without a KeyId: the key and material the ciphertext names.
-    let f = facts(&k, &admin(), "Decrypt", &json!({"CiphertextBlob": ct}));
-    assert_eq!(arns(&f), [arn.clone()]);
+    let f = facts(&mut k, &admin(), "Decrypt", &json!({"CiphertextBlob": ct}));
+    assert_eq!(arns(&f), std::slice::from_ref(&arn));
     assert_eq!(f.key_material, [("keyMaterialId".to_string(), material.clone())]);
     // After a rotation, Decrypt names the old material, Encrypt the new one.
     ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id}));
-    let f = facts(&k, &admin(), "Decrypt", &json!({"CiphertextBlob": ct}));
+    let f = facts(&mut k, &admin(), "Decrypt", &json!({"CiphertextBlob": ct}));
     assert_eq!(f.key_material[0].1, material);
-    let f = facts(&k, &admin(), "Encrypt", &json!({"KeyId": id}));
+    let f = facts(&mut k, &admin(), "Encrypt", &json!({"KeyId": id}));
     assert_ne!(f.key_material[0].1, material);
     // ReEncrypt: source then destination key, both materials.
     let other = key(&mut k, json!({}));
-    let f =
-        facts(&k, &admin(), "ReEncrypt", &json!({"CiphertextBlob": ct, "DestinationKeyId": other}));
+    let f = facts(
+        &mut k,
+        &admin(),
+        "ReEncrypt",
+        &json!({"CiphertextBlob": ct, "DestinationKeyId": other}),
+    );
     assert_eq!(arns(&f), [arn.clone(), format!("arn:aws:kms:us-east-1:{ACCT}:key/{other}")]);
     let names: Vec<&str> = f.key_material.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["destinationKeyMaterialId", "sourceKeyMaterialId"]);
     // DeleteAlias: read before the call, when the alias still names its key.
     let alias_arn = format!("arn:aws:kms:us-east-1:{ACCT}:alias/app");
-    let f = facts(&k, &admin(), "DeleteAlias", &json!({"AliasName": "alias/app"}));
-    assert_eq!(arns(&f), [alias_arn.clone(), arn.clone()]);
-    let f = facts(&k, &admin(), "CreateAlias", &json!({"AliasName": "alias/b", "TargetKeyId": id}));
+    let f = facts(&mut k, &admin(), "DeleteAlias", &json!({"AliasName": "alias/app"}));
+    assert_eq!(arns(&f), [alias_arn, arn.clone()]);
+    let f =
+        facts(&mut k, &admin(), "CreateAlias", &json!({"AliasName": "alias/b", "TargetKeyId": id}));
     assert_eq!(arns(&f), [arn.clone(), format!("arn:aws:kms:us-east-1:{ACCT}:alias/b")]);
     // A key that does not exist, and account-level operations: no resources.
-    assert!(facts(&k, &admin(), "DescribeKey", &json!({"KeyId": "nope"})).resources.is_empty());
-    assert!(facts(&k, &admin(), "ListKeys", &json!({})).resources.is_empty());
+    assert!(facts(&mut k, &admin(), "DescribeKey", &json!({"KeyId": "nope"})).resources.is_empty());
+    assert!(facts(&mut k, &admin(), "ListKeys", &json!({})).resources.is_empty());
     // RetireGrant by token: the grant's key, and the grant id KMS logs.
     let g = ok(
         &mut k,
@@ -68,7 +73,7 @@ fn keys_and_material_of_calls() {
         "CreateGrant",
         json!({"KeyId": id, "GranteePrincipal": format!("arn:aws:iam::{ACCT}:user/ops"), "Operations": ["Decrypt"]}),
     );
-    let f = facts(&k, &admin(), "RetireGrant", &json!({"GrantToken": g["GrantToken"]}));
+    let f = facts(&mut k, &admin(), "RetireGrant", &json!({"GrantToken": g["GrantToken"]}));
     assert_eq!(arns(&f), [arn]);
     assert_eq!(
         f.key_material,

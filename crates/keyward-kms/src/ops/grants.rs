@@ -101,7 +101,7 @@ fn grant_json(g: &GrantRecord, key_arn: &str) -> GrantListEntry {
 }
 
 /// The handle of the key a grant is on.
-fn grant_key(g: &GrantRecord) -> String {
+pub(crate) fn grant_key(g: &GrantRecord) -> String {
     crate::kms::key_handle(&g.region, &g.key_id)
 }
 

@@ -149,10 +149,7 @@ impl Kms {
     /// Runs the clock and parses the caller.
     pub(crate) fn begin(&mut self, caller: &Caller) -> Result<Principal> {
         self.tick(caller.now_ms)?;
-        let region = caller.region.as_deref().unwrap_or(&self.config.region);
-        if self.region != region {
-            self.region = region.to_string();
-        }
+        self.enter_region(caller);
         if let Some(p) = self.principals.get(&caller.principal) {
             return Ok(p.clone());
         }
@@ -162,6 +159,14 @@ impl Kms {
         }
         self.principals.insert(caller.principal.clone(), p.clone());
         Ok(p)
+    }
+
+    /// Serves the calls that follow in the caller's Region (the configured one by default).
+    pub(crate) fn enter_region(&mut self, caller: &Caller) {
+        let region = caller.region.as_deref().unwrap_or(&self.config.region);
+        if self.region != region {
+            self.region = region.to_string();
+        }
     }
 
     /// Resolve, authorize, check state: the common start of every key operation.

@@ -138,7 +138,9 @@ impl Kms {
         use base64::Engine as _;
         let bytes = base64::engine::general_purpose::STANDARD.decode(blob_b64?).ok()?;
         let h = crate::crypto::blob::header(&bytes).ok()?;
-        self.keys.get(&h.key_id).map(|k| (&k.rec, h.material_id))
+        self.keys
+            .get(&crate::kms::key_handle(&self.region, &h.key_id))
+            .map(|k| (&k.rec, h.material_id))
     }
 
     /// The facts the CloudTrail record of a call needs: the keys it concerned (resolved as
@@ -146,7 +148,13 @@ impl Kms {
     /// it uses (recorded only if it succeeds). Called just before the call, under the same
     /// lock (a deleted alias or a retired grant is gone after it); [`TrailFacts::complete`]
     /// adds what only the response tells.
-    pub fn trail_facts(&self, caller: &Caller, op: Operation, request: &Value) -> TrailFacts {
+    pub fn trail_facts(&mut self, caller: &Caller, op: Operation, request: &Value) -> TrailFacts {
+        self.enter_region(caller);
+        self.region_facts(caller, op, request)
+    }
+
+    /// [`Kms::trail_facts`] in the Region the call is served in.
+    fn region_facts(&self, caller: &Caller, op: Operation, request: &Value) -> TrailFacts {
         use Operation as O;
         let mut f = TrailFacts::default();
         let key = |k: Option<&str>| k.and_then(|k| self.trail_key(caller, k));
@@ -156,7 +164,7 @@ impl Kms {
             if name.starts_with("arn:") {
                 Some(name.to_string())
             } else {
-                Some(format!("arn:aws:kms:{}:{}:{name}", self.config.region, p.account))
+                Some(format!("arn:aws:kms:{}:{}:{name}", self.region, p.account))
             }
         };
         match op {
@@ -198,7 +206,8 @@ impl Kms {
                 };
                 let target = target.or_else(|| {
                     let a = alias.as_deref()?;
-                    self.aliases.get(a).and_then(|a| self.keys.get(&a.key_id)).map(|k| &k.rec)
+                    let (handle, _) = self.alias_key(a)?;
+                    self.keys.get(&handle).map(|k| &k.rec)
                 });
                 let alias = alias.map(|a| Resource::kms_key(&a));
                 let target = target.map(|r| Resource::kms_key(&r.arn));
@@ -218,8 +227,10 @@ impl Kms {
                 if let Some(g) = grant {
                     f.key_material.push(("grantId".into(), g.grant_id.clone()));
                 }
-                let rec = key(s(request, "KeyId"))
-                    .or_else(|| grant.and_then(|g| self.keys.get(&g.key_id)).map(|k| &k.rec));
+                let rec = key(s(request, "KeyId")).or_else(|| {
+                    let g = grant?;
+                    self.keys.get(&crate::ops::grants::grant_key(g)).map(|k| &k.rec)
+                });
                 if let Some(rec) = rec {
                     f.resources.push(Resource::kms_key(&rec.arn));
                     let symmetric_crypto = matches!(

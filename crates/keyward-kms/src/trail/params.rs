@@ -245,6 +245,22 @@ pub const RULES: &[Rule] = &[
             ],
         )
     },
+    Rule {
+        defaults: &[("bypassPolicyLockoutSafetyCheck", Bool(false))],
+        response: fields![("ReplicaKeyMetadata", Members)],
+        ..row(
+            O::ReplicateKey,
+            false,
+            fields![
+                ("KeyId", AsIs),
+                ("ReplicaRegion", AsIs),
+                ("Description", AsIs),
+                ("BypassPolicyLockoutSafetyCheck", AsIs),
+                ("Policy", AsIs),
+                ("Tags", Members),
+            ],
+        )
+    },
     row(O::RetireGrant, false, fields![("KeyId", AsIs), ("GrantId", AsIs), ("DryRun", AsIs)]),
     row(O::RevokeGrant, false, fields![("KeyId", AsIs), ("GrantId", AsIs), ("DryRun", AsIs)]),
     row(O::RotateKeyOnDemand, false, KEY),
@@ -267,6 +283,7 @@ pub const RULES: &[Rule] = &[
     row(O::UntagResource, false, fields![("KeyId", AsIs), ("TagKeys", AsIs)]),
     row(O::UpdateAlias, false, fields![("AliasName", AsIs), ("TargetKeyId", AsIs)]),
     row(O::UpdateKeyDescription, false, fields![("KeyId", AsIs), ("Description", AsIs)]),
+    row(O::UpdatePrimaryRegion, false, fields![("KeyId", AsIs), ("PrimaryRegion", AsIs)]),
     Rule { defaults: &[("messageType", Str("RAW"))], ..row(O::Verify, true, SIGN) },
     row(O::VerifyMac, true, MAC),
 ];

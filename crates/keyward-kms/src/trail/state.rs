@@ -39,8 +39,10 @@ impl Kms {
                 p.role_arn = Some(format!("arn:aws:iam::{}:role/{role}", p.account));
             }
         }
-        let key_id = resource.split_once(":key/").map(|(_, id)| id);
-        match key_id.map(|id| (id, self.keys.get(id))) {
+        let handle = resource
+            .split_once(":key/")
+            .map(|(_, id)| crate::kms::key_handle(crate::kms::arn_region(resource), id));
+        match handle.as_deref().map(|id| (id, self.keys.get(id))) {
             Some((id, Some(k))) => {
                 out.set.resource_policy = Some(k.policy.clone());
                 out.set.resource_account = Some(k.rec.account.clone());
@@ -57,7 +59,7 @@ impl Kms {
                     aliases: self
                         .aliases
                         .values()
-                        .filter(|a| a.key_id == k.rec.key_id)
+                        .filter(|a| crate::kms::alias_targets(a, &k.rec))
                         .map(|a| a.name.clone())
                         .collect(),
                     tags: k
