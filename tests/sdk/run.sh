@@ -61,6 +61,10 @@ rc=0
 KEYWARD_ENDPOINT=$ADDR KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 600 "$VENV/bin/python" tests/sdk/boto3_workflow.py || rc=$?
 
+# IAM and STS: an identity world built through the SDKs (its own server, with --test-clock).
+KEYWARD_BIN=$BIN KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 600 "$VENV/bin/python" tests/sdk/iam_sts_workflow.py || rc=$?
+
 # The access log: one JSON line per call, and no secret in it.
 lines=$(wc -l <"$TMP/access.log")
 echo "access log: $lines lines"

@@ -25,6 +25,16 @@ pub struct Shared {
     /// The address the server listens on: with the dev switch on, a `Host` naming it is
     /// accepted besides the loopback names.
     pub local: Option<std::net::SocketAddr>,
+    /// How far the server's clock is moved ahead of the wall clock (`--test-clock` only),
+    /// milliseconds: it times sessions and policies, never the SigV4 window.
+    pub clock_offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Shared {
+    /// The server's clock: the wall clock plus the test offset.
+    pub fn clock(&self, wall_ms: i64) -> i64 {
+        wall_ms.saturating_add(self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// A request as read off the wire.
@@ -45,7 +55,7 @@ pub struct Incoming<'a> {
 }
 
 impl Incoming<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
@@ -59,20 +69,49 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// The error code for `x-amzn-ErrorType`, on errors.
     pub error_type: Option<String>,
+    /// The body is XML (IAM and STS), not JSON.
+    pub xml: bool,
 }
 
 impl Reply {
     /// An AWS JSON 1.1 error reply.
     pub fn error(status: u16, code: &str, message: &str) -> Reply {
         let body = json!({ "__type": code, "message": message }).to_string().into_bytes();
-        Reply { status, body, error_type: Some(code.to_string()) }
+        Reply { status, body, error_type: Some(code.to_string()), xml: false }
     }
 }
 
 /// Who the request acts as.
-struct Identity {
-    principal: String,
-    session_policy: Option<String>,
+pub(crate) struct Identity {
+    pub(crate) principal: String,
+    pub(crate) session_policy: Option<String>,
+    /// Temporary credentials' facts (STS AssumeRole).
+    pub(crate) session: Option<keyward_kms::record::SessionRecord>,
+    /// Signed with an unknown key under `--dev-principal`.
+    pub(crate) dev: bool,
+}
+
+impl Identity {
+    /// The context keys a session adds: its tags as `aws:PrincipalTag/K` (over the role's),
+    /// `aws:SourceIdentity`, and `aws:MultiFactorAuthPresent` false (no MFA was used).
+    pub(crate) fn session_context(&self) -> Vec<(String, String)> {
+        let Some(s) = &self.session else { return Vec::new() };
+        let mut v: Vec<(String, String)> = s
+            .tags
+            .iter()
+            .map(|t| (format!("aws:PrincipalTag/{}", t.tag_key), t.tag_value.clone()))
+            .collect();
+        if let Some(src) = &s.source_identity {
+            v.push(("aws:SourceIdentity".to_string(), src.clone()));
+        }
+        v.push(("aws:MultiFactorAuthPresent".to_string(), "false".to_string()));
+        v
+    }
+}
+
+/// Compares secrets in time independent of where they differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
@@ -128,10 +167,19 @@ pub fn host_allowed(host: &str, local: Option<std::net::SocketAddr>) -> bool {
 /// Whether `req` authenticates (the server makes key material ahead only for such requests,
 /// so an unauthenticated client cannot make it generate RSA keys).
 pub fn authenticates(shared: &Shared, req: &Incoming<'_>) -> bool {
-    authenticate(shared, req, now_ms()).is_ok()
+    let now = now_ms();
+    authenticate(shared, req, now, shared.clock(now), None).is_ok()
 }
 
-fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identity, AuthError> {
+/// Authenticates `req` at wall-clock time `now` (the SigV4 window) and server time `clock`
+/// (session expiry); `query` names the IAM/STS scope (service, Region rule) instead of KMS's.
+pub(crate) fn authenticate(
+    shared: &Shared,
+    req: &Incoming<'_>,
+    now: i64,
+    clock: i64,
+    query: Option<(&str, Option<&str>)>,
+) -> Result<Identity, AuthError> {
     if shared.opts.dev_principal.is_some()
         && !req.header("host").is_some_and(|h| host_allowed(h, shared.local))
     {
@@ -162,15 +210,28 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
                 Zeroizing::new(r.secret.expose().to_vec()),
                 r.principal.clone(),
                 r.session_policy.clone(),
+                r.session.clone(),
             )
         })
     };
-    let Some((secret, principal, session_policy)) = record else {
+    let Some((secret, principal, session_policy, session)) = record else {
         if let Some(dev) = &shared.opts.dev_principal {
-            return Ok(Identity { principal: dev.clone(), session_policy: None });
+            return Ok(Identity {
+                principal: dev.clone(),
+                session_policy: None,
+                session: None,
+                dev: true,
+            });
         }
         return Err(invalid());
     };
+    if let Some(s) = &session {
+        // Temporary credentials are valid only with their session token.
+        let token = req.header("x-amz-security-token").unwrap_or_default();
+        if !same_secret(token.trim().as_bytes(), s.token.expose()) {
+            return Err(invalid());
+        }
+    }
     let signed = SignedRequest {
         method: req.method,
         path: req.path,
@@ -179,9 +240,18 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
         body: req.body,
     };
     let (amz_date, _) = sigv4::request_time(&signed, now)?;
-    sigv4::check_scope(&auth, &amz_date, &shared.opts.region)?;
+    match query {
+        Some((service, region)) => sigv4::check_scope_for(&auth, &amz_date, service, region)?,
+        None => sigv4::check_scope(&auth, &amz_date, &shared.opts.region)?,
+    }
     sigv4::verify(&signed, &auth, &amz_date, &secret)?;
-    Ok(Identity { principal, session_policy })
+    if session.as_ref().is_some_and(|s| clock >= s.expires_ms) {
+        return Err(AuthError {
+            code: "ExpiredTokenException",
+            message: "The security token included in the request is expired".to_string(),
+        });
+    }
+    Ok(Identity { principal, session_policy, session, dev: false })
 }
 
 /// The key a call concerns, for the log: the request's `KeyId`, else the response's.
@@ -213,7 +283,13 @@ pub fn handle(shared: &Shared, req: &Incoming<'_>, request_id: &str) -> (Reply, 
         status: 0,
         latency_us: 0,
     };
-    let reply = respond(shared, req, request_id, now, &mut entry);
+    let reply = match (crate::route::test_clock(shared, req), crate::route::query_service(req)) {
+        (Some(r), _) => r,
+        (None, Some(service)) => {
+            crate::route::handle(shared, req, request_id, now, service, &mut entry)
+        }
+        (None, None) => respond(shared, req, request_id, now, &mut entry),
+    };
     entry.status = reply.status;
     entry.result = match &reply.error_type {
         Some(code) => code.clone(),
@@ -230,7 +306,8 @@ fn respond(
     now: i64,
     entry: &mut Entry,
 ) -> Reply {
-    let identity = match authenticate(shared, req, now) {
+    let clock = shared.clock(now);
+    let identity = match authenticate(shared, req, now, clock, None) {
         Ok(i) => i,
         Err(e) => return Reply::error(400, e.code, &e.message),
     };
@@ -271,8 +348,9 @@ fn respond(
         );
     }
     let caller = Caller {
+        extra_context: identity.session_context(),
         principal: identity.principal,
-        now_ms: now,
+        now_ms: clock,
         source_ip: Some(req.peer.to_string()),
         session_policy: identity.session_policy,
         ..Caller::default()
@@ -285,7 +363,7 @@ fn respond(
         Ok(out) => {
             entry.key_id = key_of(&input, Some(&out));
             let body = serde_json::to_vec(&out).unwrap_or_else(|_| b"{}".to_vec());
-            Reply { status: 200, body, error_type: None }
+            Reply { status: 200, body, error_type: None, xml: false }
         }
         Err(e) => {
             entry.key_id = key_of(&input, None);

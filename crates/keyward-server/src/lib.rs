@@ -7,6 +7,8 @@
 //! - [`server`]: the tokio/hyper accept loop, limits, timeouts and graceful shutdown.
 //! - [`log`]: the one-line-per-call access log, through a bounded queue.
 //! - [`material`]: RSA keys a request needs, generated before the KMS lock is taken.
+//! - `route`: IAM and STS (the AWS Query protocol, keyward-iam) on the same listener, chosen
+//!   by the SigV4 credential scope's service; the `--test-clock` control.
 //!
 //! Native only (sockets, clock); the KMS itself stays pure.
 
@@ -14,6 +16,7 @@ mod conns;
 pub mod handler;
 pub mod log;
 pub mod material;
+mod route;
 pub mod server;
 pub mod sigv4;
 
@@ -54,6 +57,9 @@ pub struct Options {
     pub max_connections_per_ip: usize,
     /// On shutdown, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// Tests only: `POST /_keyward/clock` with a body of seconds moves the server's clock
+    /// (session expiry, policy time) that far ahead of the wall clock.
+    pub test_clock: bool,
 }
 
 impl Default for Options {
@@ -70,6 +76,7 @@ impl Default for Options {
             max_connections: 512,
             max_connections_per_ip: 256,
             shutdown_grace: Duration::from_secs(10),
+            test_clock: false,
         }
     }
 }

@@ -62,7 +62,12 @@ impl Server {
     ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr().ok();
-        let shared = Arc::new(Shared { kms: std::sync::Mutex::new(kms), opts, local });
+        let shared = Arc::new(Shared {
+            kms: std::sync::Mutex::new(kms),
+            opts,
+            local,
+            clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
+        });
         Ok(Server { listener, shared })
     }
 
@@ -160,7 +165,7 @@ impl Server {
 fn respond(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
     let mut builder = Response::builder()
         .status(reply.status)
-        .header("content-type", "application/x-amz-json-1.1")
+        .header("content-type", if reply.xml { "text/xml" } else { "application/x-amz-json-1.1" })
         .header("x-amzn-requestid", request_id);
     if let Some(code) = &reply.error_type {
         builder = builder.header("x-amzn-errortype", code.as_str());

@@ -461,13 +461,24 @@ pub fn verify(
 /// Checks that the credential scope names `region` and the `kms` service, and that its date is
 /// the request date's.
 pub fn check_scope(auth: &Authorization, amz_date: &str, region: &str) -> Result<(), AuthError> {
-    if auth.service != "kms" {
+    check_scope_for(auth, amz_date, "kms", Some(region))
+}
+
+/// [`check_scope`] for `service`; `region` None accepts any Region (STS answers in every
+/// Region; IAM's scope is always us-east-1, which the caller passes).
+pub fn check_scope_for(
+    auth: &Authorization,
+    amz_date: &str,
+    service: &str,
+    region: Option<&str>,
+) -> Result<(), AuthError> {
+    if auth.service != service {
         return Err(AuthError::invalid(format!(
-            "Credential should be scoped to correct service: 'kms'. Got '{}'.",
+            "Credential should be scoped to correct service: '{service}'. Got '{}'.",
             auth.service
         )));
     }
-    if auth.region != region {
+    if let Some(region) = region.filter(|r| auth.region != *r) {
         return Err(AuthError::invalid(format!(
             "Credential should be scoped to a valid region, not '{}'. This server serves '{region}'.",
             auth.region
