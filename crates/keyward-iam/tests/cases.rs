@@ -69,7 +69,7 @@ fn every_case_behaves_as_aws() {
         Err(e) => panic!("tests/data/cases.json: {e}"),
     };
     let cases = data["cases"].as_array().cloned().unwrap_or_default();
-    assert!(!cases.is_empty(), "the case file lost its cases");
+    assert!(cases.len() >= 10, "the case file lost its cases");
     let problems: Vec<String> = cases.iter().flat_map(run_case).collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
