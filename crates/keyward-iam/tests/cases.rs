@@ -1,7 +1,8 @@
 //! The IAM and STS operations as data (`tests/data/cases.json`): each case starts from a new
 //! in-memory account with the seeded administrator and runs its steps in order, each one a
 //! Query request as a caller, with the outcome it must have (`ok`, or AWS's error code and
-//! message) and text the XML response must hold.
+//! message) and text the XML response must hold. `identities` puts users and roles of other
+//! accounts first.
 
 use keyward_iam::query::Params;
 use keyward_iam::{Ctx, Service};
@@ -17,6 +18,19 @@ fn run_case(case: &Value) -> Vec<String> {
     let mut kms = Kms::in_memory(Box::new(rand_core::OsRng), Config::default());
     if let Err(e) = kms.seed_defaults() {
         return vec![format!("{name}: seeding: {e}")];
+    }
+    // Identities of other accounts (the IAM API makes them in the caller's account only).
+    for id in case["identities"].as_array().into_iter().flatten() {
+        let arn = id["arn"].as_str().unwrap_or_default();
+        let policies = id["policies"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect();
+        if let Err(e) = kms.put_identity(arn, policies, None, Vec::new()) {
+            return vec![format!("{name}: identity {arn}: {e}")];
+        }
     }
     for (i, step) in case["steps"].as_array().into_iter().flatten().enumerate() {
         let who = step["as"].as_str().unwrap_or("arn:aws:iam::111122223333:user/admin");
