@@ -251,6 +251,26 @@ def run(srv, admin_key, tmp, state):
     code, _ = error_of(c_sts.assume_role, RoleArn=blue, RoleSessionName="bb")
     check(code == "AccessDenied", "and refuses carol (untagged)")
 
+    # Session tags: need sts:TagSession in the trust; they override the role's own tag of the
+    # same key in aws:PrincipalTag, which the role's policy reads.
+    iam.create_role(RoleName="tagged", Tags=[{"Key": "project", "Value": "y"}],
+                    AssumeRolePolicyDocument=json.dumps({
+                        "Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:user/dev"},
+                            "Action": ["sts:AssumeRole", "sts:TagSession"]}]}))
+    iam.put_role_policy(RoleName="tagged", PolicyName="by-tag", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/project": "x"}}}]}))
+    tagged = f"arn:aws:iam::{ACCT}:role/tagged"
+    _, _, tx_kms = session_clients(srv, d_sts.assume_role(
+        RoleArn=tagged, RoleSessionName="tx", Tags=[{"Key": "project", "Value": "x"}]))
+    check(tx_kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret",
+          "a session tag overrides the role's tag in aws:PrincipalTag")
+    _, _, ty_kms = session_clients(srv, d_sts.assume_role(RoleArn=tagged, RoleSessionName="ty"))
+    code, _ = error_of(ty_kms.decrypt, CiphertextBlob=blob)
+    check(code == "AccessDeniedException", "without the session tag, the role's own tag decides")
+
     # Role chaining: a session may assume a role the trust allows, for one hour at most.
     iam.create_role(RoleName="next", MaxSessionDuration=7200, AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{

@@ -227,7 +227,14 @@ fn exec(kms: &mut Kms, cmd: &IamCommand) -> Result<Option<Value>, Failure> {
             None
         }
         IamCommand::List => {
-            let arns: Vec<String> = kms.identities().iter().map(|i| i.arn.clone()).collect();
+            // Users and roles: the IAM API's groups and managed policies are stored beside
+            // them, and shown by its GetAccountAuthorizationDetails.
+            let arns: Vec<String> = kms
+                .identities()
+                .iter()
+                .filter(|i| i.arn.contains(":user/") || i.arn.contains(":role/"))
+                .map(|i| i.arn.clone())
+                .collect();
             let list: Vec<Value> = arns.iter().map(|a| identity_json(kms, a)).collect();
             Some(json!({ "Identities": list }))
         }
