@@ -106,7 +106,7 @@ pub(crate) fn call(
             e.check_no_policies()?;
             if !e.groups.is_empty() {
                 return Err(IamError::conflict(
-                    "Cannot delete entity, must remove user from group first.",
+                    "Cannot delete entity, must remove users from group first.",
                 ));
             }
             acct.entities.remove(&e.arn);
