@@ -271,6 +271,25 @@ def run(srv, admin_key, tmp, state):
     code, _ = error_of(ty_kms.decrypt, CiphertextBlob=blob)
     check(code == "AccessDeniedException", "without the session tag, the role's own tag decides")
 
+    # GetSessionToken with MFA: carol may decrypt only with MFA.
+    iam.put_user_policy(UserName="carol", PolicyName="mfa-decrypt", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+    _, _, c_kms = clients(srv, ck["AccessKeyId"], ck["SecretAccessKey"])
+    code, _ = error_of(c_kms.decrypt, CiphertextBlob=blob)
+    check(code == "AccessDeniedException", "no MFA: carol's long-term key may not decrypt")
+    _, _, nm_kms = session_clients(srv, c_sts.get_session_token())
+    code, _ = error_of(nm_kms.decrypt, CiphertextBlob=blob)
+    check(code == "AccessDeniedException", "GetSessionToken without MFA: still refused")
+    mfa = c_sts.get_session_token(SerialNumber=f"arn:aws:iam::{ACCT}:mfa/carol",
+                                  TokenCode="123456", DurationSeconds=900)
+    m_iam, m_sts, m_kms = session_clients(srv, mfa)
+    check(m_kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret",
+          "GetSessionToken with MFA: the session decrypts")
+    check(m_sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCT}:user/carol",
+          "a GetSessionToken session acts as the user")
+
     # Role chaining: a session may assume a role the trust allows, for one hour at most.
     iam.create_role(RoleName="next", MaxSessionDuration=7200, AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{

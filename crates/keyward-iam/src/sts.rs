@@ -1,4 +1,4 @@
-//! STS: GetCallerIdentity and AssumeRole. The role's trust policy is decided by keyward's
+//! STS: GetCallerIdentity, AssumeRole and GetSessionToken. The role's trust policy is decided by keyward's
 //! evaluator with the request's keys (`sts:ExternalId`, `sts:RoleSessionName`,
 //! `sts:SourceIdentity`, `aws:RequestTag/*`, `aws:TagKeys`, `sts:TransitiveTagKeys`,
 //! `aws:MultiFactorAuthPresent`, and the caller's `aws:PrincipalTag/*`); session tags need
@@ -48,6 +48,7 @@ pub(crate) fn call(
             x.leaf("UserId", &id).leaf("Account", &pr.account).leaf("Arn", &pr.arn);
         }
         "AssumeRole" => assume_role(kms, ctx, rng, p, &mut x)?,
+        "GetSessionToken" => session_token(kms, ctx, rng, p, &mut x)?,
         _ => return Ok(None),
     }
     Ok(Some(x))
@@ -186,7 +187,7 @@ fn assume_role(
     if let Some(s) = &inherited_source {
         extra.push(one("aws:SourceIdentity", s));
     }
-    if p.get("SerialNumber").is_some() && p.get("TokenCode").is_some() {
+    if mfa(p) {
         extra.push(one("aws:MultiFactorAuthPresent", "true"));
         extra.push(one("aws:MultiFactorAuthAge", "0"));
     }
@@ -239,9 +240,51 @@ fn assume_role(
         transitive_tag_keys: transitive,
         source_identity: source.clone().or(inherited_source),
         role_id: role.id.clone(),
+        mfa_ms: mfa(p).then_some(now),
     });
-    let secret = String::from_utf8_lossy(rec.secret.expose()).into_owned();
-    let id = rec.id.clone();
+    let credentials = store_session(kms, rec, &token, expires, now)?;
+
+    let packed = policy.as_ref().map_or(0, |t| t.len()) * 100 / 2048;
+    x.opt("SourceIdentity", source.as_deref());
+    x.node("AssumedRoleUser", |u| {
+        u.leaf("AssumedRoleId", &format!("{}:{session}", role.id)).leaf("Arn", &session_arn);
+    });
+    x.node("Credentials", |c| {
+        c.append(&credentials);
+    });
+    if policy.is_some() {
+        x.leaf("PackedPolicySize", &packed.to_string());
+    }
+    Ok(())
+}
+
+/// Whether the request authenticates with MFA (SerialNumber and TokenCode; keyward does not
+/// check the code).
+fn mfa(p: &Params) -> bool {
+    p.get("SerialNumber").is_some() && p.get("TokenCode").is_some()
+}
+
+/// A session token: `KW` and 128 base64 characters.
+fn new_token(rng: &mut dyn RngCore) -> String {
+    let mut token = [0u8; 96];
+    rng.fill_bytes(&mut token);
+    format!("KW{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, token))
+}
+
+/// Commits new temporary credentials (dropping sessions expired long ago in the same commit);
+/// returns the `<Credentials>` fields.
+fn store_session(
+    kms: &mut Kms,
+    rec: keyward_kms::record::AccessKeyRecord,
+    token: &str,
+    expires: i64,
+    now: i64,
+) -> Result<Xml, IamError> {
+    let mut c = Xml::new();
+    c.leaf("AccessKeyId", &rec.id)
+        .leaf("SecretAccessKey", &String::from_utf8_lossy(rec.secret.expose()))
+        .leaf("SessionToken", token)
+        .leaf("Expiration", &iso(expires));
     let mut changes: Vec<Change> = kms
         .access_keys()
         .iter()
@@ -250,20 +293,44 @@ fn assume_role(
         .collect();
     changes.push(Change::PutAccessKey(Box::new(rec)));
     kms.commit_iam(changes).map_err(|e| IamError::new(500, "ServiceFailure", e.message))?;
+    Ok(c)
+}
 
-    let packed = policy.as_ref().map_or(0, |t| t.len()) * 100 / 2048;
-    x.opt("SourceIdentity", source.as_deref());
-    x.node("AssumedRoleUser", |u| {
-        u.leaf("AssumedRoleId", &format!("{}:{session}", role.id)).leaf("Arn", &session_arn);
-    });
-    x.node("Credentials", |c| {
-        c.leaf("AccessKeyId", &id)
-            .leaf("SecretAccessKey", &secret)
-            .leaf("SessionToken", &token)
-            .leaf("Expiration", &iso(expires));
-    });
-    if policy.is_some() {
-        x.leaf("PackedPolicySize", &packed.to_string());
+/// GetSessionToken: temporary credentials for the calling IAM user (12 hours by default, 15
+/// minutes to 36 hours), with MFA when SerialNumber and TokenCode are given. Session
+/// credentials cannot call it.
+fn session_token(
+    kms: &mut Kms,
+    ctx: &Ctx<'_>,
+    rng: &mut dyn RngCore,
+    p: &Params,
+    x: &mut Xml,
+) -> Result<(), IamError> {
+    let now = ctx.caller.now_ms;
+    let caller = Principal::parse(&ctx.caller.principal)
+        .map_err(|e| IamError::new(403, "InvalidClientTokenId", e))?;
+    if caller.kind != PrincipalKind::User || ctx.session.is_some() {
+        return Err(IamError::denied(
+            "Cannot call GetSessionToken with session credentials".to_string(),
+        ));
     }
+    let duration = p.int("DurationSeconds", 900, 129_600)?.unwrap_or(43_200);
+    let user_id = authz::identity_of(kms, &caller).map(|i| i.unique_id.clone()).unwrap_or_default();
+    let mut rec = new_key(&caller.arn, "ASIA", now, rng);
+    let token = new_token(rng);
+    let expires = now + duration * 1000;
+    rec.session = Some(SessionRecord {
+        token: Secret::new(token.clone().into_bytes()),
+        expires_ms: expires,
+        tags: Vec::new(),
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        role_id: user_id,
+        mfa_ms: mfa(p).then_some(now),
+    });
+    let credentials = store_session(kms, rec, &token, expires, now)?;
+    x.node("Credentials", |c| {
+        c.append(&credentials);
+    });
     Ok(())
 }

@@ -98,7 +98,7 @@ pub(crate) fn call(
             let name = p.required("UserName")?;
             let e = acct.get(Kind::User, name)?.clone();
             authz::authorize(kms, ctx, "iam:DeleteUser", &e.arn)?;
-            if kms.access_keys().iter().any(|k| k.principal == e.arn) {
+            if kms.access_keys().iter().any(|k| k.principal == e.arn && k.session.is_none()) {
                 return Err(IamError::conflict(
                     "Cannot delete entity, must delete access keys first.",
                 ));
@@ -109,14 +109,25 @@ pub(crate) fn call(
                     "Cannot delete entity, must remove users from group first.",
                 ));
             }
+            // Its GetSessionToken sessions end with it.
+            let sessions = kms
+                .access_keys()
+                .iter()
+                .filter(|k| k.principal == e.arn)
+                .map(|k| Change::DeleteAccessKey(k.id.clone()))
+                .collect();
             acct.entities.remove(&e.arn);
-            acct.commit(kms, Vec::new())?;
+            acct.commit(kms, sessions)?;
         }
         "CreateAccessKey" => {
             let name = user_name(ctx, p)?;
             let e = acct.get(Kind::User, &name)?;
             authz::authorize(kms, ctx, "iam:CreateAccessKey", &e.arn)?;
-            let held = kms.access_keys().iter().filter(|k| k.principal == e.arn).count();
+            let held = kms
+                .access_keys()
+                .iter()
+                .filter(|k| k.principal == e.arn && k.session.is_none())
+                .count();
             if held >= 2 {
                 return Err(IamError::limit("Cannot exceed quota for AccessKeysPerUser: 2"));
             }
@@ -150,7 +161,8 @@ pub(crate) fn call(
             let name = user_name(ctx, p)?;
             let e = acct.get(Kind::User, &name)?;
             authz::authorize(kms, ctx, &format!("iam:{action}"), &e.arn)?;
-            let Some(rec) = kms.access_key(id).filter(|k| k.principal == e.arn).cloned() else {
+            let mine = |k: &&AccessKeyRecord| k.principal == e.arn && k.session.is_none();
+            let Some(rec) = kms.access_key(id).filter(mine).cloned() else {
                 return Err(IamError::no_such(format!(
                     "The Access Key with id {id} cannot be found."
                 )));

@@ -58,6 +58,12 @@ impl Xml {
         self
     }
 
+    /// Appends a fragment written elsewhere.
+    pub fn append(&mut self, other: &Xml) -> &mut Xml {
+        self.0.push_str(&other.0);
+        self
+    }
+
     /// `<name><member>…</member>…</name>`, one member per item.
     pub fn members<T>(
         &mut self,

@@ -264,6 +264,11 @@ pub struct SessionRecord {
     /// The role's unique id, for `aws:userid` and GetCallerIdentity's UserId (`AROA…:session`).
     #[serde(default)]
     pub role_id: String,
+    /// When MFA authenticated the request that made the session (SerialNumber and TokenCode),
+    /// epoch milliseconds: `aws:MultiFactorAuthPresent` is true and `aws:MultiFactorAuthAge`
+    /// counts from it. None: no MFA.
+    #[serde(default)]
+    pub mfa_ms: Option<i64>,
 }
 
 /// An organization policy (SCP or RCP) applying to accounts.

@@ -92,9 +92,10 @@ pub(crate) struct Identity {
 }
 
 impl Identity {
-    /// The context keys a session adds: its tags as `aws:PrincipalTag/K` (over the role's),
-    /// `aws:SourceIdentity`, and `aws:MultiFactorAuthPresent` false (no MFA was used).
-    pub(crate) fn session_context(&self) -> Vec<(String, String)> {
+    /// The context keys a session adds at server time `clock`: its tags as
+    /// `aws:PrincipalTag/K` (over the role's), `aws:SourceIdentity`, and
+    /// `aws:MultiFactorAuthPresent` (with `aws:MultiFactorAuthAge` when MFA made the session).
+    pub(crate) fn session_context(&self, clock: i64) -> Vec<(String, String)> {
         let Some(s) = &self.session else { return Vec::new() };
         let mut v: Vec<(String, String)> = s
             .tags
@@ -104,7 +105,14 @@ impl Identity {
         if let Some(src) = &s.source_identity {
             v.push(("aws:SourceIdentity".to_string(), src.clone()));
         }
-        v.push(("aws:MultiFactorAuthPresent".to_string(), "false".to_string()));
+        match s.mfa_ms {
+            Some(t) => {
+                v.push(("aws:MultiFactorAuthPresent".to_string(), "true".to_string()));
+                let age = (clock.saturating_sub(t) / 1000).max(0);
+                v.push(("aws:MultiFactorAuthAge".to_string(), age.to_string()));
+            }
+            None => v.push(("aws:MultiFactorAuthPresent".to_string(), "false".to_string())),
+        }
         v
     }
 }
@@ -348,7 +356,7 @@ fn respond(
         );
     }
     let caller = Caller {
-        extra_context: identity.session_context(),
+        extra_context: identity.session_context(clock),
         principal: identity.principal,
         now_ms: clock,
         source_ip: Some(req.peer.to_string()),

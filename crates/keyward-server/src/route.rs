@@ -94,7 +94,7 @@ pub(crate) fn handle(
         Err(e) => return xml_error(service, &e, request_id),
     };
     let caller = Caller {
-        extra_context: identity.session_context(),
+        extra_context: identity.session_context(clock),
         principal: identity.principal.clone(),
         now_ms: clock,
         source_ip: Some(req.peer.to_string()),
