@@ -156,6 +156,7 @@ pub fn identity(n: u64) -> IdentityRecord {
         policies: vec![("inline".to_owned(), policy(n, 1))],
         boundary: Some(policy(n, 2)),
         tags: vec![Tag { tag_key: "team".to_owned(), tag_value: "blue".to_owned() }],
+        iam: None,
     }
 }
 
@@ -168,6 +169,7 @@ pub fn access_key(n: u64, secret: &str) -> AccessKeyRecord {
         session_policy: Some(policy(n, 3)),
         created_ms: 4,
         inactive: false,
+        session: None,
     }
 }
 
