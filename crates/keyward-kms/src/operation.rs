@@ -21,6 +21,8 @@ aws_enum!(
         DeleteAlias = "DeleteAlias",
         /// DeleteImportedKeyMaterial.
         DeleteImportedKeyMaterial = "DeleteImportedKeyMaterial",
+        /// DeriveSharedSecret.
+        DeriveSharedSecret = "DeriveSharedSecret",
         /// DescribeKey.
         DescribeKey = "DescribeKey",
         /// DisableKey.
@@ -258,6 +260,19 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
     ),
     row(O::DeleteAlias, &[req("AliasName", S)], false, false),
     row(O::DeleteImportedKeyMaterial, &[key("KeyId", true, KEY)], false, false),
+    row(
+        O::DeriveSharedSecret,
+        &[
+            key("KeyId", true, ANY),
+            req("KeyAgreementAlgorithm", S),
+            req("PublicKey", Blob),
+            GT,
+            DRY,
+            f("Recipient", Struct),
+        ],
+        false,
+        true,
+    ),
     row(O::DescribeKey, &[key("KeyId", true, ANY), GT], false, true),
     row(O::DisableKey, &[key("KeyId", true, KEY)], false, false),
     row(O::DisableKeyRotation, &[key("KeyId", true, KEY)], false, false),

@@ -68,6 +68,10 @@ impl Kms {
         use Operation as O;
         match op {
             O::CreateKey => to_json(self.create_key(c, parse(i)?)?),
+            O::DeriveSharedSecret => to_json(self.derive_shared_secret(
+                c,
+                parse_required(i, &["KeyId", "KeyAgreementAlgorithm", "PublicKey"])?,
+            )?),
             O::ReplicateKey => {
                 to_json(self.replicate_key(c, parse_required(i, &["KeyId", "ReplicaRegion"])?)?)
             }

@@ -199,6 +199,7 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         O::CreateKey => fields_of::<CreateKeyRequest>(),
         O::Decrypt => fields_of::<DecryptRequest>(),
         O::DeleteAlias => fields_of::<DeleteAliasRequest>(),
+        O::DeriveSharedSecret => fields_of::<DeriveSharedSecretRequest>(),
         O::DescribeKey => fields_of::<DescribeKeyRequest>(),
         O::EnableKeyRotation => fields_of::<EnableKeyRotationRequest>(),
         O::Encrypt => fields_of::<EncryptRequest>(),

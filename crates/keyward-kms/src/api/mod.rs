@@ -3,11 +3,13 @@
 //! (plaintexts, data keys, private keys, random bytes) are [`SecretBlob`]s: zeroed on drop,
 //! redacted in `Debug`, base64 only when serialized for the wire.
 
+pub mod agreement;
 pub mod crypto;
 pub mod grants;
 pub mod keys;
 pub mod multi_region;
 
+pub use agreement::*;
 pub use crypto::*;
 pub use grants::*;
 pub use keys::*;
