@@ -25,7 +25,8 @@ else
     (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
     rm -rf "$VENV"; python3 -m venv "$VENV"
   fi
-  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]'
+  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' \
+    cryptography dilithium-py
 fi
 
 STATE=$TMP/state
@@ -63,6 +64,9 @@ KEYWARD_ENDPOINT=$ADDR KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_
 # Regions and multi-Region keys through the same server.
 KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 300 "$VENV/bin/python" tests/sdk/boto3_regions.py || rc=$?
+# The newer key specs, checked with independent implementations (cryptography, dilithium-py).
+KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 300 "$VENV/bin/python" tests/sdk/boto3_key_specs.py || rc=$?
 
 # The access log: one JSON line per call, and no secret in it.
 lines=$(wc -l <"$TMP/access.log")
