@@ -47,6 +47,8 @@ aws_enum!(
         GenerateMac = "GenerateMac",
         /// GenerateRandom.
         GenerateRandom = "GenerateRandom",
+        /// GetKeyLastUsage.
+        GetKeyLastUsage = "GetKeyLastUsage",
         /// GetKeyPolicy.
         GetKeyPolicy = "GetKeyPolicy",
         /// GetKeyRotationStatus.
@@ -349,6 +351,8 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         true,
     ),
     row(O::GenerateRandom, &[f("NumberOfBytes", Int)], false, true),
+    // AWS's reference: "Alias names are not supported".
+    row(O::GetKeyLastUsage, &[key("KeyId", true, KEY)], false, true),
     row(O::GetKeyPolicy, &[key("KeyId", true, KEY), f("PolicyName", S)], false, true),
     row(O::GetKeyRotationStatus, &[key("KeyId", true, KEY)], false, true),
     row(

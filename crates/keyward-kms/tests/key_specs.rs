@@ -10,6 +10,7 @@ use common::*;
 use keyward_kms::crypto::asym;
 use keyward_kms::record::Secret;
 use keyward_kms::types::{KeySpec, MessageType, SigningAlgorithm};
+use keyward_kms::Kms;
 use serde_json::json;
 
 fn hex(s: &str) -> Vec<u8> {
@@ -182,4 +183,56 @@ fn derive_shared_secret_agrees_with_the_peer() {
         json!({"KeyId": id,
         "KeyAgreementAlgorithm": "ECDH", "PublicKey": b64(peer_spki.as_bytes())}),
     );
+}
+
+#[test]
+fn get_key_last_usage_reports_the_last_successful_cryptographic_call() {
+    let mut k = kms();
+    let a = key(&mut k, json!({}));
+    let b = key(&mut k, json!({}));
+    let usage = |k: &mut Kms, id: &str| ok(k, &admin(), "GetKeyLastUsage", json!({"KeyId": id}));
+    let first = usage(&mut k, &a);
+    assert_eq!(first["KeyId"], a.as_str());
+    assert_eq!(first["KeyLastUsage"], json!({}));
+    let t0 = (T0 / 1000) as f64;
+    assert_eq!(first["KeyCreationDate"].as_f64(), Some(t0));
+    assert_eq!(first["TrackingStartDate"].as_f64(), Some(t0));
+    let ct = ok(
+        &mut k,
+        &at(admin(), T0 + 1000),
+        "Encrypt",
+        json!({"KeyId": a, "Plaintext": b64(b"x"), "EncryptionContext": {"k": "v"}}),
+    );
+    let blob = ct["CiphertextBlob"].clone();
+    assert_eq!(
+        usage(&mut k, &a)["KeyLastUsage"],
+        json!({"Operation": "Encrypt", "Timestamp": t0 + 1.0})
+    );
+    ok(
+        &mut k,
+        &at(admin(), T0 + 2000),
+        "Decrypt",
+        json!({"CiphertextBlob": blob, "EncryptionContext": {"k": "v"}}),
+    );
+    // A failed call is not a use; DescribeKey is not a cryptographic operation.
+    err(&mut k, &at(admin(), T0 + 3000), "Decrypt", json!({"CiphertextBlob": blob}));
+    ok(&mut k, &at(admin(), T0 + 3000), "DescribeKey", json!({"KeyId": a}));
+    assert_eq!(
+        usage(&mut k, &a)["KeyLastUsage"],
+        json!({"Operation": "Decrypt", "Timestamp": t0 + 2.0})
+    );
+    // ReEncrypt is a use of both keys.
+    ok(
+        &mut k,
+        &at(admin(), T0 + 4000),
+        "ReEncrypt",
+        json!({"CiphertextBlob": blob,
+        "SourceEncryptionContext": {"k": "v"}, "DestinationKeyId": b}),
+    );
+    for id in [&a, &b] {
+        assert_eq!(
+            usage(&mut k, id)["KeyLastUsage"],
+            json!({"Operation": "ReEncrypt", "Timestamp": t0 + 4.0})
+        );
+    }
 }

@@ -193,6 +193,7 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         | O::DisableKeyRotation
         | O::EnableKey
         | O::GetKeyRotationStatus
+        | O::GetKeyLastUsage
         | O::RotateKeyOnDemand => fields_of::<KeyRequest>(),
         O::CreateAlias | O::UpdateAlias => fields_of::<AliasRequest>(),
         O::CreateGrant => fields_of::<CreateGrantRequest>(),

@@ -7,6 +7,7 @@ pub mod crypto_ops;
 pub mod grants;
 pub mod import;
 pub mod keys;
+pub mod last_usage;
 pub mod multi_region;
 
 use crate::error::{ErrorCode, KmsError, Result};
