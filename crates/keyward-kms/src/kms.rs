@@ -119,6 +119,8 @@ pub struct Kms {
     pub(crate) region: String,
     /// When GetKeyLastUsage's tracking began: the time of this instance's first call.
     pub(crate) tracking_since_ms: i64,
+    /// A reused buffer for key handles built on the hot path (`note_use`).
+    pub(crate) handle_buf: String,
     /// Request times are simulated (`--time`): [`Kms::tick`] shows what is due in memory only.
     pub(crate) simulated_clock: bool,
     /// A simulated tick changed the in-memory state without committing it: from then on
@@ -220,6 +222,7 @@ impl Kms {
         let mut kms = Kms {
             region: config.region.clone(),
             tracking_since_ms: 0,
+            handle_buf: String::new(),
             config,
             keys: HashMap::new(),
             aliases: BTreeMap::new(),
@@ -246,6 +249,7 @@ impl Kms {
         let mut kms = Kms {
             region: config.region.clone(),
             tracking_since_ms: 0,
+            handle_buf: String::new(),
             config,
             keys: HashMap::new(),
             aliases: BTreeMap::new(),

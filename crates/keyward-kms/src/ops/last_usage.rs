@@ -7,7 +7,7 @@ use super::{epoch_s, StateRule};
 pub use crate::api::last_usage::{GetKeyLastUsageResponse, KeyLastUsage};
 use crate::api::KeyRequest;
 use crate::error::Result;
-use crate::kms::{arn_region, key_handle, Caller, Kms};
+use crate::kms::{arn_region, Caller, Kms};
 use crate::Operation;
 use serde_json::Value;
 
@@ -37,13 +37,21 @@ impl Kms {
         if !tracked(op) {
             return;
         }
-        for field in ["KeyId", "SourceKeyId"] {
-            let Some(arn) = out.get(field).and_then(Value::as_str) else { continue };
-            let id = arn.rsplit('/').next().unwrap_or_default();
-            if let Some(k) = self.keys.get_mut(&key_handle(arn_region(arn), id)) {
+        let fields: &[&str] =
+            if op == Operation::ReEncrypt { &["KeyId", "SourceKeyId"] } else { &["KeyId"] };
+        // The handle is built in a kept buffer: this runs on every cryptographic call.
+        let mut handle = std::mem::take(&mut self.handle_buf);
+        for field in fields {
+            let Some(arn) = out.get(*field).and_then(Value::as_str) else { continue };
+            handle.clear();
+            handle.push_str(arn_region(arn));
+            handle.push('/');
+            handle.push_str(arn.rsplit('/').next().unwrap_or_default());
+            if let Some(k) = self.keys.get_mut(handle.as_str()) {
                 k.last_use = Some((now_ms, op));
             }
         }
+        self.handle_buf = handle;
     }
 
     /// GetKeyLastUsage (key id or key ARN; kms:GetKeyLastUsage in the key policy).
