@@ -26,7 +26,8 @@ else
     (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
     rm -rf "$VENV"; python3 -m venv "$VENV"
   fi
-  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' cryptography
+  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' \
+    cryptography dilithium-py
 fi
 
 STATE=$TMP/state
@@ -72,6 +73,9 @@ KEYWARD_ENDPOINT=$ADDR KW_SECRETS_FILE="$TMP/secrets.json" AWS_CONFIG_FILE=/dev/
 # Regions and multi-Region keys through the same server.
 KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 300 "$VENV/bin/python" tests/sdk/boto3_regions.py || rc=$?
+# The newer key specs, checked with independent implementations (cryptography, dilithium-py).
+KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 300 "$VENV/bin/python" tests/sdk/boto3_key_specs.py || rc=$?
 
 # The JS SDK v3 (IAM, STS, KMS clients from npm) for one IAM/STS flow against this server.
 mkdir -p "$TMP/js"

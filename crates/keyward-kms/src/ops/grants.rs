@@ -73,6 +73,9 @@ fn allowed_ops(rec: &KeyRecord) -> &'static [Op] {
         (_, KeyUsage::GenerateVerifyMac) => {
             &[GenerateMac, VerifyMac, CreateGrant, RetireGrant, DescribeKey]
         }
+        (_, KeyUsage::KeyAgreement) => {
+            &[DeriveSharedSecret, GetPublicKey, CreateGrant, RetireGrant, DescribeKey]
+        }
     }
 }
 

@@ -77,6 +77,7 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
             .then(|| rec.spec.signing_algorithms().to_vec()),
         mac_algorithms: (rec.usage == KeyUsage::GenerateVerifyMac)
             .then(|| rec.spec.mac_algorithms().to_vec()),
+        key_agreement_algorithms: (rec.usage == KeyUsage::KeyAgreement).then(|| vec!["ECDH"]),
         deletion_date: rec.deletion_ms.map(epoch_s),
         pending_deletion_window_in_days: rec.pending_window_days,
         expiration_model: (external && !rec.materials.is_empty()).then_some(
@@ -245,7 +246,7 @@ impl Kms {
         let spec = r.key_spec.or(r.customer_master_key_spec).unwrap_or(KeySpec::SymmetricDefault);
         let usage = r.key_usage.unwrap_or(if spec.is_hmac() {
             KeyUsage::GenerateVerifyMac
-        } else if spec.is_ecc() {
+        } else if spec.is_asymmetric() && !spec.is_rsa() {
             KeyUsage::SignVerify
         } else {
             KeyUsage::EncryptDecrypt
