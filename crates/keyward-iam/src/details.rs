@@ -5,7 +5,7 @@
 use crate::managed::{policy_xml, version_xml};
 use crate::model::{Account, Entity, Kind};
 use crate::query::url_encode;
-use crate::users::entity_xml;
+use crate::users::{boundary_and_tags, entity_xml};
 use crate::xml::Xml;
 
 fn inline(x: &mut Xml, list: &str, e: &Entity) {
@@ -17,17 +17,6 @@ fn inline(x: &mut Xml, list: &str, e: &Entity) {
 fn attached(x: &mut Xml, e: &Entity) {
     x.members("AttachedManagedPolicies", e.attached.iter(), |m, a| {
         m.leaf("PolicyName", a.rsplit('/').next().unwrap_or(a)).leaf("PolicyArn", a);
-    });
-}
-
-fn boundary_and_tags(x: &mut Xml, e: &Entity) {
-    if let Some(b) = &e.boundary {
-        x.node("PermissionsBoundary", |pb| {
-            pb.leaf("PermissionsBoundaryType", "Policy").leaf("PermissionsBoundaryArn", b);
-        });
-    }
-    x.members("Tags", e.tags.iter(), |m, t| {
-        m.leaf("Key", &t.tag_key).leaf("Value", &t.tag_value);
     });
 }
 
@@ -44,7 +33,7 @@ pub(crate) fn write(x: &mut Xml, acct: &Account) {
             g.text(n);
         });
         attached(m, e);
-        boundary_and_tags(m, e);
+        boundary_and_tags(m, e, true);
     });
     x.members("GroupDetailList", of(Kind::Group), |m, e| {
         entity_xml(m, e, "GroupName", "GroupId");
@@ -59,7 +48,7 @@ pub(crate) fn write(x: &mut Xml, acct: &Account) {
         m.node("InstanceProfileList", |_| {});
         inline(m, "RolePolicyList", e);
         attached(m, e);
-        boundary_and_tags(m, e);
+        boundary_and_tags(m, e, true);
     });
     x.members("Policies", of(Kind::Policy), |m, e| {
         policy_xml(m, acct, e);

@@ -3,7 +3,7 @@
 
 use crate::model::{check_trust_policy, tags_param, Account, Entity, Kind};
 use crate::query::{url_encode, Params};
-use crate::users::entity_xml;
+use crate::users::{boundary_and_tags, entity_xml};
 use crate::xml::Xml;
 use crate::{authz, Ctx, IamError};
 use keyward_core::eval::Principal;
@@ -21,16 +21,7 @@ fn role_xml(x: &mut Xml, e: &Entity) {
     }
     x.opt("Description", e.description.as_deref());
     x.leaf("MaxSessionDuration", &e.max_session_s.unwrap_or(DEFAULT_MAX_SESSION_S).to_string());
-    if let Some(b) = &e.boundary {
-        x.node("PermissionsBoundary", |pb| {
-            pb.leaf("PermissionsBoundaryType", "Policy").leaf("PermissionsBoundaryArn", b);
-        });
-    }
-    if !e.tags.is_empty() {
-        x.members("Tags", e.tags.iter(), |m, t| {
-            m.leaf("Key", &t.tag_key).leaf("Value", &t.tag_value);
-        });
-    }
+    boundary_and_tags(x, e, false);
 }
 
 fn group_xml(x: &mut Xml, e: &Entity) {

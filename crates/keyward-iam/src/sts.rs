@@ -35,8 +35,7 @@ pub(crate) fn call(
     let mut x = Xml::new();
     match action {
         "GetCallerIdentity" => {
-            let pr = Principal::parse(&ctx.caller.principal)
-                .map_err(|e| IamError::new(403, "InvalidClientTokenId", e))?;
+            let pr = caller_of(ctx)?;
             let id = match (&pr.kind, ctx.session) {
                 (PrincipalKind::AssumedRole, Some(s)) => {
                     format!("{}:{}", s.role_id, pr.arn.rsplit('/').next().unwrap_or_default())
@@ -107,8 +106,7 @@ fn assume_role(
     let now = ctx.caller.now_ms;
     let role_arn = p.required("RoleArn")?.to_string();
     let session = session_name(p)?;
-    let caller = Principal::parse(&ctx.caller.principal)
-        .map_err(|e| IamError::new(403, "InvalidClientTokenId", e))?;
+    let caller = caller_of(ctx)?;
     let denied = || {
         IamError::denied(format!(
             "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
@@ -258,6 +256,12 @@ fn assume_role(
     Ok(())
 }
 
+/// The caller's principal.
+fn caller_of(ctx: &Ctx<'_>) -> Result<Principal, IamError> {
+    Principal::parse(&ctx.caller.principal)
+        .map_err(|e| IamError::new(403, "InvalidClientTokenId", e))
+}
+
 /// Whether the request authenticates with MFA (SerialNumber and TokenCode; keyward does not
 /// check the code).
 fn mfa(p: &Params) -> bool {
@@ -307,8 +311,7 @@ fn session_token(
     x: &mut Xml,
 ) -> Result<(), IamError> {
     let now = ctx.caller.now_ms;
-    let caller = Principal::parse(&ctx.caller.principal)
-        .map_err(|e| IamError::new(403, "InvalidClientTokenId", e))?;
+    let caller = caller_of(ctx)?;
     if caller.kind != PrincipalKind::User || ctx.session.is_some() {
         return Err(IamError::denied(
             "Cannot call GetSessionToken with session credentials".to_string(),

@@ -28,18 +28,24 @@ pub(crate) fn entity_xml(x: &mut Xml, e: &Entity, name_field: &str, id_field: &s
         .leaf("CreateDate", &iso(e.created_ms));
 }
 
-fn user_xml(x: &mut Xml, e: &Entity) {
-    entity_xml(x, e, "UserName", "UserId");
+/// A user's or role's `PermissionsBoundary` and `Tags` (an empty `Tags` only when `always`,
+/// as GetAccountAuthorizationDetails writes it).
+pub(crate) fn boundary_and_tags(x: &mut Xml, e: &Entity, always: bool) {
     if let Some(b) = &e.boundary {
         x.node("PermissionsBoundary", |pb| {
             pb.leaf("PermissionsBoundaryType", "Policy").leaf("PermissionsBoundaryArn", b);
         });
     }
-    if !e.tags.is_empty() {
+    if always || !e.tags.is_empty() {
         x.members("Tags", e.tags.iter(), |m, t| {
             m.leaf("Key", &t.tag_key).leaf("Value", &t.tag_value);
         });
     }
+}
+
+fn user_xml(x: &mut Xml, e: &Entity) {
+    entity_xml(x, e, "UserName", "UserId");
+    boundary_and_tags(x, e, false);
 }
 
 /// The user a request names by `UserName`, or the calling user when it names none.

@@ -261,14 +261,11 @@ pub fn session_headers(
     body: &[u8],
     time_ms: i64,
 ) -> Vec<(String, String)> {
-    let date = amz_date(time_ms);
-    let mut h = vec![
-        ("content-type".to_string(), "application/x-amz-json-1.1".to_string()),
-        ("host".to_string(), addr.to_string()),
-        ("x-amz-date".to_string(), date.clone()),
-        ("x-amz-security-token".to_string(), token.to_string()),
-        ("x-amz-target".to_string(), format!("TrentService.{op}")),
-    ];
+    let mut h = signed_headers(addr, key, op, body, time_ms);
+    // Re-signed with the token among the signed headers, as the SDKs sign it.
+    h.retain(|(n, _)| n != "authorization");
+    h.push(("x-amz-security-token".to_string(), token.to_string()));
+    let date = h.iter().find(|(n, _)| n == "x-amz-date").map(|(_, v)| v.clone()).unwrap();
     sign(&mut h, key, body, &date, "us-east-1");
     h
 }
