@@ -212,7 +212,10 @@ fn force_key_id_and_usage_errors() {
     assert!(out.stderr.contains("(NotFoundException)"), "{}", out.stderr);
     assert!(!env.path("m").exists());
     // Disabled key: DisabledException from GenerateDataKey.
-    env.run(&["kms", "disable-key", "--key-id", "alias/files"]).ok();
+    // DisableKey takes a key id or key ARN, not an alias (as AWS documents).
+    let meta = env.run(&["kms", "describe-key", "--key-id", "alias/files"]).json();
+    let id = meta["KeyMetadata"]["KeyId"].as_str().unwrap().to_string();
+    env.run(&["kms", "disable-key", "--key-id", &id]).ok();
     let out = env.run(&["encrypt-file", "--key-id", "alias/files", &input, &env.p("m")]);
     assert!(
         out.stderr.contains("(DisabledException) when calling the GenerateDataKey"),

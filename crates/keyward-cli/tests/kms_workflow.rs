@@ -139,7 +139,12 @@ fn seed_workflow_end_to_end() {
     assert_eq!(std::fs::read(&dec).unwrap(), data);
 
     // Rotation: enable, rotate on demand; old ciphertext still decrypts, new uses new material.
-    env.run(&["kms", "enable-key-rotation", "--key-id", "alias/my-app-key"]).ok();
+    // The seed writes `--key-id alias/my-app-key` here; AWS (and keyward) answer
+    // NotFoundException "Invalid keyId": EnableKeyRotation takes a key id or key ARN only.
+    let out = env.run(&["kms", "enable-key-rotation", "--key-id", "alias/my-app-key"]);
+    let msg = out.kms_error("NotFoundException", "EnableKeyRotation");
+    assert!(msg.contains("Invalid keyId 'alias/my-app-key'"), "{msg}");
+    env.run(&["kms", "enable-key-rotation", "--key-id", &key]).ok();
     let status = env.run(&["kms", "get-key-rotation-status", "--key-id", &key]).json();
     assert_eq!(status["KeyRotationEnabled"], true);
     let before = env.text(&["describe-key", "--key-id", &key], "KeyMetadata.CurrentKeyMaterialId");
@@ -174,7 +179,7 @@ fn seed_workflow_end_to_end() {
             "kms",
             "create-grant",
             "--key-id",
-            "alias/my-app-key",
+            &key,
             "--grantee-principal",
             ROLE,
             "--operations",
@@ -234,7 +239,7 @@ fn seed_workflow_end_to_end() {
 
     // Disable: encrypt fails with DisabledException; enable again.
     let encrypt_args = ["encrypt", "--key-id", "alias/my-app-key", "--plaintext", "aGk="];
-    env.run(&["kms", "disable-key", "--key-id", "alias/my-app-key"]).ok();
+    env.run(&["kms", "disable-key", "--key-id", &key]).ok();
     assert_eq!(env.text(&["describe-key", "--key-id", &key], "KeyMetadata.KeyState"), "Disabled");
     let mut a = vec!["kms"];
     a.extend_from_slice(&encrypt_args);
@@ -244,14 +249,7 @@ fn seed_workflow_end_to_end() {
 
     // Schedule deletion: the key is pending deletion and unusable; cancel leaves it disabled.
     let sched = env
-        .run(&[
-            "kms",
-            "schedule-key-deletion",
-            "--key-id",
-            "alias/my-app-key",
-            "--pending-window-in-days",
-            "7",
-        ])
+        .run(&["kms", "schedule-key-deletion", "--key-id", &key, "--pending-window-in-days", "7"])
         .json();
     assert_eq!(sched["KeyState"], "PendingDeletion");
     assert!(sched["DeletionDate"].as_str().unwrap().ends_with("+00:00"));

@@ -214,6 +214,13 @@ fn specific_failures_in_aws_words_and_messageless_errors() {
         ),
         (
             "CreateKey",
+            json!({"KeySpec": "HMAC_256"}),
+            "ValidationException",
+            "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
+                .into(),
+        ),
+        (
+            "CreateKey",
             json!({"Tags": (0..51).map(|i| json!({"TagKey": format!("k{i}"), "TagValue": ""})).collect::<Vec<_>>()}),
             "TagException",
             "Too many tags".into(),

@@ -196,6 +196,7 @@ impl Kms {
                 format!("The key policy is not valid: {e}"),
             )
         })?;
+        self.check_principals_exist(&policy)?;
         if bypass {
             return Ok(());
         }
@@ -222,6 +223,12 @@ impl Kms {
     ) -> Result<KeyMetadataResponse> {
         let p = self.begin(caller)?;
         let spec = r.key_spec.or(r.customer_master_key_spec).unwrap_or(KeySpec::SymmetricDefault);
+        if r.key_usage.is_none() && spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::validation(
+                "You must specify a KeyUsage value for all KMS keys except for symmetric \
+                 encryption keys.",
+            ));
+        }
         let usage = r.key_usage.unwrap_or(if spec.is_hmac() {
             KeyUsage::GenerateVerifyMac
         } else if spec.is_ecc() {
