@@ -66,7 +66,7 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
         key_usage: rec.usage,
         key_state: rec.state,
         origin: rec.origin,
-        key_manager: "CUSTOMER",
+        key_manager: if rec.aws_managed { "AWS" } else { "CUSTOMER" },
         customer_master_key_spec: rec.spec,
         key_spec: rec.spec,
         multi_region: false,
@@ -311,6 +311,7 @@ impl Kms {
             materials: Vec::new(),
             import: None,
             material_expires_ms: None,
+            aws_managed: false,
         };
         if origin == Origin::AwsKms {
             add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "CREATE")?;

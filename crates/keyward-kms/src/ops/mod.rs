@@ -6,6 +6,7 @@ pub mod crypto_ops;
 pub mod grants;
 pub mod import;
 pub mod keys;
+mod managed;
 
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::record::KeyRecord;

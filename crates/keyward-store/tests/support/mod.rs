@@ -75,6 +75,7 @@ pub fn key(n: u64) -> KeyRecord {
         }],
         import: None,
         material_expires_ms: None,
+        aws_managed: false,
     }
 }
 
