@@ -147,6 +147,10 @@ pub struct KeyRecord {
     pub import: Option<ImportParams>,
     /// Expiry of imported material, epoch milliseconds (None: does not expire).
     pub material_expires_ms: Option<i64>,
+    /// An AWS managed key (`KeyManager: AWS`, created on first use of `alias/aws/<service>`).
+    /// Absent from records written before it existed, and from customer keys.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aws_managed: bool,
     /// A multi-Region key (`mrk-` id): its role among the keys sharing its id in the
     /// account. Absent for single-Region keys and in records written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

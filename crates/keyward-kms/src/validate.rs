@@ -369,6 +369,48 @@ pub fn check_key_fields(op: Operation, input: &Value) -> Result<()> {
     Ok(())
 }
 
+impl crate::kms::Kms {
+    /// AWS's refusal of a key policy naming an IAM user or role that does not exist: checked
+    /// for the accounts the account model knows (it has at least one identity there; other
+    /// accounts' identities cannot be known, so they pass). BypassPolicyLockoutSafetyCheck
+    /// does not skip this check: AWS documents it as skipping the lockout check only.
+    pub(crate) fn check_principals_exist(
+        &self,
+        policy: &keyward_core::eval::NamedPolicy,
+    ) -> Result<()> {
+        use keyward_core::model::AwsPrincipal;
+        let known_account = |account: &str| {
+            let prefix = format!("arn:aws:iam::{account}:");
+            self.identities.keys().any(|arn| arn.starts_with(&prefix))
+        };
+        for st in &policy.policy.statements {
+            for e in st.principal.iter().flat_map(|p| &p.entries) {
+                let exists = match &e.aws {
+                    AwsPrincipal::User(arn) => {
+                        let account = arn.split(':').nth(4).unwrap_or_default();
+                        !known_account(account) || self.identities.contains_key(arn)
+                    }
+                    AwsPrincipal::Role { account, name, .. } => {
+                        let prefix = format!("arn:aws:iam::{account}:role/");
+                        !known_account(account)
+                            || self.identities.keys().any(|arn| {
+                                arn.starts_with(&prefix) && arn.rsplit('/').next() == Some(name)
+                            })
+                    }
+                    _ => true,
+                };
+                if !exists {
+                    return Err(KmsError::new(
+                        ErrorCode::MalformedPolicyDocumentException,
+                        "Policy contains a statement with one or more invalid principals.",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

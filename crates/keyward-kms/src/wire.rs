@@ -76,6 +76,8 @@ impl Kms {
         // identifier forms each field accepts.
         crate::validate::check_request(op, input)?;
         crate::validate::check_key_fields(op, input)?;
+        // AWS creates an AWS managed key on its first use.
+        self.ensure_aws_managed_key(caller, op, input)?;
         let c = caller;
         let i = input;
         use Operation as O;

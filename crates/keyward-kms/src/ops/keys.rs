@@ -66,7 +66,7 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
         key_usage: rec.usage,
         key_state: rec.state,
         origin: rec.origin,
-        key_manager: "CUSTOMER",
+        key_manager: if rec.aws_managed { "AWS" } else { "CUSTOMER" },
         customer_master_key_spec: rec.spec,
         key_spec: rec.spec,
         multi_region: rec.multi_region.is_some(),
@@ -218,6 +218,7 @@ impl Kms {
                 format!("The key policy is not valid: {e}"),
             )
         })?;
+        self.check_principals_exist(&policy)?;
         if bypass {
             return Ok(());
         }
@@ -244,6 +245,12 @@ impl Kms {
     ) -> Result<KeyMetadataResponse> {
         let p = self.begin(caller)?;
         let spec = r.key_spec.or(r.customer_master_key_spec).unwrap_or(KeySpec::SymmetricDefault);
+        if r.key_usage.is_none() && spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::validation(
+                "You must specify a KeyUsage value for all KMS keys except for symmetric \
+                 encryption keys.",
+            ));
+        }
         let usage = r.key_usage.unwrap_or(if spec.is_hmac() {
             KeyUsage::GenerateVerifyMac
         } else if spec.is_asymmetric() && !spec.is_rsa() {
@@ -317,6 +324,7 @@ impl Kms {
             import: None,
             material_expires_ms: None,
             multi_region,
+            aws_managed: false,
         };
         if origin == Origin::AwsKms {
             add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "CREATE")?;

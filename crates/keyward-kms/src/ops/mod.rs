@@ -8,6 +8,7 @@ pub mod grants;
 pub mod import;
 pub mod keys;
 pub mod last_usage;
+mod managed;
 pub mod multi_region;
 
 use crate::error::{ErrorCode, KmsError, Result};

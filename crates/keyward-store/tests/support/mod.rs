@@ -76,6 +76,7 @@ pub fn key(n: u64) -> KeyRecord {
         import: None,
         material_expires_ms: None,
         multi_region: None,
+        aws_managed: false,
     }
 }
 
