@@ -20,6 +20,7 @@ const PURE: &[&str] = &[
     "keyward-core",
     "keyward-lint",
     "keyward-kms",
+    "keyward-iam",
     "keyward-aws",
     "keyward-scenario",
     "keyward-access",

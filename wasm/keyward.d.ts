@@ -426,6 +426,8 @@ export interface CallerSpec {
   session_policy?: string;
   /** Extra context keys. */
   context?: Record<string, string>;
+  /** The Region of the call (its keys, aliases and grants); default us-east-1. */
+  region?: string;
 }
 
 export declare class KmsSession {

@@ -115,38 +115,36 @@ def subset(small, big):
     return norm(big) == small
 
 
+MISSING = object()
+
+
+def lookup(obj, path):
+    """The value at a path, or MISSING."""
+    try:
+        return at(obj, path)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return MISSING
+
+
 def check_success(out, expect, env):
     problems = []
-    for path, want in subst(expect.get("fields", {}), env).items():
-        try:
-            got = norm(at(out, path))
-        except (KeyError, IndexError, ValueError):
-            problems.append(f"{path} missing")
-            continue
-        if got != want:
-            problems.append(f"{path} = {got!r}, want {want!r}")
     for path in expect.get("absent", []):
-        try:
-            got = at(out, path)
+        got = lookup(out, path)
+        if got is not MISSING:
             problems.append(f"{path} present ({got!r})")
-        except (KeyError, IndexError, ValueError):
-            pass
-    for path, want in subst(expect.get("contains", {}), env).items():
-        try:
-            items = at(out, path)
-        except (KeyError, IndexError, ValueError):
-            problems.append(f"{path} missing")
-            continue
-        if not any(subset(want, x) for x in items):
-            problems.append(f"{path} has no element matching {want!r}")
-    for path, n in expect.get("length", {}).items():
-        try:
-            got = len(at(out, path))
-        except (KeyError, IndexError, ValueError):
-            problems.append(f"{path} missing")
-            continue
-        if got != n:
-            problems.append(f"len({path}) = {got}, want {n}")
+    checks = [
+        ("fields", lambda got, want: norm(got) == want, "{path} = {got!r}, want {want!r}"),
+        ("contains", lambda got, want: any(subset(want, x) for x in got), "{path} has no element matching {want!r}"),
+        ("length", lambda got, want: len(got) == want, "len({path}) = {n}, want {want}"),
+    ]
+    for key, good, text in checks:
+        for path, want in subst(expect.get(key, {}), env).items():
+            got = lookup(out, path)
+            if got is MISSING:
+                problems.append(f"{path} missing")
+            elif not good(got, want):
+                n = len(got) if hasattr(got, "__len__") else None
+                problems.append(text.format(path=path, got=norm(got), want=want, n=n))
     return problems
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real AWS clients against `keyward serve`: boto3, the aws CLI and aws-encryption-sdk, from a
-# fresh venv (PyPI), against target/release/keyward on 127.0.0.1 with a temporary state dir.
+# fresh venv (PyPI), and the JS SDK v3 (npm) for IAM/STS, against target/release/keyward on
+# 127.0.0.1 with a temporary state dir.
 # Bounded: pip and the workflow run under timeouts, and the server is stopped on exit.
 # Env: KEYWARD_BIN (default target/release/keyward), KEYWARD_SDK_VENV (reuse a venv that
 # already has the packages, skipping pip).
@@ -25,7 +26,8 @@ else
     (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
     rm -rf "$VENV"; python3 -m venv "$VENV"
   fi
-  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' cryptography
+  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' \
+    cryptography dilithium-py
 fi
 
 STATE=$TMP/state
@@ -71,6 +73,23 @@ KEYWARD_ENDPOINT=$ADDR KW_SECRETS_FILE="$TMP/secrets.json" AWS_CONFIG_FILE=/dev/
 # Regions and multi-Region keys through the same server.
 KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 300 "$VENV/bin/python" tests/sdk/boto3_regions.py || rc=$?
+# The newer key specs, checked with independent implementations (cryptography, dilithium-py).
+KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 300 "$VENV/bin/python" tests/sdk/boto3_key_specs.py || rc=$?
+
+# The JS SDK v3 (IAM, STS, KMS clients from npm) for one IAM/STS flow against this server.
+mkdir -p "$TMP/js"
+if (cd "$TMP/js" && timeout 600 npm install --no-audit --no-fund --silent \
+      @aws-sdk/client-iam @aws-sdk/client-sts @aws-sdk/client-kms); then
+  KEYWARD_ENDPOINT=$ADDR NODE_PATH="$TMP/js/node_modules" NODE_NO_WARNINGS=1 \
+    timeout 300 node tests/sdk/js_iam_sts.mjs || rc=$?
+else
+  echo "FAIL npm could not install the JS SDK v3 clients"; rc=1
+fi
+
+# IAM and STS: an identity world built through the SDKs (its own server, with --test-clock).
+KEYWARD_BIN=$BIN KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 600 "$VENV/bin/python" tests/sdk/iam_sts_workflow.py || rc=$?
 
 # The trail is explained while the server runs: the state is read without its lock.
 "$BIN" explain --cloudtrail "$TMP/trail" --state "$STATE" >"$TMP/explain.out" 2>&1 && erc=0 || erc=$?

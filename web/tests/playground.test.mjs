@@ -174,6 +174,60 @@ for (const id of ['cross-account', 'wrong-context', 'no-delegation', 'grant-cons
   });
 }
 
+/** Every string value of a JSON text, counted (an empty map when the text is not JSON). */
+function stringCounts(text) {
+  const counts = new Map();
+  const walk = (v) => {
+    if (typeof v === 'string') counts.set(v, (counts.get(v) ?? 0) + 1);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  try { walk(JSON.parse(text)); } catch { /* not JSON: nothing counted */ }
+  return counts;
+}
+
+const longestLine = (text) => Math.max(0, ...text.split('\n').map((l) => l.length));
+
+/**
+ * The lines of the fixed documents longer than the document's own longest line (a new
+ * document: the longest line of the documents before the fix) plus the values the fix inserted
+ * on that line (strings that occur more often after than before, each with its quotes).
+ * Returns `[line, limit, document]` for each.
+ */
+function overlongLines(before, after) {
+  const out = [];
+  const base0 = Math.max(0, ...before.map((d) => longestLine(d.text)));
+  for (const d of after) {
+    const old = before.find((b) => b.kind === d.kind && b.name === d.name);
+    if (old && old.text === d.text) continue;
+    const was = stringCounts(old?.text ?? '');
+    const inserted = [...stringCounts(d.text)].filter(([v, n]) => n > (was.get(v) ?? 0)).map(([v]) => JSON.stringify(v));
+    const base = old ? longestLine(old.text) : base0;
+    for (const line of d.text.split('\n')) {
+      const limit = base + inserted.filter((v) => line.includes(v)).reduce((a, v) => a + v.length, 0);
+      if (line.length > limit) out.push([line, limit, `${d.kind} document ${d.name}`]);
+    }
+  }
+  return out;
+}
+
+test('the grant example names the missing encryption-context pair and sends it as a fix', T, async () => {
+  const { page, errors } = await open();
+  await loadExample(page, 'grant-constraint');
+  await decisionIs(page, 'ImplicitDeny');
+  assert.match(await page.textContent('#summary'), /grant 'batch-processing-finance' would allow this, but its EncryptionContextSubset constraint .* lacks Project=DataAnalytics/);
+  const messages = await page.locator('.fix-message').allTextContents();
+  const i = messages.findIndex((m) => m.startsWith('send EncryptionContext {"Project": "DataAnalytics"}'));
+  assert.ok(i >= 0, messages.join('\n'));
+  await page.locator('button.apply-fix').nth(i).click();
+  await decisionIs(page, 'Allow');
+  // The pair lands in the encryption context rows, beside the one the request had.
+  const pairs = await page.locator('#ec-rows .pair-key').evaluateAll((ks) => ks.map((k) => `${k.value}=${k.closest('.pair').querySelector('.pair-value').value}`));
+  assert.deepEqual(pairs.sort(), ['Department=Finance', 'Project=DataAnalytics']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('every fix of every example gives Allow; a request fix fills the form field of its own', T, async () => {
   const { page, errors } = await open();
   const ids = await page.locator('button.example').evaluateAll((bs) => bs.map((b) => b.dataset.example));
@@ -193,9 +247,16 @@ test('every fix of every example gives Allow; a request fix fills the form field
       const linted = () => page.waitForFunction(() => window.__keyward.linted());
       await linted();
       const before = new Set(await security());
+      const docsBefore = await page.evaluate(() => window.__keyward.getState().docs);
       await button.click();
       await decisionIs(page, 'Allow');
       applied++;
+      // The fixed document stays readable: no line longer than its own longest line (for a
+      // new document, the longest of the example's) plus the values the fix inserted there.
+      const docsAfter = await page.evaluate(() => window.__keyward.getState().docs);
+      for (const [line, limit, doc] of overlongLines(docsBefore, docsAfter)) {
+        assert.fail(`${id}, fix "${message}": ${doc} has a line of ${line.length} > ${limit} characters: ${line}`);
+      }
       // The page's own lint finds nothing new to warn about in the fixed documents.
       await linted();
       const added = (await security()).filter((f) => !before.has(f));

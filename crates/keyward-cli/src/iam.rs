@@ -227,7 +227,14 @@ fn exec(kms: &mut Kms, cmd: &IamCommand) -> Result<Option<Value>, Failure> {
             None
         }
         IamCommand::List => {
-            let arns: Vec<String> = kms.identities().iter().map(|i| i.arn.clone()).collect();
+            // Users and roles: the IAM API's groups and managed policies are stored beside
+            // them, and shown by its GetAccountAuthorizationDetails.
+            let arns: Vec<String> = kms
+                .identities()
+                .iter()
+                .filter(|i| i.arn.contains(":user/") || i.arn.contains(":role/"))
+                .map(|i| i.arn.clone())
+                .collect();
             let list: Vec<Value> = arns.iter().map(|a| identity_json(kms, a)).collect();
             Some(json!({ "Identities": list }))
         }
@@ -292,7 +299,7 @@ pub(crate) fn run(a: &Args) -> u8 {
     let mut kms = match open_kms(a.state.as_deref(), None, a.init) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("keyward iam: error: {}", e.message());
+            eprintln!("keyward iam: error: {}", held_message(a, e.message()));
             return 2;
         }
     };
@@ -311,4 +318,24 @@ pub(crate) fn run(a: &Args) -> u8 {
             1
         }
     }
+}
+
+/// The error of a state directory that does not open; when a running `keyward serve` holds
+/// it, the way to change its identities now: that server's IAM API.
+fn held_message(a: &Args, message: &str) -> String {
+    if !message.contains("in use by another keyward process") {
+        return message.to_string();
+    }
+    let dir = keyward_store::resolve_state_dir(a.state.as_deref()).ok();
+    let url = dir
+        .as_ref()
+        .and_then(|d| std::fs::read_to_string(d.join(crate::serve::URL_FILE)).ok())
+        .map(|u| u.trim().to_string())
+        .filter(|u| u.starts_with("http://"))
+        .unwrap_or_else(|| "http://127.0.0.1:4599".to_string());
+    format!(
+        "{message}\nWhile `keyward serve` runs, use its IAM API instead: it serves IAM and STS at \
+         {url}, e.g. `aws iam create-user --user-name NAME --endpoint-url {url}` (any AWS SDK \
+         works with that endpoint); or stop the server first"
+    )
 }

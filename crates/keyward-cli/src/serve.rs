@@ -19,8 +19,9 @@ use std::time::Duration;
   keyward serve --dev-principal arn:aws:iam::111122223333:user/admin   # AWS_ACCESS_KEY_ID=test works
 
 The bound address is printed on stderr at startup (`--addr 127.0.0.1:0` picks a free port).
-The server owns its state directory while it runs: create access keys, users and roles
-(`keyward iam ...`) before starting it, or stop it first. Access log: one line per call on stdout. SIGINT/SIGTERM stop accepting, finish in-flight calls
+The server owns its state directory while it runs; it also speaks IAM and STS (AWS Query
+protocol, routed by the SigV4 scope's service) on the same address, so users, roles, policies
+and access keys can be made with any SDK while it runs (`aws iam create-user --endpoint-url ...`). Access log: one line per call on stdout. SIGINT/SIGTERM stop accepting, finish in-flight calls
 and exit; every completed call is already durable.
 With --cloudtrail DIR every call (denied ones included) is recorded as AWS CloudTrail records
 it; `keyward explain --cloudtrail DIR --state STATE` explains the denials.")]
@@ -54,6 +55,10 @@ pub(crate) struct Args {
     /// Allow listening on a non-loopback address (there is no TLS).
     #[arg(long)]
     allow_remote: bool,
+    /// Tests only: `POST /_keyward/clock` with a number of seconds in the body moves the
+    /// server's clock (session expiry, policy time; not the SigV4 window) that far ahead.
+    #[arg(long)]
+    test_clock: bool,
     /// Largest request body, bytes (HTTP 413 beyond it).
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     max_body: usize,
@@ -103,6 +108,9 @@ pub(crate) fn trail_config(
     })
 }
 
+/// The file in the state directory holding the running server's URL.
+pub(crate) const URL_FILE: &str = "serve.url";
+
 /// Runs the server until SIGINT or SIGTERM.
 pub(crate) fn run(a: &Args) -> u8 {
     if let Err(e) = check_addr(a.addr, a.allow_remote) {
@@ -138,6 +146,7 @@ pub(crate) fn run(a: &Args) -> u8 {
                 ..c
             }
         }),
+        test_clock: a.test_clock,
         ..Options::default()
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -155,11 +164,24 @@ pub(crate) fn run(a: &Args) -> u8 {
                 return 2;
             }
         };
+        // The address is noted in the state directory, so `keyward iam` can point at the
+        // server's IAM API while the server holds the directory.
+        let note =
+            keyward_store::resolve_state_dir(a.state.as_deref()).ok().map(|d| d.join(URL_FILE));
         match server.local_addr() {
-            Ok(addr) => eprintln!("keyward serve: listening on http://{addr}"),
+            Ok(addr) => {
+                eprintln!("keyward serve: listening on http://{addr}");
+                if let Some(n) = &note {
+                    let _ = std::fs::write(n, format!("http://{addr}\n"));
+                }
+            }
             Err(e) => eprintln!("keyward serve: listening (address unknown: {e})"),
         }
-        match server.run(shutdown_signal()).await {
+        let result = server.run(shutdown_signal()).await;
+        if let Some(n) = &note {
+            let _ = std::fs::remove_file(n);
+        }
+        match result {
             Ok(()) => {
                 eprintln!("keyward serve: stopped");
                 0

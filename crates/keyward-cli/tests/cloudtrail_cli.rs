@@ -4,26 +4,9 @@
 //! and the warnings on impossible events (fixtures in tests/corpus/inputs/cloudtrail).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
+mod common;
+use common::keyward;
 use keyward_core::eval::{apply_to_text, Edit, Source};
-use std::path::PathBuf;
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn keyward(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
 
 const CT: &str = "tests/corpus/inputs/cloudtrail";
 const KP: &str = "tests/corpus/inputs/kms/get-key-policy.json";

@@ -229,7 +229,15 @@ fn sigkill_while_writing_never_leaves_a_partial_file_visible() {
                 }
             }
         });
-        std::thread::sleep(std::time::Duration::from_millis(150 + 110 * round));
+        // Kill while files are being written: once this round has written one (bounded wait,
+        // so a loaded machine cannot make the round vacuous), then a little later each round.
+        for _ in 0..600 {
+            if trail_files(&trail).len() > seen {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20 * round));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         sender.join().unwrap();

@@ -3,7 +3,8 @@
 //! is NotFoundException; AWS managed keys by alias).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
-use std::process::Command;
+mod common;
+use common::keyward_in;
 
 fn keyward(args: &[&str]) -> (i32, String, String) {
     // One directory per call: the tests run in parallel and each writes its fixture.
@@ -17,14 +18,9 @@ fn keyward(args: &[&str]) -> (i32, String, String) {
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}"#,
     )
     .unwrap();
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(&dir).output().unwrap();
+    let out = keyward_in(&dir, args);
     let _ = std::fs::remove_dir_all(&dir);
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    out
 }
 
 /// A context entry of a serialized request.

@@ -212,7 +212,11 @@ fn force_key_id_and_usage_errors() {
     assert!(out.stderr.contains("(NotFoundException)"), "{}", out.stderr);
     assert!(!env.path("m").exists());
     // Disabled key: DisabledException from GenerateDataKey.
-    env.run(&["kms", "disable-key", "--key-id", "alias/files"]).ok();
+    // DisableKey takes a key id or key ARN only, as AWS's API reference says.
+    let out = env.run(&["kms", "disable-key", "--key-id", "alias/files"]);
+    assert!(out.stderr.contains("Invalid keyId 'alias/files'"), "{}", out.stderr);
+    let id = env.text(&["describe-key", "--key-id", "alias/files"], "KeyMetadata.KeyId");
+    env.run(&["kms", "disable-key", "--key-id", &id]).ok();
     let out = env.run(&["encrypt-file", "--key-id", "alias/files", &input, &env.p("m")]);
     assert!(
         out.stderr.contains("(DisabledException) when calling the GenerateDataKey"),

@@ -8,21 +8,12 @@
     reason = "test code: a failure is a test failure"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::keyward_in;
+use std::path::PathBuf;
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lint_fixtures/config")
-}
-
-fn keyward_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(dir).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 /// The parse codes the fixtures plant (policy checks may add findings of their own; these

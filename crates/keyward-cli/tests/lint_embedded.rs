@@ -7,27 +7,11 @@
     reason = "test code: a failure is a test failure"
 )]
 
+mod common;
+use common::{keyward, root};
 use std::path::PathBuf;
-use std::process::Command;
 
 const FIX: &str = "crates/keyward-cli/tests/lint_fixtures";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn keyward(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
 
 /// The parse codes the fixtures plant. Policy checks (which keep growing) may add findings of
 /// their own; the fixtures are about positions, so only these are compared.

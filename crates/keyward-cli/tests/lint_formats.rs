@@ -8,29 +8,13 @@
     reason = "test code: a failure is a test failure"
 )]
 
+mod common;
+use common::{keyward, keyward_in, root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FIX: &str = "crates/keyward-cli/tests/lint_fixtures";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn keyward_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(dir).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn keyward(args: &[&str]) -> (i32, String, String) {
-    keyward_in(&root(), args)
-}
 
 #[test]
 fn human_has_source_line_carets_path_and_summary() {

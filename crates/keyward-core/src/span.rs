@@ -75,6 +75,36 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Character index to byte offset, for scanners that count characters (the YAML readers of
+/// the scenario loader and of CloudFormation templates).
+#[derive(Debug, Clone)]
+pub struct CharOffsets {
+    /// Empty when the text is ASCII (character index == byte offset).
+    table: Vec<usize>,
+    len: usize,
+}
+
+impl CharOffsets {
+    /// The offsets of `text`'s characters.
+    pub fn new(text: &str) -> CharOffsets {
+        let table = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(b, _)| b).collect()
+        };
+        CharOffsets { table, len: text.len() }
+    }
+
+    /// The byte offset of character `char_index` (the text's length past its end).
+    pub fn byte(&self, char_index: usize) -> usize {
+        if self.table.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.table.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +118,14 @@ mod tests {
         assert_eq!(idx.line_col(5), LineCol { line: 2, col: 2 });
         assert_eq!(idx.line_text(2), "\u{e9}x");
         assert_eq!(idx.line_col(Span::SYNTHETIC.start), LineCol { line: 1, col: 1 });
+    }
+
+    #[test]
+    fn char_offsets_map_characters_to_bytes() {
+        let ascii = CharOffsets::new("abc");
+        assert_eq!((ascii.byte(0), ascii.byte(2), ascii.byte(9)), (0, 2, 3));
+        let t = "aé€b";
+        let o = CharOffsets::new(t);
+        assert_eq!((o.byte(1), o.byte(2), o.byte(3), o.byte(4)), (1, 3, 6, t.len()));
     }
 }

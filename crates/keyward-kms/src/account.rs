@@ -84,30 +84,50 @@ impl Kms {
                 return Err(KmsError::validation(format!("`{arn}` is not an IAM user or role ARN")))
             }
         };
-        for (name, text) in &policies {
-            parse_named(text, PolicyKind::Identity, name).map_err(|e| {
-                KmsError::new(
-                    ErrorCode::MalformedPolicyDocumentException,
-                    format!("identity policy {name}: {e}"),
-                )
-            })?;
-        }
-        if let Some(b) = &boundary {
-            parse_named(b, PolicyKind::Boundary, "boundary").map_err(|e| {
-                KmsError::new(
-                    ErrorCode::MalformedPolicyDocumentException,
-                    format!("permissions boundary: {e}"),
-                )
-            })?;
-        }
+        check_texts(&policies, boundary.as_deref())?;
         let rec = IdentityRecord {
             arn: arn.to_string(),
             unique_id: unique_id(prefix, arn),
             policies,
             boundary,
             tags,
+            iam: None,
         };
         self.commit(vec![Change::PutIdentity(Box::new(rec))])
+    }
+
+    /// Commits the IAM API's changes to identities (users, roles, groups, managed policies,
+    /// all under `arn:aws:iam::` ARNs) and access keys atomically, as one durable commit. Every
+    /// policy text must parse; any other kind of change is refused.
+    pub fn commit_iam(&mut self, changes: Vec<Change>) -> Result<()> {
+        for c in &changes {
+            match c {
+                Change::PutIdentity(rec) => {
+                    if !rec.arn.starts_with("arn:aws:iam::") {
+                        return Err(KmsError::validation(format!(
+                            "`{}` is not an IAM ARN",
+                            rec.arn
+                        )));
+                    }
+                    check_texts(&rec.policies, rec.boundary.as_deref())?;
+                }
+                Change::PutAccessKey(rec) => {
+                    if let Some(s) = &rec.session_policy {
+                        malformed(
+                            parse_named(s, PolicyKind::Session, "session policy"),
+                            "session policy",
+                        )?;
+                    }
+                }
+                Change::DeleteIdentity(_) | Change::DeleteAccessKey(_) => {}
+                _ => {
+                    return Err(KmsError::validation(
+                        "the IAM API changes identities and access keys only",
+                    ))
+                }
+            }
+        }
+        self.commit(changes)
     }
 
     /// Removes a user or role. Refused while access keys act as it (the user, or sessions of
@@ -192,12 +212,7 @@ impl Kms {
         Principal::parse(principal)
             .map_err(|e| KmsError::validation(format!("principal `{principal}`: {e}")))?;
         if let Some(s) = &session_policy {
-            parse_named(s, PolicyKind::Session, "session policy").map_err(|e| {
-                KmsError::new(
-                    ErrorCode::MalformedPolicyDocumentException,
-                    format!("session policy: {e}"),
-                )
-            })?;
+            malformed(parse_named(s, PolicyKind::Session, "session policy"), "session policy")?;
         }
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         let mut raw = [0u8; 16];
@@ -217,6 +232,7 @@ impl Kms {
             session_policy,
             created_ms: now_ms,
             inactive: false,
+            session: None,
         };
         self.commit(vec![Change::PutAccessKey(Box::new(rec.clone()))])?;
         Ok(rec)
@@ -260,6 +276,27 @@ impl Kms {
     pub fn org_policies(&self) -> Vec<&OrgPolicyRecord> {
         self.org.iter().map(|e| &e.rec).collect()
     }
+}
+
+/// A policy text that does not parse: MalformedPolicyDocumentException naming `what`.
+fn malformed<T>(r: std::result::Result<T, String>, what: &str) -> Result<T> {
+    r.map_err(|e| {
+        KmsError::new(ErrorCode::MalformedPolicyDocumentException, format!("{what}: {e}"))
+    })
+}
+
+/// Checks an identity's policy texts and boundary.
+fn check_texts(policies: &[(String, String)], boundary: Option<&str>) -> Result<()> {
+    for (name, text) in policies {
+        malformed(
+            parse_named(text, PolicyKind::Identity, name),
+            &format!("identity policy {name}"),
+        )?;
+    }
+    if let Some(b) = boundary {
+        malformed(parse_named(b, PolicyKind::Boundary, "boundary"), "permissions boundary")?;
+    }
+    Ok(())
 }
 
 fn no_access_key(id: &str) -> KmsError {

@@ -76,6 +76,9 @@ pub(crate) struct KeyEntry {
     /// The record; `keys` is keyed by its [`key_handle`].
     pub(crate) rec: KeyRecord,
     pub(crate) policy: NamedPolicy,
+    /// The last successful cryptographic operation through the wire adapter (GetKeyLastUsage):
+    /// time and operation, kept in memory for the life of this instance.
+    pub(crate) last_use: Option<(i64, crate::Operation)>,
 }
 
 pub(crate) struct IdentityEntry {
@@ -115,6 +118,10 @@ pub struct Kms {
     /// The Region of the call in progress: set from the caller by `begin`, which every
     /// operation runs first; the configured default Region until then.
     pub(crate) region: String,
+    /// When GetKeyLastUsage's tracking began: the time of this instance's first call.
+    pub(crate) tracking_since_ms: i64,
+    /// A reused buffer for key handles built on the hot path (`note_use`).
+    pub(crate) handle_buf: String,
     /// Request times are simulated (`--time`): [`Kms::tick`] shows what is due in memory only.
     pub(crate) simulated_clock: bool,
     /// A simulated tick changed the in-memory state without committing it: from then on
@@ -233,6 +240,8 @@ impl Kms {
         let state = store.load()?;
         let mut kms = Kms {
             region: config.region.clone(),
+            tracking_since_ms: 0,
+            handle_buf: String::new(),
             config,
             keys: HashMap::new(),
             aliases: BTreeMap::new(),
@@ -259,6 +268,8 @@ impl Kms {
     pub fn in_memory(rng: Box<dyn CryptoRngCore + Send>, config: Config) -> Kms {
         let mut kms = Kms {
             region: config.region.clone(),
+            tracking_since_ms: 0,
+            handle_buf: String::new(),
             config,
             keys: HashMap::new(),
             aliases: BTreeMap::new(),
@@ -397,6 +408,7 @@ impl Kms {
                 let rec = *rec;
                 self.note_deadlines(&rec);
                 let handle = key_handle(&rec.region, &rec.key_id);
+                let last_use = self.keys.get(&handle).and_then(|k| k.last_use);
                 let policy = match self.keys.get(&handle) {
                     Some(old) if old.rec.policy == rec.policy => old.policy.clone(),
                     _ => parse_named(&rec.policy, PolicyKind::Key, "key policy").unwrap_or_else(
@@ -408,7 +420,7 @@ impl Kms {
                         },
                     ),
                 };
-                self.keys.insert(handle, KeyEntry { rec, policy });
+                self.keys.insert(handle, KeyEntry { rec, policy, last_use });
             }
             Change::DeleteKey(arn) => {
                 let id = arn.rsplit('/').next().unwrap_or_default();

@@ -21,6 +21,8 @@ aws_enum!(
         DeleteAlias = "DeleteAlias",
         /// DeleteImportedKeyMaterial.
         DeleteImportedKeyMaterial = "DeleteImportedKeyMaterial",
+        /// DeriveSharedSecret.
+        DeriveSharedSecret = "DeriveSharedSecret",
         /// DescribeKey.
         DescribeKey = "DescribeKey",
         /// DisableKey.
@@ -45,6 +47,8 @@ aws_enum!(
         GenerateMac = "GenerateMac",
         /// GenerateRandom.
         GenerateRandom = "GenerateRandom",
+        /// GetKeyLastUsage.
+        GetKeyLastUsage = "GetKeyLastUsage",
         /// GetKeyPolicy.
         GetKeyPolicy = "GetKeyPolicy",
         /// GetKeyRotationStatus.
@@ -258,6 +262,19 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
     ),
     row(O::DeleteAlias, &[req("AliasName", S)], false, false),
     row(O::DeleteImportedKeyMaterial, &[key("KeyId", true, KEY)], false, false),
+    row(
+        O::DeriveSharedSecret,
+        &[
+            key("KeyId", true, ANY),
+            req("KeyAgreementAlgorithm", S),
+            req("PublicKey", Blob),
+            GT,
+            DRY,
+            f("Recipient", Struct),
+        ],
+        false,
+        true,
+    ),
     row(O::DescribeKey, &[key("KeyId", true, ANY), GT], false, true),
     row(O::DisableKey, &[key("KeyId", true, KEY)], false, false),
     row(O::DisableKeyRotation, &[key("KeyId", true, KEY)], false, false),
@@ -334,6 +351,8 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         true,
     ),
     row(O::GenerateRandom, &[f("NumberOfBytes", Int)], false, true),
+    // AWS's reference: "Alias names are not supported".
+    row(O::GetKeyLastUsage, &[key("KeyId", true, KEY)], false, true),
     row(O::GetKeyPolicy, &[key("KeyId", true, KEY), f("PolicyName", S)], false, true),
     row(O::GetKeyRotationStatus, &[key("KeyId", true, KEY)], false, true),
     row(

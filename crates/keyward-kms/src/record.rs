@@ -147,6 +147,10 @@ pub struct KeyRecord {
     pub import: Option<ImportParams>,
     /// Expiry of imported material, epoch milliseconds (None: does not expire).
     pub material_expires_ms: Option<i64>,
+    /// An AWS managed key (`KeyManager: AWS`, created on first use of `alias/aws/<service>`).
+    /// Absent from records written before it existed, and from customer keys.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aws_managed: bool,
     /// A multi-Region key (`mrk-` id): its role among the keys sharing its id in the
     /// account. Absent for single-Region keys and in records written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,6 +236,12 @@ pub struct IdentityRecord {
     pub boundary: Option<String>,
     /// Principal tags.
     pub tags: Vec<Tag>,
+    /// The IAM API's own view of the entity (keyward-iam's JSON: path, creation time, inline
+    /// and attached policies, groups, trust policy); `policies` and `boundary` are derived
+    /// from it. Groups and customer managed policies are stored this way too, under their
+    /// ARNs, with no policies of their own. None for identities made by `keyward iam`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam: Option<String>,
 }
 
 /// An access key (for SigV4 in `keyward serve`).
@@ -251,6 +261,36 @@ pub struct AccessKeyRecord {
     /// refused until it is made active again. Absent in records written before it existed.
     #[serde(default)]
     pub inactive: bool,
+    /// Temporary credentials (STS AssumeRole): the session token, expiry and session facts.
+    /// Absent for long-term keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionRecord>,
+}
+
+/// What temporary credentials carry besides the key (STS AssumeRole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The session token the requests must carry (`X-Amz-Security-Token`).
+    pub token: Secret,
+    /// Expiry, epoch milliseconds: requests after it are refused (ExpiredToken).
+    pub expires_ms: i64,
+    /// Session tags (`aws:PrincipalTag/K`, overriding the role's tag of the same key).
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// Transitive tag keys (passed on when the session assumes another role).
+    #[serde(default)]
+    pub transitive_tag_keys: Vec<String>,
+    /// `aws:SourceIdentity`, when set.
+    #[serde(default)]
+    pub source_identity: Option<String>,
+    /// The role's unique id, for `aws:userid` and GetCallerIdentity's UserId (`AROA…:session`).
+    #[serde(default)]
+    pub role_id: String,
+    /// When MFA authenticated the request that made the session (SerialNumber and TokenCode),
+    /// epoch milliseconds: `aws:MultiFactorAuthPresent` is true and `aws:MultiFactorAuthAge`
+    /// counts from it. None: no MFA.
+    #[serde(default)]
+    pub mfa_ms: Option<i64>,
 }
 
 /// An organization policy (SCP or RCP) applying to accounts.

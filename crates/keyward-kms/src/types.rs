@@ -87,10 +87,33 @@ aws_enum!(
         Hmac384 = "HMAC_384",
         /// HMAC with SHA-512.
         Hmac512 = "HMAC_512",
+        /// Ed25519 (RFC 8032).
+        EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+        /// ML-DSA-44 (FIPS 204).
+        MlDsa44 = "ML_DSA_44",
+        /// ML-DSA-65 (FIPS 204).
+        MlDsa65 = "ML_DSA_65",
+        /// ML-DSA-87 (FIPS 204).
+        MlDsa87 = "ML_DSA_87",
     }
 );
 
 impl KeySpec {
+    /// True for the ML-DSA specs.
+    pub fn is_ml_dsa(self) -> bool {
+        matches!(self, KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87)
+    }
+
+    /// True for the NIST curves that can agree keys (ECDH).
+    pub fn agrees_keys(self) -> bool {
+        matches!(self, KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521)
+    }
+
+    /// True for asymmetric specs (a key pair: RSA, ECC, Ed25519, ML-DSA).
+    pub fn is_asymmetric(self) -> bool {
+        self.is_rsa() || self.is_ecc() || self.is_ml_dsa() || self == KeySpec::EccNistEdwards25519
+    }
+
     /// True for RSA specs.
     pub fn is_rsa(self) -> bool {
         matches!(self, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096)
@@ -117,7 +140,8 @@ impl KeySpec {
         match self {
             KeySpec::SymmetricDefault => &[KeyUsage::EncryptDecrypt],
             s if s.is_rsa() => &[KeyUsage::EncryptDecrypt, KeyUsage::SignVerify],
-            s if s.is_ecc() => &[KeyUsage::SignVerify],
+            s if s.agrees_keys() => &[KeyUsage::SignVerify, KeyUsage::KeyAgreement],
+            s if s.is_asymmetric() => &[KeyUsage::SignVerify],
             _ => &[KeyUsage::GenerateVerifyMac],
         }
     }
@@ -148,6 +172,8 @@ impl KeySpec {
             KeySpec::EccNistP256 | KeySpec::EccSecgP256k1 => &[A::EcdsaSha256],
             KeySpec::EccNistP384 => &[A::EcdsaSha384],
             KeySpec::EccNistP521 => &[A::EcdsaSha512],
+            KeySpec::EccNistEdwards25519 => &[A::Ed25519Sha512, A::Ed25519PhSha512],
+            s if s.is_ml_dsa() => &[A::MlDsaShake256],
             _ => &[],
         }
     }
@@ -173,6 +199,8 @@ aws_enum!(
         SignVerify = "SIGN_VERIFY",
         /// Generate and verify MACs.
         GenerateVerifyMac = "GENERATE_VERIFY_MAC",
+        /// Derive shared secrets (ECDH).
+        KeyAgreement = "KEY_AGREEMENT",
     }
 );
 
@@ -240,6 +268,12 @@ aws_enum!(
         EcdsaSha384 = "ECDSA_SHA_384",
         /// ECDSA SHA-512.
         EcdsaSha512 = "ECDSA_SHA_512",
+        /// ML-DSA (pure, empty context; SHAKE256 inside).
+        MlDsaShake256 = "ML_DSA_SHAKE_256",
+        /// Ed25519 (pure): RAW messages only.
+        Ed25519Sha512 = "ED25519_SHA_512",
+        /// Ed25519ph: the SHA-512 digest of the message is signed.
+        Ed25519PhSha512 = "ED25519_PH_SHA_512",
     }
 );
 
@@ -264,6 +298,8 @@ aws_enum!(
         Raw = "RAW",
         /// A precomputed digest.
         Digest = "DIGEST",
+        /// ML-DSA's 64-byte message representative μ, computed outside KMS.
+        ExternalMu = "EXTERNAL_MU",
     }
 );
 
@@ -294,6 +330,8 @@ aws_enum!(
         EccNistP521 = "ECC_NIST_P521",
         /// secp256k1.
         EccSecgP256k1 = "ECC_SECG_P256K1",
+        /// Ed25519.
+        EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
     }
 );
 
@@ -308,6 +346,7 @@ impl DataKeyPairSpec {
             DataKeyPairSpec::EccNistP384 => KeySpec::EccNistP384,
             DataKeyPairSpec::EccNistP521 => KeySpec::EccNistP521,
             DataKeyPairSpec::EccSecgP256k1 => KeySpec::EccSecgP256k1,
+            DataKeyPairSpec::EccNistEdwards25519 => KeySpec::EccNistEdwards25519,
         }
     }
 }
@@ -347,6 +386,8 @@ aws_enum!(
         GenerateMac = "GenerateMac",
         /// VerifyMac.
         VerifyMac = "VerifyMac",
+        /// DeriveSharedSecret.
+        DeriveSharedSecret = "DeriveSharedSecret",
     }
 );
 

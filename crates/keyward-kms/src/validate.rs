@@ -43,9 +43,33 @@ pub struct Pattern {
     pub max: u32,
 }
 
+/// The model's pattern of a Region name (ReplicateKey's ReplicaRegion, UpdatePrimaryRegion's
+/// PrimaryRegion), which is not one character class; [`is_region_name`] checks it.
+pub const REGION_PATTERN: &str = "^([a-z]+-){2,3}\\d+$";
+
+/// Whether `s` matches [`REGION_PATTERN`]: two or three lowercase words, each followed by `-`,
+/// then digits (`us-east-1`, `us-gov-west-1`).
+pub fn is_region_name(s: &str) -> bool {
+    let Some((words, digits)) = s.rsplit_once('-') else { return false };
+    let words: Vec<&str> = words.split('-').collect();
+    (2..=3).contains(&words.len())
+        && words.iter().all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl Pattern {
-    /// Whether `s` matches; true when the pattern is not checked (no ranges).
+    /// Whether keyward checks this pattern: one character class with a count, or the Region
+    /// pattern.
+    pub fn checked(&self) -> bool {
+        !self.ranges.is_empty() || self.text == REGION_PATTERN
+    }
+
+    /// Whether `s` matches; true when the pattern is not checked.
     pub fn matches(&self, s: &str) -> bool {
+        if self.text == REGION_PATTERN {
+            return is_region_name(s);
+        }
         if self.ranges.is_empty() {
             return true;
         }
@@ -343,6 +367,48 @@ pub fn check_key_fields(op: Operation, input: &Value) -> Result<()> {
         }
     }
     Ok(())
+}
+
+impl crate::kms::Kms {
+    /// AWS's refusal of a key policy naming an IAM user or role that does not exist: checked
+    /// for the accounts the account model knows (it has at least one identity there; other
+    /// accounts' identities cannot be known, so they pass). BypassPolicyLockoutSafetyCheck
+    /// does not skip this check: AWS documents it as skipping the lockout check only.
+    pub(crate) fn check_principals_exist(
+        &self,
+        policy: &keyward_core::eval::NamedPolicy,
+    ) -> Result<()> {
+        use keyward_core::model::AwsPrincipal;
+        let known_account = |account: &str| {
+            let prefix = format!("arn:aws:iam::{account}:");
+            self.identities.keys().any(|arn| arn.starts_with(&prefix))
+        };
+        for st in &policy.policy.statements {
+            for e in st.principal.iter().flat_map(|p| &p.entries) {
+                let exists = match &e.aws {
+                    AwsPrincipal::User(arn) => {
+                        let account = arn.split(':').nth(4).unwrap_or_default();
+                        !known_account(account) || self.identities.contains_key(arn)
+                    }
+                    AwsPrincipal::Role { account, name, .. } => {
+                        let prefix = format!("arn:aws:iam::{account}:role/");
+                        !known_account(account)
+                            || self.identities.keys().any(|arn| {
+                                arn.starts_with(&prefix) && arn.rsplit('/').next() == Some(name)
+                            })
+                    }
+                    _ => true,
+                };
+                if !exists {
+                    return Err(KmsError::new(
+                        ErrorCode::MalformedPolicyDocumentException,
+                        "Policy contains a statement with one or more invalid principals.",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

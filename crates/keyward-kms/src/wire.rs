@@ -59,6 +59,15 @@ impl Kms {
 
     /// [`Kms::call`] for an operation already identified.
     pub fn call_op(&mut self, caller: &Caller, op: Operation, input: &Value) -> Result<Value> {
+        if self.tracking_since_ms == 0 {
+            self.tracking_since_ms = caller.now_ms;
+        }
+        let out = self.dispatch(caller, op, input)?;
+        self.note_use(op, caller.now_ms, &out);
+        Ok(out)
+    }
+
+    fn dispatch(&mut self, caller: &Caller, op: Operation, input: &Value) -> Result<Value> {
         let input = if input.is_null() { &Value::Object(serde_json::Map::new()) } else { input };
         if !input.is_object() {
             return Err(KmsError::validation("The request body must be a JSON object."));
@@ -67,11 +76,18 @@ impl Kms {
         // identifier forms each field accepts.
         crate::validate::check_request(op, input)?;
         crate::validate::check_key_fields(op, input)?;
+        // AWS creates an AWS managed key on its first use.
+        self.ensure_aws_managed_key(caller, op, input)?;
         let c = caller;
         let i = input;
         use Operation as O;
         match op {
             O::CreateKey => to_json(self.create_key(c, parse(i)?)?),
+            O::GetKeyLastUsage => to_json(self.get_key_last_usage(c, parse_required(i, KEY)?)?),
+            O::DeriveSharedSecret => to_json(self.derive_shared_secret(
+                c,
+                parse_required(i, &["KeyId", "KeyAgreementAlgorithm", "PublicKey"])?,
+            )?),
             O::ReplicateKey => {
                 to_json(self.replicate_key(c, parse_required(i, &["KeyId", "ReplicaRegion"])?)?)
             }

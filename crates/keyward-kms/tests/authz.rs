@@ -328,6 +328,17 @@ fn lockout_safety_check_on_create_and_put_policy() {
         {"Effect": "Allow", "Principal": {"AWS": APP}, "Action": "kms:Decrypt", "Resource": "*"}
     ]})
     .to_string();
+    // A principal that does not exist in a known account is refused first, bypass or not.
+    let invalid = "Policy contains a statement with one or more invalid principals.";
+    for bypass in [false, true] {
+        let req = json!({"Policy": lockout, "BypassPolicyLockoutSafetyCheck": bypass});
+        let e = err(&mut k, &admin(), "CreateKey", req);
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("MalformedPolicyDocumentException", invalid)
+        );
+    }
+    k.put_identity(APP, vec![], None, vec![]).unwrap();
     let e = err(&mut k, &admin(), "CreateKey", json!({"Policy": lockout}));
     assert_eq!(e.code.as_str(), "MalformedPolicyDocumentException");
     assert!(e.message.contains("will not allow you to update the key policy"));

@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use keyward_kms::operation::KeyForms;
+use keyward_kms::validate::REGION_PATTERN;
 use keyward_kms::validate::{operation_model, Kind, Shape};
 use keyward_kms::Operation;
 use serde_json::{json, Value};
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 /// A value of `shape` that passes its constraints.
 fn sample(shape: &Shape) -> Value {
     match shape.kind {
+        Kind::Str if shape.pattern.is_some_and(|p| p.text == REGION_PATTERN) => json!("eu-west-1"),
         Kind::Str => json!(shape.enums.first().copied().unwrap_or("a")),
         Kind::Blob => json!("eA=="),
         Kind::Int => json!(shape.min.unwrap_or(1)),
@@ -214,6 +216,13 @@ fn specific_failures_in_aws_words_and_messageless_errors() {
         ),
         (
             "CreateKey",
+            json!({"KeySpec": "HMAC_256"}),
+            "ValidationException",
+            "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
+                .into(),
+        ),
+        (
+            "CreateKey",
             json!({"Tags": (0..51).map(|i| json!({"TagKey": format!("k{i}"), "TagValue": ""})).collect::<Vec<_>>()}),
             "TagException",
             "Too many tags".into(),
@@ -227,4 +236,30 @@ fn specific_failures_in_aws_words_and_messageless_errors() {
     ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": sym}));
     let st = ok(&mut k, &admin(), "GetKeyRotationStatus", json!({"KeyId": sym}));
     assert!(st.get("OnDemandRotationStartDate").is_none(), "{st}");
+}
+
+#[test]
+fn import_key_material_needs_valid_to_unless_it_does_not_expire() {
+    let mut k = kms();
+    let id = key(&mut k, json!({"Origin": "EXTERNAL"}));
+    let params = ok(
+        &mut k,
+        &admin(),
+        "GetParametersForImport",
+        json!({"KeyId": id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+    );
+    let want = "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES";
+    for model in [None, Some("KEY_MATERIAL_EXPIRES")] {
+        let mut req = json!({"KeyId": id, "ImportToken": params["ImportToken"],
+                             "EncryptedKeyMaterial": b64(&[7; 256])});
+        if let Some(m) = model {
+            req["ExpirationModel"] = json!(m);
+        }
+        let e = err(&mut k, &admin(), "ImportKeyMaterial", req);
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("ValidationException", want),
+            "{model:?}"
+        );
+    }
 }

@@ -161,6 +161,7 @@ fn a_stored_policy_that_no_longer_parses_stops_the_open() {
         policies,
         boundary,
         tags: Vec::new(),
+        iam: None,
     };
     let good = Recording {
         state: State {

@@ -20,7 +20,7 @@ fn asymmetric_specs_are_unsupported_and_symmetric_ones_work() {
     let ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(b"x")}));
     let pt = ok(&mut k, &admin(), "Decrypt", json!({"CiphertextBlob": ct["CiphertextBlob"]}));
     assert_eq!(unb64(&pt["Plaintext"]), b"x");
-    let mac = key(&mut k, json!({"KeySpec": "HMAC_256"}));
+    let mac = key(&mut k, json!({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}));
     ok(
         &mut k,
         &admin(),

@@ -163,7 +163,7 @@ fn encrypt_limits_and_usage() {
         code(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": "%%%"})),
         "ValidationException"
     );
-    let mac = key(&mut k, json!({"KeySpec": "HMAC_256"}));
+    let mac = key(&mut k, json!({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}));
     assert_eq!(
         code(&mut k, &admin(), "Encrypt", json!({"KeyId": mac, "Plaintext": b64(b"x")})),
         "InvalidKeyUsageException"
@@ -368,7 +368,7 @@ fn mac_generate_verify() {
         ("HMAC_384", "HMAC_SHA_384"),
         ("HMAC_512", "HMAC_SHA_512"),
     ] {
-        let id = key(&mut k, json!({"KeySpec": spec}));
+        let id = key(&mut k, json!({"KeySpec": spec, "KeyUsage": "GENERATE_VERIFY_MAC"}));
         let m = ok(
             &mut k,
             &admin(),
@@ -392,7 +392,7 @@ fn mac_generate_verify() {
             "KMSInvalidMacException"
         );
     }
-    let id = key(&mut k, json!({"KeySpec": "HMAC_256"}));
+    let id = key(&mut k, json!({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}));
     assert_eq!(
         code(
             &mut k,
@@ -491,7 +491,7 @@ fn rotation_keeps_old_material_and_uses_newest() {
         let d = ok(&mut k, &later, "Decrypt", json!({"CiphertextBlob": ct["CiphertextBlob"]}));
         assert_eq!(unb64(&d["Plaintext"]), pt);
     }
-    let hmac = key(&mut k, json!({"KeySpec": "HMAC_256"}));
+    let hmac = key(&mut k, json!({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}));
     assert_eq!(
         code(&mut k, &admin(), "EnableKeyRotation", json!({"KeyId": hmac})),
         "UnsupportedOperationException"

@@ -25,7 +25,7 @@ fn every_served_operation_is_in_the_model_and_agrees_on_required_fields() {
 #[test]
 fn every_pattern_of_a_served_operation_is_checked() {
     fn walk(s: &Shape, path: &str, out: &mut Vec<String>) {
-        if let Some(p) = s.pattern.filter(|p| p.ranges.is_empty()) {
+        if let Some(p) = s.pattern.filter(|p| !p.checked()) {
             out.push(format!("{path}: {}", p.text));
         }
         for m in s.members {
@@ -40,6 +40,19 @@ fn every_pattern_of_a_served_operation_is_checked() {
         walk(operation_model(op.as_str()).unwrap().input, op.as_str(), &mut unchecked);
     }
     assert_eq!(unchecked, Vec::<String>::new());
+}
+
+#[test]
+fn region_names_match_the_models_pattern() {
+    use keyward_kms::validate::is_region_name;
+    for ok in ["us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1"] {
+        assert!(is_region_name(ok), "{ok}");
+    }
+    for bad in
+        ["", "us-east", "useast1", "US-EAST-1", "us-east-1a", "a-b-c-d-1", "-east-1", "us--1"]
+    {
+        assert!(!is_region_name(bad), "{bad}");
+    }
 }
 
 const NULL: &str = "failed to satisfy constraint: Member must not be null";

@@ -205,12 +205,14 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         | O::DisableKeyRotation
         | O::EnableKey
         | O::GetKeyRotationStatus
+        | O::GetKeyLastUsage
         | O::RotateKeyOnDemand => fields_of::<KeyRequest>(),
         O::CreateAlias | O::UpdateAlias => fields_of::<AliasRequest>(),
         O::CreateGrant => fields_of::<CreateGrantRequest>(),
         O::CreateKey => fields_of::<CreateKeyRequest>(),
         O::Decrypt => fields_of::<DecryptRequest>(),
         O::DeleteAlias => fields_of::<DeleteAliasRequest>(),
+        O::DeriveSharedSecret => fields_of::<DeriveSharedSecretRequest>(),
         O::DescribeKey => fields_of::<DescribeKeyRequest>(),
         O::EnableKeyRotation => fields_of::<EnableKeyRotationRequest>(),
         O::Encrypt => fields_of::<EncryptRequest>(),

@@ -10,6 +10,7 @@
 
 use keyward_core::diag::Diagnostic;
 use keyward_core::json::{Limits, Member, Node, Value};
+use keyward_core::span::CharOffsets;
 use keyward_core::span::Span;
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
@@ -48,32 +49,6 @@ pub(crate) fn read(text: &str, limits: Limits) -> Result<Node, Diagnostic> {
             Step::Done(node) => return Ok(node),
             Step::Empty => return Err(err(at, "the YAML document is empty".into())),
             Step::Fail(msg) => return Err(err(at, msg)),
-        }
-    }
-}
-
-/// Char index to byte offset (the YAML scanner counts characters).
-struct CharOffsets {
-    /// Empty when the text is ASCII (char index == byte offset).
-    table: Vec<usize>,
-    len: usize,
-}
-
-impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
-        let table = if text.is_ascii() {
-            Vec::new()
-        } else {
-            text.char_indices().map(|(b, _)| b).collect()
-        };
-        CharOffsets { table, len: text.len() }
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        if self.table.is_empty() {
-            char_index.min(self.len)
-        } else {
-            self.table.get(char_index).copied().unwrap_or(self.len)
         }
     }
 }

@@ -6,6 +6,9 @@
 //! server does not refuse replays), so the client spends its CPU on I/O, not on signing.
 //! With `LOAD_TARGET=127.0.0.1:PORT` it drives another KMS endpoint instead (e.g. moto's
 //! server, for comparison) with the access key `test`/`test`; loopback addresses only.
+//! With `LOAD_SESSION=1` (in-process only) it also measures AssumeRole + the first Decrypt with
+//! the new credentials (median of 50), then runs the Decrypt load a second time signed with
+//! the role session's temporary credentials and prints the ratio to the long-term key's.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "benchmark")]
 
@@ -13,7 +16,9 @@
 mod common;
 
 use base64::Engine;
-use common::{connect_to, now_ms, signed_headers, Key, TestServer};
+use common::{
+    connect_to, now_ms, query_headers, session_headers, signed_headers, xml_field, Key, TestServer,
+};
 use keyward_server::{LogFormat, Options};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -61,12 +66,87 @@ fn main() {
     let reconnect = check.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
     assert_eq!(check.status, 200, "{check:?}");
 
+    let long_term = run_load(addr, &raw, conns, secs, reconnect, &format!("log {log:?}"));
+    if std::env::var_os("LOAD_SESSION").is_some() && srv.is_some() {
+        let (key, token) = assume(addr, &admin);
+        let headers = session_headers(addr, &key, &token, "Decrypt", &body, now_ms());
+        let mut raw = Vec::new();
+        raw.extend_from_slice(b"POST / HTTP/1.1\r\n");
+        for (n, v) in &headers {
+            raw.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
+        }
+        raw.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+        raw.extend_from_slice(&body);
+        let session = run_load(addr, &raw, conns, secs, reconnect, "role session credentials");
+        eprintln!("session / long-term Decrypt req/s: {:.3}", session / long_term);
+    }
+    if let Some(srv) = srv {
+        srv.shutdown();
+    }
+}
+
+/// Sets up a role the administrator may assume (with AdministratorAccess), then times
+/// AssumeRole followed by the first KMS call (ListKeys) with the new credentials;
+/// returns the last credentials.
+fn assume(addr: std::net::SocketAddr, admin: &Key) -> (Key, String) {
+    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A111122223333%3Auser%2Fadmin%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+    let q = |service: &str, key: &Key, token: Option<&str>, body: &str| {
+        let h = query_headers(addr, key, service, token, body.as_bytes(), now_ms());
+        connect_to(addr).request(&h, body.as_bytes())
+    };
+    let r = q(
+        "iam",
+        admin,
+        None,
+        &format!(
+            "Action=CreateRole&Version=2010-05-08&RoleName=Bench&AssumeRolePolicyDocument={trust}"
+        ),
+    );
+    assert_eq!(r.status, 200);
+    let r = q("iam", admin, None, "Action=AttachRolePolicy&Version=2010-05-08&RoleName=Bench&PolicyArn=arn:aws:iam::aws:policy/AdministratorAccess");
+    assert_eq!(r.status, 200);
+    let mut times = Vec::new();
+    let mut last = None;
+    for i in 0..50 {
+        let t = Instant::now();
+        let r = q("sts", admin, None, &format!("Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::111122223333:role/Bench&RoleSessionName=bench{i}"));
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let key = Key {
+            id: xml_field(&r.body, "AccessKeyId").unwrap(),
+            secret: xml_field(&r.body, "SecretAccessKey").unwrap(),
+        };
+        let token = xml_field(&r.body, "SessionToken").unwrap();
+        let body = b"{}";
+        let h = session_headers(addr, &key, &token, "ListKeys", body, now_ms());
+        let r = connect_to(addr).request(&h, body);
+        assert_eq!(r.status, 200);
+        times.push(t.elapsed().as_micros());
+        last = Some((key, token));
+    }
+    times.sort_unstable();
+    eprintln!(
+        "AssumeRole + first KMS call (new connections): median {} us, max {} us (50 sessions)",
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+    last.unwrap()
+}
+
+/// Replays `raw` on `conns` keep-alive connections for `secs`; prints and returns req/s.
+fn run_load(
+    addr: std::net::SocketAddr,
+    raw: &[u8],
+    conns: usize,
+    secs: u64,
+    reconnect: bool,
+    label: &str,
+) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let per_conn = MAX_REQUESTS / conns;
     let start = Instant::now();
     let threads: Vec<_> = (0..conns)
         .map(|_| {
-            let raw = raw.clone();
+            let raw = raw.to_vec();
             let mut conn = connect_to(addr);
             std::thread::spawn(move || {
                 let mut lat = Vec::with_capacity(200_000);
@@ -90,14 +170,12 @@ fn main() {
     let n = all.len();
     let pct = |p: usize| all.get((n.saturating_sub(1)) * p / 100).copied().unwrap_or(0);
     eprintln!(
-        "Decrypt 1 KiB, {conns} keep-alive connections, {secs}s, log {log:?}: {n} requests, \
+        "Decrypt 1 KiB, {conns} keep-alive connections, {secs}s, {label}: {n} requests, \
          {:.0} req/s, p50 {} us, p99 {} us, max {} us",
         n as f64 / elapsed,
         pct(50),
         pct(99),
         all.last().copied().unwrap_or(0)
     );
-    if let Some(srv) = srv {
-        srv.shutdown();
-    }
+    n as f64 / elapsed
 }

@@ -27,6 +27,16 @@ pub struct Shared {
     pub local: Option<std::net::SocketAddr>,
     /// The CloudTrail recorder, when on.
     pub trail: Option<crate::trail::Trail>,
+    /// How far the server's clock is moved ahead of the wall clock (`--test-clock` only),
+    /// milliseconds: it times sessions and policies, never the SigV4 window.
+    pub clock_offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Shared {
+    /// The server's clock: the wall clock plus the test offset.
+    pub fn clock(&self, wall_ms: i64) -> i64 {
+        wall_ms.saturating_add(self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// A request as read off the wire.
@@ -47,7 +57,7 @@ pub struct Incoming<'a> {
 }
 
 impl Incoming<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
@@ -61,6 +71,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// The error code for `x-amzn-ErrorType`, on errors.
     pub error_type: Option<String>,
+    /// The body is XML (IAM and STS), not JSON.
+    pub xml: bool,
 }
 
 impl Reply {
@@ -74,18 +86,53 @@ impl Reply {
             json!({ "__type": code, "message": message })
         };
         let body = body.to_string().into_bytes();
-        Reply { status, body, error_type: Some(code.to_string()) }
+        Reply { status, body, error_type: Some(code.to_string()), xml: false }
     }
 }
 
 /// Who the request acts as.
-struct Identity {
-    principal: String,
-    session_policy: Option<String>,
+pub(crate) struct Identity {
+    pub(crate) principal: String,
+    pub(crate) session_policy: Option<String>,
     /// The access key the request was signed with (for the dev principal: the unknown one).
-    access_key: Option<String>,
+    pub(crate) access_key: Option<String>,
     /// The Region of the credential scope: the Region the request is served in.
-    region: String,
+    pub(crate) region: String,
+    /// Temporary credentials' facts (STS AssumeRole).
+    pub(crate) session: Option<keyward_kms::record::SessionRecord>,
+    /// Signed with an unknown key under `--dev-principal`.
+    pub(crate) dev: bool,
+}
+
+impl Identity {
+    /// The context keys a session adds at server time `clock`: its tags as
+    /// `aws:PrincipalTag/K` (over the role's), `aws:SourceIdentity`, and
+    /// `aws:MultiFactorAuthPresent` (with `aws:MultiFactorAuthAge` when MFA made the session).
+    pub(crate) fn session_context(&self, clock: i64) -> Vec<(String, String)> {
+        let Some(s) = &self.session else { return Vec::new() };
+        let mut v: Vec<(String, String)> = s
+            .tags
+            .iter()
+            .map(|t| (format!("aws:PrincipalTag/{}", t.tag_key), t.tag_value.clone()))
+            .collect();
+        if let Some(src) = &s.source_identity {
+            v.push(("aws:SourceIdentity".to_string(), src.clone()));
+        }
+        match s.mfa_ms {
+            Some(t) => {
+                v.push(("aws:MultiFactorAuthPresent".to_string(), "true".to_string()));
+                let age = (clock.saturating_sub(t) / 1000).max(0);
+                v.push(("aws:MultiFactorAuthAge".to_string(), age.to_string()));
+            }
+            None => v.push(("aws:MultiFactorAuthPresent".to_string(), "false".to_string())),
+        }
+        v
+    }
+}
+
+/// Compares secrets in time independent of where they differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
@@ -141,10 +188,19 @@ pub fn host_allowed(host: &str, local: Option<std::net::SocketAddr>) -> bool {
 /// Whether `req` authenticates (the server makes key material ahead only for such requests,
 /// so an unauthenticated client cannot make it generate RSA keys).
 pub fn authenticates(shared: &Shared, req: &Incoming<'_>) -> bool {
-    authenticate(shared, req, now_ms()).is_ok()
+    let now = now_ms();
+    authenticate(shared, req, now, shared.clock(now), None).is_ok()
 }
 
-fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identity, AuthError> {
+/// Authenticates `req` at wall-clock time `now` (the SigV4 window) and server time `clock`
+/// (session expiry); `query` names the IAM/STS scope (service, Region rule) instead of KMS's.
+pub(crate) fn authenticate(
+    shared: &Shared,
+    req: &Incoming<'_>,
+    now: i64,
+    clock: i64,
+    query: Option<(&str, Option<&str>)>,
+) -> Result<Identity, AuthError> {
     if shared.opts.dev_principal.is_some()
         && !req.header("host").is_some_and(|h| host_allowed(h, shared.local))
     {
@@ -175,10 +231,11 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
                 Zeroizing::new(r.secret.expose().to_vec()),
                 r.principal.clone(),
                 r.session_policy.clone(),
+                r.session.clone(),
             )
         })
     };
-    let Some((secret, principal, session_policy)) = record else {
+    let Some((secret, principal, session_policy, session)) = record else {
         if let Some(dev) = &shared.opts.dev_principal {
             // Unsigned for keyward, but a request for another Region is served in that
             // Region, never silently in the default one.
@@ -191,11 +248,20 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
                 principal: dev.clone(),
                 session_policy: None,
                 access_key: Some(auth.access_key),
+                session: None,
+                dev: true,
                 region,
             });
         }
         return Err(invalid());
     };
+    if let Some(s) = &session {
+        // Temporary credentials are valid only with their session token.
+        let token = req.header("x-amz-security-token").unwrap_or_default();
+        if !same_secret(token.trim().as_bytes(), s.token.expose()) {
+            return Err(invalid());
+        }
+    }
     let signed = SignedRequest {
         method: req.method,
         path: req.path,
@@ -204,11 +270,22 @@ fn authenticate(shared: &Shared, req: &Incoming<'_>, now: i64) -> Result<Identit
         body: req.body,
     };
     let (amz_date, _) = sigv4::request_time(&signed, now)?;
-    sigv4::check_scope(&auth, &amz_date)?;
+    match query {
+        Some((service, region)) => sigv4::check_scope_for(&auth, &amz_date, service, region)?,
+        None => sigv4::check_scope(&auth, &amz_date)?,
+    }
     sigv4::verify(&signed, &auth, &amz_date, &secret)?;
+    if session.as_ref().is_some_and(|s| clock >= s.expires_ms) {
+        return Err(AuthError {
+            code: "ExpiredTokenException",
+            message: "The security token included in the request is expired".to_string(),
+        });
+    }
     Ok(Identity {
         principal,
         session_policy,
+        session,
+        dev: false,
         access_key: Some(auth.access_key),
         region: auth.region,
     })
@@ -243,7 +320,13 @@ pub fn handle(shared: &Shared, req: &Incoming<'_>, request_id: &str) -> (Reply, 
         status: 0,
         latency_us: 0,
     };
-    let reply = respond(shared, req, request_id, now, &mut entry);
+    let reply = match (crate::route::test_clock(shared, req), crate::route::query_service(req)) {
+        (Some(r), _) => r,
+        (None, Some(service)) => {
+            crate::route::handle(shared, req, request_id, now, service, &mut entry)
+        }
+        (None, None) => respond(shared, req, request_id, now, &mut entry),
+    };
     entry.status = reply.status;
     entry.result = match &reply.error_type {
         Some(code) => code.clone(),
@@ -260,7 +343,8 @@ fn respond(
     now: i64,
     entry: &mut Entry,
 ) -> Reply {
-    let identity = match authenticate(shared, req, now) {
+    let clock = shared.clock(now);
+    let identity = match authenticate(shared, req, now, clock, None) {
         Ok(i) => i,
         Err(e) => return Reply::error(400, e.code, &e.message),
     };
@@ -301,8 +385,9 @@ fn respond(
         );
     }
     let caller = Caller {
+        extra_context: identity.session_context(clock),
         principal: identity.principal,
-        now_ms: now,
+        now_ms: clock,
         source_ip: Some(req.peer.to_string()),
         session_policy: identity.session_policy,
         region: Some(identity.region),
@@ -321,7 +406,7 @@ fn respond(
         Ok(out) => {
             entry.key_id = key_of(&input, Some(&out));
             let body = serde_json::to_vec(&out).unwrap_or_else(|_| b"{}".to_vec());
-            Reply { status: 200, body, error_type: None }
+            Reply { status: 200, body, error_type: None, xml: false }
         }
         Err(e) => {
             entry.key_id = key_of(&input, None);

@@ -8,6 +8,8 @@
 //! - [`log`]: the one-line-per-call access log, through a bounded queue.
 //! - [`material`]: RSA keys a request needs, generated before the KMS lock is taken.
 //! - [`trail`]: the CloudTrail recorder (files as CloudTrail delivers them, JSON Lines).
+//! - `route`: IAM and STS (the AWS Query protocol, keyward-iam) on the same listener, chosen
+//!   by the SigV4 credential scope's service; the `--test-clock` control.
 //!
 //! Native only (sockets, clock); the KMS itself stays pure.
 
@@ -15,6 +17,7 @@ mod conns;
 pub mod handler;
 pub mod log;
 pub mod material;
+mod route;
 pub mod server;
 pub mod sigv4;
 pub mod trail;
@@ -59,6 +62,9 @@ pub struct Options {
     pub shutdown_grace: Duration,
     /// Record every call as CloudTrail does (files and/or stdout); `None`: off.
     pub cloudtrail: Option<trail::TrailConfig>,
+    /// Tests only: `POST /_keyward/clock` with a body of seconds moves the server's clock
+    /// (session expiry, policy time) that far ahead of the wall clock.
+    pub test_clock: bool,
 }
 
 impl Default for Options {
@@ -76,6 +82,7 @@ impl Default for Options {
             max_connections_per_ip: 256,
             shutdown_grace: Duration::from_secs(10),
             cloudtrail: None,
+            test_clock: false,
         }
     }
 }

@@ -70,7 +70,13 @@ impl Server {
             }
             None => None,
         };
-        let shared = Arc::new(Shared { kms: std::sync::Mutex::new(kms), opts, local, trail });
+        let shared = Arc::new(Shared {
+            kms: std::sync::Mutex::new(kms),
+            opts,
+            local,
+            trail,
+            clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
+        });
         Ok(Server { listener, shared })
     }
 
@@ -171,7 +177,7 @@ impl Server {
 fn respond(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
     let mut builder = Response::builder()
         .status(reply.status)
-        .header("content-type", "application/x-amz-json-1.1")
+        .header("content-type", if reply.xml { "text/xml" } else { "application/x-amz-json-1.1" })
         .header("x-amzn-requestid", request_id);
     if let Some(code) = &reply.error_type {
         builder = builder.header("x-amzn-errortype", code.as_str());

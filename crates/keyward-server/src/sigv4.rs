@@ -458,31 +458,33 @@ pub fn verify(
     Ok(())
 }
 
-/// Says whether `s` has the shape of an AWS Region name (`us-east-1`, `us-gov-west-1`,
-/// `cn-north-1`): two letters, words, and a number, joined by hyphens.
+/// Says whether `s` is an AWS Region name: the pattern of AWS's KMS model for Regions
+/// (`us-east-1`, `us-gov-west-1`, `cn-north-1`), at most 32 characters.
 pub fn is_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    s.len() <= 32
-        && parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| (1..=2).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+    s.len() <= 32 && keyward_kms::validate::is_region_name(s)
 }
 
 /// Checks that the credential scope names a Region (any: one server serves every Region, the
 /// scope's is the request's) and the `kms` service, and that its date is the request date's.
 pub fn check_scope(auth: &Authorization, amz_date: &str) -> Result<(), AuthError> {
-    if auth.service != "kms" {
+    check_scope_for(auth, amz_date, "kms", None)
+}
+
+/// [`check_scope`] for `service`; `region` None accepts any Region (KMS serves every Region,
+/// STS answers in every Region; IAM's scope is always us-east-1, which the caller passes).
+pub fn check_scope_for(
+    auth: &Authorization,
+    amz_date: &str,
+    service: &str,
+    region: Option<&str>,
+) -> Result<(), AuthError> {
+    if auth.service != service {
         return Err(AuthError::invalid(format!(
-            "Credential should be scoped to correct service: 'kms'. Got '{}'.",
+            "Credential should be scoped to correct service: '{service}'. Got '{}'.",
             auth.service
         )));
     }
-    if !is_region(&auth.region) {
+    if region.map_or(!is_region(&auth.region), |r| auth.region != r) {
         return Err(AuthError::invalid(format!(
             "Credential should be scoped to a valid region, not '{}'.",
             auth.region.chars().take(64).collect::<String>()

@@ -6,6 +6,7 @@
 //! else is a string.
 
 use super::tree::{Member, Tree, V};
+use keyward_core::span::CharOffsets;
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -56,32 +57,6 @@ fn size(t: &Tree) -> usize {
         V::Arr(items) => 1 + items.iter().map(size).sum::<usize>(),
         V::Obj(members) => 1 + members.iter().map(|m| size(&m.value)).sum::<usize>(),
         _ => 1,
-    }
-}
-
-/// Char index to byte offset (the YAML scanner counts characters).
-struct CharOffsets {
-    /// Empty when the text is ASCII (char index == byte offset).
-    table: Vec<usize>,
-    len: usize,
-}
-
-impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
-        let table = if text.is_ascii() {
-            Vec::new()
-        } else {
-            text.char_indices().map(|(b, _)| b).collect()
-        };
-        CharOffsets { table, len: text.len() }
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        if self.table.is_empty() {
-            char_index.min(self.len)
-        } else {
-            self.table.get(char_index).copied().unwrap_or(self.len)
-        }
     }
 }
 

@@ -90,6 +90,32 @@ fn pretty(json: &str, indent: &str, unit: &str) -> String {
     out
 }
 
+/// `new` (compact JSON) laid out like the element at `[ls, le)` of the same document: one
+/// member per line with the document's indentation when that element is, else as it is; and
+/// the indentation of that element's first line.
+fn laid_out_like<'t>(text: &'t str, (ls, le): (usize, usize), new: &str) -> (&'t str, String) {
+    let indent = indent_at(text, ls);
+    let laid_out = match text.get(ls..le).and_then(|t| unit_of(t, indent)) {
+        Some(unit) => pretty(new, indent, &unit),
+        None => new.to_string(),
+    };
+    (indent, laid_out)
+}
+
+/// Adds `new` after the last element of an array, at `[ls, le)`, laid out like it.
+fn append_after(text: &str, last: (usize, usize), new: &str) -> Option<String> {
+    let (indent, laid_out) = laid_out_like(text, last, new);
+    splice(text, last.1, last.1, &format!(",\n{indent}{laid_out}"))
+}
+
+/// Makes the lone element at `[s, e)` (a Statement object, one CreateGrant request) a list of
+/// it and `new`, laid out like it.
+fn wrap_with(text: &str, (s, e): (usize, usize), new: &str) -> Option<String> {
+    let orig = text.get(s..e)?;
+    let (indent, laid_out) = laid_out_like(text, (s, e), new);
+    splice(text, s, e, &format!("[{orig},\n{indent}{laid_out}]"))
+}
+
 /// The n-th statement object of a policy (a lone Statement object is statement 0).
 fn statement(root: &Node, n: usize) -> Option<&Node> {
     let st = root.get("Statement")?;
@@ -153,23 +179,10 @@ pub fn apply_to_text(text: &str, edit: &Edit) -> Option<String> {
             let (s, e) = range(st.span)?;
             match &st.value {
                 Value::Array(items) => match items.last() {
-                    Some(last) => {
-                        let (ls, le) = range(last.span)?;
-                        let indent = indent_at(text, ls);
-                        let laid_out = match text.get(ls..le).and_then(|t| unit_of(t, indent)) {
-                            // The document is laid out one member per line: so is the new
-                            // statement, with the document's own indentation.
-                            Some(unit) => pretty(new, indent, &unit),
-                            None => new.clone(),
-                        };
-                        splice(text, le, le, &format!(",\n{indent}{laid_out}"))
-                    }
+                    Some(last) => append_after(text, range(last.span)?, new),
                     None => splice(text, s, e, &format!("[{new}]")),
                 },
-                Value::Object(_) => {
-                    let orig = text.get(s..e)?;
-                    splice(text, s, e, &format!("[{orig}, {new}]"))
-                }
+                Value::Object(_) => wrap_with(text, (s, e), new),
                 _ => None,
             }
         }
@@ -186,21 +199,14 @@ pub fn apply_to_text(text: &str, edit: &Edit) -> Option<String> {
                 Value::Array(_) => &root,
                 Value::Object(_) => match root.get("Grants") {
                     Some(g) => g,
-                    None => {
-                        let (s, e) = range(root.span)?;
-                        let orig = text.get(s..e)?;
-                        return splice(text, s, e, &format!("[{orig}, {new}]"));
-                    }
+                    None => return wrap_with(text, range(root.span)?, &new),
                 },
                 _ => return None,
             };
             let (s, e) = range(list.span)?;
             match &list.value {
                 Value::Array(items) => match items.last() {
-                    Some(last) => {
-                        let (_, le) = range(last.span)?;
-                        splice(text, le, le, &format!(", {new}"))
-                    }
+                    Some(last) => append_after(text, range(last.span)?, &new),
                     None => splice(text, s, e, &format!("[{new}]")),
                 },
                 _ => None,
@@ -232,9 +238,12 @@ pub fn grant_json(edit: &Edit) -> Option<String> {
 pub fn new_policy_text(edit: &Edit) -> Option<String> {
     match edit {
         Edit::AddStatement { statement, .. } => Some(format!(
-            "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {statement}\n  ]\n}}\n"
+            "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {}\n  ]\n}}\n",
+            pretty(statement, "    ", "  ")
         )),
-        Edit::AddGrant { .. } => Some(format!("[\n  {}\n]\n", grant_json(edit)?)),
+        Edit::AddGrant { .. } => {
+            Some(format!("[\n  {}\n]\n", pretty(&grant_json(edit)?, "  ", "  ")))
+        }
         _ => None,
     }
 }
@@ -263,6 +272,37 @@ mod tests {
             r#"{"Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}"#;
         let out = apply_to_text(flat, &e).unwrap();
         assert!(out.contains(&format!(",\n{new}")), "{out}");
+    }
+
+    #[test]
+    fn a_new_grant_takes_the_documents_layout_in_a_list_or_beside_one_request() {
+        let e = Edit::AddGrant {
+            grantee: "arn:aws:iam::111122223333:role/BatchProcessingRole".into(),
+            operations: vec!["Decrypt".into()],
+            encryption_context_subset: [("Department".to_string(), "Finance".to_string())].into(),
+        };
+        let one = "{\n  \"GranteePrincipal\": \"arn:aws:iam::111122223333:role/Other\",\n  \"Operations\": [\n    \"Decrypt\"\n  ],\n  \"Name\": \"g\"\n}\n";
+        let list = format!("[\n  {}\n]\n", one.trim_end().replace('\n', "\n  "));
+        let longest = |t: &str| t.lines().map(str::len).max().unwrap_or(0);
+        for doc in [one.to_string(), list] {
+            let out = apply_to_text(&doc, &e).unwrap();
+            assert!(longest(&out) <= longest(&doc) + "BatchProcessingRole".len(), "{out}");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let grants = v.as_array().unwrap();
+            assert_eq!(grants.len(), 2, "{out}");
+            assert_eq!(
+                grants[1]["GranteePrincipal"],
+                "arn:aws:iam::111122223333:role/BatchProcessingRole"
+            );
+            assert_eq!(
+                grants[1]["Constraints"]["EncryptionContextSubset"]["Department"],
+                "Finance"
+            );
+        }
+        // A new document is laid out one member per line too.
+        let new = new_policy_text(&e).unwrap();
+        assert!(new.lines().count() > 8 && longest(&new) < 80, "{new}");
+        assert!(serde_json::from_str::<serde_json::Value>(&new).is_ok(), "{new}");
     }
 
     #[test]

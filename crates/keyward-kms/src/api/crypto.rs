@@ -297,6 +297,9 @@ pub struct GetPublicKeyResponse {
     /// For a SIGN_VERIFY key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithms: Option<Vec<SigningAlgorithm>>,
+    /// Key agreement algorithms (`ECDH`) of a KEY_AGREEMENT key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_agreement_algorithms: Option<Vec<&'static str>>,
 }
 
 /// GenerateMac / VerifyMac input.

@@ -52,12 +52,15 @@ pub struct AliasListEntry {
     pub alias_name: String,
     /// Alias ARN.
     pub alias_arn: String,
-    /// Key id.
-    pub target_key_id: String,
-    /// Epoch seconds.
-    pub creation_date: f64,
-    /// Epoch seconds.
-    pub last_updated_date: f64,
+    /// Key id (absent for a predefined AWS managed key alias whose key does not exist yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_key_id: Option<String>,
+    /// Epoch seconds (absent like `target_key_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<f64>,
+    /// Epoch seconds (absent like `target_key_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated_date: Option<f64>,
 }
 
 /// ListAliases output.

@@ -75,6 +75,9 @@ pub struct KeyMetadata {
     /// For GENERATE_VERIFY_MAC keys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_algorithms: Option<Vec<MacAlgorithm>>,
+    /// Key agreement algorithms (`ECDH`) of a KEY_AGREEMENT key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_agreement_algorithms: Option<Vec<&'static str>>,
     /// End of a scheduled deletion, epoch seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_date: Option<f64>,

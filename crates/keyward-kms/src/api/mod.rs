@@ -3,14 +3,18 @@
 //! (plaintexts, data keys, private keys, random bytes) are [`SecretBlob`]s: zeroed on drop,
 //! redacted in `Debug`, base64 only when serialized for the wire.
 
+pub mod agreement;
 pub mod crypto;
 pub mod grants;
 pub mod keys;
+pub mod last_usage;
 pub mod multi_region;
 
+pub use agreement::*;
 pub use crypto::*;
 pub use grants::*;
 pub use keys::*;
+pub use last_usage::*;
 pub use multi_region::*;
 
 use base64::Engine as _;

@@ -80,6 +80,8 @@ pub(super) fn generate_private_key(
         KeySpec::EccNistP384 => nist_p384::generate(rng),
         KeySpec::EccNistP521 => nist_p521::generate(rng),
         KeySpec::EccSecgP256k1 => secg_p256k1::generate(rng),
+        KeySpec::EccNistEdwards25519 => super::edwards::generate(rng),
+        s if s.is_ml_dsa() => Ok(super::mldsa::generate(rng)),
         _ => match rsa_bits(spec) {
             Some(bits) => generate_rsa(bits, rng),
             None => Err(CryptoError::InvalidInput(format!("{spec} is not an asymmetric key spec"))),
@@ -120,6 +122,8 @@ pub(super) fn check_private_key(spec: KeySpec, der: &[u8]) -> Result<(), CryptoE
         KeySpec::EccNistP384 => nist_p384::secret(der).is_ok(),
         KeySpec::EccNistP521 => nist_p521::secret(der).is_ok(),
         KeySpec::EccSecgP256k1 => secg_p256k1::secret(der).is_ok(),
+        KeySpec::EccNistEdwards25519 => super::edwards::check(der),
+        s if s.is_ml_dsa() => der.len() == 32,
         _ => match rsa_bits(spec) {
             Some(bits) => RsaPrivateKey::from_pkcs8_der(der).is_ok_and(|k| k.n().bits() == bits),
             None => false,
@@ -202,6 +206,8 @@ fn sign_hash(alg: SigningAlgorithm) -> (&'static str, usize) {
         A::RsassaPssSha256 | A::RsassaPkcs1V15Sha256 | A::EcdsaSha256 => ("SHA-256", 32),
         A::RsassaPssSha384 | A::RsassaPkcs1V15Sha384 | A::EcdsaSha384 => ("SHA-384", 48),
         A::RsassaPssSha512 | A::RsassaPkcs1V15Sha512 | A::EcdsaSha512 => ("SHA-512", 64),
+        // Signed by their own modules (edwards, mldsa), never prehashed here.
+        A::Ed25519Sha512 | A::Ed25519PhSha512 | A::MlDsaShake256 => ("SHA-512", 64),
     }
 }
 
@@ -224,6 +230,11 @@ fn prehash(
                 )));
             }
             out.bytes[..len].copy_from_slice(message);
+        }
+        MessageType::ExternalMu => {
+            return Err(CryptoError::InvalidInput(format!(
+                "message type EXTERNAL_MU is valid with ML_DSA_SHAKE_256 only, not {alg}"
+            )))
         }
         MessageType::Raw => match len {
             32 => out.bytes[..32].copy_from_slice(&Sha256::digest(message)),
@@ -249,7 +260,12 @@ fn rsa_scheme(alg: SigningAlgorithm) -> Result<RsaScheme, CryptoError> {
         A::RsassaPkcs1V15Sha256 => RsaScheme::Pkcs1(Pkcs1v15Sign::new::<Sha256>()),
         A::RsassaPkcs1V15Sha384 => RsaScheme::Pkcs1(Pkcs1v15Sign::new::<Sha384>()),
         A::RsassaPkcs1V15Sha512 => RsaScheme::Pkcs1(Pkcs1v15Sign::new::<Sha512>()),
-        A::EcdsaSha256 | A::EcdsaSha384 | A::EcdsaSha512 => {
+        A::EcdsaSha256
+        | A::EcdsaSha384
+        | A::EcdsaSha512
+        | A::Ed25519Sha512
+        | A::Ed25519PhSha512
+        | A::MlDsaShake256 => {
             return Err(CryptoError::InvalidInput(format!("{alg} is not an RSA algorithm")))
         }
     })
@@ -276,6 +292,15 @@ pub fn sign(
     rng: &mut dyn CryptoRngCore,
 ) -> Result<Vec<u8>, CryptoError> {
     check_signing_alg(spec, alg)?;
+    match spec {
+        KeySpec::EccNistEdwards25519 => {
+            return super::edwards::sign(private.expose(), alg, message, message_type)
+        }
+        s if s.is_ml_dsa() => {
+            return super::mldsa::sign(s, private.expose(), message, message_type)
+        }
+        _ => {}
+    }
     let digest = prehash(alg, message, message_type)?;
     let digest = digest.as_slice();
     match spec {
@@ -305,6 +330,15 @@ pub fn verify(
     signature: &[u8],
 ) -> Result<bool, CryptoError> {
     check_signing_alg(spec, alg)?;
+    match spec {
+        KeySpec::EccNistEdwards25519 => {
+            return super::edwards::verify(private.expose(), alg, message, message_type, signature)
+        }
+        s if s.is_ml_dsa() => {
+            return super::mldsa::verify(s, private.expose(), message, message_type, signature)
+        }
+        _ => {}
+    }
     let digest = prehash(alg, message, message_type)?;
     let digest = digest.as_slice();
     match spec {
@@ -339,6 +373,8 @@ pub fn public_key_der(spec: KeySpec, private: &Secret) -> Result<Vec<u8>, Crypto
         KeySpec::EccNistP384 => nist_p384::public_der(private.expose()),
         KeySpec::EccNistP521 => nist_p521::public_der(private.expose()),
         KeySpec::EccSecgP256k1 => secg_p256k1::public_der(private.expose()),
+        KeySpec::EccNistEdwards25519 => super::edwards::public_der(private.expose()),
+        s if s.is_ml_dsa() => super::mldsa::public_der(s, private.expose()),
         _ if spec.is_rsa() => rsa_public_der(&rsa_key(private)?.to_public_key()),
         _ => Err(CryptoError::InvalidInput(format!("{spec} keys have no public key"))),
     }
@@ -400,6 +436,22 @@ pub fn wrap_material(
         .map_err(|e| CryptoError::InvalidInput(format!("wrapping failed: {e}")))
 }
 
+/// ECDH (DeriveSharedSecret): the raw shared secret (the x-coordinate of the shared point) of
+/// a NIST-curve private key and a peer public key given as DER SubjectPublicKeyInfo on the
+/// same curve.
+pub fn derive_shared_secret(
+    spec: KeySpec,
+    private: &Secret,
+    peer_spki: &[u8],
+) -> Result<Secret, CryptoError> {
+    match spec {
+        KeySpec::EccNistP256 => nist_p256::ecdh(private.expose(), peer_spki),
+        KeySpec::EccNistP384 => nist_p384::ecdh(private.expose(), peer_spki),
+        KeySpec::EccNistP521 => nist_p521::ecdh(private.expose(), peer_spki),
+        _ => Err(CryptoError::InvalidInput(format!("{spec} keys do not agree keys"))),
+    }
+}
+
 /// Per-curve ECDSA and key-encoding operations over one RustCrypto curve crate.
 macro_rules! curve {
     ($module:ident, $krate:ident, $label:literal) => {
@@ -446,6 +498,26 @@ macro_rules! curve {
                     .sign_prehash_with_rng(&mut rng, digest)
                     .map_err(|e| CryptoError::Internal(format!("ECDSA signing failed: {e}")))?;
                 Ok(sig.to_der().as_bytes().to_vec())
+            }
+
+            #[allow(dead_code, reason = "secp256k1 keys do not agree keys in KMS")]
+            pub(super) fn ecdh(der: &[u8], peer_spki: &[u8]) -> Result<Secret, CryptoError> {
+                use $krate::pkcs8::DecodePublicKey;
+                let peer = $krate::PublicKey::from_public_key_der(peer_spki).map_err(|_| {
+                    CryptoError::InvalidInput(
+                        concat!(
+                            "the public key is not a DER SubjectPublicKeyInfo of a ",
+                            $label,
+                            " key"
+                        )
+                        .into(),
+                    )
+                })?;
+                let shared = $krate::ecdh::diffie_hellman(
+                    secret(der)?.to_nonzero_scalar(),
+                    peer.as_affine(),
+                );
+                Ok(Secret::new(shared.raw_secret_bytes().to_vec()))
             }
 
             pub(super) fn verify(

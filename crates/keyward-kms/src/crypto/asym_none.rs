@@ -118,3 +118,12 @@ pub fn wrap_material(
 ) -> Result<Vec<u8>, CryptoError> {
     unsupported()
 }
+
+/// Not available in this build.
+pub fn derive_shared_secret(
+    _spec: KeySpec,
+    _private: &Secret,
+    _peer_spki: &[u8],
+) -> Result<Secret, CryptoError> {
+    unsupported()
+}

@@ -9,8 +9,12 @@ pub mod asym;
 #[path = "asym_none.rs"]
 pub mod asym;
 pub mod blob;
+#[cfg(feature = "asymmetric")]
+mod edwards;
 pub mod envelope;
 pub mod mac;
+#[cfg(feature = "asymmetric")]
+mod mldsa;
 pub mod premade;
 
 use crate::record::Secret;

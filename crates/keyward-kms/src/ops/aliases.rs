@@ -195,24 +195,38 @@ impl Kms {
         };
         self.authorize(caller, &p, Ask { action: "kms:ListAliases", ..Ask::default() })?;
         let prefix = format!("arn:aws:kms:{}:{}:alias/", self.region, p.account);
-        let list: Vec<&AliasRecord> = self
+        let mut list: Vec<AliasListEntry> = self
             .aliases
             .values()
             .filter(|a| {
                 a.arn.starts_with(&prefix) && filter.as_ref().is_none_or(|f| *f == a.key_id)
             })
-            .collect();
-        let (items, next) = page(&list, r.limit, r.marker.as_deref(), 100)?;
-        let aliases = items
-            .iter()
             .map(|a| AliasListEntry {
                 alias_name: a.name.clone(),
                 alias_arn: a.arn.clone(),
-                target_key_id: a.key_id.clone(),
-                creation_date: epoch_s(a.created_ms),
-                last_updated_date: epoch_s(a.updated_ms),
+                target_key_id: Some(a.key_id.clone()),
+                creation_date: Some(epoch_s(a.created_ms)),
+                last_updated_date: Some(epoch_s(a.updated_ms)),
             })
             .collect();
+        if filter.is_none() {
+            // AWS lists the predefined AWS managed key aliases of the account too, without a
+            // TargetKeyId until the key is created.
+            for name in keyward_core::eval::call::service::aws_managed_aliases() {
+                let arn = format!("{prefix}{}", name.trim_start_matches("alias/"));
+                if !self.aliases.contains_key(&arn) {
+                    list.push(AliasListEntry {
+                        alias_name: name,
+                        alias_arn: arn,
+                        target_key_id: None,
+                        creation_date: None,
+                        last_updated_date: None,
+                    });
+                }
+            }
+            list.sort_by(|a, b| a.alias_arn.cmp(&b.alias_arn));
+        }
+        let (aliases, next) = page(&list, r.limit, r.marker.as_deref(), 100)?;
         Ok(ListAliasesResponse { aliases, truncated: next.is_some(), next_marker: next })
     }
 }

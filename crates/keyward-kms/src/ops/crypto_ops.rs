@@ -569,7 +569,7 @@ impl Kms {
         )?;
         let rec = &self.key(&id)?.rec;
         check_state(rec, StateRule::Use)?;
-        if !(rec.spec.is_rsa() || rec.spec.is_ecc()) {
+        if !rec.spec.is_asymmetric() {
             return Err(KmsError::new(
                 ErrorCode::UnsupportedOperationException,
                 format!("{} is not an asymmetric key.", rec.arn),
@@ -584,7 +584,9 @@ impl Kms {
             key_spec: rec.spec,
             key_usage: rec.usage,
             encryption_algorithms: encrypts.then(|| rec.spec.encryption_algorithms().to_vec()),
-            signing_algorithms: (!encrypts).then(|| rec.spec.signing_algorithms().to_vec()),
+            signing_algorithms: (rec.usage == KeyUsage::SignVerify)
+                .then(|| rec.spec.signing_algorithms().to_vec()),
+            key_agreement_algorithms: (rec.usage == KeyUsage::KeyAgreement).then(|| vec!["ECDH"]),
         })
     }
 

@@ -73,6 +73,9 @@ fn allowed_ops(rec: &KeyRecord) -> &'static [Op] {
         (_, KeyUsage::GenerateVerifyMac) => {
             &[GenerateMac, VerifyMac, CreateGrant, RetireGrant, DescribeKey]
         }
+        (_, KeyUsage::KeyAgreement) => {
+            &[DeriveSharedSecret, GetPublicKey, CreateGrant, RetireGrant, DescribeKey]
+        }
     }
 }
 
@@ -101,7 +104,7 @@ fn grant_json(g: &GrantRecord, key_arn: &str) -> GrantListEntry {
 }
 
 /// The handle of the key a grant is on.
-fn grant_key(g: &GrantRecord) -> String {
+pub(crate) fn grant_key(g: &GrantRecord) -> String {
     crate::kms::key_handle(&g.region, &g.key_id)
 }
 

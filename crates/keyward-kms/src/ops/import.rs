@@ -128,8 +128,10 @@ impl Kms {
                 "The import token has expired; call GetParametersForImport again.",
             ));
         }
+        // ExpirationModel defaults to KEY_MATERIAL_EXPIRES, which needs ValidTo: a request with
+        // neither is refused, in AWS's words.
         let expires = match (r.expiration_model.as_deref(), r.valid_to) {
-            (Some("KEY_MATERIAL_DOES_NOT_EXPIRE") | None, None) => None,
+            (Some("KEY_MATERIAL_DOES_NOT_EXPIRE"), None) => None,
             (Some("KEY_MATERIAL_EXPIRES") | None, Some(t)) => {
                 #[allow(clippy::cast_possible_truncation, reason = "epoch seconds to milliseconds")]
                 let ms = (t * 1000.0) as i64;
@@ -138,9 +140,9 @@ impl Kms {
                 }
                 Some(ms)
             }
-            (Some("KEY_MATERIAL_EXPIRES"), None) => {
+            (Some("KEY_MATERIAL_EXPIRES") | None, None) => {
                 return Err(KmsError::validation(
-                    "ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.",
+                    "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES",
                 ))
             }
             (Some("KEY_MATERIAL_DOES_NOT_EXPIRE"), Some(_)) => {

@@ -66,7 +66,7 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
         key_usage: rec.usage,
         key_state: rec.state,
         origin: rec.origin,
-        key_manager: "CUSTOMER",
+        key_manager: if rec.aws_managed { "AWS" } else { "CUSTOMER" },
         customer_master_key_spec: rec.spec,
         key_spec: rec.spec,
         multi_region: rec.multi_region.is_some(),
@@ -77,6 +77,7 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
             .then(|| rec.spec.signing_algorithms().to_vec()),
         mac_algorithms: (rec.usage == KeyUsage::GenerateVerifyMac)
             .then(|| rec.spec.mac_algorithms().to_vec()),
+        key_agreement_algorithms: (rec.usage == KeyUsage::KeyAgreement).then(|| vec!["ECDH"]),
         deletion_date: rec.deletion_ms.map(epoch_s),
         pending_deletion_window_in_days: rec.pending_window_days,
         expiration_model: (external && !rec.materials.is_empty()).then_some(
@@ -149,10 +150,7 @@ impl Kms {
     /// Runs the clock and parses the caller.
     pub(crate) fn begin(&mut self, caller: &Caller) -> Result<Principal> {
         self.tick(caller.now_ms)?;
-        let region = caller.region.as_deref().unwrap_or(&self.config.region);
-        if self.region != region {
-            self.region = region.to_string();
-        }
+        self.enter_region(caller);
         if let Some(p) = self.principals.get(&caller.principal) {
             return Ok(p.clone());
         }
@@ -162,6 +160,14 @@ impl Kms {
         }
         self.principals.insert(caller.principal.clone(), p.clone());
         Ok(p)
+    }
+
+    /// Serves the calls that follow in the caller's Region (the configured one by default).
+    pub(crate) fn enter_region(&mut self, caller: &Caller) {
+        let region = caller.region.as_deref().unwrap_or(&self.config.region);
+        if self.region != region {
+            self.region = region.to_string();
+        }
     }
 
     /// Resolve, authorize, check state: the common start of every key operation.
@@ -212,6 +218,7 @@ impl Kms {
                 format!("The key policy is not valid: {e}"),
             )
         })?;
+        self.check_principals_exist(&policy)?;
         if bypass {
             return Ok(());
         }
@@ -238,9 +245,15 @@ impl Kms {
     ) -> Result<KeyMetadataResponse> {
         let p = self.begin(caller)?;
         let spec = r.key_spec.or(r.customer_master_key_spec).unwrap_or(KeySpec::SymmetricDefault);
+        if r.key_usage.is_none() && spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::validation(
+                "You must specify a KeyUsage value for all KMS keys except for symmetric \
+                 encryption keys.",
+            ));
+        }
         let usage = r.key_usage.unwrap_or(if spec.is_hmac() {
             KeyUsage::GenerateVerifyMac
-        } else if spec.is_ecc() {
+        } else if spec.is_asymmetric() && !spec.is_rsa() {
             KeyUsage::SignVerify
         } else {
             KeyUsage::EncryptDecrypt
@@ -311,6 +324,7 @@ impl Kms {
             import: None,
             material_expires_ms: None,
             multi_region,
+            aws_managed: false,
         };
         if origin == Origin::AwsKms {
             add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "CREATE")?;

@@ -1,11 +1,14 @@
 //! KMS operations with AWS request/response shapes. Each operation resolves its key, asks the
 //! gate, checks the key state (the table in aws-semantics §6.3), validates, then acts.
 
+pub mod agreement;
 pub mod aliases;
 pub mod crypto_ops;
 pub mod grants;
 pub mod import;
 pub mod keys;
+pub mod last_usage;
+mod managed;
 pub mod multi_region;
 
 use crate::error::{ErrorCode, KmsError, Result};

@@ -289,6 +289,7 @@ impl Kms {
             import: None,
             material_expires_ms: None,
             multi_region: Some(MultiRegionRole::Replica),
+            aws_managed: false,
         };
         let mut replica_key_metadata = self.key_metadata(&replica);
         // AWS answers while the replica is still being made: it is usable once the call

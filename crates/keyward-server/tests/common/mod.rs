@@ -230,6 +230,54 @@ impl Conn {
     }
 }
 
+/// Headers of a Query request (IAM, STS) signed for `service`; `token` is a session token.
+pub fn query_headers(
+    addr: SocketAddr,
+    key: &Key,
+    service: &str,
+    token: Option<&str>,
+    body: &[u8],
+    time_ms: i64,
+) -> Vec<(String, String)> {
+    let date = amz_date(time_ms);
+    let mut h = vec![
+        ("content-type".to_string(), "application/x-www-form-urlencoded".to_string()),
+        ("host".to_string(), addr.to_string()),
+        ("x-amz-date".to_string(), date.clone()),
+    ];
+    if let Some(t) = token {
+        h.push(("x-amz-security-token".to_string(), t.to_string()));
+    }
+    sign_for(&mut h, key, body, &date, "us-east-1", service);
+    h
+}
+
+/// Headers of a KMS request signed with temporary credentials (`token`).
+pub fn session_headers(
+    addr: SocketAddr,
+    key: &Key,
+    token: &str,
+    op: &str,
+    body: &[u8],
+    time_ms: i64,
+) -> Vec<(String, String)> {
+    let mut h = signed_headers(addr, key, op, body, time_ms);
+    // Re-signed with the token among the signed headers, as the SDKs sign it.
+    h.retain(|(n, _)| n != "authorization");
+    h.push(("x-amz-security-token".to_string(), token.to_string()));
+    let date = h.iter().find(|(n, _)| n == "x-amz-date").map(|(_, v)| v.clone()).unwrap();
+    sign(&mut h, key, body, &date, "us-east-1");
+    h
+}
+
+/// The text of the first `<tag>…</tag>` in an XML body.
+pub fn xml_field(body: &[u8], tag: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let start = text.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = text[start..].find(&format!("</{tag}>"))? + start;
+    Some(text[start..end].to_string())
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -292,6 +340,18 @@ pub fn signed_headers(
 
 /// Adds `authorization` over every header in `h` (sorted by name).
 pub fn sign(h: &mut Vec<(String, String)>, key: &Key, body: &[u8], date: &str, region: &str) {
+    sign_for(h, key, body, date, region, "kms");
+}
+
+/// [`sign`] with the credential scope of `service` (`iam`, `sts`).
+pub fn sign_for(
+    h: &mut Vec<(String, String)>,
+    key: &Key,
+    body: &[u8],
+    date: &str,
+    region: &str,
+    service: &str,
+) {
     h.sort();
     let names: Vec<&str> = h.iter().map(|(n, _)| n.as_str()).collect();
     let signed = names.join(";");
@@ -299,13 +359,13 @@ pub fn sign(h: &mut Vec<(String, String)>, key: &Key, body: &[u8], date: &str, r
     let canonical =
         format!("POST\n/\n\n{canonical_headers}\n{signed}\n{}", hex(&Sha256::digest(body)));
     let day = &date[..8];
-    let scope = format!("{day}/{region}/kms/aws4_request");
+    let scope = format!("{day}/{region}/{service}/aws4_request");
     let sts = format!(
         "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
         hex(&Sha256::digest(canonical.as_bytes()))
     );
     let k = hmac(format!("AWS4{}", key.secret).as_bytes(), day);
-    let k = hmac(&hmac(&hmac(&k, region), "kms"), "aws4_request");
+    let k = hmac(&hmac(&hmac(&k, region), service), "aws4_request");
     let sig = hex(&hmac(&k, &sts));
     h.push((
         "authorization".to_string(),

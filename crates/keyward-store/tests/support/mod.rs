@@ -76,6 +76,7 @@ pub fn key(n: u64) -> KeyRecord {
         import: None,
         material_expires_ms: None,
         multi_region: None,
+        aws_managed: false,
     }
 }
 
@@ -156,6 +157,7 @@ pub fn identity(n: u64) -> IdentityRecord {
         policies: vec![("inline".to_owned(), policy(n, 1))],
         boundary: Some(policy(n, 2)),
         tags: vec![Tag { tag_key: "team".to_owned(), tag_value: "blue".to_owned() }],
+        iam: None,
     }
 }
 
@@ -168,6 +170,7 @@ pub fn access_key(n: u64, secret: &str) -> AccessKeyRecord {
         session_policy: Some(policy(n, 3)),
         created_ms: 4,
         inactive: false,
+        session: None,
     }
 }
 

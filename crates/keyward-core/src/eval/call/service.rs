@@ -472,6 +472,11 @@ const MANAGED: &[(&str, &str)] = &[
     ("ssm", "ssm"),
 ];
 
+/// Every AWS managed key alias name keyward knows (`alias/aws/acm`, ...), sorted.
+pub fn aws_managed_aliases() -> Vec<String> {
+    MANAGED.iter().map(|(a, _)| format!("alias/aws/{a}")).collect()
+}
+
 /// The endpoint an AWS managed key alias (`alias/aws/ebs`, or its alias ARN) is used through
 /// (`ec2`), or `None` for other names.
 pub fn aws_managed_service(alias: &str) -> Option<&'static str> {

@@ -317,7 +317,19 @@ pub const SERVICE_OPS: &[ServiceOp] = &[
         "logs.{region}.amazonaws.com",
         LOGS,
     ),
-    row("sqs", "SendMessage", "sqs:SendMessage", &[GDK], Ctx::Sqs, "sqs", "sqs.amazonaws.com", SQS),
+    // A producer's SendMessage makes SQS call GenerateDataKey and then Decrypt, "to verify the
+    // integrity of the new data key before using it" (sqs-key-management, "Configure KMS
+    // permissions for producers"): the producer needs both, like an SNS publisher.
+    row(
+        "sqs",
+        "SendMessage",
+        "sqs:SendMessage",
+        &[GDK, DEC],
+        Ctx::Sqs,
+        "sqs",
+        "sqs.amazonaws.com",
+        SQS,
+    ),
     row(
         "sqs",
         "ReceiveMessage",
