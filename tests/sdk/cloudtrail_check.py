@@ -68,7 +68,8 @@ def main():
         ok = uid.get("type") in ("IAMUser", "AssumedRole", "Root", "AWSService") and uid.get("accessKeyId")
         if uid.get("type") == "AssumedRole":
             issuer = uid.get("sessionContext", {}).get("sessionIssuer", {})
-            ok = ok and issuer.get("arn") == f"arn:aws:iam::{ACCOUNT}:role/app" and issuer.get("type") == "Role"
+            role = uid.get("arn", "").split("/")[1] if uid.get("arn", "").count("/") >= 2 else ""
+            ok = ok and issuer.get("arn") == f"arn:aws:iam::{ACCOUNT}:role/{role}" and issuer.get("type") == "Role"
         check(f"userIdentity: {what}", ok, uid)
         check(f"fixed values: {what}", r["eventSource"] == "kms.amazonaws.com" and r["eventVersion"] == "1.11"
               and r["managementEvent"] is True and r["eventCategory"] == "Management"
