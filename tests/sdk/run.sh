@@ -52,7 +52,7 @@ read -r KW_APP_ID KW_APP_SECRET < <(key_for "arn:aws:sts::$ACCT:assumed-role/app
 export KW_ADMIN_ID KW_ADMIN_SECRET KW_ALICE_ID KW_ALICE_SECRET KW_BOB_ID KW_BOB_SECRET KW_CAROL_ID KW_CAROL_SECRET
 export KW_APP_ID KW_APP_SECRET
 
-"$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --cloudtrail "$TMP/trail" >"$TMP/access.log" 2>"$TMP/server.err" &
+"$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --cloudtrail "$TMP/trail" --cloudtrail-roll-events 5 >"$TMP/access.log" 2>"$TMP/server.err" &
 SERVER_PID=$!
 ADDR=
 for _ in $(seq 1 100); do
@@ -91,6 +91,13 @@ fi
 KEYWARD_BIN=$BIN KW_AWS_CLI="$VENV/bin/aws" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 600 "$VENV/bin/python" tests/sdk/iam_sts_workflow.py || rc=$?
 
+# The trail is explained while the server runs: the state is read without its lock.
+"$BIN" explain --cloudtrail "$TMP/trail" --state "$STATE" >"$TMP/explain.out" 2>&1 && erc=0 || erc=$?
+if [ "$erc" != 1 ] || ! grep -q "as AWS did" "$TMP/explain.out"; then
+  echo "FAIL explain --cloudtrail --state while the server runs (exit $erc)"; tail -5 "$TMP/explain.out"; rc=1
+else
+  echo "ok   explain --cloudtrail --state while the server runs"
+fi
 # The access log: one JSON line per call, and no secret in it.
 lines=$(wc -l <"$TMP/access.log")
 echo "access log: $lines lines"

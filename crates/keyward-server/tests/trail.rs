@@ -59,11 +59,30 @@ fn the_hook_records_allowed_and_denied_calls() {
     let input = json!({"KeyId": key, "Plaintext": "c2VjcmV0LXBsYWludGV4dA=="});
     let e = call_kms(Some(&trail), &mut kms, &bob, Operation::Encrypt, &input, &meta).unwrap_err();
     assert_eq!(e.code.as_str(), "AccessDeniedException");
+    // A deletion the KMS completes by itself is recorded before the call that let time pass.
+    let arn = key.clone();
+    call_kms(
+        Some(&trail),
+        &mut kms,
+        &admin,
+        Operation::ScheduleKeyDeletion,
+        &json!({"KeyId": arn, "PendingWindowInDays": 7}),
+        &meta,
+    )
+    .unwrap();
+    let later = Caller { now_ms: admin.now_ms + 8 * 86_400_000, ..admin.clone() };
+    call_kms(Some(&trail), &mut kms, &later, Operation::ListKeys, &json!({}), &meta).unwrap();
     assert!(trail.flush(Duration::from_secs(10)));
     let all = files(dir.path());
-    assert_eq!(all.len(), 1, "{all:?}");
+    // One file per day: the deletion is dated when it was due (day 8), the call on day 9.
+    assert_eq!(all.len(), 3, "{all:?}");
+    let later_recs: Vec<Value> = all[1..].iter().flat_map(|p| records(p)).collect();
+    let names: Vec<&str> = later_recs.iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DeleteKey", "ListKeys"]);
+    assert_eq!(later_recs[0]["eventType"], "AwsServiceEvent");
+    assert_eq!(later_recs[0]["resources"][0]["ARN"], key.as_str());
     let recs = records(&all[0]);
-    assert_eq!(recs.len(), 2);
+    assert_eq!(recs.len(), 3);
     assert_eq!(recs[0]["eventName"], "CreateKey");
     assert_eq!(recs[0]["resources"][0]["ARN"], key.as_str());
     assert_eq!(recs[0]["userIdentity"]["accessKeyId"], "AKIAEXAMPLE");
@@ -127,4 +146,38 @@ fn a_full_queue_drops_and_counts_without_blocking() {
     assert!(trail.flush(Duration::from_secs(10)));
     trail.close(Duration::from_secs(5));
     assert_eq!(trail.dropped(), dropped);
+}
+
+/// A call made in another Region (the SigV4 scope's) is recorded in that Region, with the key
+/// of that Region, in that Region's folder.
+#[test]
+fn calls_are_recorded_in_their_own_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail =
+        Trail::start(TrailConfig { dir: Some(dir.path().into()), ..TrailConfig::default() })
+            .unwrap();
+    let mut kms = Kms::in_memory(Box::new(rand_core::OsRng), Config::default());
+    kms.seed_defaults().unwrap();
+    let west = Caller {
+        principal: "arn:aws:iam::111122223333:user/admin".into(),
+        now_ms: 1_767_225_600_000,
+        region: Some("us-west-2".into()),
+        ..Caller::default()
+    };
+    let meta = RequestMeta { access_key: None, user_agent: None, request_id: "r" };
+    let out =
+        call_kms(Some(&trail), &mut kms, &west, Operation::CreateKey, &json!({}), &meta).unwrap();
+    let id = out["KeyMetadata"]["KeyId"].as_str().unwrap().to_string();
+    let input = json!({"KeyId": id, "Plaintext": "eA=="});
+    call_kms(Some(&trail), &mut kms, &west, Operation::Encrypt, &input, &meta).unwrap();
+    assert!(trail.flush(Duration::from_secs(10)));
+    let all = files(dir.path());
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].to_string_lossy().contains("/CloudTrail/us-west-2/"), "{all:?}");
+    let recs = records(&all[0]);
+    assert_eq!(recs[1]["awsRegion"], "us-west-2");
+    let arn = format!("arn:aws:kms:us-west-2:111122223333:key/{id}");
+    assert_eq!(recs[1]["resources"][0]["ARN"], arn.as_str());
+    assert!(recs[1]["additionalEventData"]["keyMaterialId"].is_string(), "{}", recs[1]);
+    trail.close(Duration::from_secs(5));
 }

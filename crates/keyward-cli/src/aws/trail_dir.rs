@@ -85,6 +85,9 @@ fn decide_with_state(kms: &Kms, ev: &mut DerivedEvent) -> (Vec<Half>, Vec<String
         ev.call.principal_tags.clone_from(&first.principal_tags);
         ev.unknown.retain(|u| !u.starts_with("principal tags"));
     }
+    if first.set.session.is_some() {
+        ev.unknown.retain(|u| !u.starts_with("the session policy"));
+    }
     let used = first.used.clone();
     let missing = first.missing.clone();
     let label =

@@ -214,20 +214,20 @@ fn resources_json(resources: &[Resource]) -> Value {
 /// The CloudTrail record of one API call (`eventType` `AwsApiCall`).
 pub fn api_event(c: &ApiCall<'_>) -> Value {
     let mut m = Map::new();
+    let identity = user_identity(c.identity);
+    // A call a service makes (for the caller, or as itself) has the service's name as its
+    // source address and user agent.
+    let service = identity.get("invokedBy").and_then(Value::as_str).map(str::to_string);
     m.insert("eventVersion".into(), json!(EVENT_VERSION));
-    m.insert("userIdentity".into(), user_identity(c.identity));
+    m.insert("userIdentity".into(), identity);
     m.insert("eventTime".into(), json!(event_time(c.time_ms)));
     m.insert("eventSource".into(), json!(c.event_source));
     m.insert("eventName".into(), json!(c.event_name));
     m.insert("awsRegion".into(), json!(c.region));
-    // A call a service makes (for the caller, or as itself) has the service's name as its
-    // source address and user agent.
-    let identity = user_identity(c.identity);
-    let service = identity.get("invokedBy").and_then(Value::as_str);
-    if let Some(s) = service.or(c.source_ip) {
+    if let Some(s) = service.as_deref().or(c.source_ip) {
         m.insert("sourceIPAddress".into(), json!(s));
     }
-    if let Some(a) = service.or(c.user_agent) {
+    if let Some(a) = service.as_deref().or(c.user_agent) {
         m.insert("userAgent".into(), json!(a));
     }
     if let Some((code, message)) = c.error {

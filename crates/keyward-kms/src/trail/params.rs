@@ -20,6 +20,9 @@ pub enum How {
     /// An object, or a list of objects, whose member names become camelCase (grant
     /// constraints, tags); member values as sent.
     Members,
+    /// An object whose member names, at every depth, become camelCase (key metadata), dates
+    /// (`...Date` members) in KMS's logged format.
+    Deep,
     /// Epoch seconds to KMS's logged date format of responses (`Nov 2, 2021, 11:25:25 PM`).
     Date,
     /// Epoch seconds to the format of ImportKeyMaterial's logged `validTo`
@@ -57,7 +60,7 @@ pub struct Rule {
 }
 
 use Absent::{Bool, Num, Same, Str};
-use How::{AsIs, Date, ImportDate, Members};
+use How::{AsIs, Date, Deep, ImportDate, Members};
 use Operation as O;
 
 const KEY: &[(&str, How)] = &[("KeyId", AsIs)];
@@ -101,7 +104,7 @@ pub const RULES: &[Rule] = &[
             ("customerMasterKeySpec", Same("keySpec")),
             ("keyUsage", Str("ENCRYPT_DECRYPT")),
         ],
-        response: fields![("KeyMetadata", Members)],
+        response: fields![("KeyMetadata", Deep)],
         ..row(
             O::CreateKey,
             false,
@@ -136,13 +139,6 @@ pub const RULES: &[Rule] = &[
     },
     row(O::DeleteAlias, false, fields![("AliasName", AsIs)]),
     row(O::DeleteImportedKeyMaterial, false, fields![("KeyId", AsIs), ("KeyMaterialId", AsIs)]),
-    // The peer's public key is not secret, but it is not in the allow-list: KMS's examples log
-    // the key and the algorithm.
-    row(
-        O::DeriveSharedSecret,
-        true,
-        fields![("KeyId", AsIs), ("KeyAgreementAlgorithm", AsIs), CRYPTO_EXTRA[0], CRYPTO_EXTRA[1],],
-    ),
     row(O::DescribeKey, true, fields![("KeyId", AsIs), ("GrantTokens", AsIs)]),
     row(O::DisableKey, false, KEY),
     row(O::DisableKeyRotation, false, KEY),
@@ -168,7 +164,6 @@ pub const RULES: &[Rule] = &[
     row(O::GenerateDataKeyWithoutPlaintext, true, DATA_KEY),
     row(O::GenerateMac, true, MAC),
     row(O::GenerateRandom, true, fields![("CustomKeyStoreId", AsIs)]),
-    row(O::GetKeyLastUsage, true, KEY),
     Rule {
         defaults: &[("policyName", Str("default"))],
         ..row(O::GetKeyPolicy, true, fields![("KeyId", AsIs), ("PolicyName", AsIs)])
@@ -254,16 +249,16 @@ pub const RULES: &[Rule] = &[
         )
     },
     Rule {
-        defaults: &[("bypassPolicyLockoutSafetyCheck", Bool(false))],
-        response: fields![("ReplicaKeyMetadata", Members)],
+        defaults: &[("bypassPolicyLockoutSafetyCheck", Bool(false)), ("description", Str(""))],
+        response: fields![("ReplicaKeyMetadata", Deep), ("ReplicaPolicy", AsIs)],
         ..row(
             O::ReplicateKey,
             false,
             fields![
                 ("KeyId", AsIs),
                 ("ReplicaRegion", AsIs),
-                ("Description", AsIs),
                 ("BypassPolicyLockoutSafetyCheck", AsIs),
+                ("Description", AsIs),
                 ("Policy", AsIs),
                 ("Tags", Members),
             ],
@@ -339,11 +334,8 @@ pub fn camel(name: &str) -> String {
     if let Some(c) = chars.next() {
         out.extend(c.to_lowercase());
     }
+    // `AWSAccountId` becomes `aWSAccountId`, as most of AWS's examples show it.
     out.extend(chars);
-    // AWS keeps the acronym of `AWSAccountId` as it is.
-    if name.starts_with("AWS") {
-        return name.to_string();
-    }
     out
 }
 
@@ -376,6 +368,22 @@ fn copy(value: &Value, how: How) -> Value {
                     .collect(),
             ),
             Value::Array(a) => Value::Array(a.iter().map(|v| copy(v, How::Members)).collect()),
+            other => other.clone(),
+        },
+        How::Deep => match value {
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| {
+                        let v = if k.ends_with("Date") {
+                            copy(v, How::Date)
+                        } else {
+                            copy(v, How::Deep)
+                        };
+                        (camel(k), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(|v| copy(v, How::Deep)).collect()),
             other => other.clone(),
         },
     }
