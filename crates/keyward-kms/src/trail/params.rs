@@ -139,6 +139,13 @@ pub const RULES: &[Rule] = &[
     },
     row(O::DeleteAlias, false, fields![("AliasName", AsIs)]),
     row(O::DeleteImportedKeyMaterial, false, fields![("KeyId", AsIs), ("KeyMaterialId", AsIs)]),
+    // The peer's public key is not secret, but it is not in the allow-list: KMS's examples log
+    // the key and the algorithm.
+    row(
+        O::DeriveSharedSecret,
+        true,
+        fields![("KeyId", AsIs), ("KeyAgreementAlgorithm", AsIs), CRYPTO_EXTRA[0], CRYPTO_EXTRA[1],],
+    ),
     row(O::DescribeKey, true, fields![("KeyId", AsIs), ("GrantTokens", AsIs)]),
     row(O::DisableKey, false, KEY),
     row(O::DisableKeyRotation, false, KEY),
@@ -164,6 +171,7 @@ pub const RULES: &[Rule] = &[
     row(O::GenerateDataKeyWithoutPlaintext, true, DATA_KEY),
     row(O::GenerateMac, true, MAC),
     row(O::GenerateRandom, true, fields![("CustomKeyStoreId", AsIs)]),
+    row(O::GetKeyLastUsage, true, KEY),
     Rule {
         defaults: &[("policyName", Str("default"))],
         ..row(O::GetKeyPolicy, true, fields![("KeyId", AsIs), ("PolicyName", AsIs)])
