@@ -147,6 +147,8 @@ fn each_key_of_the_set_has_its_own_state_policy_and_aliases() {
     );
     ok(&mut k, &eu, "EnableKey", json!({"KeyId": id}));
     // A policy put on the replica is the replica's only.
+    // (KMS refuses a policy naming a role its account does not have.)
+    k.put_identity(APP, vec![], None, vec![]).unwrap();
     let policy = policy_with(&[json!({"Sid": "Replica", "Effect": "Allow",
         "Principal": {"AWS": format!("arn:aws:iam::{ACCT}:role/App")}, "Action": "kms:Decrypt",
         "Resource": "*"})]);

@@ -32,12 +32,16 @@ fn keys_and_material_of_calls() {
     // Encrypt through the alias: the key's ARN and its current material.
     let enc = json!({"KeyId": "alias/app", "Plaintext": b64(b"x")});
     let f = facts(&mut k, &admin(), "Encrypt", &enc);
-    assert_eq!(arns(&f), std::slice::from_ref(&arn));
+    assert_eq!(arns(&f), [arn.as_str()]);
     assert_eq!(f.key_material, [("keyMaterialId".to_string(), material.clone())]);
     let ct = ok(&mut k, &admin(), "Encrypt", enc)["CiphertextBlob"].clone();
     // Decrypt without a KeyId: the key and material the ciphertext names.
     let f = facts(&mut k, &admin(), "Decrypt", &json!({"CiphertextBlob": ct}));
-    assert_eq!(arns(&f), std::slice::from_ref(&arn));
+    assert_eq!(arns(&f), [arn.as_str()]);
+    assert_eq!(f.key_material, [("keyMaterialId".to_string(), material.clone())]);
+    // A large ciphertext: only its header is read.
+    let big = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(&[7u8; 4000])}));
+    let f = facts(&mut k, &admin(), "Decrypt", &json!({"CiphertextBlob": big["CiphertextBlob"]}));
     assert_eq!(f.key_material, [("keyMaterialId".to_string(), material.clone())]);
     // After a rotation, Decrypt names the old material, Encrypt the new one.
     ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id}));
@@ -53,16 +57,19 @@ fn keys_and_material_of_calls() {
         "ReEncrypt",
         &json!({"CiphertextBlob": ct, "DestinationKeyId": other}),
     );
-    assert_eq!(arns(&f), [arn.clone(), format!("arn:aws:kms:us-east-1:{ACCT}:key/{other}")]);
+    assert_eq!(
+        arns(&f),
+        [arn.as_str(), format!("arn:aws:kms:us-east-1:{ACCT}:key/{other}").as_str()]
+    );
     let names: Vec<&str> = f.key_material.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["destinationKeyMaterialId", "sourceKeyMaterialId"]);
     // DeleteAlias: read before the call, when the alias still names its key.
     let alias_arn = format!("arn:aws:kms:us-east-1:{ACCT}:alias/app");
     let f = facts(&mut k, &admin(), "DeleteAlias", &json!({"AliasName": "alias/app"}));
-    assert_eq!(arns(&f), [alias_arn, arn.clone()]);
+    assert_eq!(arns(&f), [alias_arn.as_str(), arn.as_str()]);
     let f =
         facts(&mut k, &admin(), "CreateAlias", &json!({"AliasName": "alias/b", "TargetKeyId": id}));
-    assert_eq!(arns(&f), [arn.clone(), format!("arn:aws:kms:us-east-1:{ACCT}:alias/b")]);
+    assert_eq!(arns(&f), [arn.as_str(), format!("arn:aws:kms:us-east-1:{ACCT}:alias/b").as_str()]);
     // A key that does not exist, and account-level operations: no resources.
     assert!(facts(&mut k, &admin(), "DescribeKey", &json!({"KeyId": "nope"})).resources.is_empty());
     assert!(facts(&mut k, &admin(), "ListKeys", &json!({})).resources.is_empty());
@@ -74,7 +81,7 @@ fn keys_and_material_of_calls() {
         json!({"KeyId": id, "GranteePrincipal": format!("arn:aws:iam::{ACCT}:user/ops"), "Operations": ["Decrypt"]}),
     );
     let f = facts(&mut k, &admin(), "RetireGrant", &json!({"GrantToken": g["GrantToken"]}));
-    assert_eq!(arns(&f), [arn]);
+    assert_eq!(arns(&f), [arn.as_str()]);
     assert_eq!(
         f.key_material,
         [("grantId".to_string(), g["GrantId"].as_str().unwrap().to_string())]

@@ -145,23 +145,24 @@ impl Kms {
         let prefix = text.get(..text.len().min(HEADER_B64)).unwrap_or(text);
         let bytes = base64::engine::general_purpose::STANDARD.decode(prefix).ok()?;
         let h = crate::crypto::blob::header(&bytes).ok()?;
-        self.keys
-            .get(&crate::kms::key_handle(&self.region, &h.key_id))
-            .map(|k| (&k.rec, h.material_id))
+        let handle = crate::kms::key_handle(&self.region, &h.key_id);
+        self.keys.get(&handle).map(|k| (&k.rec, h.material_id))
     }
 
     /// The facts the CloudTrail record of a call needs: the keys it concerned (resolved as
-    /// the call will resolve them) and, for a symmetric cryptographic call, the key material
-    /// it uses (recorded only if it succeeds). Called just before the call, under the same
-    /// lock (a deleted alias or a retired grant is gone after it); [`TrailFacts::complete`]
-    /// adds what only the response tells.
+    /// the call will resolve them, in the caller's Region) and, for a symmetric cryptographic
+    /// call, the key material it uses (recorded only if it succeeds). Called just before the
+    /// call, under the same lock (a deleted alias or a retired grant is gone after it); it
+    /// runs the clock as the call would, so the tick's service events come first.
+    /// [`TrailFacts::complete`] adds what only the response tells.
     pub fn trail_facts(&mut self, caller: &Caller, op: Operation, request: &Value) -> TrailFacts {
-        self.enter_region(caller);
-        self.region_facts(caller, op, request)
+        // The call's Region and clock, as the call itself will set them; an error here is the
+        // call's own error, which it reports.
+        let _ = self.begin(caller);
+        self.trail_facts_now(caller, op, request)
     }
 
-    /// [`Kms::trail_facts`] in the Region the call is served in.
-    fn region_facts(&self, caller: &Caller, op: Operation, request: &Value) -> TrailFacts {
+    fn trail_facts_now(&self, caller: &Caller, op: Operation, request: &Value) -> TrailFacts {
         use Operation as O;
         let mut f = TrailFacts::default();
         let key = |k: Option<&str>| k.and_then(|k| self.trail_key(caller, k));
@@ -213,8 +214,7 @@ impl Kms {
                 };
                 let target = target.or_else(|| {
                     let a = alias.as_deref()?;
-                    let (handle, _) = self.alias_key(a)?;
-                    self.keys.get(&handle).map(|k| &k.rec)
+                    self.alias_key(a).and_then(|(handle, _)| self.keys.get(&handle)).map(|k| &k.rec)
                 });
                 let alias = alias.map(|a| Resource::kms_key(&a));
                 let target = target.map(|r| Resource::kms_key(&r.arn));
@@ -236,7 +236,7 @@ impl Kms {
                 }
                 let rec = key(s(request, "KeyId")).or_else(|| {
                     let g = grant?;
-                    self.keys.get(&crate::ops::grants::grant_key(g)).map(|k| &k.rec)
+                    self.keys.get(&crate::kms::key_handle(&g.region, &g.key_id)).map(|k| &k.rec)
                 });
                 if let Some(rec) = rec {
                     f.resources.push(Resource::kms_key(&rec.arn));

@@ -265,8 +265,8 @@ pub const RULES: &[Rule] = &[
             fields![
                 ("KeyId", AsIs),
                 ("ReplicaRegion", AsIs),
-                ("Description", AsIs),
                 ("BypassPolicyLockoutSafetyCheck", AsIs),
+                ("Description", AsIs),
                 ("Policy", AsIs),
                 ("Tags", Members),
             ],
@@ -382,8 +382,12 @@ fn copy(value: &Value, how: How) -> Value {
             Value::Object(o) => Value::Object(
                 o.iter()
                     .map(|(k, v)| {
-                        let how = if k.ends_with("Date") { How::Date } else { How::Deep };
-                        (camel(k), copy(v, how))
+                        let v = if k.ends_with("Date") {
+                            copy(v, How::Date)
+                        } else {
+                            copy(v, How::Deep)
+                        };
+                        (camel(k), v)
                     })
                     .collect(),
             ),

@@ -39,14 +39,15 @@ impl Kms {
                 p.role_arn = Some(format!("arn:aws:iam::{}:role/{role}", p.account));
             }
         }
+        // Keys are held per Region: the key ARN names its own.
         let handle = resource
             .split_once(":key/")
             .map(|(_, id)| crate::kms::key_handle(crate::kms::arn_region(resource), id));
-        match handle.as_deref().map(|id| (id, self.keys.get(id))) {
-            Some((id, Some(k))) => {
+        match handle.map(|h| (self.keys.get(&h), h)) {
+            Some((Some(k), handle)) => {
                 out.set.resource_policy = Some(k.policy.clone());
                 out.set.resource_account = Some(k.rec.account.clone());
-                out.set.grants = self.effective_grants(id, time_ms, &[]);
+                out.set.grants = self.effective_grants(&handle, time_ms, &[]);
                 out.used.push(format!(
                     "key policy of {} and {} grant(s) in effect at the event's time (state)",
                     k.rec.arn,
@@ -71,7 +72,7 @@ impl Kms {
                     ..KeyFacts::default()
                 });
             }
-            Some((_, None)) => out.missing.push(format!(
+            Some((None, _)) => out.missing.push(format!(
                 "the key {resource}: not in the state (deleted since?); decided without its policy"
             )),
             None => out
