@@ -203,9 +203,8 @@ pub fn call_kms(
     meta: &RequestMeta<'_>,
 ) -> Result<Value, keyward_kms::KmsError> {
     let Some(trail) = trail else { return kms.call_op(caller, op, input) };
-    // Due rotations and deletions happen first (the call would run them itself), so the facts
-    // read below are those the call sees.
-    let _ = kms.tick(caller.now_ms);
+    // The facts run the clock first, as the call would (due rotations and deletions happen
+    // before it), so they are those the call sees.
     let mut facts = kms.trail_facts(caller, op, input);
     let result = kms.call_op(caller, op, input);
     let (events, dropped) = kms.take_service_events();
