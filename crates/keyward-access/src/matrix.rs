@@ -106,6 +106,45 @@ impl Matrix {
         out
     }
 
+    /// The verdicts of principal `who` on key `key` for `actions[i]`, `i` in `which`: the
+    /// same policy sets and request as [`Worker::cells`], built for this one pair.
+    pub fn decide_pair(
+        &self,
+        who: usize,
+        key: usize,
+        actions: &[String],
+        which: &[usize],
+    ) -> Vec<Status> {
+        let (Some(w), Some(k)) = (self.who.get(who), self.keys.get(key)) else {
+            return vec![Status::Deny; which.len()];
+        };
+        let mut set = w.set.clone();
+        set.resource_policy = Some(k.policy.clone());
+        let osets = [0, 1].map(|ec| {
+            (k.optimistic[ec].is_some() || w.optimistic[ec].is_some()).then(|| {
+                let mut os = w.optimistic[ec].clone().unwrap_or_else(|| w.set.clone());
+                os.resource_policy = k.optimistic[ec].clone().or_else(|| Some(k.policy.clone()));
+                os
+            })
+        });
+        let s = &w.subject;
+        let first = actions.first().map_or("kms:Decrypt", String::as_str);
+        let call = crate::subject::call(s, &k.facts, first);
+        let mut req = call.request(s.principal.clone());
+        for (k, v) in &s.context {
+            req.context.set_str(k, v.as_str());
+        }
+        which
+            .iter()
+            .map(|&i| {
+                let Some(action) = actions.get(i) else { return Status::Deny };
+                retarget(&mut req, &call, action);
+                let ec = usize::from(keyward_core::eval::action_takes_encryption_context(action));
+                quick(&set, osets[ec].as_ref(), &req)
+            })
+            .collect()
+    }
+
     /// A worker with its own copies of the key policies (one per thread).
     pub fn worker(&self) -> Worker<'_> {
         let local = self.keys.iter().map(|k| Some(k.policy.clone())).collect();
