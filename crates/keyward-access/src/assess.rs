@@ -242,6 +242,17 @@ fn deny_risks(set: &PolicySet, req: &Request, ec: bool) -> Vec<String> {
 
 /// Decides one request both ways and explains.
 pub fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Assessment {
+    assess_with(set, req, opt, true)
+}
+
+/// [`assess`], with the why of a Deny left empty unless `explain_deny` (explaining a Deny
+/// looks for fixes, which costs far more than the verdict).
+pub fn assess_with(
+    set: &PolicySet,
+    req: &Request,
+    opt: &mut Optimizer,
+    explain_deny: bool,
+) -> Assessment {
     let ec = keyward_core::eval::action_takes_encryption_context(&req.action);
     let optimistic_set = opt.set(set, ec);
     let (outcome, _) = decide_traced(set, req);
@@ -300,7 +311,11 @@ pub fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Assessment
         conditions: Vec::new(),
         unless: Vec::new(),
         // One line per row in tables and CSV: the why's lines (near miss, rule) joined.
-        why: explain(set, req).summary.replace('\n', "; "),
+        why: if explain_deny {
+            explain(set, req).summary.replace('\n', "; ")
+        } else {
+            String::new()
+        },
     }
 }
 

@@ -24,7 +24,9 @@
 
 use crate::assess::Status;
 use crate::matrix::Matrix;
-use keyward_core::eval::{resource_targets, statement_targets, KeyFilter, PrincipalKind};
+use keyward_core::eval::{
+    resource_targets, statement_targets, KeyFilter, Principal, PrincipalKind,
+};
 use keyward_core::model::{AwsPrincipal, Policy, Statement};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -103,6 +105,39 @@ pub struct KClass {
     masks: Vec<Vec<u64>>,
     /// Per action, the context keys the key policy's targeting statements read.
     reads: Vec<u128>,
+    /// Who its key policy names: ARNs, and roles by (account, name).
+    named: (Vec<String>, Vec<(String, String)>),
+}
+
+/// Who a key policy names beyond accounts and `*`: ARNs (users, sessions, services, others,
+/// sorted), and roles by (account, name), sorted. A principal named by none of its entries is
+/// matched by the policy only through its kind and account.
+fn named_by(p: &Policy) -> (Vec<String>, Vec<(String, String)>) {
+    let (mut arns, mut roles) = (Vec::new(), Vec::new());
+    for s in &p.statements {
+        for e in s.principal.iter().flat_map(|p| &p.entries) {
+            match &e.aws {
+                AwsPrincipal::Role { account, name, .. } => {
+                    roles.push((account.clone(), name.clone()))
+                }
+                AwsPrincipal::User(a) | AwsPrincipal::Session(a) | AwsPrincipal::Other(a) => {
+                    arns.push(a.clone());
+                }
+                AwsPrincipal::Any | AwsPrincipal::Account(_) => {}
+                AwsPrincipal::NotAws => arns.push(e.text.clone()),
+            }
+        }
+    }
+    arns.sort();
+    roles.sort();
+    (arns, roles)
+}
+
+fn is_named(named: &(Vec<String>, Vec<(String, String)>), p: &Principal) -> bool {
+    named.0.binary_search(&p.arn).is_ok()
+        || p.role_name
+            .as_ref()
+            .is_some_and(|n| named.1.binary_search(&(p.account.clone(), n.clone())).is_ok())
 }
 
 /// The prepared classes of a [`Matrix`] over some actions.
@@ -217,27 +252,14 @@ impl<'m> Grid<'m> {
                 .collect();
         }
         // Who the key policies name (their ARN then matters beyond kind and account).
-        let mut named_arns: Vec<String> = Vec::new();
-        let mut named_roles: Vec<(String, String)> = Vec::new();
+        let mut all_named = (Vec::new(), Vec::new());
         for k in &m.keys {
-            for s in &k.policy.policy.statements {
-                for e in s.principal.iter().flat_map(|p| &p.entries) {
-                    match &e.aws {
-                        AwsPrincipal::Role { account, name, .. } => {
-                            named_roles.push((account.clone(), name.clone()));
-                        }
-                        AwsPrincipal::User(a)
-                        | AwsPrincipal::Session(a)
-                        | AwsPrincipal::Other(a) => {
-                            named_arns.push(a.clone());
-                        }
-                        _ => named_arns.push(e.text.clone()),
-                    }
-                }
-            }
+            let (a, r) = named_by(&k.policy.policy);
+            all_named.0.extend(a);
+            all_named.1.extend(r);
         }
-        named_arns.sort();
-        named_roles.sort();
+        all_named.0.sort();
+        all_named.1.sort();
         let first_action = actions.first().map_or("kms:Decrypt", String::as_str);
         let mut values = Interner::default();
         values.id(String::new()); // 0: absent
@@ -248,10 +270,7 @@ impl<'m> Grid<'m> {
         let key0 = m.keys.first();
         for (i, (w, (idents, boundary))) in m.who.iter().zip(who_policies).enumerate() {
             let p = &w.subject.principal;
-            let named = named_arns.binary_search(&p.arn).is_ok()
-                || p.role_name.as_ref().is_some_and(|n| {
-                    named_roles.binary_search(&(p.account.clone(), n.clone())).is_ok()
-                });
+            let named = is_named(&all_named, p);
             let head = [
                 kind_id(p.kind),
                 strings.id(p.account.clone()),
@@ -363,7 +382,12 @@ impl<'m> Grid<'m> {
                                 .fold(0u128, |acc, s| acc | stmt_reads(s, &keys))
                         })
                         .collect();
-                    kclasses.push(KClass { keys: vec![ki], masks, reads });
+                    kclasses.push(KClass {
+                        keys: vec![ki],
+                        masks,
+                        reads,
+                        named: named_by(&k.policy.policy),
+                    });
                 }
             }
         }
@@ -388,9 +412,16 @@ impl<'m> Grid<'m> {
         for (pc, p) in self.pclasses.iter().enumerate() {
             let mut missing: Vec<usize> = Vec::new();
             let mut keys_of: Vec<Vec<u32>> = Vec::new();
+            // The ARN matters here only when this key policy names the principal.
+            let mut head = p.head;
+            if head[2] != 0
+                && !self.m.who.get(p.rep).is_some_and(|w| is_named(&kc.named, &w.subject.principal))
+            {
+                head[2] = 0;
+            }
             for a in 0..na {
                 lookup.clear();
-                lookup.extend(p.head);
+                lookup.extend(head);
                 let mut reads = kc.reads.get(a).copied().unwrap_or(u128::MAX);
                 let add = |id: u32, lookup: &mut Vec<u32>, reads: &mut u128, keep: bool| {
                     let (Some(ip), Some(mask)) = (

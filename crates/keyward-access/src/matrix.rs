@@ -8,7 +8,7 @@
 
 use crate::assess::{quick, Optimizer, Status};
 use crate::subject::{subjects, KeyFacts, Subject};
-use crate::who_can::{class_rows_outside, Query, Row};
+use crate::who_can::{class_rows_outside_with, Query, Row};
 use keyward_aws::export::AccountExport;
 use keyward_core::eval::call::retarget;
 use keyward_core::eval::{NamedPolicy, PolicySet};
@@ -89,21 +89,28 @@ impl Matrix {
 
     /// The principal-class rows of every key (key index, row), in key then action order.
     pub fn class_rows(&self, actions: &[String]) -> Vec<(usize, Row)> {
-        let extra = PolicySet::default();
         let mut out = Vec::new();
-        for (k, key) in self.keys.iter().enumerate() {
-            let q = Query {
-                key: &key.facts,
-                key_policy: &key.policy,
-                export: None,
-                extra: &extra,
-                actions,
-            };
-            out.extend(
-                class_rows_outside(&q, self.export_account.as_deref()).into_iter().map(|r| (k, r)),
-            );
+        for k in 0..self.keys.len() {
+            out.extend(self.class_rows_of(k, actions).into_iter().map(|r| (k, r)));
         }
         out
+    }
+
+    /// The principal-class rows of key `k` (callers outside the export), in action order;
+    /// a Deny row's why is left empty (the matrix prints verdicts only).
+    /// They read only the key policy and the key's facts, so keys of one
+    /// [`grid`](crate::grid) key class share them.
+    pub fn class_rows_of(&self, k: usize, actions: &[String]) -> Vec<Row> {
+        let extra = PolicySet::default();
+        let Some(key) = self.keys.get(k) else { return Vec::new() };
+        let q = Query {
+            key: &key.facts,
+            key_policy: &key.policy,
+            export: None,
+            extra: &extra,
+            actions,
+        };
+        class_rows_outside_with(&q, self.export_account.as_deref(), false)
     }
 
     /// The verdicts of principal `who` on key `key` for `actions[i]`, `i` in `which`: the

@@ -13,6 +13,7 @@ use crate::files;
 use crate::output::LinesFormat;
 use keyward_access::grid::{Grid, MAX_ACTIONS};
 use keyward_access::matrix::Matrix;
+use keyward_access::who_can::Row;
 use keyward_access::{action_list, KeyFacts, Status};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -77,7 +78,6 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
     }
     let grid = Grid::new(&matrix, &actions);
     let (keys, who) = (&matrix.keys, &matrix.who);
-    let class_rows = matrix.class_rows(&actions);
     let load_time = started.elapsed();
     let threads = a
         .threads
@@ -85,13 +85,16 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         .max(1);
     let next = AtomicUsize::new(0);
     let decisions = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Status>)>(threads);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Status>, Vec<Row>)>(threads);
+    // The rows of callers outside the export, per key class (they read only the key policy).
+    let mut class_rows: Vec<(usize, Vec<Row>)> = Vec::new();
     let progress = std::io::stderr().is_terminal();
     let json = a.format == LinesFormat::Json;
     let na = actions.len();
     let cells = who.len() * keys.len() * na;
     let mut counts = [0usize; 3];
     let mut write_err = None;
+    let mut n_rows = 0;
     // Labels as written, once.
     let labels: Vec<String> = who
         .iter()
@@ -118,7 +121,8 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (grid, next, decisions) = (&grid, &next, &decisions);
+            let (grid, next, decisions, matrix, actions) =
+                (&grid, &next, &decisions, &matrix, &actions);
             scope.spawn(move || loop {
                 let c = next.fetch_add(1, Ordering::Relaxed);
                 if c >= grid.kclasses.len() {
@@ -126,7 +130,9 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
                 }
                 let (table, n) = grid.table(c);
                 decisions.fetch_add(n, Ordering::Relaxed);
-                if tx.send((c, table)).is_err() {
+                let rep = grid.kclasses.get(c).and_then(|kc| kc.keys.first()).copied();
+                let rows = rep.map(|k| matrix.class_rows_of(k, actions)).unwrap_or_default();
+                if tx.send((c, table, rows)).is_err() {
                     break;
                 }
             });
@@ -141,38 +147,62 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         let mut want = 0;
         let mut done_keys = 0;
         let mut last = Instant::now();
-        let mut line = String::new();
-        for (c, table) in rx {
-            pending.insert(c, table);
-            while let Some(table) = pending.remove(&want) {
+        let mut buf: Vec<u8> = Vec::new();
+        for (c, table, rows) in rx {
+            pending.insert(c, (table, rows));
+            while let Some((table, rows)) = pending.remove(&want) {
                 let members = grid.kclasses.get(want).map_or(&[][..], |kc| kc.keys.as_slice());
+                class_rows.push((want, rows));
+                // Per principal class: the cells to print, and the verdict counts of a key.
+                let shown: Vec<Vec<(usize, Status)>> = table
+                    .chunks(na.max(1))
+                    .map(|row| {
+                        row.iter()
+                            .enumerate()
+                            .filter(|(_, s)| a.all || **s != Status::Deny)
+                            .map(|(i, s)| (i, *s))
+                            .collect()
+                    })
+                    .collect();
+                let mut per_key = [0usize; 3];
+                for &pc in &grid.pclass {
+                    let row = table.get(pc as usize * na..(pc as usize + 1) * na).unwrap_or(&[]);
+                    for s in row {
+                        per_key[line_status(s.name())] += 1;
+                    }
+                }
                 for &k in members {
                     let key = key_text(k);
-                    for (p, label) in labels.iter().enumerate() {
-                        let pc = grid.pclass.get(p).map_or(0, |&c| c as usize);
-                        let Some(row) = table.get(pc * na..pc * na + na) else { continue };
-                        for (status, action) in row.iter().zip(&action_text) {
-                            counts[line_status(status.name())] += 1;
-                            if *status == Status::Deny && !a.all {
-                                continue;
-                            }
-                            line.clear();
-                            if json {
-                                let _ = std::fmt::Write::write_fmt(&mut line, format_args!(
-                                    "{{\"principal\":{label},\"key\":{key},\"action\":{action},\"decision\":\"{}\"}}\n",
-                                    status.name()
-                                ));
+                    for (c, n) in counts.iter_mut().zip(per_key) {
+                        *c += n;
+                    }
+                    buf.clear();
+                    for (label, &pc) in labels.iter().zip(&grid.pclass) {
+                        for &(ai, status) in shown.get(pc as usize).map_or(&[][..], Vec::as_slice) {
+                            let action = action_text.get(ai).map_or("", String::as_str);
+                            let parts: [&str; 9] = if json {
+                                [
+                                    "{\"principal\":",
+                                    label,
+                                    ",\"key\":",
+                                    &key,
+                                    ",\"action\":",
+                                    action,
+                                    ",\"decision\":\"",
+                                    status.name(),
+                                    "\"}\n",
+                                ]
                             } else {
-                                let _ = std::fmt::Write::write_fmt(
-                                    &mut line,
-                                    format_args!("{label},{key},{action},{}\n", status.name()),
-                                );
+                                [label, ",", &key, ",", action, ",", status.name(), "\n", ""]
+                            };
+                            for part in parts {
+                                buf.extend_from_slice(part.as_bytes());
                             }
-                            if write_err.is_none() {
-                                if let Err(e) = w.write_all(line.as_bytes()) {
-                                    write_err = Some(e.to_string());
-                                }
-                            }
+                        }
+                    }
+                    if write_err.is_none() {
+                        if let Err(e) = w.write_all(&buf) {
+                            write_err = Some(e.to_string());
                         }
                     }
                     done_keys += 1;
@@ -184,7 +214,12 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
                 want += 1;
             }
         }
-        for (k, row) in &class_rows {
+        let class_rows = class_rows.iter().flat_map(|(c, rows)| {
+            let members = grid.kclasses.get(*c).map_or(&[][..], |kc| kc.keys.as_slice());
+            members.iter().flat_map(move |k| rows.iter().map(move |r| (k, r)))
+        });
+        for (k, row) in class_rows {
+            n_rows += 1;
             let status = row.assessment.status;
             if status == Status::Deny && !a.all {
                 continue;
@@ -235,7 +270,7 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         counts[1],
         if a.all { format!(", {} Deny", counts[2]) } else { String::new() }
     );
-    eprintln!("plus {} principal-class rows (callers outside the export)", class_rows.len());
+    eprintln!("plus {n_rows} principal-class rows (callers outside the export)");
     Ok(Exit::Success)
 }
 
