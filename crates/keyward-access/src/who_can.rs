@@ -100,20 +100,9 @@ pub fn rep_subject(r: &Rep) -> Option<Subject> {
     })
 }
 
-/// Every representative's verdict for one action (Deny for one that cannot be built).
+/// Every representative's verdict for one action (Deny for one that cannot be built); a
+/// Deny's why is explained only when `reasons`.
 pub fn decide_reps(
-    space: &Space,
-    key: &KeyFacts,
-    kp: &NamedPolicy,
-    extra: &PolicySet,
-    action: &str,
-    opt: &mut Optimizer,
-) -> Vec<Assessment> {
-    decide_reps_with(space, key, kp, extra, action, opt, true)
-}
-
-/// [`decide_reps`], explaining Deny verdicts only when `reasons`.
-pub fn decide_reps_with(
     space: &Space,
     key: &KeyFacts,
     kp: &NamedPolicy,
@@ -200,8 +189,7 @@ pub fn class_rows_outside_with(
     let mut opt = Optimizer::default();
     let mut rows = Vec::new();
     for action in q.actions {
-        let verdicts =
-            decide_reps_with(&space, q.key, q.key_policy, q.extra, action, &mut opt, reasons);
+        let verdicts = decide_reps(&space, q.key, q.key_policy, q.extra, action, &mut opt, reasons);
         let keys: Vec<_> = verdicts.iter().map(verdict_key).collect();
         for g in group(&space.reps, &keys) {
             let Some(a) = verdicts.get(g.rep) else { continue };
