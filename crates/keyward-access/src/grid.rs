@@ -27,7 +27,7 @@ use crate::matrix::Matrix;
 use keyward_core::eval::{
     resource_targets, statement_targets, KeyFilter, Principal, PrincipalKind,
 };
-use keyward_core::model::{AwsPrincipal, Policy, Statement};
+use keyward_core::model::{AwsPrincipal, Policy, ResourceMatcher, Statement};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -298,6 +298,28 @@ impl<'m> Grid<'m> {
             });
             pclass.push(id);
         }
+        // Identity statements whose Resource lists only literal ARNs, by ARN (lower case: a
+        // superset of the candidates, each then checked), and the others.
+        let mut literal: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut others: Vec<(usize, usize)> = Vec::new();
+        for (pi, ip) in policies.iter().enumerate() {
+            for (si, (s, x)) in ip.policy.statements.iter().zip(&ip.stmts).enumerate() {
+                if x.universal {
+                    continue;
+                }
+                let lit = !s.resources.negated
+                    && s.resources.patterns.iter().all(|p| {
+                        matches!(p.pattern, ResourceMatcher::Arn(_)) && !p.text.contains(['*', '?'])
+                    });
+                if lit {
+                    for p in &s.resources.patterns {
+                        literal.entry(p.text.to_ascii_lowercase()).or_default().push((pi, si));
+                    }
+                } else {
+                    others.push((pi, si));
+                }
+            }
+        }
         // Key classes.
         let who0 = m.who.first();
         let mut kmap: HashMap<Vec<u32>, usize> = HashMap::new();
@@ -320,16 +342,18 @@ impl<'m> Grid<'m> {
                 sig.push(resource_targets(s, arn).map_or(2, u32::from));
             }
             let mut templated = false;
-            for (pi, ip) in policies.iter().enumerate() {
-                for (si, s) in ip.policy.statements.iter().enumerate() {
-                    if ip.stmts.get(si).is_some_and(|x| x.universal) {
-                        continue;
-                    }
-                    match resource_targets(s, arn) {
-                        Some(true) => sig.extend([u32::try_from(pi).unwrap_or(0), si as u32]),
-                        Some(false) => {}
-                        None => templated = true,
-                    }
+            let mut cands: Vec<(usize, usize)> = others.clone();
+            cands.extend(literal.get(&arn.to_ascii_lowercase()).into_iter().flatten().copied());
+            cands.sort_unstable();
+            cands.dedup();
+            for (pi, si) in cands {
+                let Some(s) = policies.get(pi).and_then(|ip| ip.policy.statements.get(si)) else {
+                    continue;
+                };
+                match resource_targets(s, arn) {
+                    Some(true) => sig.extend([pi, si].map(|x| u32::try_from(x).unwrap_or(0))),
+                    Some(false) => {}
+                    None => templated = true,
                 }
             }
             if templated {
@@ -351,19 +375,27 @@ impl<'m> Grid<'m> {
                 }
                 None => {
                     kmap.insert(sig, kclasses.len());
+                    // Which statements' Resource matches the class's keys, once per class.
                     let masks = policies
                         .iter()
                         .map(|ip| {
+                            let hits: Vec<bool> = ip
+                                .policy
+                                .statements
+                                .iter()
+                                .zip(&ip.stmts)
+                                .take(64)
+                                .map(|(s, x)| {
+                                    x.universal || resource_targets(s, arn) != Some(false)
+                                })
+                                .collect();
+                            let all = if ip.policy.statements.len() > 64 { u64::MAX } else { 0 };
                             (0..actions.len())
                                 .map(|a| {
-                                    ip.policy.statements.iter().take(64).enumerate().fold(
-                                        if ip.policy.statements.len() > 64 { u64::MAX } else { 0 },
-                                        |acc, (si, s)| {
-                                            let on = ip.stmts.get(si).is_some_and(|x| {
-                                                x.actions >> a & 1 == 1
-                                                    && (x.universal
-                                                        || resource_targets(s, arn) != Some(false))
-                                            });
+                                    ip.stmts.iter().zip(&hits).enumerate().fold(
+                                        all,
+                                        |acc, (si, (x, &hit))| {
+                                            let on = hit && x.actions >> a & 1 == 1;
                                             acc | (u64::from(on) << si)
                                         },
                                     )

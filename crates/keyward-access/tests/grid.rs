@@ -86,7 +86,7 @@ struct Spec {
     principals: Vec<(bool, Vec<usize>, Vec<usize>, Option<usize>, Option<usize>)>,
     /// Managed policies: their statements.
     managed: Vec<Vec<usize>>,
-    /// Per key: its statements.
+    /// Per key: its statements (drawn from a few templates, so that keys share policies).
     keys: Vec<Vec<usize>>,
 }
 
@@ -100,11 +100,11 @@ fn spec() -> impl Strategy<Value = Spec> {
         prop::option::of(0usize..3),
     );
     let principals = prop::collection::vec(principal, 1..10);
-    let keys = prop::collection::vec(prop::collection::vec(0usize..9, 1..4), 1..7);
-    (managed, principals, keys).prop_map(|(managed, principals, keys)| Spec {
-        principals,
-        managed,
-        keys,
+    let templates = prop::collection::vec(prop::collection::vec(0usize..9, 1..4), 1..4);
+    let keys = prop::collection::vec(0usize..4, 1..8);
+    (managed, principals, templates, keys).prop_map(|(managed, principals, templates, keys)| {
+        let keys = keys.iter().map(|&t| templates[t % templates.len()].clone()).collect();
+        Spec { principals, managed, keys }
     })
 }
 
