@@ -96,6 +96,10 @@ pub struct PClass {
     attrs: Vec<u32>,
 }
 
+/// What makes a principal class: identity policies, boundary, kind/account/named ARN, and
+/// the values of the context keys the policies read.
+type PSig = (Vec<u32>, Option<u32>, [u32; 3], Vec<u32>);
+
 /// A key class: keys no policy tells apart.
 #[derive(Debug)]
 pub struct KClass {
@@ -264,7 +268,7 @@ impl<'m> Grid<'m> {
         let mut values = Interner::default();
         values.id(String::new()); // 0: absent
         let mut strings = Interner::default();
-        let mut pmap: HashMap<(Vec<u32>, Option<u32>, [u32; 3], Vec<u32>), u32> = HashMap::new();
+        let mut pmap: HashMap<PSig, u32> = HashMap::new();
         let mut pclass = Vec::with_capacity(m.who.len());
         let mut pclasses = Vec::new();
         let key0 = m.keys.first();

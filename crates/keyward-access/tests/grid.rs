@@ -80,10 +80,13 @@ fn doc(stmts: Vec<Value>) -> Value {
     json!({"Version": "2012-10-17", "Statement": stmts})
 }
 
+/// One principal: (is user, managed policies, inline statements, boundary, team tag).
+type PrincipalSpec = (bool, Vec<usize>, Vec<usize>, Option<usize>, Option<usize>);
+
 #[derive(Debug, Clone)]
 struct Spec {
     /// Per principal: (is user, managed policies, inline statements, boundary, team tag).
-    principals: Vec<(bool, Vec<usize>, Vec<usize>, Option<usize>, Option<usize>)>,
+    principals: Vec<PrincipalSpec>,
     /// Managed policies: their statements.
     managed: Vec<Vec<usize>>,
     /// Per key: its statements (drawn from a few templates, so that keys share policies).

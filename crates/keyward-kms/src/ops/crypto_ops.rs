@@ -164,9 +164,9 @@ impl Kms {
     ) -> Result<(String, Option<String>)> {
         check_len("ciphertextBlob", ct, 6144)?;
         let given = key_id.map(|k| self.resolve(p, k)).transpose()?;
-        match blob::header(ct) {
+        match blob::parse(ct) {
             Ok(h) => {
-                if !self.keys.contains_key(&h.key_id) {
+                if !self.keys.contains_key(h.key_id) {
                     return Err(KmsError::new(
                         ErrorCode::InvalidCiphertextException,
                         "The ciphertext refers to a key that does not exist.",
@@ -180,7 +180,7 @@ impl Kms {
                         ));
                     }
                 }
-                Ok((h.key_id, given.and_then(|g| g.1)))
+                Ok((h.key_id.to_string(), given.and_then(|g| g.1)))
             }
             // Unreadable as a symmetric blob: with a KeyId, authorization and the key state
             // come first and decryption then fails; without one there is no key to ask.
@@ -196,13 +196,14 @@ impl Kms {
         ctx: &Ec,
     ) -> Result<Vec<u8>> {
         if alg == EncryptionAlgorithm::SymmetricDefault {
-            let h = blob::header(ct).map_err(crypto_err)?;
+            // Parsed once; the material is found by its raw id (no hex strings per call).
+            let h = blob::parse(ct).map_err(crypto_err)?;
             let mat = rec
                 .materials
                 .iter()
-                .find(|m| m.id == h.material_id)
+                .find(|m| h.is_material(&m.id))
                 .ok_or_else(|| KmsError::new(ErrorCode::InvalidCiphertextException, ""))?;
-            blob::open(mat, ct, ctx).map_err(crypto_err)
+            blob::Cipher::new(mat).and_then(|c| c.open_parsed(&h, ctx)).map_err(crypto_err)
         } else {
             asym::rsa_decrypt(&newest(rec)?.secret, alg, ct).map_err(crypto_err)
         }
