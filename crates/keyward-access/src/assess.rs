@@ -242,10 +242,24 @@ fn deny_risks(set: &PolicySet, req: &Request, ec: bool) -> Vec<String> {
 
 /// Decides one request both ways and explains.
 pub fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Assessment {
+    assess_with(set, req, opt, true)
+}
+
+/// [`assess`], with the why of a Deny left empty unless `explain_deny` (explaining a Deny
+/// looks for fixes, which costs far more than the verdict).
+pub fn assess_with(
+    set: &PolicySet,
+    req: &Request,
+    opt: &mut Optimizer,
+    explain_deny: bool,
+) -> Assessment {
     let ec = keyward_core::eval::action_takes_encryption_context(&req.action);
     let optimistic_set = opt.set(set, ec);
-    let (outcome, _) = decide_traced(set, req);
-    if outcome.decision == keyward_core::eval::Decision::Allow {
+    // The untraced decision first (it decides as the traced one); the trace only when its
+    // deciders are wanted.
+    let allowed = |s: &PolicySet| decide(s, req) == keyward_core::eval::Decision::Allow;
+    if allowed(set) {
+        let (outcome, _) = decide_traced(set, req);
         let unless = if optimistic_set.is_some() { deny_risks(set, req, ec) } else { Vec::new() };
         return Assessment {
             status: Status::Allow,
@@ -254,53 +268,54 @@ pub fn assess(set: &PolicySet, req: &Request, opt: &mut Optimizer) -> Assessment
             why: deciders_text(&outcome.deciders),
         };
     }
-    if let Some(os) = &optimistic_set {
+    if let Some(os) = optimistic_set.as_ref().filter(|os| allowed(os)) {
         let (o2, _) = decide_traced(os, req);
-        if o2.decision == keyward_core::eval::Decision::Allow {
-            let mut conditions = Vec::new();
-            for d in &o2.deciders {
-                if let Source::Grant { index } = d.source {
-                    if let Some(c) = set.grants.get(index).and_then(|g| g.constraint.as_ref()) {
-                        let pairs: Vec<String> =
-                            c.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect();
-                        conditions.push(Requirement {
-                            condition: format!(
-                                "encryption context {} {{{}}}",
-                                c.type_name(),
-                                pairs.join(", ")
-                            ),
-                            from: d.policy.clone(),
-                        });
-                    }
-                    continue;
-                }
-                let Some(np) = policy_of(set, d.source) else { continue };
-                let Some(stmt) = np.policy.statements.iter().find(|s| s.index == d.statement)
-                else {
-                    continue;
-                };
-                for c in stmt.conditions.iter().filter(|c| request_time_key_for(&c.key_lc, ec)) {
+        let mut conditions = Vec::new();
+        for d in &o2.deciders {
+            if let Source::Grant { index } = d.source {
+                if let Some(c) = set.grants.get(index).and_then(|g| g.constraint.as_ref()) {
+                    let pairs: Vec<String> =
+                        c.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect();
                     conditions.push(Requirement {
-                        condition: cond_text(c),
-                        from: format!("{} of {}", d.label, np.name),
+                        condition: format!(
+                            "encryption context {} {{{}}}",
+                            c.type_name(),
+                            pairs.join(", ")
+                        ),
+                        from: d.policy.clone(),
                     });
                 }
+                continue;
             }
-            let unless = deny_risks(set, req, ec);
-            return Assessment {
-                status: Status::Conditional,
-                conditions,
-                unless,
-                why: deciders_text(&o2.deciders),
+            let Some(np) = policy_of(set, d.source) else { continue };
+            let Some(stmt) = np.policy.statements.iter().find(|s| s.index == d.statement) else {
+                continue;
             };
+            for c in stmt.conditions.iter().filter(|c| request_time_key_for(&c.key_lc, ec)) {
+                conditions.push(Requirement {
+                    condition: cond_text(c),
+                    from: format!("{} of {}", d.label, np.name),
+                });
+            }
         }
+        let unless = deny_risks(set, req, ec);
+        return Assessment {
+            status: Status::Conditional,
+            conditions,
+            unless,
+            why: deciders_text(&o2.deciders),
+        };
     }
     Assessment {
         status: Status::Deny,
         conditions: Vec::new(),
         unless: Vec::new(),
         // One line per row in tables and CSV: the why's lines (near miss, rule) joined.
-        why: explain(set, req).summary.replace('\n', "; "),
+        why: if explain_deny {
+            explain(set, req).summary.replace('\n', "; ")
+        } else {
+            String::new()
+        },
     }
 }
 

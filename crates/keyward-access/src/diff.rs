@@ -165,8 +165,8 @@ pub fn class_changes(
     let mut opt = Optimizer::default();
     let mut out = Vec::new();
     for action in actions {
-        let before = decide_reps(&space, key, old, &extra, action, &mut opt);
-        let after = decide_reps(&space, key, new, &extra, action, &mut opt);
+        let before = decide_reps(&space, key, old, &extra, action, &mut opt, true);
+        let after = decide_reps(&space, key, new, &extra, action, &mut opt, true);
         let keys: Vec<_> =
             before.iter().zip(&after).map(|(b, a)| (verdict_key(b), verdict_key(a))).collect();
         for g in group(&space.reps, &keys) {

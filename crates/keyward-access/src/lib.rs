@@ -6,7 +6,8 @@
 //!   principals a key policy names) and the policy set and request of one call.
 //! - [`class`]: principal classes: every caller the policies could admit, one representative
 //!   per combination of the policies' own principal values, merged into readable classes.
-//! - [`who_can`], [`diff`], [`matrix`]: the `who-can`, `diff` and `access-matrix` analyses.
+//! - [`who_can`], [`diff`], [`matrix`]: the `who-can`, `diff` and `access-matrix` analyses;
+//!   [`grid`]: the access matrix by principal and key classes.
 //!
 //! Pure like `keyward-core`: values in, values out; no files, no clock, no threads (the CLI
 //! runs [`matrix::Worker`]s on its own threads). Builds for wasm32.
@@ -14,6 +15,7 @@
 pub mod assess;
 pub mod class;
 pub mod diff;
+pub mod grid;
 pub mod matrix;
 pub mod subject;
 pub mod who_can;

@@ -8,7 +8,7 @@
 
 use crate::assess::{quick, Optimizer, Status};
 use crate::subject::{subjects, KeyFacts, Subject};
-use crate::who_can::{class_rows_outside, Query, Row};
+use crate::who_can::{class_rows_outside_with, Query, Row};
 use keyward_aws::export::AccountExport;
 use keyward_core::eval::call::retarget;
 use keyward_core::eval::{NamedPolicy, PolicySet};
@@ -89,21 +89,67 @@ impl Matrix {
 
     /// The principal-class rows of every key (key index, row), in key then action order.
     pub fn class_rows(&self, actions: &[String]) -> Vec<(usize, Row)> {
-        let extra = PolicySet::default();
         let mut out = Vec::new();
-        for (k, key) in self.keys.iter().enumerate() {
-            let q = Query {
-                key: &key.facts,
-                key_policy: &key.policy,
-                export: None,
-                extra: &extra,
-                actions,
-            };
-            out.extend(
-                class_rows_outside(&q, self.export_account.as_deref()).into_iter().map(|r| (k, r)),
-            );
+        for k in 0..self.keys.len() {
+            out.extend(self.class_rows_of(k, actions).into_iter().map(|r| (k, r)));
         }
         out
+    }
+
+    /// The principal-class rows of key `k` (callers outside the export), in action order;
+    /// a Deny row's why is left empty (the matrix prints verdicts only).
+    /// They read only the key policy and the key's facts, so keys of one
+    /// [`grid`](crate::grid) key class share them.
+    pub fn class_rows_of(&self, k: usize, actions: &[String]) -> Vec<Row> {
+        let extra = PolicySet::default();
+        let Some(key) = self.keys.get(k) else { return Vec::new() };
+        let q = Query {
+            key: &key.facts,
+            key_policy: &key.policy,
+            export: None,
+            extra: &extra,
+            actions,
+        };
+        class_rows_outside_with(&q, self.export_account.as_deref(), false)
+    }
+
+    /// The verdicts of principal `who` on key `key` for `actions[i]`, `i` in `which`: the
+    /// same policy sets and request as [`Worker::cells`], built for this one pair.
+    pub fn decide_pair(
+        &self,
+        who: usize,
+        key: usize,
+        actions: &[String],
+        which: &[usize],
+    ) -> Vec<Status> {
+        let (Some(w), Some(k)) = (self.who.get(who), self.keys.get(key)) else {
+            return vec![Status::Deny; which.len()];
+        };
+        let mut set = w.set.clone();
+        set.resource_policy = Some(k.policy.clone());
+        let osets = [0, 1].map(|ec| {
+            (k.optimistic[ec].is_some() || w.optimistic[ec].is_some()).then(|| {
+                let mut os = w.optimistic[ec].clone().unwrap_or_else(|| w.set.clone());
+                os.resource_policy = k.optimistic[ec].clone().or_else(|| Some(k.policy.clone()));
+                os
+            })
+        });
+        let s = &w.subject;
+        let first = actions.first().map_or("kms:Decrypt", String::as_str);
+        let call = crate::subject::call(s, &k.facts, first);
+        let mut req = call.request(s.principal.clone());
+        for (k, v) in &s.context {
+            req.context.set_str(k, v.as_str());
+        }
+        which
+            .iter()
+            .map(|&i| {
+                let Some(action) = actions.get(i) else { return Status::Deny };
+                retarget(&mut req, &call, action);
+                let ec = usize::from(keyward_core::eval::action_takes_encryption_context(action));
+                quick(&set, osets[ec].as_ref(), &req)
+            })
+            .collect()
     }
 
     /// A worker with its own copies of the key policies (one per thread).

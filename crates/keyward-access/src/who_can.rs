@@ -1,6 +1,6 @@
 //! `who-can`: every subject's verdict for each action on one key.
 
-use crate::assess::{assess, Assessment, Optimizer, Status};
+use crate::assess::{assess, assess_with, Assessment, Optimizer, Status};
 use crate::class::{describe, group, Group, Rep, Space};
 use crate::subject::{assumed_identity, build, subjects, KeyFacts, Subject};
 use keyward_aws::export::AccountExport;
@@ -100,7 +100,8 @@ pub fn rep_subject(r: &Rep) -> Option<Subject> {
     })
 }
 
-/// Every representative's verdict for one action (Deny for one that cannot be built).
+/// Every representative's verdict for one action (Deny for one that cannot be built); a
+/// Deny's why is explained only when `reasons`.
 pub fn decide_reps(
     space: &Space,
     key: &KeyFacts,
@@ -108,6 +109,7 @@ pub fn decide_reps(
     extra: &PolicySet,
     action: &str,
     opt: &mut Optimizer,
+    reasons: bool,
 ) -> Vec<Assessment> {
     space
         .reps
@@ -115,7 +117,7 @@ pub fn decide_reps(
         .map(|r| match rep_subject(r) {
             Some(s) => {
                 let (set, req) = build(&s, key, kp, extra, action);
-                assess(&set, &req, opt)
+                assess_with(&set, &req, opt, reasons)
             }
             None => Assessment {
                 status: Status::Deny,
@@ -173,12 +175,21 @@ pub fn class_rows(q: &Query<'_>) -> Vec<Row> {
 
 /// The class rows, leaving out the principals of `export_account`.
 pub fn class_rows_outside(q: &Query<'_>, export_account: Option<&str>) -> Vec<Row> {
+    class_rows_outside_with(q, export_account, true)
+}
+
+/// [`class_rows_outside`]; without `reasons` a Deny row's why is left empty.
+pub fn class_rows_outside_with(
+    q: &Query<'_>,
+    export_account: Option<&str>,
+    reasons: bool,
+) -> Vec<Row> {
     let space =
         Space::new(&[&q.key_policy.policy], q.key.account()).without_account(export_account);
     let mut opt = Optimizer::default();
     let mut rows = Vec::new();
     for action in q.actions {
-        let verdicts = decide_reps(&space, q.key, q.key_policy, q.extra, action, &mut opt);
+        let verdicts = decide_reps(&space, q.key, q.key_policy, q.extra, action, &mut opt, reasons);
         let keys: Vec<_> = verdicts.iter().map(verdict_key).collect();
         for g in group(&space.reps, &keys) {
             let Some(a) = verdicts.get(g.rep) else { continue };

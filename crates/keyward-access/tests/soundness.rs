@@ -156,7 +156,7 @@ proptest! {
         let mut opt = Optimizer::default();
         let space = Space::new(&[&kp.policy], key.account());
         prop_assert!(!space.truncated);
-        let verdicts = decide_reps(&space, &key, &kp, &extra, "kms:Decrypt", &mut opt);
+        let verdicts = decide_reps(&space, &key, &kp, &extra, "kms:Decrypt", &mut opt, true);
         let keys: Vec<_> = verdicts.iter().map(verdict_key).collect();
         let groups = group(&space.reps, &keys);
         let mut realised = vec![false; groups.len()];

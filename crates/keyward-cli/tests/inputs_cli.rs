@@ -264,7 +264,7 @@ fn access_matrix_agrees_with_who_can() {
         "--all",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("7 principals x 2 keys x 1 actions = 14 decisions"), "{err}");
+    assert!(err.contains("7 principals x 2 keys x 1 actions = 14 cells"), "{err}");
     let kp = format!("{I}/key-policies/1234abcd-12ab-34cd-56ef-1234567890ab.json");
     let (_, who, _) = keyward(&[
         "who-can",
@@ -338,12 +338,12 @@ fn access_matrix_on_a_generated_export() {
     };
     let (code, one, err) = run("1", "csv");
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("60 principals x 12 keys x 3 actions = 2160 decisions"), "{err}");
+    assert!(err.contains("60 principals x 12 keys x 3 actions = 2160 cells"), "{err}");
     // Each principal may Decrypt and Encrypt exactly its own key: 60 x 2 allowed cells.
     assert_eq!(one.lines().count(), 1 + 120, "{one}");
     assert!(one.contains("arn:aws:iam::111122223333:user/u0,arn:aws:kms:us-east-1:111122223333:key/k0,kms:Decrypt,Allow"));
     let (_, two, _) = run("2", "csv");
-    assert_eq!(one, two, "parallel output is in principal order");
+    assert_eq!(one, two, "parallel output is in the same order");
     let (code, json, _) = run("2", "json");
     assert_eq!(code, 0);
     assert_eq!(json.lines().count(), 120);

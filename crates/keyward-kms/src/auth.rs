@@ -10,7 +10,8 @@ use keyward_core::eval::{
     PrincipalKind, Request, Rule, Source,
 };
 use keyward_core::model::Grant;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// What one authorization asks.
@@ -164,10 +165,17 @@ impl Kms {
                 ));
             }
         }
-        // Fast path: a context holding only the keys the policies can read.
-        let (set, req) = self.request_with(caller, p, ask.clone(), true)?;
-        if decide(&set, &req) == Decision::Allow {
-            return Ok(());
+        // Fast path: a context holding only the keys the policies can read; for a plain use of
+        // a key, the policy set and request prepared by an earlier call with the same inputs.
+        if let Some(allowed) = self.decide_prepared(caller, p, &ask) {
+            if allowed {
+                return Ok(());
+            }
+        } else {
+            let (set, req) = self.request_with(caller, p, ask.clone(), true)?;
+            if decide(&set, &req) == Decision::Allow {
+                return Ok(());
+            }
         }
         // A denial is explained over the full context (the trace shows every key).
         let (set, req) = self.request(caller, p, ask)?;
@@ -316,13 +324,63 @@ impl Kms {
         Ok((set, request))
     }
 
+    /// Decides a plain use of a key (no grants, tokens, session policy or extra keys) with
+    /// the policy set and request prepared for this caller, key and action, rebuilding them
+    /// when the call's inputs or the state changed. `None` when the call is not plain.
+    fn decide_prepared(&self, caller: &Caller, p: &Principal, ask: &Ask<'_>) -> Option<bool> {
+        let key_id = ask.key_id?;
+        let plain = ask.resource.is_none()
+            && ask.create_grant.is_none()
+            && ask.grant_to_retire.is_none()
+            && ask.extra.is_empty()
+            && ask.new_policy.is_none()
+            && ask.grant_tokens.is_empty()
+            && caller.session_policy.is_none()
+            && self.key_grants.get(key_id).is_none_or(Vec::is_empty);
+        if !plain {
+            return None;
+        }
+        let mut cache = self.filters.prepared.borrow_mut();
+        let entries = cache.get_mut(caller.principal.as_str());
+        if let Some(e) = entries
+            .and_then(|v| v.iter_mut().find(|e| e.key_id == key_id && e.action == ask.action))
+        {
+            if e.generation == self.generation && e.inputs.same(caller, ask) {
+                return Some(decide(&e.set, &e.req) == Decision::Allow);
+            }
+        }
+        drop(cache);
+        let (set, req) = self.request_with(caller, p, ask.clone(), true).ok()?;
+        let allowed = decide(&set, &req) == Decision::Allow;
+        let time = req.context.wants("aws:CurrentTime") || req.context.wants("aws:EpochTime");
+        let prepared = Prepared {
+            generation: self.generation,
+            key_id: key_id.to_string(),
+            action: ask.action,
+            inputs: Inputs::of(caller, ask, time),
+            set,
+            req,
+        };
+        let mut cache = self.filters.prepared.borrow_mut();
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        let v = cache.entry(caller.principal.clone()).or_default();
+        v.retain(|e| !(e.key_id == key_id && e.action == ask.action));
+        if v.len() >= 64 {
+            v.remove(0);
+        }
+        v.push(prepared);
+        Some(allowed)
+    }
+
     /// The key filter of `set` for this caller and key, from the cache while nothing changed.
     fn filter_for(&self, caller: &Caller, key_id: Option<&str>, set: &PolicySet) -> Arc<KeyFilter> {
         // Grants in effect change with time (propagation), so whether there are any is part of
         // the cache key.
         let grants = if set.grants.is_empty() { "" } else { "+grants" };
         let id = (caller.principal.clone(), format!("{}{grants}", key_id.unwrap_or_default()));
-        let mut cache = self.filters.borrow_mut();
+        let mut cache = self.filters.filters.borrow_mut();
         if let Some((generation, f)) = cache.get(&id) {
             if *generation == self.generation {
                 return Arc::clone(f);
@@ -380,6 +438,84 @@ impl Kms {
             })
             .map(|(_, _, g)| Arc::clone(g))
             .collect()
+    }
+}
+
+/// Per-call data the gate caches, each entry tagged with the [`Kms`] generation it was built
+/// in (any commit makes it stale).
+#[derive(Debug, Default)]
+pub(crate) struct AuthCache {
+    /// Context-key filters per (caller ARN, key id).
+    filters: RefCell<HashMap<(String, String), Filter>>,
+    /// Prepared policy sets and requests per caller ARN (a few keys and actions each).
+    prepared: RefCell<HashMap<String, Vec<Prepared>>>,
+}
+
+/// A context-key filter and the generation it was built in.
+type Filter = (u64, Arc<KeyFilter>);
+
+/// The policy set and filtered request of one caller, key and action, and the call inputs
+/// they were built from.
+#[derive(Debug)]
+struct Prepared {
+    generation: u64,
+    key_id: String,
+    action: &'static str,
+    inputs: Inputs,
+    set: PolicySet,
+    req: Request,
+}
+
+/// What a plain use of a key takes from the call besides the caller, key and action.
+#[derive(Debug)]
+struct Inputs {
+    context: Vec<(String, String)>,
+    alias: Option<String>,
+    via_service: Option<String>,
+    source_ip: Option<String>,
+    source_vpce: Option<String>,
+    mfa_age_s: Option<u64>,
+    extra: Vec<(String, String)>,
+    /// The request time, when a policy reads it.
+    now_ms: Option<i64>,
+}
+
+impl Inputs {
+    fn of(caller: &Caller, ask: &Ask<'_>, time: bool) -> Inputs {
+        Inputs {
+            context: ask
+                .context
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            alias: ask.request_alias.map(str::to_string),
+            via_service: caller.via_service.clone(),
+            source_ip: caller.source_ip.clone(),
+            source_vpce: caller.source_vpce.clone(),
+            mfa_age_s: caller.mfa_age_s,
+            extra: caller.extra_context.clone(),
+            now_ms: time.then_some(caller.now_ms),
+        }
+    }
+
+    /// True when `caller` and `ask` bring the same inputs (compared without allocating).
+    fn same(&self, caller: &Caller, ask: &Ask<'_>) -> bool {
+        let ec_len = ask.context.map_or(0, BTreeMap::len);
+        self.context.len() == ec_len
+            && ask
+                .context
+                .into_iter()
+                .flatten()
+                .zip(&self.context)
+                .all(|((k, v), (a, b))| k == a && v == b)
+            && self.alias.as_deref() == ask.request_alias
+            && self.via_service == caller.via_service
+            && self.source_ip == caller.source_ip
+            && self.source_vpce == caller.source_vpce
+            && self.mfa_age_s == caller.mfa_age_s
+            && self.extra == caller.extra_context
+            && self.now_ms.is_none_or(|t| t == caller.now_ms)
     }
 }
 

@@ -131,9 +131,9 @@ pub struct Kms {
     pub(crate) service_events: crate::trail::facts::ServiceEventQueue,
 }
 
-/// Context-key filters per (caller ARN, key id) with the generation they belong to.
-pub(crate) type FilterCache =
-    std::cell::RefCell<HashMap<(String, String), (u64, Arc<keyward_core::eval::KeyFilter>)>>;
+/// Per-call data cached by the gate (context-key filters, prepared requests), each tagged with
+/// the generation it belongs to.
+pub(crate) type FilterCache = crate::auth::AuthCache;
 
 impl std::fmt::Debug for Kms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

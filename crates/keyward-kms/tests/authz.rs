@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use keyward_kms::record::OrgPolicyRecord;
+use keyward_kms::{Caller, KmsError};
 use serde_json::json;
 
 const APP: &str = "arn:aws:iam::111122223333:role/App";
@@ -454,4 +455,41 @@ fn conditions_on_tags_aliases_principal_tags_and_time_see_their_keys() {
     ok(&mut k, &as_(APP_SESSION), "DescribeKey", json!({"KeyId": id}));
     let later = at(as_(APP_SESSION), T0 + 400 * DAY);
     assert_eq!(code(&mut k, &later, "DescribeKey", json!({"KeyId": id})), "AccessDeniedException");
+}
+
+/// The gate reuses the request it prepared for a caller, key and action only while the call
+/// brings the same inputs and nothing was committed: each of these calls repeats an allowed
+/// one with one input or the state changed, and must be decided afresh.
+#[test]
+fn prepared_requests_follow_the_call_and_the_state() {
+    let mut k = kms();
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*",
+        "Condition": {"StringEquals": {"kms:EncryptionContext:app": "web"}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]});
+    k.put_identity(APP, vec![("app".into(), policy.to_string())], None, vec![]).unwrap();
+    let id = key(&mut k, json!({}));
+    let inside = Caller { source_ip: Some("10.1.2.3".into()), ..as_(APP_SESSION) };
+    let outside = Caller { source_ip: Some("192.0.2.1".into()), ..as_(APP_SESSION) };
+    let web = json!({"app": "web"});
+    let ct = ok(
+        &mut k,
+        &inside,
+        "Encrypt",
+        json!({"KeyId": id, "Plaintext": b64(b"x"), "EncryptionContext": web}),
+    )["CiphertextBlob"]
+        .clone();
+    let decrypt = |ctx: &serde_json::Value| json!({"CiphertextBlob": ct, "EncryptionContext": ctx});
+    for _ in 0..3 {
+        ok(&mut k, &inside, "Decrypt", decrypt(&web));
+    }
+    let denied =
+        |e: KmsError| assert_eq!(e.code.as_str(), "AccessDeniedException", "{}", e.message);
+    denied(err(&mut k, &inside, "Decrypt", decrypt(&json!({"app": "api"}))));
+    denied(err(&mut k, &inside, "Decrypt", decrypt(&json!({}))));
+    denied(err(&mut k, &outside, "Decrypt", decrypt(&web)));
+    ok(&mut k, &inside, "Decrypt", decrypt(&web));
+    // A committed change (the identity loses its policy) is seen by the next call.
+    k.put_identity(APP, vec![], None, vec![]).unwrap();
+    denied(err(&mut k, &inside, "Decrypt", decrypt(&web)));
+    k.put_identity(APP, vec![("app".into(), policy.to_string())], None, vec![]).unwrap();
+    ok(&mut k, &inside, "Decrypt", decrypt(&web));
 }

@@ -1,17 +1,19 @@
-//! `keyward access-matrix`: principals × keys × actions, decided in parallel on every core.
+//! `keyward access-matrix`: principals × keys × actions, decided by classes on every core.
 //!
-//! Each worker takes one principal at a time. Its policy set (identity policies, boundary,
-//! SCPs) is built once per principal; for each key, the key policy is swapped in (no copy),
-//! one request is built per (principal, key), and only the action changes between decisions.
-//! Optimistic copies of policies (for conditional access) are made once per policy, up front.
-//! Rows are written in principal order through a small reorder buffer; by default only cells
-//! that are not Deny are printed (`--all` prints every cell).
+//! Principals and keys are grouped into classes no policy tells apart
+//! ([`keyward_access::grid`]); each worker takes one key class at a time and decides each
+//! distinct (principal class, action) of it once. The main thread expands the classes to cells
+//! as it writes them: keys grouped by class (in the order of each class's first key), then
+//! principals in export order. By default only cells that are not Deny are printed (`--all`
+//! prints every cell). On a terminal, stderr shows a progress bar with the time left.
 
 use super::{csv, load_export, load_key_policy};
 use crate::exit::Exit;
 use crate::files;
 use crate::output::LinesFormat;
-use keyward_access::matrix::{Cell, Matrix, Worker};
+use keyward_access::grid::{Grid, MAX_ACTIONS};
+use keyward_access::matrix::Matrix;
+use keyward_access::who_can::Row;
 use keyward_access::{action_list, KeyFacts, Status};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -71,40 +73,67 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         keys.push((KeyFacts::symmetric(&arn), policy));
     }
     let matrix = Matrix::new(&export, keys, &account);
+    if actions.len() > MAX_ACTIONS {
+        return Err(format!("--actions: at most {MAX_ACTIONS} actions (got {})", actions.len()));
+    }
+    let grid = Grid::new(&matrix, &actions);
     let (keys, who) = (&matrix.keys, &matrix.who);
-    let class_rows = matrix.class_rows(&actions);
     let load_time = started.elapsed();
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let decisions = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::sync_channel::<(usize, String)>(threads * 4);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Status>, Vec<Row>)>(threads);
+    // The rows of callers outside the export, per key class (they read only the key policy).
+    let mut class_rows: Vec<(usize, Vec<Row>)> = Vec::new();
     let progress = std::io::stderr().is_terminal();
-    let total = who.len();
     let json = a.format == LinesFormat::Json;
+    let na = actions.len();
+    let cells = who.len() * keys.len() * na;
     let mut counts = [0usize; 3];
     let mut write_err = None;
+    let mut n_rows = 0;
+    // Labels as written, once.
+    let labels: Vec<String> = who
+        .iter()
+        .map(|w| {
+            if json {
+                serde_json::Value::from(w.subject.label.as_str()).to_string()
+            } else {
+                csv(&w.subject.label)
+            }
+        })
+        .collect();
+    let key_text = |k: usize| {
+        let arn = keys.get(k).map_or("", |k| k.facts.arn.as_str());
+        if json {
+            serde_json::Value::from(arn).to_string()
+        } else {
+            arn.to_string()
+        }
+    };
+    let action_text: Vec<String> = actions
+        .iter()
+        .map(|x| if json { serde_json::Value::from(x.as_str()).to_string() } else { x.clone() })
+        .collect();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (matrix, actions, next, done, decisions) =
-                (&matrix, &actions, &next, &done, &decisions);
-            scope.spawn(move || {
-                let mut worker = matrix.worker();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= matrix.who.len() {
-                        break;
-                    }
-                    let out = principal_rows(&mut worker, matrix, i, actions, a.all, json);
-                    decisions.fetch_add(matrix.keys.len() * actions.len(), Ordering::Relaxed);
-                    done.fetch_add(1, Ordering::Relaxed);
-                    if tx.send((i, out)).is_err() {
-                        break;
-                    }
+            let (grid, next, decisions, matrix, actions) =
+                (&grid, &next, &decisions, &matrix, &actions);
+            scope.spawn(move || loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c >= grid.kclasses.len() {
+                    break;
+                }
+                let (table, n) = grid.table(c);
+                decisions.fetch_add(n, Ordering::Relaxed);
+                let rep = grid.kclasses.get(c).and_then(|kc| kc.keys.first()).copied();
+                let rows = rep.map(|k| matrix.class_rows_of(k, actions)).unwrap_or_default();
+                if tx.send((c, table, rows)).is_err() {
+                    break;
                 }
             });
         }
@@ -116,33 +145,81 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         }
         let mut pending = BTreeMap::new();
         let mut want = 0;
+        let mut done_keys = 0;
         let mut last = Instant::now();
-        for (i, rows) in rx {
-            pending.insert(i, rows);
-            while let Some(rows) = pending.remove(&want) {
-                for line in rows.lines() {
-                    if let Some(c) = counts.get_mut(line_status(line)) {
-                        *c += 1;
+        let mut buf: Vec<u8> = Vec::new();
+        for (c, table, rows) in rx {
+            pending.insert(c, (table, rows));
+            while let Some((table, rows)) = pending.remove(&want) {
+                let members = grid.kclasses.get(want).map_or(&[][..], |kc| kc.keys.as_slice());
+                class_rows.push((want, rows));
+                // Per principal class: the cells to print, and the verdict counts of a key.
+                let shown: Vec<Vec<(usize, Status)>> = table
+                    .chunks(na.max(1))
+                    .map(|row| {
+                        row.iter()
+                            .enumerate()
+                            .filter(|(_, s)| a.all || **s != Status::Deny)
+                            .map(|(i, s)| (i, *s))
+                            .collect()
+                    })
+                    .collect();
+                let mut per_key = [0usize; 3];
+                for &pc in &grid.pclass {
+                    let row = table.get(pc as usize * na..(pc as usize + 1) * na).unwrap_or(&[]);
+                    for s in row {
+                        per_key[line_status(s.name())] += 1;
                     }
                 }
-                if write_err.is_none() {
-                    if let Err(e) = w.write_all(rows.as_bytes()) {
-                        write_err = Some(e.to_string());
+                for &k in members {
+                    let key = key_text(k);
+                    for (c, n) in counts.iter_mut().zip(per_key) {
+                        *c += n;
+                    }
+                    buf.clear();
+                    for (label, &pc) in labels.iter().zip(&grid.pclass) {
+                        for &(ai, status) in shown.get(pc as usize).map_or(&[][..], Vec::as_slice) {
+                            let action = action_text.get(ai).map_or("", String::as_str);
+                            let parts: [&str; 9] = if json {
+                                [
+                                    "{\"principal\":",
+                                    label,
+                                    ",\"key\":",
+                                    &key,
+                                    ",\"action\":",
+                                    action,
+                                    ",\"decision\":\"",
+                                    status.name(),
+                                    "\"}\n",
+                                ]
+                            } else {
+                                [label, ",", &key, ",", action, ",", status.name(), "\n", ""]
+                            };
+                            for part in parts {
+                                buf.extend_from_slice(part.as_bytes());
+                            }
+                        }
+                    }
+                    if write_err.is_none() {
+                        if let Err(e) = w.write_all(&buf) {
+                            write_err = Some(e.to_string());
+                        }
+                    }
+                    done_keys += 1;
+                    if progress && last.elapsed().as_millis() >= 200 {
+                        last = Instant::now();
+                        bar(done_keys, keys.len(), started, load_time);
                     }
                 }
                 want += 1;
             }
-            if progress && last.elapsed().as_millis() >= 100 {
-                last = Instant::now();
-                bar(
-                    done.load(Ordering::Relaxed),
-                    total,
-                    decisions.load(Ordering::Relaxed),
-                    started,
-                );
-            }
         }
-        for (k, row) in &class_rows {
+        let class_rows = class_rows.iter().flat_map(|(c, rows)| {
+            let members = grid.kclasses.get(*c).map_or(&[][..], |kc| kc.keys.as_slice());
+            members.iter().flat_map(move |k| rows.iter().map(move |r| (k, r)))
+        });
+        for (k, row) in class_rows {
+            n_rows += 1;
             let status = row.assessment.status;
             if status == Status::Deny && !a.all {
                 continue;
@@ -172,7 +249,7 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         let _ = w.flush();
     });
     if progress {
-        bar(total, total, decisions.load(Ordering::Relaxed), started);
+        bar(keys.len(), keys.len(), started, load_time);
         eprintln!();
     }
     if let Some(e) = write_err {
@@ -181,60 +258,38 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
     let n = decisions.load(Ordering::Relaxed);
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "{} principals x {} keys x {} actions = {n} decisions in {secs:.2}s ({:.2}s loading, {} threads, {:.1}M decisions/s): {} Allow, {} ConditionalAllow{}",
-        total,
+        "{} principals x {} keys x {} actions = {cells} cells in {secs:.2}s ({:.2}s loading, {} threads): {} principal classes x {} key classes, {n} decisions: {} Allow, {} ConditionalAllow{}",
+        who.len(),
         keys.len(),
-        actions.len(),
+        na,
         load_time.as_secs_f64(),
         threads,
-        n as f64 / (secs - load_time.as_secs_f64()).max(1e-9) / 1e6,
+        grid.pclasses.len(),
+        grid.kclasses.len(),
         counts[0],
         counts[1],
         if a.all { format!(", {} Deny", counts[2]) } else { String::new() }
     );
-    eprintln!("plus {} principal-class rows (callers outside the export)", class_rows.len());
+    eprintln!("plus {n_rows} principal-class rows (callers outside the export)");
     Ok(Exit::Success)
 }
 
-fn bar(done: usize, total: usize, decisions: usize, started: Instant) {
+/// The progress bar, with the time left estimated from the keys written so far.
+fn bar(done: usize, total: usize, started: Instant, load: std::time::Duration) {
     let width = 30;
     let filled = (done * width).checked_div(total).unwrap_or(width).min(width);
+    let spent = started.elapsed().saturating_sub(load).as_secs_f64();
+    let eta = if done == 0 {
+        "?".to_string()
+    } else {
+        format!("{:.0}s", spent * (total - done.min(total)) as f64 / done as f64)
+    };
     eprint!(
-        "\r[{}{}] {done}/{total} principals, {:.1}M decisions, {:.0}s ",
+        "\r[{}{}] {done}/{total} keys, {:.0}s, ETA {eta} ",
         "#".repeat(filled),
         "-".repeat(width - filled),
-        decisions as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
-}
-
-/// The output lines of principal `i`.
-fn principal_rows(
-    worker: &mut Worker<'_>,
-    m: &Matrix,
-    i: usize,
-    actions: &[String],
-    all: bool,
-    json: bool,
-) -> String {
-    let mut out = String::new();
-    let Some(w) = m.who.get(i) else { return out };
-    let label = &w.subject.label;
-    for Cell { key, action, status } in worker.cells(i, actions, all) {
-        let (Some(key), Some(action)) = (m.keys.get(key), actions.get(action)) else { continue };
-        if json {
-            out.push_str(&format!(
-                "{{\"principal\":{},\"key\":{},\"action\":{},\"decision\":\"{}\"}}\n",
-                serde_json::Value::from(label.as_str()),
-                serde_json::Value::from(key.facts.arn.as_str()),
-                serde_json::Value::from(action.as_str()),
-                status.name()
-            ));
-        } else {
-            out.push_str(&format!("{},{},{action},{}\n", csv(label), key.facts.arn, status.name()));
-        }
-    }
-    out
 }
 
 /// The decision of an output line (CSV or JSON Lines), for the summary.

@@ -5,7 +5,7 @@
 
 use super::decide::PolicySet;
 use super::request::key_hash;
-use crate::model::{Policy, ResourceMatcher, Typed};
+use crate::model::{Policy, ResourceMatcher, Statement, Typed};
 use crate::pattern::{Piece, Template};
 
 /// The context keys a policy set reads.
@@ -35,17 +35,28 @@ impl KeyFilter {
 
     fn add_policy(&mut self, p: &Policy) {
         for s in &p.statements {
-            for r in &s.resources.patterns {
-                if let ResourceMatcher::Template(t) = &r.pattern {
-                    self.add_template(t);
-                }
+            self.add_statement(s);
+        }
+    }
+
+    /// The keys one statement reads (its condition keys and variables), lower case.
+    pub fn of_statement(s: &Statement) -> Vec<String> {
+        let mut f = KeyFilter::default();
+        f.add_statement(s);
+        f.keys.into_iter().map(|(_, k)| k).collect()
+    }
+
+    fn add_statement(&mut self, s: &Statement) {
+        for r in &s.resources.patterns {
+            if let ResourceMatcher::Template(t) = &r.pattern {
+                self.add_template(t);
             }
-            for c in &s.conditions {
-                self.add(&c.key_lc);
-                for v in &c.values {
-                    if let Typed::Template(t) = &v.typed {
-                        self.add_template(t);
-                    }
+        }
+        for c in &s.conditions {
+            self.add(&c.key_lc);
+            for v in &c.values {
+                if let Typed::Template(t) = &v.typed {
+                    self.add_template(t);
                 }
             }
         }

@@ -101,6 +101,32 @@ pub(crate) fn eval_statement<const T: bool>(
     StmtEval { applies, how, trace: Some(trace) }
 }
 
+/// Whether `stmt`'s Action and Resource elements target `action_lc` (lower case) on
+/// `resource`, as [`eval_statement`] decides them; `None` when a Resource pattern has policy
+/// variables (the answer then depends on the request context). A statement answered `false`
+/// never applies to such a request, whatever its principal and conditions.
+pub fn statement_targets(stmt: &Statement, action_lc: &str, resource: &str) -> Option<bool> {
+    let action_ok =
+        stmt.actions.patterns.iter().any(|p| p.glob.matches(action_lc)) != stmt.actions.negated;
+    if !action_ok {
+        return Some(false);
+    }
+    resource_targets(stmt, resource)
+}
+
+/// Whether `stmt`'s Resource element matches `resource` (`None` when a pattern has policy
+/// variables).
+pub fn resource_targets(stmt: &Statement, resource: &str) -> Option<bool> {
+    let mut any = false;
+    for p in &stmt.resources.patterns {
+        match &p.pattern {
+            ResourceMatcher::Arn(g) => any |= g.matches(resource),
+            ResourceMatcher::Template(_) => return None,
+        }
+    }
+    Some(any != stmt.resources.negated)
+}
+
 /// How (and whether) a Principal/NotPrincipal element matches the caller. For `Principal`,
 /// the strongest way wins: directly (user, session, `*`, root via its account), via the role
 /// of a session, or via the caller's account principal (delegation to IAM).

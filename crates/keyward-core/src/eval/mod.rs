@@ -21,6 +21,7 @@ pub use explain::{explain, render_human, Explanation};
 pub use fix::{apply, find_fixes, Access, Edit, Fix};
 pub use fixtext::{apply_to_text, grant_json, new_policy_text};
 pub use keys::KeyFilter;
+pub use matching::{resource_targets, statement_targets};
 pub use request::{key_hash, Context, CtxValue, Principal, PrincipalKind, Request};
 pub use trace::{
     CondTrace, Decider, ElementTrace, GrantTrace, PolicyTrace, PrincipalHow, Source,

@@ -169,11 +169,11 @@ impl Kms {
     ) -> Result<(String, Option<String>)> {
         check_len("ciphertextBlob", ct, 6144)?;
         let given = key_id.map(|k| self.resolve(p, k)).transpose()?;
-        match blob::header(ct) {
+        match blob::parse(ct) {
             Ok(h) => {
                 // The key of this Region with the header's id: a multi-Region key's replica
                 // decrypts what its related keys encrypted.
-                let handle = crate::kms::key_handle(&self.region, &h.key_id);
+                let handle = crate::kms::key_handle(&self.region, h.key_id);
                 if !self.keys.contains_key(&handle) {
                     return Err(KmsError::new(
                         ErrorCode::InvalidCiphertextException,
@@ -207,13 +207,14 @@ impl Kms {
         ctx: &Ec,
     ) -> Result<Vec<u8>> {
         if alg == EncryptionAlgorithm::SymmetricDefault {
-            let h = blob::header(ct).map_err(crypto_err)?;
+            // Parsed once; the material is found by its raw id (no hex strings per call).
+            let h = blob::parse(ct).map_err(crypto_err)?;
             let mat = rec
                 .materials
                 .iter()
-                .find(|m| m.id == h.material_id)
+                .find(|m| h.is_material(&m.id))
                 .ok_or_else(|| KmsError::new(ErrorCode::InvalidCiphertextException, ""))?;
-            blob::open(mat, ct, ctx).map_err(crypto_err)
+            blob::Cipher::new(mat).and_then(|c| c.open_parsed(&h, ctx)).map_err(crypto_err)
         } else {
             asym::rsa_decrypt(&newest(rec)?.secret, alg, ct).map_err(crypto_err)
         }
