@@ -72,13 +72,22 @@ pub(crate) fn arn_region(arn: &str) -> &str {
     arn.split(':').nth(3).unwrap_or_default()
 }
 
+/// A key's last successful cryptographic call (GetKeyLastUsage).
+#[derive(Debug, Clone)]
+pub(crate) struct LastUse {
+    pub(crate) at_ms: i64,
+    pub(crate) op: crate::Operation,
+    /// Its CloudTrail `eventID`, when a recorder wrote one.
+    pub(crate) event_id: Option<String>,
+}
+
 pub(crate) struct KeyEntry {
     /// The record; `keys` is keyed by its [`key_handle`].
     pub(crate) rec: KeyRecord,
     pub(crate) policy: NamedPolicy,
     /// The last successful cryptographic operation through the wire adapter (GetKeyLastUsage):
     /// time and operation, kept in memory for the life of this instance.
-    pub(crate) last_use: Option<(i64, crate::Operation)>,
+    pub(crate) last_use: Option<LastUse>,
 }
 
 pub(crate) struct IdentityEntry {
@@ -408,7 +417,7 @@ impl Kms {
                 let rec = *rec;
                 self.note_deadlines(&rec);
                 let handle = key_handle(&rec.region, &rec.key_id);
-                let last_use = self.keys.get(&handle).and_then(|k| k.last_use);
+                let last_use = self.keys.get(&handle).and_then(|k| k.last_use.clone());
                 let policy = match self.keys.get(&handle) {
                     Some(old) if old.rec.policy == rec.policy => old.policy.clone(),
                     _ => parse_named(&rec.policy, PolicyKind::Key, "key policy").unwrap_or_else(

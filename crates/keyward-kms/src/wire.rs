@@ -59,11 +59,24 @@ impl Kms {
 
     /// [`Kms::call`] for an operation already identified.
     pub fn call_op(&mut self, caller: &Caller, op: Operation, input: &Value) -> Result<Value> {
+        self.call_op_recorded(caller, op, input, None)
+    }
+
+    /// [`Kms::call_op`] for a call that CloudTrail records under `event_id`: GetKeyLastUsage
+    /// reports the event of a key's last successful cryptographic call as
+    /// `CloudTrailEventId`.
+    pub fn call_op_recorded(
+        &mut self,
+        caller: &Caller,
+        op: Operation,
+        input: &Value,
+        event_id: Option<&str>,
+    ) -> Result<Value> {
         if self.tracking_since_ms == 0 {
             self.tracking_since_ms = caller.now_ms;
         }
         let out = self.dispatch(caller, op, input)?;
-        self.note_use(op, caller.now_ms, &out);
+        self.note_use(op, caller.now_ms, &out, event_id);
         Ok(out)
     }
 

@@ -109,9 +109,9 @@ impl Trail {
         self.record(api_event(&ApiCall { event_id: &id, ..call.clone() }));
     }
 
-    /// Records one KMS call, with a fresh `eventID`.
+    /// Records one KMS call; a fresh `eventID` unless the call has one.
     pub fn record_kms(&self, call: &KmsCall<'_>) {
-        let id = uuid();
+        let id = if call.event_id.is_empty() { uuid() } else { call.event_id.to_string() };
         self.record(kms_event(&KmsCall { event_id: &id, ..call.clone() }));
     }
 
@@ -206,7 +206,9 @@ pub fn call_kms(
     // The facts run the clock first, as the call would (due rotations and deletions happen
     // before it), so they are those the call sees.
     let mut facts = kms.trail_facts(caller, op, input);
-    let result = kms.call_op(caller, op, input);
+    // The event's id is known before the call, so GetKeyLastUsage can name it.
+    let event_id = uuid();
+    let result = kms.call_op_recorded(caller, op, input, Some(&event_id));
     let (events, dropped) = kms.take_service_events();
     trail.record_service(&events, dropped);
     let identity = kms.trail_identity(caller, meta.access_key);
@@ -229,7 +231,7 @@ pub fn call_kms(
         source_ip: caller.source_ip.as_deref(),
         user_agent: meta.user_agent,
         request_id: meta.request_id,
-        event_id: "",
+        event_id: &event_id,
     });
     result
 }

@@ -181,3 +181,42 @@ fn calls_are_recorded_in_their_own_region() {
     assert!(recs[1]["additionalEventData"]["keyMaterialId"].is_string(), "{}", recs[1]);
     trail.close(Duration::from_secs(5));
 }
+
+#[test]
+fn get_key_last_usage_names_the_event_of_the_last_cryptographic_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail =
+        Trail::start(TrailConfig { dir: Some(dir.path().into()), ..TrailConfig::default() })
+            .unwrap();
+    let mut kms = Kms::in_memory(Box::new(rand_core::OsRng), Config::default());
+    kms.seed_defaults().unwrap();
+    let admin = Caller {
+        principal: "arn:aws:iam::111122223333:user/admin".into(),
+        now_ms: 1_767_225_600_000,
+        ..Caller::default()
+    };
+    let meta = RequestMeta { access_key: None, user_agent: None, request_id: "req-2" };
+    let call = |kms: &mut Kms, op, input: Value| {
+        call_kms(Some(&trail), kms, &admin, op, &input, &meta).unwrap()
+    };
+    let key = call(&mut kms, Operation::CreateKey, json!({}))["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // No cryptographic call yet: no last usage. Then an Encrypt, then a DescribeKey (not a
+    // cryptographic operation, so not the last use).
+    let before = call(&mut kms, Operation::GetKeyLastUsage, json!({"KeyId": key}));
+    assert!(before["KeyLastUsage"].as_object().unwrap().is_empty(), "{before}");
+    call(&mut kms, Operation::Encrypt, json!({"KeyId": key, "Plaintext": "aGk="}));
+    call(&mut kms, Operation::DescribeKey, json!({"KeyId": key}));
+    let usage = call(&mut kms, Operation::GetKeyLastUsage, json!({"KeyId": key}));
+    trail.close(Duration::from_secs(10));
+    let encrypt: Vec<Value> = files(dir.path())
+        .iter()
+        .flat_map(|f| records(f))
+        .filter(|r| r["eventName"] == "Encrypt")
+        .collect();
+    assert_eq!(encrypt.len(), 1);
+    assert_eq!(usage["KeyLastUsage"]["Operation"], "Encrypt");
+    assert_eq!(usage["KeyLastUsage"]["CloudTrailEventId"], encrypt[0]["eventID"]);
+}

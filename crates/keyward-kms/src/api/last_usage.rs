@@ -12,6 +12,9 @@ pub struct KeyLastUsage {
     /// When, epoch seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<f64>,
+    /// The `eventID` of the call's CloudTrail record (when a recorder wrote one).
+    #[serde(rename = "CloudTrailEventId", skip_serializing_if = "Option::is_none")]
+    pub cloud_trail_event_id: Option<String>,
 }
 
 /// GetKeyLastUsage output.

@@ -1,7 +1,8 @@
 //! GetKeyLastUsage: the last successful cryptographic operation of a key. Calls through the
 //! wire adapter (`Kms::call_op`: the server, `keyward kms`, the WASM module) are tracked, in
 //! memory, from this instance's first call: `TrackingStartDate` says so. Each key of a
-//! multi-Region set is tracked on its own, and ReEncrypt counts for both of its keys.
+//! multi-Region set is tracked on its own, and ReEncrypt counts for both of its keys. With a
+//! CloudTrail recorder (`Kms::call_op_recorded`), the last use names its event.
 
 use super::{epoch_s, StateRule};
 pub use crate::api::last_usage::{GetKeyLastUsageResponse, KeyLastUsage};
@@ -32,8 +33,15 @@ fn tracked(op: Operation) -> bool {
 }
 
 impl Kms {
-    /// Records a successful call of `op` on the keys its response names.
-    pub(crate) fn note_use(&mut self, op: Operation, now_ms: i64, out: &Value) {
+    /// Records a successful call of `op` on the keys its response names, with its CloudTrail
+    /// event, when one records it.
+    pub(crate) fn note_use(
+        &mut self,
+        op: Operation,
+        now_ms: i64,
+        out: &Value,
+        event_id: Option<&str>,
+    ) {
         if !tracked(op) {
             return;
         }
@@ -48,7 +56,11 @@ impl Kms {
             handle.push('/');
             handle.push_str(arn.rsplit('/').next().unwrap_or_default());
             if let Some(k) = self.keys.get_mut(handle.as_str()) {
-                k.last_use = Some((now_ms, op));
+                k.last_use = Some(crate::kms::LastUse {
+                    at_ms: now_ms,
+                    op,
+                    event_id: event_id.map(str::to_string),
+                });
             }
         }
         self.handle_buf = handle;
@@ -68,9 +80,11 @@ impl Kms {
             key_id: k.rec.key_id.clone(),
             key_last_usage: k
                 .last_use
-                .map(|(at, op)| KeyLastUsage {
-                    operation: Some(op.as_str()),
-                    timestamp: Some(epoch_s(at)),
+                .as_ref()
+                .map(|u| KeyLastUsage {
+                    operation: Some(u.op.as_str()),
+                    timestamp: Some(epoch_s(u.at_ms)),
+                    cloud_trail_event_id: u.event_id.clone(),
                 })
                 .unwrap_or_default(),
             tracking_start_date: epoch_s(since.max(k.rec.created_ms)),
