@@ -71,6 +71,9 @@ pub struct DecryptResponse {
     pub plaintext: SecretBlob,
     /// Algorithm used.
     pub encryption_algorithm: EncryptionAlgorithm,
+    /// The key material used (symmetric encryption keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
 }
 
 /// ReEncrypt input.
@@ -111,6 +114,12 @@ pub struct ReEncryptResponse {
     pub source_encryption_algorithm: EncryptionAlgorithm,
     /// Algorithm it was encrypted with.
     pub destination_encryption_algorithm: EncryptionAlgorithm,
+    /// The key material that decrypted the ciphertext (symmetric source keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_key_material_id: Option<String>,
+    /// The key material that encrypted the result (symmetric destination keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_key_material_id: Option<String>,
 }
 
 /// GenerateDataKey / GenerateDataKeyWithoutPlaintext input.
@@ -143,6 +152,9 @@ pub struct GenerateDataKeyResponse {
     pub key_id: String,
     /// The data key.
     pub plaintext: SecretBlob,
+    /// The key material used (symmetric encryption keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
 }
 
 /// GenerateDataKeyWithoutPlaintext output.
@@ -153,6 +165,9 @@ pub struct GenerateDataKeyWithoutPlaintextResponse {
     pub ciphertext_blob: Blob,
     /// Key ARN.
     pub key_id: String,
+    /// The key material used (symmetric encryption keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
 }
 
 /// GenerateDataKeyPair(+WithoutPlaintext) input.
@@ -187,6 +202,9 @@ pub struct GenerateDataKeyPairResponse {
     pub key_pair_spec: DataKeyPairSpec,
     /// The private key (PKCS#8 DER).
     pub private_key_plaintext: SecretBlob,
+    /// The key material used (symmetric encryption keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
 }
 
 /// GenerateDataKeyPairWithoutPlaintext output.
@@ -201,6 +219,9 @@ pub struct GenerateDataKeyPairWithoutPlaintextResponse {
     pub key_id: String,
     /// Pair spec.
     pub key_pair_spec: DataKeyPairSpec,
+    /// The key material used (symmetric encryption keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
 }
 
 /// GenerateRandom input.

@@ -62,6 +62,13 @@ fn algorithm(rec: &KeyRecord, alg: Option<EncryptionAlgorithm>) -> Result<Encryp
     Ok(alg)
 }
 
+/// The key material a symmetric ciphertext names in its header (KeyMaterialId of responses).
+fn material_of(alg: EncryptionAlgorithm, ct: &[u8]) -> Option<String> {
+    (alg == EncryptionAlgorithm::SymmetricDefault)
+        .then(|| blob::header(ct).ok().map(|h| h.material_id))
+        .flatten()
+}
+
 fn newest(rec: &KeyRecord) -> Result<&crate::record::Material> {
     rec.materials.last().ok_or_else(|| {
         KmsError::new(
@@ -244,6 +251,7 @@ impl Kms {
             key_id: rec.arn.clone(),
             plaintext: SecretBlob::new(pt),
             encryption_algorithm: alg,
+            key_material_id: material_of(alg, &r.ciphertext_blob.0),
         })
     }
 
@@ -293,11 +301,13 @@ impl Kms {
             zeroize::Zeroizing::new(self.decrypt_with(srec, salg, &r.ciphertext_blob.0, &sctx)?);
         let ct = self.encrypt_with(&dst, dalg, &dctx, &pt)?;
         Ok(ReEncryptResponse {
-            ciphertext_blob: Blob(ct),
+            ciphertext_blob: Blob(ct.clone()),
             source_key_id: sarn,
             key_id: darn,
             source_encryption_algorithm: salg,
             destination_encryption_algorithm: dalg,
+            source_key_material_id: material_of(salg, &r.ciphertext_blob.0),
+            destination_key_material_id: material_of(dalg, &ct),
         })
     }
 
@@ -347,7 +357,9 @@ impl Kms {
         r: DataKeyRequest,
     ) -> Result<GenerateDataKeyResponse> {
         let (key, ciphertext_blob, key_id) = self.data_key(caller, r, "kms:GenerateDataKey")?;
-        Ok(GenerateDataKeyResponse { ciphertext_blob, key_id, plaintext: key })
+        let key_material_id =
+            material_of(EncryptionAlgorithm::SymmetricDefault, &ciphertext_blob.0);
+        Ok(GenerateDataKeyResponse { ciphertext_blob, key_id, plaintext: key, key_material_id })
     }
 
     /// GenerateDataKeyWithoutPlaintext: a data key encrypted under the KMS key only.
@@ -358,7 +370,9 @@ impl Kms {
     ) -> Result<GenerateDataKeyWithoutPlaintextResponse> {
         let (_, ciphertext_blob, key_id) =
             self.data_key(caller, r, "kms:GenerateDataKeyWithoutPlaintext")?;
-        Ok(GenerateDataKeyWithoutPlaintextResponse { ciphertext_blob, key_id })
+        let key_material_id =
+            material_of(EncryptionAlgorithm::SymmetricDefault, &ciphertext_blob.0);
+        Ok(GenerateDataKeyWithoutPlaintextResponse { ciphertext_blob, key_id, key_material_id })
     }
 
     /// The data-key operations: the key, its ciphertext and the KMS key's ARN.
@@ -406,6 +420,7 @@ impl Kms {
         let (private, ct, public, arn) =
             self.data_key_pair(caller, r, "kms:GenerateDataKeyPair")?;
         Ok(GenerateDataKeyPairResponse {
+            key_material_id: material_of(EncryptionAlgorithm::SymmetricDefault, &ct.0),
             private_key_ciphertext_blob: ct,
             public_key: public,
             key_id: arn,
@@ -424,6 +439,7 @@ impl Kms {
         let (_, ct, public, arn) =
             self.data_key_pair(caller, r, "kms:GenerateDataKeyPairWithoutPlaintext")?;
         Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+            key_material_id: material_of(EncryptionAlgorithm::SymmetricDefault, &ct.0),
             private_key_ciphertext_blob: ct,
             public_key: public,
             key_id: arn,
