@@ -261,7 +261,12 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         true,
     ),
     row(O::DeleteAlias, &[req("AliasName", S)], false, false),
-    row(O::DeleteImportedKeyMaterial, &[key("KeyId", true, KEY)], false, false),
+    row(
+        O::DeleteImportedKeyMaterial,
+        &[key("KeyId", true, KEY), f("KeyMaterialId", S)],
+        false,
+        false,
+    ),
     row(
         O::DeriveSharedSecret,
         &[
@@ -385,7 +390,12 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         true,
     ),
     row(O::ListKeyPolicies, &[key("KeyId", true, KEY), LIMIT, MARKER], false, true),
-    row(O::ListKeyRotations, &[key("KeyId", true, KEY), LIMIT, MARKER], false, true),
+    row(
+        O::ListKeyRotations,
+        &[key("KeyId", true, KEY), f("IncludeKeyMaterial", S), LIMIT, MARKER],
+        false,
+        true,
+    ),
     row(O::ListKeys, &[LIMIT, MARKER], false, true),
     row(O::ListResourceTags, &[key("KeyId", true, KEY), LIMIT, MARKER], false, true),
     row(O::ListRetirableGrants, &[LIMIT, MARKER, req("RetiringPrincipal", S)], false, true),

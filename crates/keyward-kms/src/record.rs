@@ -106,6 +106,47 @@ pub struct ImportParams {
     pub valid_to_ms: i64,
 }
 
+/// What AWS lists of one imported key material (EXTERNAL keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedMaterial {
+    /// The material's id (64 hex).
+    pub id: String,
+    /// KeyMaterialDescription given at import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Expiry, epoch milliseconds (None: KEY_MATERIAL_DOES_NOT_EXPIRE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to_ms: Option<i64>,
+    /// Deleted by DeleteImportedKeyMaterial (ImportState PENDING_IMPORT): its bytes are gone
+    /// until the same material is imported again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+/// The imported materials of an EXTERNAL key beyond [`KeyRecord::materials`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imports {
+    /// One entry per material ever imported, in import order.
+    #[serde(default)]
+    pub entries: Vec<ImportedMaterial>,
+    /// Material imported with ImportType NEW_KEY_MATERIAL, waiting for RotateKeyOnDemand
+    /// (KeyMaterialState PENDING_ROTATION).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Material>,
+}
+
+impl Imports {
+    /// Nothing imported (not serialized then).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.pending.is_none()
+    }
+
+    /// The entry of material `id`.
+    pub fn entry(&self, id: &str) -> Option<&ImportedMaterial> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+}
+
 /// A KMS key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
@@ -155,6 +196,10 @@ pub struct KeyRecord {
     /// account. Absent for single-Region keys and in records written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_region: Option<MultiRegionRole>,
+    /// EXTERNAL keys: each imported material's description, expiry and import state, and
+    /// material pending rotation. Empty for other keys and in records written before it existed.
+    #[serde(default, skip_serializing_if = "Imports::is_empty")]
+    pub imports: Imports,
 }
 
 /// The role of a multi-Region key in its set (the keys of one account sharing one `mrk-` id,

@@ -107,3 +107,183 @@ fn asymmetric_decrypt_has_no_key_material_id() {
     );
     assert!(dec.get("KeyMaterialId").is_none(), "{dec}");
 }
+
+fn rotations(k: &mut Kms, id: &str, include: &str) -> Vec<Value> {
+    let out =
+        ok(k, &admin(), "ListKeyRotations", json!({"KeyId": id, "IncludeKeyMaterial": include}));
+    out["Rotations"].as_array().unwrap().clone()
+}
+
+/// (KeyMaterialId, KeyMaterialState, ImportState) of each entry.
+fn states(entries: &[Value]) -> Vec<(String, String, String)> {
+    entries
+        .iter()
+        .map(|e| {
+            let s = |f: &str| e[f].as_str().unwrap_or("-").to_string();
+            (s("KeyMaterialId"), s("KeyMaterialState"), s("ImportState"))
+        })
+        .collect()
+}
+
+#[test]
+fn new_key_material_becomes_current_on_rotate_key_on_demand() {
+    let mut k = kms();
+    let id = external(&mut k);
+    let (a, b) = ([1u8; 32], [2u8; 32]);
+    let first = import(&mut k, &id, &a, json!({"KeyMaterialDescription": "first"})).unwrap();
+    let m1 = first["KeyMaterialId"].as_str().unwrap().to_string();
+    // Without pending material an EXTERNAL key cannot rotate.
+    let e = err(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id}));
+    assert_eq!(e.code.as_str(), "KMSInvalidStateException");
+    let old_ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(b"old")}));
+    // After the first import, ImportType defaults to EXISTING_KEY_MATERIAL: other material is
+    // refused, the same material is accepted again with the same id.
+    assert_eq!(
+        import(&mut k, &id, &b, json!({})).unwrap_err().code.as_str(),
+        "IncorrectKeyMaterialException"
+    );
+    let again = import(&mut k, &id, &a, json!({"KeyMaterialId": m1})).unwrap();
+    assert_eq!(again["KeyMaterialId"], json!(m1));
+    // The same material as NEW is refused; so is a KeyMaterialId with NEW.
+    let new = json!({"ImportType": "NEW_KEY_MATERIAL"});
+    assert_eq!(
+        import(&mut k, &id, &a, new).unwrap_err().code.as_str(),
+        "IncorrectKeyMaterialException"
+    );
+    let with_id = json!({"ImportType": "NEW_KEY_MATERIAL", "KeyMaterialId": m1});
+    assert_eq!(import(&mut k, &id, &b, with_id).unwrap_err().code.as_str(), "ValidationException");
+    let second = import(
+        &mut k,
+        &id,
+        &b,
+        json!({"ImportType": "NEW_KEY_MATERIAL", "ExpirationModel": "KEY_MATERIAL_EXPIRES", "ValidTo": (T0 / 1000 + 86_400) as f64}),
+    )
+    .unwrap();
+    let m2 = second["KeyMaterialId"].as_str().unwrap().to_string();
+    assert_ne!(m1, m2);
+    // Pending: not current yet; listed only with ALL_KEY_MATERIAL.
+    assert_eq!(current(&mut k, &id), json!(m1));
+    assert!(rotations(&mut k, &id, "ROTATIONS_ONLY").is_empty());
+    let all = rotations(&mut k, &id, "ALL_KEY_MATERIAL");
+    assert_eq!(
+        states(&all),
+        [
+            (m1.clone(), "CURRENT".into(), "IMPORTED".into()),
+            (m2.clone(), "PENDING_ROTATION".into(), "IMPORTED".into())
+        ]
+    );
+    assert_eq!(all[0]["KeyMaterialDescription"], "first");
+    assert_eq!(all[0]["ExpirationModel"], "KEY_MATERIAL_DOES_NOT_EXPIRE");
+    assert!(all[0].get("RotationDate").is_none());
+    assert_eq!(all[1]["ExpirationModel"], "KEY_MATERIAL_EXPIRES");
+    assert_eq!(all[1]["ValidTo"], json!((T0 / 1000 + 86_400) as f64));
+    ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id}));
+    assert_eq!(current(&mut k, &id), json!(m2));
+    let meta = ok(&mut k, &admin(), "DescribeKey", json!({"KeyId": id}))["KeyMetadata"].clone();
+    assert_eq!(meta["ExpirationModel"], "KEY_MATERIAL_EXPIRES");
+    let only = rotations(&mut k, &id, "ROTATIONS_ONLY");
+    assert_eq!(states(&only), [(m2.clone(), "CURRENT".into(), "IMPORTED".into())]);
+    assert_eq!(only[0]["RotationType"], "ON_DEMAND");
+    assert_eq!(
+        states(&rotations(&mut k, &id, "ALL_KEY_MATERIAL")),
+        [
+            (m1.clone(), "NON_CURRENT".into(), "IMPORTED".into()),
+            (m2.clone(), "CURRENT".into(), "IMPORTED".into())
+        ]
+    );
+    // Old ciphertexts still decrypt, under the old material; new ones use the new one.
+    let dec = ok(&mut k, &admin(), "Decrypt", json!({"CiphertextBlob": old_ct["CiphertextBlob"]}));
+    assert_eq!(unb64(&dec["Plaintext"]), b"old");
+    assert_eq!(dec["KeyMaterialId"], json!(m1));
+    let dk = ok(&mut k, &admin(), "GenerateDataKey", json!({"KeyId": id, "NumberOfBytes": 16}));
+    assert_eq!(dk["KeyMaterialId"], json!(m2));
+    // A second rotation needs another NEW import.
+    assert_eq!(
+        code(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id})),
+        "KMSInvalidStateException"
+    );
+    // Automatic rotation stays refused for imported material.
+    assert_eq!(
+        code(&mut k, &admin(), "EnableKeyRotation", json!({"KeyId": id})),
+        "UnsupportedOperationException"
+    );
+}
+
+#[test]
+fn delete_imported_key_material_by_id_and_reimport() {
+    let mut k = kms();
+    let id = external(&mut k);
+    let (a, b) = ([3u8; 32], [4u8; 32]);
+    let m1 = import(&mut k, &id, &a, json!({})).unwrap()["KeyMaterialId"].clone();
+    let old_ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(b"v1")}));
+    let m2 = import(&mut k, &id, &b, json!({"ImportType": "NEW_KEY_MATERIAL"})).unwrap()
+        ["KeyMaterialId"]
+        .clone();
+    ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id}));
+    // Deleting the non-current material: the key waits for it (PendingImport) and says which.
+    let out = ok(
+        &mut k,
+        &admin(),
+        "DeleteImportedKeyMaterial",
+        json!({"KeyId": id, "KeyMaterialId": m1}),
+    );
+    assert_eq!(out["KeyMaterialId"], m1);
+    assert!(out["KeyId"].as_str().unwrap().ends_with(&id));
+    let meta = ok(&mut k, &admin(), "DescribeKey", json!({"KeyId": id}))["KeyMetadata"].clone();
+    assert_eq!(meta["KeyState"], "PendingImport");
+    assert_eq!(meta["CurrentKeyMaterialId"], m2);
+    assert_eq!(
+        states(&rotations(&mut k, &id, "ALL_KEY_MATERIAL")),
+        [
+            (m1.as_str().unwrap().into(), "NON_CURRENT".into(), "PENDING_IMPORT".into()),
+            (m2.as_str().unwrap().into(), "CURRENT".into(), "IMPORTED".into())
+        ]
+    );
+    assert_eq!(
+        code(&mut k, &admin(), "Decrypt", json!({"CiphertextBlob": old_ct["CiphertextBlob"]})),
+        "KMSInvalidStateException"
+    );
+    // Unknown material id.
+    let e = err(
+        &mut k,
+        &admin(),
+        "DeleteImportedKeyMaterial",
+        json!({"KeyId": id, "KeyMaterialId": "ab".repeat(32)}),
+    );
+    assert_eq!(e.code.as_str(), "NotFoundException");
+    // Re-importing it (EXISTING, by id) makes the key usable again; the old ciphertext decrypts.
+    let back = import(&mut k, &id, &a, json!({"KeyMaterialId": m1})).unwrap();
+    assert_eq!(back["KeyMaterialId"], m1);
+    let meta = ok(&mut k, &admin(), "DescribeKey", json!({"KeyId": id}))["KeyMetadata"].clone();
+    assert_eq!(meta["KeyState"], "Enabled");
+    let dec = ok(&mut k, &admin(), "Decrypt", json!({"CiphertextBlob": old_ct["CiphertextBlob"]}));
+    assert_eq!(unb64(&dec["Plaintext"]), b"v1");
+    // A KeyMaterialId naming other material than the one sent is refused.
+    assert_eq!(
+        import(&mut k, &id, &a, json!({"KeyMaterialId": m2})).unwrap_err().code.as_str(),
+        "IncorrectKeyMaterialException"
+    );
+    // Without KeyMaterialId, the current material is deleted.
+    let out = ok(&mut k, &admin(), "DeleteImportedKeyMaterial", json!({"KeyId": id}));
+    assert_eq!(out["KeyMaterialId"], m2);
+}
+
+#[test]
+fn aws_kms_keys_list_their_first_material_and_states() {
+    let mut k = kms();
+    let id = key(&mut k, json!({}));
+    let m0 = current(&mut k, &id);
+    ok(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id}));
+    let m1 = current(&mut k, &id);
+    let only = rotations(&mut k, &id, "ROTATIONS_ONLY");
+    assert_eq!(states(&only), [(m1.as_str().unwrap().into(), "CURRENT".into(), "-".into())]);
+    assert!(only[0].get("ExpirationModel").is_none());
+    let all = rotations(&mut k, &id, "ALL_KEY_MATERIAL");
+    assert_eq!(
+        states(&all),
+        [
+            (m0.as_str().unwrap().into(), "NON_CURRENT".into(), "-".into()),
+            (m1.as_str().unwrap().into(), "CURRENT".into(), "-".into())
+        ]
+    );
+}

@@ -200,13 +200,13 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
     use Operation as O;
     match op {
         O::CancelKeyDeletion
-        | O::DeleteImportedKeyMaterial
         | O::DisableKey
         | O::DisableKeyRotation
         | O::EnableKey
         | O::GetKeyRotationStatus
         | O::GetKeyLastUsage
         | O::RotateKeyOnDemand => fields_of::<KeyRequest>(),
+        O::DeleteImportedKeyMaterial => fields_of::<DeleteMaterialRequest>(),
         O::CreateAlias | O::UpdateAlias => fields_of::<AliasRequest>(),
         O::CreateGrant => fields_of::<CreateGrantRequest>(),
         O::CreateKey => fields_of::<CreateKeyRequest>(),
@@ -255,6 +255,8 @@ fn each_typed_request_reads_exactly_the_fields_of_its_table_row() {
         (Operation::GenerateDataKeyPairWithoutPlaintext, "Recipient"),
         (Operation::Sign, "Signature"),
         (Operation::GenerateMac, "Mac"),
+        (Operation::ListKeyPolicies, "IncludeKeyMaterial"),
+        (Operation::ListResourceTags, "IncludeKeyMaterial"),
     ];
     for op in Operation::ALL {
         let mut expected: Vec<&str> = op.fields().iter().map(|f| f.name).collect();

@@ -211,6 +211,28 @@ pub struct GetParametersForImportResponse {
     pub parameters_valid_to: f64,
 }
 
+/// DeleteImportedKeyMaterial input.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DeleteMaterialRequest {
+    /// Key.
+    #[serde(deserialize_with = "nullable")]
+    pub key_id: String,
+    /// The material to delete (default: the current one).
+    pub key_material_id: Option<String>,
+}
+
+/// DeleteImportedKeyMaterial output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteImportedKeyMaterialResponse {
+    /// Key ARN.
+    pub key_id: String,
+    /// The deleted material.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
+}
+
 /// ImportKeyMaterial output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]

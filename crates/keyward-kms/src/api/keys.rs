@@ -238,6 +238,8 @@ pub struct KeyPageRequest {
     pub limit: Option<i64>,
     /// From a previous `NextMarker`.
     pub marker: Option<String>,
+    /// ListKeyRotations: ALL_KEY_MATERIAL or ROTATIONS_ONLY (the default).
+    pub include_key_material: Option<String>,
 }
 
 /// ListResourceTags output.
@@ -336,12 +338,29 @@ pub struct GetKeyRotationStatusResponse {
 pub struct RotationEntry {
     /// Key ARN.
     pub key_id: String,
-    /// The new material's id.
+    /// The material's id.
     pub key_material_id: String,
-    /// Epoch seconds.
-    pub rotation_date: f64,
-    /// `AUTOMATIC` or `ON_DEMAND`.
-    pub rotation_type: String,
+    /// EXTERNAL keys: the material's description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_description: Option<String>,
+    /// EXTERNAL keys: IMPORTED or PENDING_IMPORT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_state: Option<&'static str>,
+    /// CURRENT, NON_CURRENT or PENDING_ROTATION.
+    pub key_material_state: &'static str,
+    /// EXTERNAL keys: KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<&'static str>,
+    /// EXTERNAL keys whose material expires: when, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<f64>,
+    /// When the rotation happened, epoch seconds (absent for the first material and material
+    /// pending rotation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_date: Option<f64>,
+    /// `AUTOMATIC` or `ON_DEMAND` (absent like RotationDate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_type: Option<String>,
 }
 
 /// ListKeyRotations output.

@@ -80,13 +80,13 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
         key_agreement_algorithms: (rec.usage == KeyUsage::KeyAgreement).then(|| vec!["ECDH"]),
         deletion_date: rec.deletion_ms.map(epoch_s),
         pending_deletion_window_in_days: rec.pending_window_days,
-        expiration_model: (external && !rec.materials.is_empty()).then_some(
-            if rec.material_expires_ms.is_some() {
-                "KEY_MATERIAL_EXPIRES"
-            } else {
-                "KEY_MATERIAL_DOES_NOT_EXPIRE"
-            },
-        ),
+        expiration_model: (external
+            && rec.materials.last().is_some_and(|m| !m.secret.expose().is_empty()))
+        .then_some(if rec.material_expires_ms.is_some() {
+            "KEY_MATERIAL_EXPIRES"
+        } else {
+            "KEY_MATERIAL_DOES_NOT_EXPIRE"
+        }),
         valid_to: if external { rec.material_expires_ms.map(epoch_s) } else { None },
         current_key_material_id: rec
             .materials
@@ -323,6 +323,7 @@ impl Kms {
             materials: Vec::new(),
             import: None,
             material_expires_ms: None,
+            imports: Default::default(),
             multi_region,
             aws_managed: false,
         };
@@ -433,8 +434,12 @@ impl Kms {
                 format!("{} is not pending deletion.", rec.arn),
             ));
         }
-        rec.state =
-            if rec.materials.is_empty() { KeyState::PendingImport } else { KeyState::Disabled };
+        let imported = rec.materials.iter().all(|m| !m.secret.expose().is_empty());
+        rec.state = if rec.materials.is_empty() || !imported {
+            KeyState::PendingImport
+        } else {
+            KeyState::Disabled
+        };
         rec.deletion_ms = None;
         rec.pending_window_days = None;
         let out = KeyIdResponse { key_id: rec.arn.clone() };
@@ -557,10 +562,14 @@ impl Kms {
         Ok(ListKeyPoliciesResponse { policy_names: vec!["default".to_string()], truncated: false })
     }
 
-    fn rotatable(&self, id: &str) -> Result<KeyRecord> {
+    /// A key whose material rotates: symmetric, not a replica, and (unless `external` allows
+    /// it: on-demand rotation and the listings) not EXTERNAL.
+    fn rotatable(&self, id: &str, external: bool) -> Result<KeyRecord> {
         let rec = self.key(id)?.rec.clone();
         crate::ops::multi_region::check_not_replica(&rec)?;
-        check_not_external(&rec)?;
+        if !external || rec.spec != KeySpec::SymmetricDefault {
+            check_not_external(&rec)?;
+        }
         if rec.spec != KeySpec::SymmetricDefault {
             // AWS sends this one with no message.
             return Err(KmsError::new(ErrorCode::UnsupportedOperationException, ""));
@@ -582,7 +591,7 @@ impl Kms {
                 "Member must have value between 90 and 2560",
             ));
         }
-        let mut rec = self.rotatable(&id)?;
+        let mut rec = self.rotatable(&id, false)?;
         let period_days = u32::try_from(period).unwrap_or(365);
         rec.rotation = Some(Rotation { period_days, next_ms: caller.now_ms + period * DAY_MS });
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
@@ -592,7 +601,7 @@ impl Kms {
     /// DisableKeyRotation.
     pub fn disable_key_rotation(&mut self, caller: &Caller, r: KeyRequest) -> Result<Empty> {
         let (_, id) = self.gate(caller, &r.key_id, "kms:DisableKeyRotation", StateRule::Rotate)?;
-        let mut rec = self.rotatable(&id)?;
+        let mut rec = self.rotatable(&id, false)?;
         rec.rotation = None;
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(Empty {})
@@ -609,7 +618,7 @@ impl Kms {
         if rec.state == KeyState::PendingImport {
             check_state(rec, StateRule::Rotate)?;
         }
-        let rec = self.rotatable(&id)?;
+        let rec = self.rotatable(&id, true)?;
         Ok(GetKeyRotationStatusResponse {
             key_rotation_enabled: rec.rotation.is_some(),
             key_id: rec.arn.clone(),
@@ -628,14 +637,31 @@ impl Kms {
         r: KeyRequest,
     ) -> Result<KeyIdResponse> {
         let (_, id) = self.gate(caller, &r.key_id, "kms:RotateKeyOnDemand", StateRule::Rotate)?;
-        let mut rec = self.rotatable(&id)?;
+        let mut rec = self.rotatable(&id, true)?;
         if rec.rotations.iter().filter(|e| e.kind == "ON_DEMAND").count() >= 25 {
             return Err(KmsError::new(
                 ErrorCode::LimitExceededException,
                 "A key can be rotated on demand at most 25 times.",
             ));
         }
-        add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "ON_DEMAND")?;
+        if rec.origin == Origin::External {
+            // Imported material rotates to the material imported with NEW_KEY_MATERIAL.
+            let Some(m) = rec.imports.pending.take() else {
+                return Err(KmsError::new(
+                    ErrorCode::KMSInvalidStateException,
+                    format!("{} has no key material pending rotation. Import new key material with ImportType NEW_KEY_MATERIAL first.", rec.arn),
+                ));
+            };
+            rec.material_expires_ms = rec.imports.entry(&m.id).and_then(|e| e.valid_to_ms);
+            rec.rotations.push(RotationEvent {
+                material_id: m.id.clone(),
+                at_ms: caller.now_ms,
+                kind: "ON_DEMAND".into(),
+            });
+            rec.materials.push(m);
+        } else {
+            add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "ON_DEMAND")?;
+        }
         let out = KeyIdResponse { key_id: rec.arn.clone() };
         self.commit(vec![Change::PutKey(Box::new(rec))])?;
         Ok(out)
@@ -648,19 +674,64 @@ impl Kms {
         r: KeyPageRequest,
     ) -> Result<ListKeyRotationsResponse> {
         let (_, id) = self.gate(caller, &r.key_id, "kms:ListKeyRotations", StateRule::Any)?;
-        let rec = self.rotatable(&id)?;
-        let (items, next) = page(&rec.rotations, r.limit, r.marker.as_deref(), 100)?;
-        let rotations = items
-            .into_iter()
-            .map(|e| RotationEntry {
-                key_id: rec.arn.clone(),
-                key_material_id: e.material_id,
-                rotation_date: epoch_s(e.at_ms),
-                rotation_type: e.kind,
-            })
-            .collect();
+        let rec = self.rotatable(&id, true)?;
+        let all = match r.include_key_material.as_deref() {
+            None | Some("ROTATIONS_ONLY") => false,
+            Some(_) => true,
+        };
+        let entries = rotation_entries(&rec, all);
+        let (rotations, next) = page(&entries, r.limit, r.marker.as_deref(), 100)?;
         Ok(ListKeyRotationsResponse { rotations, truncated: next.is_some(), next_marker: next })
     }
+}
+
+/// ListKeyRotations entries: the completed rotations, and with ALL_KEY_MATERIAL also the first
+/// material and material pending rotation, each with its state as AWS lists it.
+fn rotation_entries(rec: &KeyRecord, all: bool) -> Vec<RotationEntry> {
+    let external = rec.origin == Origin::External;
+    let current = rec.materials.last().map(|m| m.id.as_str());
+    let entry = |id: &str, state: &'static str, at: Option<(i64, &str)>| {
+        let imported = external.then(|| rec.imports.entry(id)).flatten();
+        RotationEntry {
+            key_id: rec.arn.clone(),
+            key_material_id: id.to_string(),
+            key_material_description: imported.and_then(|e| e.description.clone()),
+            import_state: external.then_some(if imported.is_some_and(|e| e.deleted) {
+                "PENDING_IMPORT"
+            } else {
+                "IMPORTED"
+            }),
+            key_material_state: state,
+            expiration_model: external.then_some(
+                if imported.is_some_and(|e| e.valid_to_ms.is_some()) {
+                    "KEY_MATERIAL_EXPIRES"
+                } else {
+                    "KEY_MATERIAL_DOES_NOT_EXPIRE"
+                },
+            ),
+            valid_to: imported.and_then(|e| e.valid_to_ms).map(epoch_s),
+            rotation_date: at.map(|(ms, _)| epoch_s(ms)),
+            rotation_type: at.map(|(_, kind)| kind.to_string()),
+        }
+    };
+    let state = |id: &str| if Some(id) == current { "CURRENT" } else { "NON_CURRENT" };
+    let mut out = Vec::new();
+    if all {
+        if let Some(first) = rec.materials.first() {
+            if !rec.rotations.iter().any(|e| e.material_id == first.id) {
+                out.push(entry(&first.id, state(&first.id), None));
+            }
+        }
+    }
+    for e in &rec.rotations {
+        out.push(entry(&e.material_id, state(&e.material_id), Some((e.at_ms, &e.kind))));
+    }
+    if all {
+        if let Some(p) = &rec.imports.pending {
+            out.push(entry(&p.id, "PENDING_ROTATION", None));
+        }
+    }
+    out
 }
 
 fn check_policy_name(name: Option<&str>) -> Result<()> {

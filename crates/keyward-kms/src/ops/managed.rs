@@ -90,6 +90,7 @@ impl Kms {
             materials: Vec::new(),
             import: None,
             material_expires_ms: None,
+            imports: Default::default(),
             aws_managed: true,
             multi_region: None,
         };

@@ -288,6 +288,7 @@ impl Kms {
             materials: if external { Vec::new() } else { primary.materials },
             import: None,
             material_expires_ms: None,
+            imports: Default::default(),
             multi_region: Some(MultiRegionRole::Replica),
             aws_managed: false,
         };

@@ -75,6 +75,7 @@ pub fn key(n: u64) -> KeyRecord {
         }],
         import: None,
         material_expires_ms: None,
+        imports: Default::default(),
         multi_region: None,
         aws_managed: false,
     }
