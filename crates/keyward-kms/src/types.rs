@@ -398,6 +398,11 @@ aws_enum!(
         RsaesOaepSha256 = "RSAES_OAEP_SHA_256",
         /// RSA OAEP SHA-1.
         RsaesOaepSha1 = "RSAES_OAEP_SHA_1",
+        /// RSA OAEP SHA-1 wrapping an ephemeral AES-256 key, which wraps the material with
+        /// AES Key Wrap with Padding (RFC 5649).
+        RsaAesKeyWrapSha1 = "RSA_AES_KEY_WRAP_SHA_1",
+        /// As RSA_AES_KEY_WRAP_SHA_1 with RSA OAEP SHA-256.
+        RsaAesKeyWrapSha256 = "RSA_AES_KEY_WRAP_SHA_256",
     }
 );
 

@@ -19,20 +19,25 @@ fn import(
     material: &[u8],
     extra: Value,
 ) -> Result<Value, keyward_kms::KmsError> {
+    import_with(k, id, WrappingAlgorithm::RsaesOaepSha256, material, extra)
+}
+
+/// [`import`] with wrapping algorithm `alg`.
+fn import_with(
+    k: &mut Kms,
+    id: &str,
+    alg: WrappingAlgorithm,
+    material: &[u8],
+    extra: Value,
+) -> Result<Value, keyward_kms::KmsError> {
     let params = ok(
         k,
         &admin(),
         "GetParametersForImport",
-        json!({"KeyId": id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+        json!({"KeyId": id, "WrappingAlgorithm": alg.as_str(), "WrappingKeySpec": "RSA_2048"}),
     );
     let public = unb64(&params["PublicKey"]);
-    let wrapped = asym::wrap_material(
-        &public,
-        WrappingAlgorithm::RsaesOaepSha256,
-        material,
-        &mut rand_core::OsRng,
-    )
-    .unwrap();
+    let wrapped = asym::wrap_material(&public, alg, material, &mut rand_core::OsRng).unwrap();
     let mut req = json!({"KeyId": id, "ImportToken": params["ImportToken"],
         "EncryptedKeyMaterial": b64(&wrapped), "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"});
     for (name, v) in extra.as_object().unwrap() {
@@ -285,5 +290,193 @@ fn aws_kms_keys_list_their_first_material_and_states() {
             (m0.as_str().unwrap().into(), "NON_CURRENT".into(), "-".into()),
             (m1.as_str().unwrap().into(), "CURRENT".into(), "-".into())
         ]
+    );
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+#[test]
+fn aes_key_wrap_with_padding_matches_rfc_5649() {
+    use keyward_kms::crypto::kwp;
+    // RFC 5649 §6: both examples, under a 192-bit KEK.
+    let kek = hex("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8");
+    let cases = [
+        (
+            "c37b7e6492584340bed12207808941155068f738",
+            "138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a",
+        ),
+        ("466f7250617369", "afbeb0f07dfbf5419200f2ccb50bb24f"),
+    ];
+    for (key, wrapped) in cases {
+        assert_eq!(kwp::wrap(&kek, &hex(key)).unwrap(), hex(wrapped), "{key}");
+        assert_eq!(kwp::unwrap(&kek, &hex(wrapped)).unwrap(), hex(key), "{key}");
+        // Any flipped bit, a wrong KEK or a cut ciphertext is refused.
+        let mut bad = hex(wrapped);
+        bad[3] ^= 1;
+        assert!(kwp::unwrap(&kek, &bad).is_err());
+        let mut other = kek.clone();
+        other[0] ^= 1;
+        assert!(kwp::unwrap(&other, &hex(wrapped)).is_err());
+        assert!(kwp::unwrap(&kek, &hex(wrapped)[..8]).is_err());
+    }
+    // Every length round-trips under an AES-256 KEK (the one AWS's hybrid wrapping uses).
+    let kek = [9u8; 32];
+    for n in 1usize..=70 {
+        let plain: Vec<u8> = (0..n).map(|i| i as u8).collect();
+        let w = kwp::wrap(&kek, &plain).unwrap();
+        assert_eq!(w.len(), n.div_ceil(8) * 8 + 8);
+        assert_eq!(kwp::unwrap(&kek, &w).unwrap(), plain);
+    }
+    assert!(kwp::wrap(&kek, &[]).is_err());
+    assert!(kwp::wrap(&[0u8; 31], b"x").is_err());
+}
+
+#[test]
+fn rsa_aes_key_wrap_algorithms_import_material() {
+    for alg in [WrappingAlgorithm::RsaAesKeyWrapSha1, WrappingAlgorithm::RsaAesKeyWrapSha256] {
+        let mut k = kms();
+        let id = external(&mut k);
+        let material = [5u8; 32];
+        let out = import_with(&mut k, &id, alg, &material, json!({})).unwrap();
+        assert_eq!(current(&mut k, &id), out["KeyMaterialId"], "{alg}");
+        // The same material wrapped with plain RSA-OAEP is the same material.
+        assert_eq!(
+            import(&mut k, &id, &material, json!({})).unwrap()["KeyMaterialId"],
+            out["KeyMaterialId"]
+        );
+        let ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(b"hybrid")}));
+        let dec = ok(&mut k, &admin(), "Decrypt", json!({"CiphertextBlob": ct["CiphertextBlob"]}));
+        assert_eq!(unb64(&dec["Plaintext"]), b"hybrid");
+    }
+    // Material wrapped for the hybrid algorithm is refused by plain RSA-OAEP parameters and
+    // the other way round; a damaged AES-KWP part is refused too.
+    let mut k = kms();
+    let id = external(&mut k);
+    let params = ok(
+        &mut k,
+        &admin(),
+        "GetParametersForImport",
+        json!({"KeyId": id, "WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256", "WrappingKeySpec": "RSA_3072"}),
+    );
+    let public = unb64(&params["PublicKey"]);
+    let plain = asym::wrap_material(
+        &public,
+        WrappingAlgorithm::RsaesOaepSha256,
+        &[5u8; 32],
+        &mut rand_core::OsRng,
+    )
+    .unwrap();
+    let mut hybrid = asym::wrap_material(
+        &public,
+        WrappingAlgorithm::RsaAesKeyWrapSha256,
+        &[5u8; 32],
+        &mut rand_core::OsRng,
+    )
+    .unwrap();
+    assert_eq!(hybrid.len(), 384 + 40);
+    let req = |m: &[u8]| {
+        json!({"KeyId": id, "ImportToken": params["ImportToken"], "EncryptedKeyMaterial": b64(m),
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"})
+    };
+    assert_eq!(
+        code(&mut k, &admin(), "ImportKeyMaterial", req(&plain)),
+        "InvalidCiphertextException"
+    );
+    let last = hybrid.len() - 1;
+    hybrid[last] ^= 1;
+    assert_eq!(
+        code(&mut k, &admin(), "ImportKeyMaterial", req(&hybrid)),
+        "InvalidCiphertextException"
+    );
+    hybrid[last] ^= 1;
+    ok(&mut k, &admin(), "ImportKeyMaterial", req(&hybrid));
+}
+
+/// AWS's documented OpenSSL procedure for RSA_AES_KEY_WRAP_SHA_256 (`openssl enc
+/// -id-aes256-wrap-pad` under an ephemeral AES key, which `openssl pkeyutl` encrypts with
+/// RSA-OAEP SHA-256) makes material that ImportKeyMaterial accepts. Skipped without `openssl`.
+#[test]
+fn openssl_wrapped_material_imports() {
+    use std::process::Command;
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("openssl not found: skipped");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("keyward-kwp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let mut k = kms();
+    let id = external(&mut k);
+    let params = ok(
+        &mut k,
+        &admin(),
+        "GetParametersForImport",
+        json!({"KeyId": id, "WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+    );
+    std::fs::write(path("pub.der"), unb64(&params["PublicKey"])).unwrap();
+    let material = [0x5au8; 32];
+    let aes = [0x17u8; 32];
+    std::fs::write(path("material"), material).unwrap();
+    std::fs::write(path("aes"), aes).unwrap();
+    let aes_hex: String = aes.iter().map(|b| format!("{b:02x}")).collect();
+    openssl(&[
+        "enc",
+        "-id-aes256-wrap-pad",
+        "-K",
+        &aes_hex,
+        "-iv",
+        "A65959A6",
+        "-in",
+        &path("material"),
+        "-out",
+        &path("material.wrapped"),
+    ]);
+    openssl(&[
+        "pkeyutl",
+        "-encrypt",
+        "-in",
+        &path("aes"),
+        "-out",
+        &path("aes.wrapped"),
+        "-inkey",
+        &path("pub.der"),
+        "-keyform",
+        "DER",
+        "-pubin",
+        "-pkeyopt",
+        "rsa_padding_mode:oaep",
+        "-pkeyopt",
+        "rsa_oaep_md:sha256",
+        "-pkeyopt",
+        "rsa_mgf1_md:sha256",
+    ]);
+    let mut wrapped = std::fs::read(path("aes.wrapped")).unwrap();
+    let kwp = std::fs::read(path("material.wrapped")).unwrap();
+    // Our own AES-KWP makes the same bytes as OpenSSL's.
+    assert_eq!(keyward_kms::crypto::kwp::wrap(&aes, &material).unwrap(), kwp);
+    wrapped.extend(kwp);
+    std::fs::remove_dir_all(&dir).unwrap();
+    ok(
+        &mut k,
+        &admin(),
+        "ImportKeyMaterial",
+        json!({"KeyId": id, "ImportToken": params["ImportToken"], "EncryptedKeyMaterial": b64(&wrapped),
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"}),
+    );
+    let ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(b"ossl")}));
+    let dec = ok(&mut k, &admin(), "Decrypt", json!({"CiphertextBlob": ct["CiphertextBlob"]}));
+    assert_eq!(unb64(&dec["Plaintext"]), b"ossl");
+    // The material imported is exactly what OpenSSL wrapped: the same bytes re-import as
+    // EXISTING_KEY_MATERIAL, other bytes do not.
+    assert!(import(&mut k, &id, &material, json!({})).is_ok());
+    assert_eq!(
+        import(&mut k, &id, &[0x5bu8; 32], json!({})).unwrap_err().code.as_str(),
+        "IncorrectKeyMaterialException"
     );
 }

@@ -401,23 +401,39 @@ pub fn wrapping_key(
     Ok((private, public))
 }
 
-/// Unwraps imported key material encrypted to the wrapping key (RSA-OAEP with SHA-1 or
-/// SHA-256 for both hash and MGF1, as AWS). The caller checks the result against the key's
-/// spec with [`super::check_material`] (a symmetric key needs exactly 32 bytes).
+/// Unwraps imported key material encrypted to the wrapping key, as AWS: RSA-OAEP (SHA-1 or
+/// SHA-256 for both hash and MGF1) of the material itself, or for RSA_AES_KEY_WRAP_SHA_*
+/// RSA-OAEP of an ephemeral AES key (the first modulus-length bytes) followed by the material
+/// wrapped under it with AES Key Wrap with Padding (RFC 5649). The caller checks the result
+/// against the key's spec (a symmetric key needs exactly 32 bytes).
 pub fn unwrap_material(
     private: &Secret,
     alg: WrappingAlgorithm,
     wrapped: &[u8],
 ) -> Result<Secret, CryptoError> {
-    let enc = match alg {
-        WrappingAlgorithm::RsaesOaepSha1 => EncryptionAlgorithm::RsaesOaepSha1,
-        WrappingAlgorithm::RsaesOaepSha256 => EncryptionAlgorithm::RsaesOaepSha256,
-    };
-    rsa_decrypt(private, enc, wrapped).map(Secret::new)
+    let (enc, hybrid) = oaep_of(alg);
+    if !hybrid {
+        return rsa_decrypt(private, enc, wrapped).map(Secret::new);
+    }
+    let size = rsa_key(private)?.size();
+    let (head, tail) = wrapped.split_at_checked(size).ok_or(CryptoError::InvalidCiphertext)?;
+    let aes = zeroize::Zeroizing::new(rsa_decrypt(private, enc, head)?);
+    super::kwp::unwrap(&aes, tail).map(Secret::new)
+}
+
+/// The RSA-OAEP variant of a wrapping algorithm, and whether it wraps an AES key (hybrid).
+fn oaep_of(alg: WrappingAlgorithm) -> (EncryptionAlgorithm, bool) {
+    match alg {
+        WrappingAlgorithm::RsaesOaepSha1 => (EncryptionAlgorithm::RsaesOaepSha1, false),
+        WrappingAlgorithm::RsaesOaepSha256 => (EncryptionAlgorithm::RsaesOaepSha256, false),
+        WrappingAlgorithm::RsaAesKeyWrapSha1 => (EncryptionAlgorithm::RsaesOaepSha1, true),
+        WrappingAlgorithm::RsaAesKeyWrapSha256 => (EncryptionAlgorithm::RsaesOaepSha256, true),
+    }
 }
 
 /// Encrypts key material to an SPKI DER wrapping public key, as a client does before
-/// ImportKeyMaterial (used by tests and the CLI's import helper).
+/// ImportKeyMaterial (used by tests and the CLI's import helper); the hybrid algorithms draw a
+/// fresh AES-256 key from `rng`.
 pub fn wrap_material(
     public_der: &[u8],
     alg: WrappingAlgorithm,
@@ -427,13 +443,21 @@ pub fn wrap_material(
     use rsa::pkcs8::DecodePublicKey;
     let key = RsaPublicKey::from_public_key_der(public_der)
         .map_err(|_| CryptoError::InvalidInput("the wrapping key is not an RSA SPKI".into()))?;
-    let padding = match alg {
-        WrappingAlgorithm::RsaesOaepSha1 => Oaep::new::<sha1::Sha1>(),
-        WrappingAlgorithm::RsaesOaepSha256 => Oaep::new::<Sha256>(),
+    let (enc, hybrid) = oaep_of(alg);
+    let padding = || match enc {
+        EncryptionAlgorithm::RsaesOaepSha1 => Oaep::new::<sha1::Sha1>(),
+        _ => Oaep::new::<Sha256>(),
     };
     let mut rng = rng;
-    key.encrypt(&mut rng, padding, material)
-        .map_err(|e| CryptoError::InvalidInput(format!("wrapping failed: {e}")))
+    let fail = |e: rsa::Error| CryptoError::InvalidInput(format!("wrapping failed: {e}"));
+    if !hybrid {
+        return key.encrypt(&mut rng, padding(), material).map_err(fail);
+    }
+    let mut aes = zeroize::Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(aes.as_mut());
+    let mut out = key.encrypt(&mut rng, padding(), aes.as_ref()).map_err(fail)?;
+    out.extend(super::kwp::wrap(aes.as_ref(), material)?);
+    Ok(out)
 }
 
 /// ECDH (DeriveSharedSecret): the raw shared secret (the x-coordinate of the shared point) of

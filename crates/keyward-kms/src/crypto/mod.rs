@@ -12,6 +12,7 @@ pub mod blob;
 #[cfg(feature = "asymmetric")]
 mod edwards;
 pub mod envelope;
+pub mod kwp;
 pub mod mac;
 #[cfg(feature = "asymmetric")]
 mod mldsa;
