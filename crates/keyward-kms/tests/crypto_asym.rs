@@ -3,6 +3,8 @@
 //! verifiers (the shapes OpenSSL and the AWS SDKs read).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
+mod common;
+use common::{openssl, openssl_dir};
 use keyward_kms::crypto::{asym, check_material, generate_material, CryptoError};
 use keyward_kms::record::Secret;
 use keyward_kms::types::{
@@ -380,18 +382,8 @@ fn garbage_key_material_is_an_internal_error() {
 /// OAEP-SHA-256 what `rsa_decrypt` decrypts.
 #[test]
 fn openssl_interop() {
-    use std::process::Command;
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!("openssl not found: skipped");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("keyward-openssl-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let Some(dir) = openssl_dir("openssl") else { return };
     let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl").args(args).output().unwrap();
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
     let msg = b"openssl interop message";
     std::fs::write(path("msg"), msg).unwrap();
     for (spec, alg, opts) in [

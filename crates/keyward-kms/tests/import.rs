@@ -30,12 +30,7 @@ fn import_with(
     material: &[u8],
     extra: Value,
 ) -> Result<Value, keyward_kms::KmsError> {
-    let params = ok(
-        k,
-        &admin(),
-        "GetParametersForImport",
-        json!({"KeyId": id, "WrappingAlgorithm": alg.as_str(), "WrappingKeySpec": "RSA_2048"}),
-    );
+    let params = parameters(k, id, alg.as_str(), "RSA_2048");
     let public = unb64(&params["PublicKey"]);
     let wrapped = asym::wrap_material(&public, alg, material, &mut rand_core::OsRng).unwrap();
     let mut req = json!({"KeyId": id, "ImportToken": params["ImportToken"],
@@ -48,6 +43,12 @@ fn import_with(
         }
     }
     k.call(&admin(), "ImportKeyMaterial", &req)
+}
+
+/// GetParametersForImport's response.
+fn parameters(k: &mut Kms, id: &str, alg: &str, spec: &str) -> Value {
+    let req = json!({"KeyId": id, "WrappingAlgorithm": alg, "WrappingKeySpec": spec});
+    ok(k, &admin(), "GetParametersForImport", req)
 }
 
 fn external(k: &mut Kms) -> String {
@@ -354,12 +355,7 @@ fn rsa_aes_key_wrap_algorithms_import_material() {
     // the other way round; a damaged AES-KWP part is refused too.
     let mut k = kms();
     let id = external(&mut k);
-    let params = ok(
-        &mut k,
-        &admin(),
-        "GetParametersForImport",
-        json!({"KeyId": id, "WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256", "WrappingKeySpec": "RSA_3072"}),
-    );
+    let params = parameters(&mut k, &id, "RSA_AES_KEY_WRAP_SHA_256", "RSA_3072");
     let public = unb64(&params["PublicKey"]);
     let plain = asym::wrap_material(
         &public,
@@ -399,26 +395,11 @@ fn rsa_aes_key_wrap_algorithms_import_material() {
 /// RSA-OAEP SHA-256) makes material that ImportKeyMaterial accepts. Skipped without `openssl`.
 #[test]
 fn openssl_wrapped_material_imports() {
-    use std::process::Command;
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!("openssl not found: skipped");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("keyward-kwp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let Some(dir) = openssl_dir("kwp") else { return };
     let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl").args(args).output().unwrap();
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
     let mut k = kms();
     let id = external(&mut k);
-    let params = ok(
-        &mut k,
-        &admin(),
-        "GetParametersForImport",
-        json!({"KeyId": id, "WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
-    );
+    let params = parameters(&mut k, &id, "RSA_AES_KEY_WRAP_SHA_256", "RSA_2048");
     std::fs::write(path("pub.der"), unb64(&params["PublicKey"])).unwrap();
     let material = [0x5au8; 32];
     let aes = [0x17u8; 32];

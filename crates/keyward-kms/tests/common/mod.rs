@@ -77,3 +77,21 @@ pub fn policy_with(extra: &[Value]) -> String {
     stmts.extend(extra.iter().cloned());
     json!({"Version": "2012-10-17", "Statement": stmts}).to_string()
 }
+
+/// A fresh scratch directory for the `openssl` command (named by `tag` and the process), or
+/// None when `openssl` is not installed (the caller skips its check).
+pub fn openssl_dir(tag: &str) -> Option<std::path::PathBuf> {
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("openssl not found: skipped");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("keyward-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    Some(dir)
+}
+
+/// Runs `openssl` with `args`, failing the test with its stderr when it fails.
+pub fn openssl(args: &[&str]) {
+    let out = std::process::Command::new("openssl").args(args).output().unwrap();
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
