@@ -76,6 +76,9 @@ KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/de
 # The newer key specs, checked with independent implementations (cryptography, dilithium-py).
 KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 300 "$VENV/bin/python" tests/sdk/boto3_key_specs.py || rc=$?
+# Imported key material wrapped by `cryptography` with each of AWS's wrapping algorithms.
+KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  timeout 300 "$VENV/bin/python" tests/sdk/boto3_import.py || rc=$?
 
 # The JS SDK v3 (IAM, STS, KMS clients from npm) for one IAM/STS flow against this server.
 mkdir -p "$TMP/js"
