@@ -461,3 +461,109 @@ fn openssl_wrapped_material_imports() {
         "IncorrectKeyMaterialException"
     );
 }
+
+/// Imports `material` with RSA_AES_KEY_WRAP_SHA_256 (asymmetric private keys do not fit
+/// RSA-OAEP alone) and no ImportType.
+fn import_once(k: &mut Kms, id: &str, material: &[u8]) -> Result<Value, keyward_kms::KmsError> {
+    import_with(k, id, WrappingAlgorithm::RsaAesKeyWrapSha256, material, json!({}))
+}
+
+#[test]
+fn asymmetric_material_imports_and_signs() {
+    use keyward_kms::crypto::generate_material;
+    use keyward_kms::types::KeySpec;
+    for (spec, alg) in [
+        ("RSA_2048", "RSASSA_PSS_SHA_256"),
+        ("ECC_NIST_P256", "ECDSA_SHA_256"),
+        ("ECC_SECG_P256K1", "ECDSA_SHA_256"),
+    ] {
+        let mut k = kms();
+        let id =
+            key(&mut k, json!({"KeySpec": spec, "KeyUsage": "SIGN_VERIFY", "Origin": "EXTERNAL"}));
+        let ks = KeySpec::parse(spec).unwrap();
+        let material = generate_material(ks, &mut rand_core::OsRng).unwrap();
+        // A key of another spec is not this key's material.
+        let other = generate_material(KeySpec::EccNistP384, &mut rand_core::OsRng).unwrap();
+        let e = import_once(&mut k, &id, other.expose()).unwrap_err();
+        assert_eq!(e.code.as_str(), "IncorrectKeyMaterialException", "{spec}");
+        import_once(&mut k, &id, material.expose()).unwrap();
+        // The public key is the imported private key's.
+        let public = ok(&mut k, &admin(), "GetPublicKey", json!({"KeyId": id}));
+        assert_eq!(
+            unb64(&public["PublicKey"]),
+            asym::public_key_der(ks, &material).unwrap(),
+            "{spec}"
+        );
+        let sig = ok(
+            &mut k,
+            &admin(),
+            "Sign",
+            json!({"KeyId": id, "Message": b64(b"imported"), "SigningAlgorithm": alg}),
+        );
+        let v = ok(
+            &mut k,
+            &admin(),
+            "Verify",
+            json!({"KeyId": id, "Message": b64(b"imported"), "SigningAlgorithm": alg, "Signature": sig["Signature"]}),
+        );
+        assert_eq!(v["SignatureValid"], true);
+        // One material for life: ImportType is refused, other material too, the same accepted.
+        let e = import_with(
+            &mut k,
+            &id,
+            WrappingAlgorithm::RsaAesKeyWrapSha256,
+            material.expose(),
+            json!({"ImportType": "NEW_KEY_MATERIAL"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.code.as_str(), "ValidationException");
+        let again = generate_material(ks, &mut rand_core::OsRng).unwrap();
+        let e = import_once(&mut k, &id, again.expose()).unwrap_err();
+        assert_eq!(e.code.as_str(), "IncorrectKeyMaterialException");
+        import_once(&mut k, &id, material.expose()).unwrap();
+        assert_eq!(
+            code(&mut k, &admin(), "RotateKeyOnDemand", json!({"KeyId": id})),
+            "UnsupportedOperationException"
+        );
+    }
+}
+
+#[test]
+fn hmac_material_imports_and_macs_as_hmac_does() {
+    use hmac::Mac as _;
+    let mut k = kms();
+    let id = key(
+        &mut k,
+        json!({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC", "Origin": "EXTERNAL"}),
+    );
+    // HMAC_256 takes 32 to 64 bytes.
+    for bad in [31usize, 65] {
+        let e = import_once(&mut k, &id, &vec![1u8; bad]).unwrap_err();
+        assert_eq!(e.code.as_str(), "IncorrectKeyMaterialException", "{bad}");
+    }
+    let material = [0x42u8; 40];
+    import_once(&mut k, &id, &material).unwrap();
+    let out = ok(
+        &mut k,
+        &admin(),
+        "GenerateMac",
+        json!({"KeyId": id, "Message": b64(b"mac me"), "MacAlgorithm": "HMAC_SHA_256"}),
+    );
+    let mut expected = hmac::Hmac::<sha2::Sha256>::new_from_slice(&material).unwrap();
+    expected.update(b"mac me");
+    assert_eq!(unb64(&out["Mac"]), expected.finalize().into_bytes().to_vec());
+}
+
+#[test]
+fn specs_without_import_are_refused_at_create_key() {
+    let mut k = kms();
+    for (spec, usage) in [("ML_DSA_44", "SIGN_VERIFY"), ("ECC_NIST_EDWARDS25519", "SIGN_VERIFY")] {
+        let e = err(
+            &mut k,
+            &admin(),
+            "CreateKey",
+            json!({"KeySpec": spec, "KeyUsage": usage, "Origin": "EXTERNAL"}),
+        );
+        assert_eq!(e.code.as_str(), "UnsupportedOperationException", "{spec}");
+    }
+}

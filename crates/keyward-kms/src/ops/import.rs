@@ -7,7 +7,7 @@ use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{Caller, Kms};
 use crate::record::{ImportParams, ImportedMaterial, KeyRecord, Material, Secret};
 use crate::store::Change;
-use crate::types::{KeyState, Origin, WrappingAlgorithm, WrappingKeySpec};
+use crate::types::{KeySpec, KeyState, Origin, WrappingAlgorithm, WrappingKeySpec};
 use serde::Deserialize;
 
 pub use crate::api::grants::{DeleteImportedKeyMaterialResponse, DeleteMaterialRequest};
@@ -164,11 +164,22 @@ impl Kms {
             )
                 },
             )?;
-        if material.expose().len() != 32 {
+        if rec.spec == KeySpec::SymmetricDefault && material.expose().len() != 32 {
             return Err(KmsError::new(
                 ErrorCode::IncorrectKeyMaterialException,
                 "Key material for a SYMMETRIC_DEFAULT key must be 256 bits.",
             ));
+        }
+        crate::crypto::check_material(rec.spec, material.expose())
+            .map_err(|e| KmsError::new(ErrorCode::IncorrectKeyMaterialException, e.to_string()))?;
+        if rec.spec != KeySpec::SymmetricDefault
+            && (r.import_type.is_some() || r.key_material_id.is_some())
+        {
+            // Asymmetric and HMAC keys have one material for life (AWS refuses ImportType).
+            return Err(KmsError::validation(format!(
+                "ImportType and KeyMaterialId are supported only for SYMMETRIC_DEFAULT keys, not {}.",
+                rec.spec
+            )));
         }
         let mid = material_id(&rec.key_id, &material);
         let entry = ImportedMaterial {

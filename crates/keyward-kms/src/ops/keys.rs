@@ -48,6 +48,26 @@ pub(crate) fn add_material(
     Ok(())
 }
 
+/// Key specs whose material can be imported (Origin EXTERNAL): symmetric, HMAC, RSA and the
+/// ECDSA/ECDH curves.
+fn importable(spec: KeySpec) -> bool {
+    matches!(
+        spec,
+        KeySpec::SymmetricDefault
+            | KeySpec::Hmac224
+            | KeySpec::Hmac256
+            | KeySpec::Hmac384
+            | KeySpec::Hmac512
+            | KeySpec::Rsa2048
+            | KeySpec::Rsa3072
+            | KeySpec::Rsa4096
+            | KeySpec::EccNistP256
+            | KeySpec::EccNistP384
+            | KeySpec::EccNistP521
+            | KeySpec::EccSecgP256k1
+    )
+}
+
 /// The default key policy: the account may use IAM policies to allow every KMS action.
 pub fn default_key_policy(account: &str) -> String {
     keyward_core::eval::call::default_key_policy_text(account)
@@ -285,10 +305,10 @@ impl Kms {
                 "KeyUsage {usage} is not compatible with KeySpec {spec}"
             )));
         }
-        if origin == Origin::External && spec != KeySpec::SymmetricDefault {
+        if origin == Origin::External && !importable(spec) {
             return Err(KmsError::new(
                 ErrorCode::UnsupportedOperationException,
-                "keyward imports key material for SYMMETRIC_DEFAULT keys only.",
+                format!("keyward does not import key material for {spec} keys."),
             ));
         }
         let description = r.description.unwrap_or_default();
