@@ -6,7 +6,8 @@ KW_ADMIN_ID/KW_ADMIN_SECRET). The material is wrapped client-side the way AWS do
 wrapping algorithm (RSA-OAEP SHA-1/SHA-256, and RSA_AES_KEY_WRAP_SHA_1/256: RSA-OAEP of an
 ephemeral AES-256 key followed by the material under AES Key Wrap with Padding, RFC 5649), then
 a further material is imported with ImportType NEW_KEY_MATERIAL, rotated to, listed, deleted and
-imported again. Prints one line per check and ends with `N passed, M failed`; exits 1 on any
+imported again; RSA, ECC and HMAC material made by `cryptography` is imported and its
+signatures and MACs checked with `cryptography`. Prints one line per check and ends with `N passed, M failed`; exits 1 on any
 failure.
 """
 
@@ -16,8 +17,10 @@ import sys
 import boto3
 import botocore.config
 from botocore.exceptions import ClientError
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives import hmac as chmac
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 
 ENDPOINT = os.environ["KEYWARD_ENDPOINT"]
@@ -112,6 +115,40 @@ check("the key waits for the deleted material",
 again = import_material(key, "RSA_AES_KEY_WRAP_SHA_1", first, KeyMaterialId=m1)
 check("re-importing the same material by KeyMaterialId restores the key",
       again["KeyMaterialId"] == m1 and kms.decrypt(CiphertextBlob=old)["Plaintext"] == b"under the first")
+
+# Asymmetric and HMAC material made by `cryptography`, checked against it.
+for spec, private, alg in [
+    ("RSA_2048", rsa.generate_private_key(public_exponent=65537, key_size=2048), "RSASSA_PKCS1_V1_5_SHA_256"),
+    ("ECC_NIST_P256", ec.generate_private_key(ec.SECP256R1()), "ECDSA_SHA_256"),
+]:
+    key = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    der = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    import_material(key, "RSA_AES_KEY_WRAP_SHA_256", der)
+    public = kms.get_public_key(KeyId=key)["PublicKey"]
+    check(f"{spec}: GetPublicKey is the imported key's public key",
+          public == private.public_key().public_bytes(serialization.Encoding.DER,
+                                                      serialization.PublicFormat.SubjectPublicKeyInfo))
+    sig = kms.sign(KeyId=key, Message=b"imported", SigningAlgorithm=alg)["Signature"]
+    try:
+        if spec.startswith("RSA"):
+            private.public_key().verify(sig, b"imported", padding.PKCS1v15(), hashes.SHA256())
+        else:
+            private.public_key().verify(sig, b"imported", ec.ECDSA(hashes.SHA256()))
+        check(f"{spec}: cryptography verifies the signature of the imported key", True)
+    except InvalidSignature as e:
+        check(f"{spec}: cryptography verifies the signature of the imported key", False, repr(e))
+    check(f"{spec}: ImportType is refused for asymmetric keys",
+          error_code(lambda: import_material(key, "RSA_AES_KEY_WRAP_SHA_256", der, ImportType="NEW_KEY_MATERIAL"))
+          == "ValidationException")
+
+key = kms.create_key(KeySpec="HMAC_384", KeyUsage="GENERATE_VERIFY_MAC", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+secret = os.urandom(64)
+import_material(key, "RSAES_OAEP_SHA_256", secret)
+mac = kms.generate_mac(KeyId=key, Message=b"mac me", MacAlgorithm="HMAC_SHA_384")["Mac"]
+h = chmac.HMAC(secret, hashes.SHA384())
+h.update(b"mac me")
+check("HMAC_384: the MAC of the imported key is cryptography's HMAC", mac == h.finalize())
 
 print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
 sys.exit(1 if RESULTS["failed"] else 0)
