@@ -10,7 +10,8 @@ use keyward_core::json::{Member, Node, Value};
 use keyward_core::model::{AwsPrincipal, Effect, Operator, PolicyKind};
 use keyward_core::parse::unique_members;
 use keyward_core::span::Span;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// One string of an element (an action, a resource, a principal value).
@@ -86,6 +87,11 @@ impl Principals<'_> {
 /// A wildcard action expanded: the service prefix and the matching action names (lower case).
 pub(crate) type Expansion = (&'static str, Vec<&'static str>);
 
+/// The wildcard expansions made so far in one document, by lower-cased action: a pattern
+/// written in several statements (`kms:Describe*` in every administrator statement) is
+/// expanded once.
+type Expansions = Rc<RefCell<BTreeMap<String, Rc<Option<Expansion>>>>>;
+
 /// One statement.
 #[derive(Debug)]
 pub(crate) struct Stmt<'a> {
@@ -102,7 +108,9 @@ pub(crate) struct Stmt<'a> {
     pub(crate) action_lc: Vec<String>,
     /// For wildcard patterns of a known service: the lower-cased names of the catalogue actions
     /// the pattern matches (computed on first use).
-    expanded: Vec<OnceCell<Option<Expansion>>>,
+    expanded: Vec<OnceCell<Rc<Option<Expansion>>>>,
+    /// The document's expansions, shared by its statements.
+    expansions: Expansions,
     pub(crate) not_action: bool,
     pub(crate) resource: Option<&'a Member>,
     pub(crate) resources: Vec<Item<'a>>,
@@ -126,16 +134,26 @@ impl Stmt<'_> {
         }
         // `p` covers `svc:name` for every name (patterns are `svc:name` shaped; `*` alone
         // matched above). Compare the services before expanding the action's names.
-        let Some((psvc, pname)) = p.split_once(':') else { return false };
-        let tsvc = text.split(':').next().unwrap_or_default();
+        let Some((psvc, pname)) = split_colon(p) else { return false };
+        let tsvc = split_colon(text).map_or(text.as_str(), |(svc, _)| svc);
         if !wild_match(psvc, tsvc) {
             return false;
         }
         let Some(cell) = self.expanded.get(i) else { return false };
-        let Some((_, names)) = cell.get_or_init(|| crate::checks::actions::expand(text)) else {
+        let Some((_, names)) = cell.get_or_init(|| self.expand(text)).as_ref() else {
             return false;
         };
         !names.is_empty() && names.iter().all(|n| wild_match(pname, n))
+    }
+
+    /// [`crate::checks::actions::expand`] of `text`, made once per document.
+    fn expand(&self, text: &str) -> Rc<Option<Expansion>> {
+        if let Some(e) = self.expansions.borrow().get(text) {
+            return Rc::clone(e);
+        }
+        let e = Rc::new(crate::checks::actions::expand(text));
+        self.expansions.borrow_mut().insert(text.to_string(), Rc::clone(&e));
+        e
     }
 
     /// True for an Allow statement.
@@ -161,6 +179,12 @@ impl Stmt<'_> {
             _ => format!("#{}", self.index + 1),
         }
     }
+}
+
+/// `s` split at its first `:` (a byte search: cheaper than a char pattern on short names).
+fn split_colon(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b':')?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// `*`/`?` wildcard match over bytes (callers lower-case both sides for actions).
@@ -222,18 +246,20 @@ impl<'a> Ctx<'a> {
         parse_errors: bool,
     ) -> Ctx<'a> {
         let mut stmts = Vec::new();
+        let shared = Expansions::default();
         if let Some(members) = root.as_object() {
             let statement = unique_members(members).find(|m| m.key == "Statement");
             match statement.map(|m| &m.value) {
                 Some(Node { value: Value::Array(items), .. }) => {
                     for (i, item) in items.iter().enumerate() {
-                        if let Some(s) = statement_view(item, format!("Statement[{i}]"), i) {
+                        if let Some(s) = statement_view(item, format!("Statement[{i}]"), i, &shared)
+                        {
                             stmts.push(s);
                         }
                     }
                 }
                 Some(node @ Node { value: Value::Object(_), .. }) => {
-                    stmts.extend(statement_view(node, "Statement".to_string(), 0));
+                    stmts.extend(statement_view(node, "Statement".to_string(), 0, &shared));
                 }
                 _ => {}
             }
@@ -349,7 +375,12 @@ fn conditions<'a>(m: &'a Member, path: &str) -> Vec<Cond<'a>> {
     out
 }
 
-fn statement_view(node: &Node, path: String, index: usize) -> Option<Stmt<'_>> {
+fn statement_view<'a>(
+    node: &'a Node,
+    path: String,
+    index: usize,
+    expansions: &Expansions,
+) -> Option<Stmt<'a>> {
     let members = node.as_object()?;
     let mut s = Stmt {
         index,
@@ -363,6 +394,7 @@ fn statement_view(node: &Node, path: String, index: usize) -> Option<Stmt<'_>> {
         actions: Vec::new(),
         action_lc: Vec::new(),
         expanded: Vec::new(),
+        expansions: Rc::clone(expansions),
         not_action: false,
         resource: None,
         resources: Vec::new(),
