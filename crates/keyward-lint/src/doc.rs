@@ -7,7 +7,7 @@
 use crate::registry;
 use crate::Finding;
 use keyward_core::json::{Member, Node, Value};
-use keyward_core::model::{AwsPrincipal, Effect, Operator, PolicyKind};
+use keyward_core::model::{Effect, Operator, PolicyKind};
 use keyward_core::parse::unique_members;
 use keyward_core::span::Span;
 use std::cell::{OnceCell, RefCell};
@@ -67,8 +67,18 @@ pub(crate) struct Principals<'a> {
 
 impl Principals<'_> {
     /// Accounts named as `ACCT` or `arn:...:iam::ACCT:root`.
+    /// (What `AwsPrincipal::parse` classifies as an account, without building its strings.)
     pub(crate) fn is_account(value: &str) -> bool {
-        matches!(AwsPrincipal::parse(value), AwsPrincipal::Account(_))
+        if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+            return true;
+        }
+        let mut it = value.splitn(6, ':');
+        let (Some(_), Some(_), Some(service), Some(_), Some(_), Some(resource)) =
+            (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
+        else {
+            return false;
+        };
+        service == "iam" && resource == "root"
     }
 
     /// True when every entry is an account principal (and there is at least one).
@@ -437,4 +447,35 @@ fn statement_view<'a>(
         }
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_core::model::AwsPrincipal;
+
+    #[test]
+    fn is_account_agrees_with_the_principal_parser() {
+        for v in [
+            "*",
+            "111122223333",
+            "11112222333",
+            "1111222233334",
+            "11112222333a",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws-cn:iam::111122223333:root",
+            "arn:aws:iam::111122223333:root:x",
+            "arn:aws:iam::111122223333:role/root",
+            "arn:aws:sts::111122223333:root",
+            "arn:aws:iam::111122223333:user/Alice",
+            "arn:aws:iam::111122223333",
+            "iam::root",
+            "",
+            ":::::root",
+            "a:b:iam:d:e:root",
+        ] {
+            let parsed = matches!(AwsPrincipal::parse(v), AwsPrincipal::Account(_));
+            assert_eq!(Principals::is_account(v), parsed, "{v:?}");
+        }
+    }
 }
