@@ -9,7 +9,7 @@ use crate::diag::Diagnostic;
 use crate::span::Span;
 use nom::branch::alt;
 use nom::bytes::complete::tag;
-use nom::character::complete::{char, digit1, multispace0, one_of, satisfy};
+use nom::character::complete::{char, digit1, one_of, satisfy};
 use nom::combinator::{opt, recognize};
 use nom::sequence::{pair, tuple};
 use nom::IResult;
@@ -182,9 +182,16 @@ fn skip_bom(s: &str) -> &str {
     s.strip_prefix('\u{feff}').unwrap_or(s)
 }
 
+/// Skips JSON whitespace (space, tab, line feed, carriage return), byte by byte.
 fn ws(i: &str) -> &str {
-    let r: IResult<&str, &str> = multispace0(i);
-    r.map_or(i, |(rest, _)| rest)
+    let n = i.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).count();
+    i.get(n..).unwrap_or(i)
+}
+
+/// The first `"`, `\\` or control character of `s` (a byte search: none of them is part of a
+/// multi-byte character).
+fn string_stop(s: &str) -> Option<usize> {
+    s.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ')
 }
 
 /// The JSON number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
@@ -345,7 +352,7 @@ impl<'a> Reader<'a> {
     fn string(&mut self, i: &'a str) -> Step<'a, String> {
         let body = &i[1..];
         // Fast path: no escapes.
-        let plain_end = body.find(|c: char| c == '"' || c == '\\' || c < ' ');
+        let plain_end = string_stop(body);
         if let Some(end) = plain_end {
             if body.as_bytes().get(end) == Some(&b'"') {
                 return Ok((&body[end + 1..], body[..end].to_string()));
@@ -354,7 +361,7 @@ impl<'a> Reader<'a> {
         let mut out = String::new();
         let mut rest = body;
         loop {
-            let n = rest.find(|c: char| c == '"' || c == '\\' || c < ' ').unwrap_or(rest.len());
+            let n = string_stop(rest).unwrap_or(rest.len());
             out.push_str(&rest[..n]);
             rest = &rest[n..];
             let mut chars = rest.chars();

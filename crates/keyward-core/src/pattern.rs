@@ -32,6 +32,15 @@ pub enum Glob {
 impl Glob {
     /// Compiles `pattern`, where `*` and `?` are wildcards.
     pub fn new(pattern: &str) -> Glob {
+        // The common shapes without a token vector (same result as `from_toks`).
+        match pattern.find(['*', '?']) {
+            None => return Glob::Exact(pattern.to_string()),
+            Some(0) if pattern == "*" => return Glob::Any,
+            Some(i) if i > 0 && i + 1 == pattern.len() && pattern.ends_with('*') => {
+                return Glob::Prefix(pattern[..i].to_string())
+            }
+            Some(_) => {}
+        }
         Glob::from_toks(pattern.chars().map(|c| match c {
             '*' => Tok::Star,
             '?' => Tok::One,
@@ -126,6 +135,23 @@ pub enum ArnGlob {
 impl ArnGlob {
     /// Compiles an ARN pattern.
     pub fn new(pattern: &str) -> ArnGlob {
+        // Only literal `:` split components, and every `:` of a pattern string is literal:
+        // the same result as `from_toks` on the pattern's tokens, without building them.
+        if pattern == "*" {
+            return ArnGlob::Any;
+        }
+        if pattern.bytes().filter(|&b| b == b':').take(5).count() < 5 {
+            return ArnGlob::Whole(Glob::new(pattern));
+        }
+        let mut it = pattern.splitn(6, ':');
+        let six: [Glob; 6] = std::array::from_fn(|_| Glob::new(it.next().unwrap_or_default()));
+        ArnGlob::Parts(Box::new(six))
+    }
+
+    /// [`ArnGlob::new`] by way of the token vector (the reference the fast path is tested
+    /// against).
+    #[cfg(test)]
+    fn new_by_toks(pattern: &str) -> ArnGlob {
         Self::from_toks(
             &pattern
                 .chars()
@@ -294,6 +320,46 @@ fn parse_var(inner: &str) -> Option<Piece> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_paths_compile_as_the_token_form() {
+        let toks = |p: &str| {
+            p.chars()
+                .map(|c| match c {
+                    '*' => Tok::Star,
+                    '?' => Tok::One,
+                    c => Tok::Lit(c),
+                })
+                .collect::<Vec<_>>()
+        };
+        for p in [
+            "",
+            "*",
+            "**",
+            "?",
+            "a*",
+            "*a",
+            "a?",
+            "a*b*",
+            "kms:Decrypt",
+            "kms:*",
+            "kms:Re*",
+            "arn:aws:kms:us-east-1:111122223333:key/*",
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:iam::*:role/Admin",
+            "arn:aws:logs:r:a:log-group:/x:*",
+            "arn:*",
+            "a:b:c:d:e",
+            "a:b:c:d:e:",
+            ":::::",
+            "arn:aws:iam::111122223333:root",
+            "é*",
+            "ü?x:*",
+        ] {
+            assert_eq!(Glob::new(p), Glob::from_toks(toks(p)), "glob {p:?}");
+            assert_eq!(ArnGlob::new(p), ArnGlob::new_by_toks(p), "arn glob {p:?}");
+        }
+    }
 
     #[test]
     fn glob_shapes_and_matching() {

@@ -7,10 +7,11 @@
 use crate::registry;
 use crate::Finding;
 use keyward_core::json::{Member, Node, Value};
-use keyward_core::model::{AwsPrincipal, Effect, Operator, PolicyKind};
+use keyward_core::model::{Effect, Operator, PolicyKind};
 use keyward_core::parse::unique_members;
 use keyward_core::span::Span;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// One string of an element (an action, a resource, a principal value).
@@ -66,8 +67,18 @@ pub(crate) struct Principals<'a> {
 
 impl Principals<'_> {
     /// Accounts named as `ACCT` or `arn:...:iam::ACCT:root`.
+    /// (What `AwsPrincipal::parse` classifies as an account, without building its strings.)
     pub(crate) fn is_account(value: &str) -> bool {
-        matches!(AwsPrincipal::parse(value), AwsPrincipal::Account(_))
+        if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+            return true;
+        }
+        let mut it = value.splitn(6, ':');
+        let (Some(_), Some(_), Some(service), Some(_), Some(_), Some(resource)) =
+            (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
+        else {
+            return false;
+        };
+        service == "iam" && resource == "root"
     }
 
     /// True when every entry is an account principal (and there is at least one).
@@ -86,6 +97,11 @@ impl Principals<'_> {
 /// A wildcard action expanded: the service prefix and the matching action names (lower case).
 pub(crate) type Expansion = (&'static str, Vec<&'static str>);
 
+/// The wildcard expansions made so far in one document, by lower-cased action: a pattern
+/// written in several statements (`kms:Describe*` in every administrator statement) is
+/// expanded once.
+type Expansions = Rc<RefCell<BTreeMap<String, Rc<Option<Expansion>>>>>;
+
 /// One statement.
 #[derive(Debug)]
 pub(crate) struct Stmt<'a> {
@@ -102,7 +118,9 @@ pub(crate) struct Stmt<'a> {
     pub(crate) action_lc: Vec<String>,
     /// For wildcard patterns of a known service: the lower-cased names of the catalogue actions
     /// the pattern matches (computed on first use).
-    expanded: Vec<OnceCell<Option<Expansion>>>,
+    expanded: Vec<OnceCell<Rc<Option<Expansion>>>>,
+    /// The document's expansions, shared by its statements.
+    expansions: Expansions,
     pub(crate) not_action: bool,
     pub(crate) resource: Option<&'a Member>,
     pub(crate) resources: Vec<Item<'a>>,
@@ -126,16 +144,26 @@ impl Stmt<'_> {
         }
         // `p` covers `svc:name` for every name (patterns are `svc:name` shaped; `*` alone
         // matched above). Compare the services before expanding the action's names.
-        let Some((psvc, pname)) = p.split_once(':') else { return false };
-        let tsvc = text.split(':').next().unwrap_or_default();
+        let Some((psvc, pname)) = split_colon(p) else { return false };
+        let tsvc = split_colon(text).map_or(text.as_str(), |(svc, _)| svc);
         if !wild_match(psvc, tsvc) {
             return false;
         }
         let Some(cell) = self.expanded.get(i) else { return false };
-        let Some((_, names)) = cell.get_or_init(|| crate::checks::actions::expand(text)) else {
+        let Some((_, names)) = cell.get_or_init(|| self.expand(text)).as_ref() else {
             return false;
         };
         !names.is_empty() && names.iter().all(|n| wild_match(pname, n))
+    }
+
+    /// [`crate::checks::actions::expand`] of `text`, made once per document.
+    fn expand(&self, text: &str) -> Rc<Option<Expansion>> {
+        if let Some(e) = self.expansions.borrow().get(text) {
+            return Rc::clone(e);
+        }
+        let e = Rc::new(crate::checks::actions::expand(text));
+        self.expansions.borrow_mut().insert(text.to_string(), Rc::clone(&e));
+        e
     }
 
     /// True for an Allow statement.
@@ -161,6 +189,12 @@ impl Stmt<'_> {
             _ => format!("#{}", self.index + 1),
         }
     }
+}
+
+/// `s` split at its first `:` (a byte search: cheaper than a char pattern on short names).
+fn split_colon(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b':')?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// `*`/`?` wildcard match over bytes (callers lower-case both sides for actions).
@@ -222,18 +256,20 @@ impl<'a> Ctx<'a> {
         parse_errors: bool,
     ) -> Ctx<'a> {
         let mut stmts = Vec::new();
+        let shared = Expansions::default();
         if let Some(members) = root.as_object() {
             let statement = unique_members(members).find(|m| m.key == "Statement");
             match statement.map(|m| &m.value) {
                 Some(Node { value: Value::Array(items), .. }) => {
                     for (i, item) in items.iter().enumerate() {
-                        if let Some(s) = statement_view(item, format!("Statement[{i}]"), i) {
+                        if let Some(s) = statement_view(item, format!("Statement[{i}]"), i, &shared)
+                        {
                             stmts.push(s);
                         }
                     }
                 }
                 Some(node @ Node { value: Value::Object(_), .. }) => {
-                    stmts.extend(statement_view(node, "Statement".to_string(), 0));
+                    stmts.extend(statement_view(node, "Statement".to_string(), 0, &shared));
                 }
                 _ => {}
             }
@@ -349,7 +385,12 @@ fn conditions<'a>(m: &'a Member, path: &str) -> Vec<Cond<'a>> {
     out
 }
 
-fn statement_view(node: &Node, path: String, index: usize) -> Option<Stmt<'_>> {
+fn statement_view<'a>(
+    node: &'a Node,
+    path: String,
+    index: usize,
+    expansions: &Expansions,
+) -> Option<Stmt<'a>> {
     let members = node.as_object()?;
     let mut s = Stmt {
         index,
@@ -363,6 +404,7 @@ fn statement_view(node: &Node, path: String, index: usize) -> Option<Stmt<'_>> {
         actions: Vec::new(),
         action_lc: Vec::new(),
         expanded: Vec::new(),
+        expansions: Rc::clone(expansions),
         not_action: false,
         resource: None,
         resources: Vec::new(),
@@ -405,4 +447,35 @@ fn statement_view(node: &Node, path: String, index: usize) -> Option<Stmt<'_>> {
         }
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_core::model::AwsPrincipal;
+
+    #[test]
+    fn is_account_agrees_with_the_principal_parser() {
+        for v in [
+            "*",
+            "111122223333",
+            "11112222333",
+            "1111222233334",
+            "11112222333a",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws-cn:iam::111122223333:root",
+            "arn:aws:iam::111122223333:root:x",
+            "arn:aws:iam::111122223333:role/root",
+            "arn:aws:sts::111122223333:root",
+            "arn:aws:iam::111122223333:user/Alice",
+            "arn:aws:iam::111122223333",
+            "iam::root",
+            "",
+            ":::::root",
+            "a:b:iam:d:e:root",
+        ] {
+            let parsed = matches!(AwsPrincipal::parse(v), AwsPrincipal::Account(_));
+            assert_eq!(Principals::is_account(v), parsed, "{v:?}");
+        }
+    }
 }

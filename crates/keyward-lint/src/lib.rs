@@ -88,10 +88,16 @@ pub fn catalog_dataset() -> &'static str {
 
 /// Lints one document (`kind` None: inferred from the content).
 pub fn lint_text(text: &str, kind: Option<DocKind>) -> Report {
+    lint_tree(text, kind).0
+}
+
+/// [`lint_text`], also handing back the JSON tree the document was read into (None when it
+/// is not JSON), so a caller that needs more from the document does not read it again.
+pub fn lint_tree(text: &str, kind: Option<DocKind>) -> (Report, Option<Node>) {
     let (root, diags) = json::read(text, Limits::default());
     let mut findings: Vec<Finding> = diags.into_iter().map(Finding::from).collect();
     let Some(root) = root else {
-        return Report { kind, kind_inferred: kind.is_none(), findings };
+        return (Report { kind, kind_inferred: kind.is_none(), findings }, None);
     };
     let doc_kind = kind.unwrap_or_else(|| infer_kind(&root));
     let mut extra = Vec::new();
@@ -115,7 +121,7 @@ pub fn lint_text(text: &str, kind: Option<DocKind>) -> Report {
     extra.retain(|e| !findings.iter().any(|f| f.code == e.code && f.span.start == e.span.start));
     findings.extend(extra);
     findings.sort_by_key(|f| (f.span.start, f.span.end));
-    Report { kind: Some(doc_kind), kind_inferred: kind.is_none(), findings }
+    (Report { kind: Some(doc_kind), kind_inferred: kind.is_none(), findings }, Some(root))
 }
 
 /// The JSON path of the grant object at `span` (`[2]`, `Grants[0]`, or `` for one grant).

@@ -160,8 +160,7 @@ fn is_object(n: &Node) -> bool {
 /// file (Terraform placeholders: offset, message); a finding that points exactly at one is
 /// about the stand-in value and is dropped.
 pub fn lint_doc(doc: &Doc<'_>, kind_inferred: bool, notes: &[(usize, String)]) -> Unit {
-    let report = keyward_lint::lint_text(&doc.text, doc.kind);
-    let mut statements: Option<Option<Node>> = None;
+    let (report, root) = keyward_lint::lint_tree(&doc.text, doc.kind);
     let hits = report
         .findings
         .into_iter()
@@ -180,13 +179,8 @@ pub fn lint_doc(doc: &Doc<'_>, kind_inferred: bool, notes: &[(usize, String)]) -
                 (Some(l), false) => format!("{l}.{}", f.path),
                 (None, _) => f.path.clone(),
             };
-            let sid = if f.path.starts_with("Statement") {
-                let root =
-                    statements.get_or_insert_with(|| json::read(&doc.text, Limits::default()).0);
-                sid_of(root.as_ref(), &f.path)
-            } else {
-                None
-            };
+            let sid =
+                if f.path.starts_with("Statement") { sid_of(root.as_ref(), &f.path) } else { None };
             Hit {
                 code: f.code,
                 severity: f.severity,
