@@ -6,6 +6,7 @@
 # Env: KEYWARD_BIN (default target/release/keyward), KEYWARD_SDK_VENV (a venv with boto3),
 # and any arguments are passed to run.py (file names or case-name filters).
 set -euo pipefail
+. "$(dirname "$0")/../lib/serve_addr.sh"
 cd "$(dirname "$0")/../.."
 BIN=${KEYWARD_BIN:-target/release/keyward}
 [ -x "$BIN" ] || timeout 1800 cargo build --release -p keyward-cli --locked
@@ -47,14 +48,7 @@ done
 
 "$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --log-format off >/dev/null 2>"$TMP/server.err" &
 SERVER_PID=$!
-ADDR=
-for _ in $(seq 1 100); do
-  ADDR=$(sed -n 's|^keyward serve: listening on \(http://127\.0\.0\.1:[0-9]*\)$|\1|p' "$TMP/server.err")
-  [ -n "$ADDR" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.err"; exit 1; }
-  sleep 0.1
-done
-[ -n "$ADDR" ] || { echo "server did not start"; cat "$TMP/server.err"; exit 1; }
+ADDR=$(serve_addr "$SERVER_PID" "$TMP/server.err") || exit 1
 
 rc=0
 KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \

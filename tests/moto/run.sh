@@ -8,6 +8,7 @@
 # Env: KEYWARD_BIN (default target/release/keyward), KEYWARD_SDK_VENV (reuse a venv that
 # already has boto3 and moto[server], skipping pip).
 set -euo pipefail
+. "$(dirname "$0")/../lib/serve_addr.sh"
 cd "$(dirname "$0")/../.."
 BIN=${KEYWARD_BIN:-target/release/keyward}
 [ -x "$BIN" ] || timeout 1800 cargo build --release -p keyward-cli --locked
@@ -44,14 +45,7 @@ read -r KW_ID KW_SECRET < <("$BIN" iam create-access-key --principal arn:aws:iam
   "$PY" -c 'import json,sys; k=json.load(sys.stdin)["AccessKey"]; print(k["AccessKeyId"], k["SecretAccessKey"])')
 "$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --log-format off >/dev/null 2>"$TMP/keyward.err" &
 KW_PID=$!
-KW_ADDR=
-for _ in $(seq 1 100); do
-  KW_ADDR=$(sed -n 's|^keyward serve: listening on \(http://127\.0\.0\.1:[0-9]*\)$|\1|p' "$TMP/keyward.err")
-  [ -n "$KW_ADDR" ] && break
-  kill -0 "$KW_PID" 2>/dev/null || { cat "$TMP/keyward.err"; exit 1; }
-  sleep 0.1
-done
-[ -n "$KW_ADDR" ] || { echo "keyward serve did not start"; cat "$TMP/keyward.err"; exit 1; }
+KW_ADDR=$(serve_addr "$KW_PID" "$TMP/keyward.err") || exit 1
 
 # moto: a free loopback port (bind to 0, release, hand it to moto_server).
 MOTO_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')

@@ -6,6 +6,7 @@
 # Env: KEYWARD_BIN (default target/release/keyward), KEYWARD_SDK_VENV (reuse a venv that
 # already has the packages, skipping pip).
 set -euo pipefail
+. "$(dirname "$0")/../lib/serve_addr.sh"
 cd "$(dirname "$0")/../.."
 BIN=${KEYWARD_BIN:-target/release/keyward}
 [ -x "$BIN" ] || cargo build --release -p keyward-cli --locked
@@ -54,14 +55,7 @@ export KW_APP_ID KW_APP_SECRET
 
 "$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --cloudtrail "$TMP/trail" --cloudtrail-roll-events 5 >"$TMP/access.log" 2>"$TMP/server.err" &
 SERVER_PID=$!
-ADDR=
-for _ in $(seq 1 100); do
-  ADDR=$(sed -n 's|^keyward serve: listening on \(http://127\.0\.0\.1:[0-9]*\)$|\1|p' "$TMP/server.err")
-  [ -n "$ADDR" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.err"; exit 1; }
-  sleep 0.1
-done
-[ -n "$ADDR" ] || { echo "server did not start"; cat "$TMP/server.err"; exit 1; }
+ADDR=$(serve_addr "$SERVER_PID" "$TMP/server.err") || exit 1
 echo "keyward serve at $ADDR"
 
 rc=0

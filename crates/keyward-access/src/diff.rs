@@ -68,7 +68,16 @@ struct Comparer<'a> {
     changes: Vec<Change>,
 }
 
-impl Comparer<'_> {
+impl<'a> Comparer<'a> {
+    fn new(actions: &'a [String]) -> Self {
+        Comparer {
+            actions,
+            opt: Optimizer::default(),
+            extra: PolicySet::default(),
+            changes: vec![],
+        }
+    }
+
     fn compare(
         &mut self,
         s: &Subject,
@@ -128,12 +137,7 @@ pub fn diff_key_policies(
     key: &KeyFacts,
     actions: &[String],
 ) -> Vec<Change> {
-    let mut c = Comparer {
-        actions,
-        opt: Optimizer::default(),
-        extra: PolicySet::default(),
-        changes: vec![],
-    };
+    let mut c = Comparer::new(actions);
     let subs = subjects(export, &[&old.policy, &new.policy], key.account());
     for s in &subs {
         c.compare(s, key, old, new, None);
@@ -199,12 +203,7 @@ pub fn diff_identity_policies(
     kp: &NamedPolicy,
     actions: &[String],
 ) -> Vec<Change> {
-    let mut c = Comparer {
-        actions,
-        opt: Optimizer::default(),
-        extra: PolicySet::default(),
-        changes: vec![],
-    };
+    let mut c = Comparer::new(actions);
     for (label, principal) in holders {
         let found = export.and_then(|e| e.find(principal));
         let base = Subject {

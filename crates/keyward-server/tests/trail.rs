@@ -32,14 +32,20 @@ fn records(p: &Path) -> Vec<Value> {
     serde_json::from_str::<Value>(&s).unwrap()["Records"].as_array().unwrap().clone()
 }
 
-#[test]
-fn the_hook_records_allowed_and_denied_calls() {
+/// A recorder writing files into a fresh directory, and a KMS with the default admin.
+fn setup() -> (tempfile::TempDir, Trail, Kms) {
     let dir = tempfile::tempdir().unwrap();
     let trail =
         Trail::start(TrailConfig { dir: Some(dir.path().into()), ..TrailConfig::default() })
             .unwrap();
     let mut kms = Kms::in_memory(Box::new(rand_core::OsRng), Config::default());
     kms.seed_defaults().unwrap();
+    (dir, trail, kms)
+}
+
+#[test]
+fn the_hook_records_allowed_and_denied_calls() {
+    let (dir, trail, mut kms) = setup();
     kms.record_service_events(true);
     let admin = Caller {
         principal: "arn:aws:iam::111122223333:user/admin".into(),
@@ -152,12 +158,7 @@ fn a_full_queue_drops_and_counts_without_blocking() {
 /// of that Region, in that Region's folder.
 #[test]
 fn calls_are_recorded_in_their_own_region() {
-    let dir = tempfile::tempdir().unwrap();
-    let trail =
-        Trail::start(TrailConfig { dir: Some(dir.path().into()), ..TrailConfig::default() })
-            .unwrap();
-    let mut kms = Kms::in_memory(Box::new(rand_core::OsRng), Config::default());
-    kms.seed_defaults().unwrap();
+    let (dir, trail, mut kms) = setup();
     let west = Caller {
         principal: "arn:aws:iam::111122223333:user/admin".into(),
         now_ms: 1_767_225_600_000,
@@ -184,12 +185,7 @@ fn calls_are_recorded_in_their_own_region() {
 
 #[test]
 fn get_key_last_usage_names_the_event_of_the_last_cryptographic_call() {
-    let dir = tempfile::tempdir().unwrap();
-    let trail =
-        Trail::start(TrailConfig { dir: Some(dir.path().into()), ..TrailConfig::default() })
-            .unwrap();
-    let mut kms = Kms::in_memory(Box::new(rand_core::OsRng), Config::default());
-    kms.seed_defaults().unwrap();
+    let (dir, trail, mut kms) = setup();
     let admin = Caller {
         principal: "arn:aws:iam::111122223333:user/admin".into(),
         now_ms: 1_767_225_600_000,
