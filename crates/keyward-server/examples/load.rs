@@ -5,7 +5,11 @@
 //! Prints requests/s and p50/p99/max latency. One request is signed once and replayed (the
 //! server does not refuse replays), so the client spends its CPU on I/O, not on signing.
 //! With `LOAD_TARGET=127.0.0.1:PORT` it drives another KMS endpoint instead (e.g. moto's
-//! server, for comparison) with the access key `test`/`test`; loopback addresses only.
+//! server, for comparison) with the access key `LOAD_KEY=ID:SECRET`, else `test`/`test`;
+//! loopback addresses only.
+//! With `LOAD_EMIT=FILE` it only sets up (CreateKey, Encrypt, one checked Decrypt), writes the
+//! signed Decrypt request to FILE as raw HTTP/1.1 bytes and exits, so another client (`wrk` in
+//! `scripts/bench-peers`) can replay it; the signature stays valid for the SigV4 window (5 min).
 //! With `LOAD_SESSION=1` (in-process only) it also measures AssumeRole + the first Decrypt with
 //! the new credentials (median of 50), then runs the Decrypt load a second time signed with
 //! the role session's temporary credentials and prints the ratio to the long-term key's.
@@ -43,8 +47,16 @@ fn main() {
         None => Some(TestServer::start(Options { log_format: log, ..Options::default() })),
     };
     let addr = external.or(srv.as_ref().map(|s| s.addr)).unwrap();
-    let admin =
-        srv.as_ref().map_or(Key { id: "test".into(), secret: "test".into() }, |s| s.admin.clone());
+    // An external endpoint gets `LOAD_KEY=ID:SECRET` (a key `keyward iam create-access-key`
+    // made, so the signature is verified), else `test`/`test`.
+    let given = std::env::var("LOAD_KEY").ok().map(|k| {
+        let (id, secret) = k.split_once(':').expect("LOAD_KEY=ID:SECRET");
+        Key { id: id.into(), secret: secret.into() }
+    });
+    let admin = srv.as_ref().map_or_else(
+        || given.unwrap_or(Key { id: "test".into(), secret: "test".into() }),
+        |s| s.admin.clone(),
+    );
     // moto's server closes the connection after each response; follow it.
     let key = connect_to(addr).call(&admin, "CreateKey", &json!({})).json()["KeyMetadata"]["KeyId"]
         .clone();
@@ -65,6 +77,10 @@ fn main() {
     let check = c.read_response().unwrap();
     let reconnect = check.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
     assert_eq!(check.status, 200, "{check:?}");
+    if let Some(path) = std::env::var_os("LOAD_EMIT") {
+        std::fs::write(path, &raw).unwrap();
+        return;
+    }
 
     let long_term = run_load(addr, &raw, conns, secs, reconnect, &format!("log {log:?}"));
     if std::env::var_os("LOAD_SESSION").is_some() && srv.is_some() {

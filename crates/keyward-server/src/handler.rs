@@ -30,6 +30,8 @@ pub struct Shared {
     /// How far the server's clock is moved ahead of the wall clock (`--test-clock` only),
     /// milliseconds: it times sessions and policies, never the SigV4 window.
     pub clock_offset_ms: std::sync::atomic::AtomicI64,
+    /// SigV4 signing keys already derived (per access key, secret and credential scope).
+    pub signing_keys: sigv4::KeyCache,
 }
 
 impl Shared {
@@ -128,11 +130,6 @@ impl Identity {
         }
         v
     }
-}
-
-/// Compares secrets in time independent of where they differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The operation named by `X-Amz-Target`, if it is a KMS operation keyward serves.
@@ -258,7 +255,7 @@ pub(crate) fn authenticate(
     if let Some(s) = &session {
         // Temporary credentials are valid only with their session token.
         let token = req.header("x-amz-security-token").unwrap_or_default();
-        if !same_secret(token.trim().as_bytes(), s.token.expose()) {
+        if !sigv4::same_secret(token.trim().as_bytes(), s.token.expose()) {
             return Err(invalid());
         }
     }
@@ -274,7 +271,7 @@ pub(crate) fn authenticate(
         Some((service, region)) => sigv4::check_scope_for(&auth, &amz_date, service, region)?,
         None => sigv4::check_scope(&auth, &amz_date)?,
     }
-    sigv4::verify(&signed, &auth, &amz_date, &secret)?;
+    sigv4::verify_cached(&signed, &auth, &amz_date, &secret, Some(&shared.signing_keys))?;
     if session.as_ref().is_some_and(|s| clock >= s.expires_ms) {
         return Err(AuthError {
             code: "ExpiredTokenException",

@@ -76,6 +76,7 @@ impl Server {
             local,
             trail,
             clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
+            signing_keys: crate::sigv4::KeyCache::default(),
         });
         Ok(Server { listener, shared })
     }

@@ -407,11 +407,79 @@ pub fn sign(
     amz_date: &str,
     secret: &[u8],
 ) -> Result<String, AuthError> {
-    let payload = sha256_hex(req.body);
-    let canonical = canonical_request(req, &auth.signed_headers, &payload)?;
+    let key = keyed(&signing_key(secret, &auth.date, &auth.region, &auth.service));
+    sign_keyed(req, auth, amz_date, &sha256_hex(req.body), key)
+}
+
+/// [`sign`] with the payload hash `payload` and the signing key's HMAC, keyed.
+fn sign_keyed(
+    req: &SignedRequest<'_>,
+    auth: &Authorization,
+    amz_date: &str,
+    payload: &str,
+    mut key: HmacSha256,
+) -> Result<String, AuthError> {
+    let canonical = canonical_request(req, &auth.signed_headers, payload)?;
     let sts = string_to_sign(amz_date, &auth.scope(), &canonical);
-    let key = signing_key(secret, &auth.date, &auth.region, &auth.service);
-    Ok(hex(&hmac(&key, sts.as_bytes())))
+    key.update(sts.as_bytes());
+    Ok(hex(&key.finalize().into_bytes()))
+}
+
+/// An HMAC-SHA256 keyed with `key` (HMAC takes keys of any length).
+fn keyed(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as hmac::digest::KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()))
+}
+
+/// Most signing keys the cache holds; past it the cache starts over.
+const CACHED_KEYS: usize = 256;
+
+/// Signing keys already derived, as the AWS SDKs keep them: a signing key depends only on the
+/// secret and the credential scope (date, Region, service), so a client signing many requests
+/// in a day has its key derived once (four HMACs fewer per request). Each entry holds the
+/// secret it was derived from and is used only when the secret presented matches it, so a
+/// key is never reused for another secret; at most [`CACHED_KEYS`] entries.
+#[derive(Default)]
+pub struct KeyCache {
+    /// By `access key/date/region/service`.
+    keys: std::sync::Mutex<std::collections::HashMap<String, CachedKey>>,
+}
+
+struct CachedKey {
+    secret: zeroize::Zeroizing<Vec<u8>>,
+    /// The HMAC keyed with the signing key (its inner and outer pads already hashed).
+    mac: HmacSha256,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyCache")
+    }
+}
+
+impl KeyCache {
+    /// The keyed HMAC for `secret` and `auth`'s credential scope, derived on a miss.
+    fn get(&self, auth: &Authorization, secret: &[u8]) -> HmacSha256 {
+        let id = format!("{}/{}/{}/{}", auth.access_key, auth.date, auth.region, auth.service);
+        let mut keys = self.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(k) = keys.get(&id).filter(|k| same_secret(&k.secret, secret)) {
+            return k.mac.clone();
+        }
+        let mac = keyed(&signing_key(secret, &auth.date, &auth.region, &auth.service));
+        if keys.len() >= CACHED_KEYS {
+            keys.clear();
+        }
+        keys.insert(
+            id,
+            CachedKey { secret: zeroize::Zeroizing::new(secret.to_vec()), mac: mac.clone() },
+        );
+        mac
+    }
+}
+
+/// Compares secrets in time independent of where they differ.
+pub(crate) fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The message AWS returns for a signature that does not match.
@@ -424,6 +492,17 @@ pub fn verify(
     auth: &Authorization,
     amz_date: &str,
     secret: &[u8],
+) -> Result<(), AuthError> {
+    verify_cached(req, auth, amz_date, secret, None)
+}
+
+/// [`verify`], taking the signing key from `cache` (and adding it there) when given.
+pub fn verify_cached(
+    req: &SignedRequest<'_>,
+    auth: &Authorization,
+    amz_date: &str,
+    secret: &[u8],
+    cache: Option<&KeyCache>,
 ) -> Result<(), AuthError> {
     if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(AuthError::invalid(
@@ -438,15 +517,20 @@ pub fn verify(
             )));
         }
     }
+    let payload = sha256_hex(req.body);
     if let Some(claimed) = req.header("x-amz-content-sha256") {
         let claimed = claimed.trim();
-        if claimed != "UNSIGNED-PAYLOAD" && !claimed.eq_ignore_ascii_case(&sha256_hex(req.body)) {
+        if claimed != "UNSIGNED-PAYLOAD" && !claimed.eq_ignore_ascii_case(&payload) {
             return Err(AuthError::invalid(
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",
             ));
         }
     }
-    let expected = sign(req, auth, amz_date, secret)?;
+    let key = match cache {
+        Some(c) => c.get(auth, secret),
+        None => keyed(&signing_key(secret, &auth.date, &auth.region, &auth.service)),
+    };
+    let expected = sign_keyed(req, auth, amz_date, &payload, key)?;
     let got = auth.signature.to_ascii_lowercase();
     let mut diff = u8::from(expected.len() != got.len());
     for (a, b) in expected.bytes().zip(got.bytes()) {
@@ -549,6 +633,68 @@ mod tests {
         assert_eq!(
             sig.ok().as_deref(),
             Some("5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7")
+        );
+    }
+
+    /// A KMS request signed with `secret` on `date` (`YYYYMMDD`), as the verifier sees it.
+    fn signed(secret: &[u8], date: &str) -> (Vec<(String, String)>, Authorization, String) {
+        let amz_date = format!("{date}T120000Z");
+        let headers = vec![
+            ("host".to_string(), "127.0.0.1:4599".to_string()),
+            ("x-amz-date".to_string(), amz_date.clone()),
+            ("x-amz-target".to_string(), "TrentService.ListKeys".to_string()),
+        ];
+        let mut auth = Authorization {
+            access_key: "AKIDCACHE".into(),
+            date: date.into(),
+            region: "us-east-1".into(),
+            service: "kms".into(),
+            signed_headers: vec!["host".into(), "x-amz-date".into(), "x-amz-target".into()],
+            signature: String::new(),
+        };
+        let req = request(&headers);
+        auth.signature = sign(&req, &auth, &amz_date, secret).unwrap_or_default();
+        (headers, auth, amz_date)
+    }
+
+    fn request(headers: &[(String, String)]) -> SignedRequest<'_> {
+        SignedRequest { method: "POST", path: "/", query: None, headers, body: b"{}" }
+    }
+
+    /// The cached signing key gives the verdicts of a fresh derivation: a request signed with
+    /// the secret the key was derived from passes, a cached key is never used for another
+    /// secret under the same access key, and another date derives its own key.
+    #[test]
+    fn cached_signing_keys_verify_as_fresh_ones() {
+        let cache = KeyCache::default();
+        let (h, auth, date) = signed(b"secret-one", "20260101");
+        for _ in 0..2 {
+            assert_eq!(
+                verify_cached(&request(&h), &auth, &date, b"secret-one", Some(&cache)),
+                Ok(())
+            );
+        }
+        // The same access key id now holds another secret: the cached key must not verify
+        // the old signature, and the new secret's signature verifies.
+        let wrong = verify_cached(&request(&h), &auth, &date, b"secret-two", Some(&cache));
+        assert_eq!(wrong.map_err(|e| e.message), Err(MISMATCH.to_string()));
+        let (h2, auth2, date2) = signed(b"secret-two", "20260101");
+        assert_eq!(
+            verify_cached(&request(&h2), &auth2, &date2, b"secret-two", Some(&cache)),
+            Ok(())
+        );
+        // A signature made for one day does not verify as another day's.
+        let (h3, mut auth3, date3) = signed(b"secret-one", "20260102");
+        assert_eq!(
+            verify_cached(&request(&h3), &auth3, &date3, b"secret-one", Some(&cache)),
+            Ok(())
+        );
+        auth3.signature = auth.signature.clone();
+        let stale = verify_cached(&request(&h3), &auth3, &date3, b"secret-one", Some(&cache));
+        assert_eq!(stale.map_err(|e| e.code), Err("InvalidSignatureException"));
+        assert_eq!(
+            verify(&request(&h), &auth, &date, b"secret-one"),
+            verify_cached(&request(&h), &auth, &date, b"secret-one", Some(&cache))
         );
     }
 
