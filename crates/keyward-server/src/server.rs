@@ -39,17 +39,30 @@ impl RequestIds {
         RequestIds { seed, next: AtomicU64::new(1) }
     }
 
+    /// `{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}` of the seed's high bits, the mixed counter's
+    /// and the counter, written digit by digit (this runs for every request).
     fn next(&self) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let mixed = (n ^ self.seed).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        format!(
-            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-            self.seed >> 32,
-            (self.seed >> 16) & 0xffff,
-            (mixed >> 52) & 0xfff,
-            (mixed >> 40) & 0xfff,
-            n & 0xffff_ffff_ffff
-        )
+        let mut s = String::with_capacity(36);
+        push_hex(&mut s, self.seed >> 32, 8);
+        s.push('-');
+        push_hex(&mut s, (self.seed >> 16) & 0xffff, 4);
+        s.push_str("-4");
+        push_hex(&mut s, (mixed >> 52) & 0xfff, 3);
+        s.push_str("-a");
+        push_hex(&mut s, (mixed >> 40) & 0xfff, 3);
+        s.push('-');
+        push_hex(&mut s, n & 0xffff_ffff_ffff, 12);
+        s
+    }
+}
+
+/// Appends the low `digits` hex digits of `v`, lower-case, zero-padded.
+fn push_hex(s: &mut String, v: u64, digits: u32) {
+    for i in (0..digits).rev() {
+        let d = (v >> (4 * i)) & 0xf;
+        s.push(char::from_digit(u32::try_from(d).unwrap_or(0), 16).unwrap_or('0'));
     }
 }
 
@@ -301,4 +314,29 @@ async fn serve_one(
     };
     entry.emit(shared.opts.log_format);
     respond(reply, &entry.request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Request ids keep the UUID version 4 shape and the exact digits `format!` gave.
+    #[test]
+    fn request_ids_are_uuid_shaped() {
+        let ids = RequestIds { seed: 0x0123_4567_89ab_cdef, next: AtomicU64::new(0x1234) };
+        let n = 0x1234u64;
+        let mixed = (n ^ ids.seed).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let want = format!(
+            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+            ids.seed >> 32,
+            (ids.seed >> 16) & 0xffff,
+            (mixed >> 52) & 0xfff,
+            (mixed >> 40) & 0xfff,
+            n
+        );
+        let got = ids.next();
+        assert_eq!(got, want);
+        assert!(got.starts_with("01234567-89ab-4"), "{got}");
+        assert_ne!(ids.next(), got);
+    }
 }
