@@ -82,10 +82,6 @@ pub struct SignedRequest<'a> {
 }
 
 impl SignedRequest<'_> {
-    fn header_values(&self, name: &str) -> Vec<&str> {
-        self.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
-    }
-
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
@@ -358,8 +354,15 @@ fn canonical_query(query: Option<&str>) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
-fn canonical_value(v: &str) -> String {
-    v.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Appends a header value as SigV4 canonicalises it: trimmed, inner whitespace runs as one
+/// space.
+fn push_canonical_value(s: &mut String, v: &str) {
+    for (i, word) in v.split_whitespace().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(word);
+    }
 }
 
 /// The canonical request for `req`, signing `signed_headers`, with payload hash `payload`.
@@ -376,20 +379,30 @@ pub fn canonical_request(
     s.push('\n');
     s.push_str(&canonical_query(req.query));
     s.push('\n');
+    // Written straight into `s` (no string per header or value): this runs for every request.
     for name in signed_headers {
-        let values = req.header_values(name);
-        if values.is_empty() {
+        let mut values = req.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v);
+        let Some(first) = values.next() else {
             return Err(AuthError::invalid(format!(
                 "The request signature we calculated does not match the signature you provided. Signed header '{name}' is not present in the request."
             )));
-        }
+        };
         s.push_str(name);
         s.push(':');
-        s.push_str(&values.iter().map(|v| canonical_value(v)).collect::<Vec<_>>().join(","));
+        push_canonical_value(&mut s, first);
+        for v in values {
+            s.push(',');
+            push_canonical_value(&mut s, v);
+        }
         s.push('\n');
     }
     s.push('\n');
-    s.push_str(&signed_headers.join(";"));
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            s.push(';');
+        }
+        s.push_str(name);
+    }
     s.push('\n');
     s.push_str(payload);
     Ok(s)
@@ -696,6 +709,24 @@ mod tests {
             verify(&request(&h), &auth, &date, b"secret-one"),
             verify_cached(&request(&h), &auth, &date, b"secret-one", Some(&cache))
         );
+    }
+
+    /// Repeated headers join with commas in arrival order; each value is trimmed and its inner
+    /// whitespace runs fold to one space; a signed header that is absent is refused.
+    #[test]
+    fn canonical_headers_fold_values() {
+        let h = |n: &str, v: &str| (n.to_string(), v.to_string());
+        let headers =
+            vec![h("x-a", "  one   two "), h("host", "h"), h("x-a", "three\tfour"), h("x-b", "")];
+        let req =
+            SignedRequest { method: "POST", path: "", query: None, headers: &headers, body: b"" };
+        let signed: Vec<String> = ["host", "x-a", "x-b"].map(String::from).to_vec();
+        assert_eq!(
+            canonical_request(&req, &signed, "P").ok().as_deref(),
+            Some("POST\n/\n\nhost:h\nx-a:one two,three four\nx-b:\n\nhost;x-a;x-b\nP")
+        );
+        let missing = canonical_request(&req, &["x-c".to_string()], "P").map_err(|e| e.code);
+        assert_eq!(missing, Err("InvalidSignatureException"));
     }
 
     #[test]
