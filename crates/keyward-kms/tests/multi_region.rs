@@ -184,7 +184,8 @@ fn replicate_key_errors() {
     // Only a primary key is replicated; a single-Region key is not a multi-Region key.
     let e = err(&mut k, &eu, "ReplicateKey", json!({"KeyId": id, "ReplicaRegion": "ap-south-1"}));
     assert_eq!(e.code.as_str(), "UnsupportedOperationException");
-    assert_eq!(e.message, format!("{} is not a multi-Region primary key.", arn(EU, &id)));
+    // AWS's text (LocalStack's snapshot of AWS, test_replicate_replica_key_should_fail).
+    assert_eq!(e.message, format!("{} is not a multi-region primary key.", arn(EU, &id)));
     let single = key(&mut k, json!({}));
     let e = err(&mut k, &us, "ReplicateKey", json!({"KeyId": single, "ReplicaRegion": EU}));
     assert_eq!(e.message, format!("{} is not a multi-Region key.", arn(US, &single)));
