@@ -309,7 +309,7 @@ fn import_and_rotation_refusals_in_aws_words() {
     ok(&mut k, &c, "DeleteImportedKeyMaterial", json!({"KeyId": id, "KeyMaterialId": pending}));
     let new = import(&mut k, &c, &id, &C, json!({"ImportType": "NEW_KEY_MATERIAL"})).unwrap();
     let want = format!(
-        "New key material (id: {}) cannot be imported into KMS key {id}, because another key \
+        "New key material (id: {}) cannot be imported into KMS key {key_arn}, because another key \
          material (id: {pending}) is pending rotation.",
         new["KeyMaterialId"].as_str().unwrap()
     );

@@ -343,13 +343,14 @@ fn import_new(
     }
     if let Some(pending) = rec.imports.pending.as_ref().filter(|_| !first) {
         // AWS's text (recorded from AWS KMS in LocalStack's snapshot tests,
-        // test_import_key_material_raises_if_there_is_already_key_material_pending, 2025-11).
+        // test_import_key_material_raises_if_there_is_already_key_material_pending, 2025-11;
+        // the key there is the value of the import response's KeyId: the key ARN).
         return Err(KmsError::new(
             ErrorCode::KMSInvalidStateException,
             format!(
                 "New key material (id: {}) cannot be imported into KMS key {}, because another \
                  key material (id: {}) is pending rotation.",
-                entry.id, rec.key_id, pending.id
+                entry.id, rec.arn, pending.id
             ),
         ));
     }
