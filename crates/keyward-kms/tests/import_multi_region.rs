@@ -338,3 +338,18 @@ fn import_and_rotation_refusals_in_aws_words() {
         )
     );
 }
+
+#[test]
+fn valid_to_is_at_most_365_days_ahead() {
+    let mut k = kms();
+    let id = key(&mut k, json!({"Origin": "EXTERNAL"}));
+    let c = admin();
+    let expires =
+        |ms: i64| json!({"ExpirationModel": "KEY_MATERIAL_EXPIRES", "ValidTo": ms / 1000});
+    let e = import(&mut k, &c, &id, &A, expires(T0 + 366 * DAY)).unwrap_err();
+    assert_eq!(e.code.as_str(), "ValidationException", "{e}");
+    let e = import(&mut k, &c, &id, &A, expires(T0 - DAY)).unwrap_err();
+    assert_eq!(e.code.as_str(), "ValidationException", "{e}");
+    import(&mut k, &c, &id, &A, expires(T0 + 365 * DAY)).unwrap();
+    assert_eq!(state(&mut k, &c, &id), "Enabled");
+}

@@ -18,6 +18,9 @@ pub use crate::api::grants::{
 /// How long import parameters stay valid (AWS: 24 hours).
 const PARAMS_VALID_MS: i64 = 24 * 3_600_000;
 
+/// The latest ValidTo an import may set: 365 days from the request.
+const MAX_VALID_MS: i64 = 365 * 86_400_000;
+
 /// ImportKeyMaterial input.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -140,6 +143,13 @@ impl Kms {
                 let ms = (t * 1000.0) as i64;
                 if ms <= caller.now_ms {
                     return Err(KmsError::validation("ValidTo must be in the future."));
+                }
+                // API reference, ImportKeyMaterial ValidTo: "The maximum value is 365 days from
+                // the request date." (keyward's wording; AWS's text not seen).
+                if ms > caller.now_ms + MAX_VALID_MS {
+                    return Err(KmsError::validation(
+                        "ValidTo must be no more than 365 days from the request date.",
+                    ));
                 }
                 Some(ms)
             }
