@@ -353,3 +353,26 @@ fn valid_to_is_at_most_365_days_ahead() {
     import(&mut k, &c, &id, &A, expires(T0 + 365 * DAY)).unwrap();
     assert_eq!(state(&mut k, &c, &id), "Enabled");
 }
+
+#[test]
+fn update_primary_region_of_an_imported_key() {
+    let mut k = kms();
+    let (id, a) = imported_set(&mut k);
+    let (us, eu) = (r(US), r(EU));
+    import(&mut k, &eu, &id, &A, json!({})).unwrap();
+    // New material on the old primary only: the new primary has not imported it, so the set
+    // drops it (keyward's choice, docs/local-kms.md).
+    import(&mut k, &us, &id, &C, json!({"ImportType": "NEW_KEY_MATERIAL"})).unwrap();
+    ok(&mut k, &us, "UpdatePrimaryRegion", json!({"KeyId": id, "PrimaryRegion": EU}));
+    for at in [&us, &eu] {
+        let listed = materials(&mut k, at, &id);
+        let a_id = a.as_str().unwrap().to_string();
+        assert_eq!(listed, vec![(a_id, "CURRENT".into(), "IMPORTED".into())]);
+    }
+    // The new primary takes new material and rotates the set.
+    let c = import(&mut k, &eu, &id, &C, json!({"ImportType": "NEW_KEY_MATERIAL"})).unwrap();
+    import(&mut k, &us, &id, &C, json!({})).unwrap();
+    ok(&mut k, &eu, "RotateKeyOnDemand", json!({"KeyId": id}));
+    let m = ok(&mut k, &us, "DescribeKey", json!({"KeyId": id}))["KeyMetadata"].clone();
+    assert_eq!(m["CurrentKeyMaterialId"], c["KeyMaterialId"]);
+}

@@ -386,6 +386,10 @@ impl Kms {
         let mut new = replica;
         old.multi_region = Some(MultiRegionRole::Replica);
         new.multi_region = Some(MultiRegionRole::Primary);
+        if old.origin == Origin::External {
+            // The new primary's materials are the set's (the other replicas follow in commit).
+            follow_imported(&mut old, &new);
+        }
         self.commit(vec![Change::PutKey(Box::new(old)), Change::PutKey(Box::new(new))])?;
         Ok(Empty {})
     }
