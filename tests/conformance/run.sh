@@ -3,7 +3,8 @@
 # top of run.py) sent with boto3 to a fresh `keyward serve` on 127.0.0.1, its answer compared with
 # the exact response AWS KMS gives (code, message, fields). Called by tests/sdk/run.sh (the sdk
 # stage of scripts/test); runs on its own too.
-# Env: KEYWARD_BIN (default target/release/keyward), KEYWARD_SDK_VENV (a venv with boto3),
+# Env: KEYWARD_BIN (default target/release/keyward), KEYWARD_SDK_VENV (a venv with boto3 and
+# cryptography),
 # and any arguments are passed to run.py (file names or case-name filters).
 set -euo pipefail
 . "$(dirname "$0")/../lib/serve_addr.sh"
@@ -21,7 +22,7 @@ if [ -n "${KEYWARD_SDK_VENV:-}" ]; then
   PY=$KEYWARD_SDK_VENV/bin/python
 else
   python3 -m venv "$TMP/venv"
-  timeout 600 "$TMP/venv/bin/pip" install --quiet --disable-pip-version-check boto3
+  timeout 600 "$TMP/venv/bin/pip" install --quiet --disable-pip-version-check boto3 cryptography
   PY=$TMP/venv/bin/python
 fi
 
@@ -46,7 +47,8 @@ for entry in "${PRINCIPALS[@]}"; do
   export "KW_${name}_ID=$id" "KW_${name}_SECRET=$secret" "KW_${name}_ARN=$arn"
 done
 
-"$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --log-format off >/dev/null 2>"$TMP/server.err" &
+# --test-clock: cases move the server's clock to let imported key material expire.
+"$BIN" serve --addr 127.0.0.1:0 --state "$STATE" --test-clock --log-format off >/dev/null 2>"$TMP/server.err" &
 SERVER_PID=$!
 ADDR=$(serve_addr "$SERVER_PID" "$TMP/server.err") || exit 1
 

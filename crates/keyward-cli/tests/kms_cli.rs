@@ -340,20 +340,7 @@ fn import_parameters_and_bad_material_are_kms_errors() {
     let key = env.create_key(&["--origin", "EXTERNAL"]);
     let state = env.text(&["describe-key", "--key-id", &key], "KeyMetadata.KeyState");
     assert_eq!(state, "PendingImport");
-    let params = env
-        .run(&[
-            "kms",
-            "get-parameters-for-import",
-            "--key-id",
-            &key,
-            "--wrapping-algorithm",
-            "RSAES_OAEP_SHA_256",
-            "--wrapping-key-spec",
-            "RSA_2048",
-            "--query",
-            "{ImportToken:ImportToken,PublicKey:PublicKey}",
-        ])
-        .json();
+    let params = env.import_parameters(&key);
     let token = params["ImportToken"].as_str().unwrap();
     assert!(params["PublicKey"].is_string());
     let junk = env.write("wrapped.bin", &[7u8; 256]);

@@ -1,7 +1,8 @@
 //! The seeds' KMS workflows end to end through the built `keyward` binary, each step a
 //! separate process over the same `--state` directory: create a key, alias it, encrypt with a
 //! context, decrypt, fail with the wrong context, envelope-encrypt a file, rotate, grant to a
-//! role and use the grant as that role, disable, schedule deletion, and let the window pass.
+//! role and use the grant as that role, disable, schedule deletion, and let the window pass;
+//! imported key material that expires at a simulated time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
 mod kms_common;
@@ -421,4 +422,59 @@ fn asymmetric_and_mac_keys() {
     );
     let back = env.text(&["decrypt", "--ciphertext-blob", &re], "Plaintext");
     assert_eq!(back, pair["PrivateKeyPlaintext"].as_str().unwrap());
+}
+
+#[test]
+fn imported_material_expires_at_a_simulated_time() {
+    let env = Env::new();
+    let key = env.create_key(&["--origin", "EXTERNAL"]);
+    let params = env.import_parameters(&key);
+    let public = unb64(params["PublicKey"].as_str().unwrap());
+    let alg = keyward_kms::types::WrappingAlgorithm::RsaesOaepSha256;
+    let wrapped =
+        keyward_kms::crypto::asym::wrap_material(&public, alg, &[0x5a; 32], &mut rand_core::OsRng)
+            .unwrap();
+    let wrapped = env.write("wrapped.b64", b64(&wrapped).as_bytes());
+    let token = env.write("token.b64", params["ImportToken"].as_str().unwrap().as_bytes());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let at = |days: i64| {
+        let secs = i64::try_from(now.as_secs()).unwrap() + days * 86_400;
+        let t = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    env.run(&[
+        "kms",
+        "import-key-material",
+        "--key-id",
+        &key,
+        "--import-token",
+        &format!("file://{token}"),
+        "--encrypted-key-material",
+        &format!("file://{wrapped}"),
+        "--expiration-model",
+        "KEY_MATERIAL_EXPIRES",
+        "--valid-to",
+        &at(1),
+    ])
+    .ok();
+    let plain = env.write("plain.txt", b"expiring");
+    let ct = env.text(
+        &["encrypt", "--key-id", &key, "--plaintext", &format!("fileb://{plain}")],
+        "CiphertextBlob",
+    );
+    let ct = env.write("ct.b64", ct.as_bytes());
+    // Two days on (simulated), the material has expired: the key is PendingImport and
+    // Decrypt answers as AWS does...
+    let later = at(2);
+    let state =
+        env.text(&["describe-key", "--key-id", &key, "--time", &later], "KeyMetadata.KeyState");
+    assert_eq!(state, "PendingImport");
+    let err = env
+        .run(&["kms", "decrypt", "--ciphertext-blob", &format!("file://{ct}"), "--time", &later])
+        .kms_error("KMSInvalidStateException", "Decrypt")
+        .to_string();
+    assert!(err.trim_end().ends_with(&format!("key/{key} is pending import.")), "{err}");
+    // ...but only the real clock deletes it: now the key still decrypts.
+    let out = env.run(&["kms", "decrypt", "--ciphertext-blob", &format!("file://{ct}")]).json();
+    assert_eq!(unb64(out["Plaintext"].as_str().unwrap()), b"expiring");
 }

@@ -505,7 +505,7 @@ impl Kms {
         if let Some(r) = &rec.rotation {
             d = d.min(r.next_ms);
         }
-        if let Some(t) = rec.material_expires_ms {
+        if let Some(t) = crate::ops::import::next_expiry(rec) {
             d = d.min(t);
         }
         self.next_deadline_ms = self.next_deadline_ms.min(d);
@@ -543,14 +543,10 @@ impl Kms {
             }
             let mut rec = rec.clone();
             let mut changed = false;
-            if rec.material_expires_ms.is_some_and(|t| t <= now_ms) {
+            // Imported material whose ValidTo passed is deleted, one event per material.
+            for (material, due) in crate::ops::import::expire_materials(&mut rec, now_ms) {
                 let kind = ServiceEventKind::DeleteExpiredKeyMaterial;
-                events.push(service_event(&rec, kind, rec.material_expires_ms, None));
-                rec.materials.clear();
-                rec.material_expires_ms = None;
-                if rec.state != KeyState::PendingDeletion {
-                    rec.state = KeyState::PendingImport;
-                }
+                events.push(service_event(&rec, kind, Some(due), Some(material)));
                 changed = true;
             }
             // A multi-Region replica rotates with its primary (`replica_sync`), never alone.
@@ -576,10 +572,10 @@ impl Kms {
                     changed = true;
                 }
             }
-            for t in
-                [rec.deletion_ms, rec.rotation.as_ref().map(|r| r.next_ms), rec.material_expires_ms]
-                    .into_iter()
-                    .flatten()
+            let expiry = crate::ops::import::next_expiry(&rec);
+            for t in [rec.deletion_ms, rec.rotation.as_ref().map(|r| r.next_ms), expiry]
+                .into_iter()
+                .flatten()
             {
                 if t > now_ms || rec.state != KeyState::Enabled {
                     next = next.min(t.max(now_ms + 1));

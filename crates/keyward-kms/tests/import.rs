@@ -33,15 +33,9 @@ fn import_with(
     let params = parameters(k, id, alg.as_str(), "RSA_2048");
     let public = unb64(&params["PublicKey"]);
     let wrapped = asym::wrap_material(&public, alg, material, &mut rand_core::OsRng).unwrap();
-    let mut req = json!({"KeyId": id, "ImportToken": params["ImportToken"],
+    let base = json!({"KeyId": id, "ImportToken": params["ImportToken"],
         "EncryptedKeyMaterial": b64(&wrapped), "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"});
-    for (name, v) in extra.as_object().unwrap() {
-        if v.is_null() {
-            req.as_object_mut().unwrap().remove(name);
-        } else {
-            req[name] = v.clone();
-        }
-    }
+    let req = merged(base, &extra);
     k.call(&admin(), "ImportKeyMaterial", &req)
 }
 

@@ -129,9 +129,21 @@ fn a_ciphertext_from_the_primary_decrypts_with_the_replica() {
     let out = ok(&mut k, &eu, "Decrypt", json!({"CiphertextBlob": ct["CiphertextBlob"]}));
     assert_eq!(unb64(&out["Plaintext"]), b"rotated");
     // Rotation is the primary's to manage.
-    for op in ["EnableKeyRotation", "RotateKeyOnDemand"] {
+    for op in ["EnableKeyRotation", "DisableKeyRotation", "RotateKeyOnDemand"] {
         assert_eq!(code(&mut k, &eu, op, json!({"KeyId": id})), "UnsupportedOperationException");
     }
+    // The replica shows the set's shared rotation: the primary's status and rotations.
+    ok(&mut k, &us, "EnableKeyRotation", json!({"KeyId": id, "RotationPeriodInDays": 90}));
+    let status = ok(&mut k, &eu, "GetKeyRotationStatus", json!({"KeyId": id}));
+    assert_eq!(
+        (status["KeyRotationEnabled"].clone(), status["RotationPeriodInDays"].clone()),
+        (json!(true), json!(90))
+    );
+    assert_eq!(status["KeyId"], arn(EU, &id));
+    let listed = |k: &mut Kms, c: &Caller| ok(k, c, "ListKeyRotations", json!({"KeyId": id}));
+    let (there, here) = (listed(&mut k, &us), listed(&mut k, &eu));
+    assert_eq!(here["Rotations"].as_array().map(Vec::len), Some(1));
+    assert_eq!(here["Rotations"][0]["KeyMaterialId"], there["Rotations"][0]["KeyMaterialId"]);
 }
 
 #[test]
@@ -184,7 +196,8 @@ fn replicate_key_errors() {
     // Only a primary key is replicated; a single-Region key is not a multi-Region key.
     let e = err(&mut k, &eu, "ReplicateKey", json!({"KeyId": id, "ReplicaRegion": "ap-south-1"}));
     assert_eq!(e.code.as_str(), "UnsupportedOperationException");
-    assert_eq!(e.message, format!("{} is not a multi-Region primary key.", arn(EU, &id)));
+    // AWS's text (LocalStack's snapshot of AWS, test_replicate_replica_key_should_fail).
+    assert_eq!(e.message, format!("{} is not a multi-region primary key.", arn(EU, &id)));
     let single = key(&mut k, json!({}));
     let e = err(&mut k, &us, "ReplicateKey", json!({"KeyId": single, "ReplicaRegion": EU}));
     assert_eq!(e.message, format!("{} is not a multi-Region key.", arn(US, &single)));

@@ -297,4 +297,31 @@ fn service_events_as_aws_writes_them() {
     );
     assert!(delete.get("serviceEventDetails").is_none());
     assert_eq!(delete["eventName"], "DeleteKey");
+    let material = "123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0";
+    let expired = service_event(
+        &ServiceEvent {
+            kind: ServiceEventKind::DeleteExpiredKeyMaterial,
+            key_arn: key.into(),
+            region: "us-east-1".into(),
+            at_ms: ms("2025-05-22T19:55:11Z"),
+            key_material_id: Some(material.into()),
+        },
+        "cfa932fd-0d3a-4a76-a8b8-616863a2b547",
+    );
+    // KMS Developer Guide, ct-deleteexpiredkeymaterial (2025): the RotateKey record's layout,
+    // with the expired material named in serviceEventDetails (managementEvent as above).
+    let mut want = rotate;
+    for (field, value) in [
+        ("eventTime", json!("2025-05-22T19:55:11Z")),
+        ("eventName", json!("DeleteExpiredKeyMaterial")),
+        ("awsRegion", json!("us-east-1")),
+        ("eventID", json!("cfa932fd-0d3a-4a76-a8b8-616863a2b547")),
+        (
+            "serviceEventDetails",
+            json!({ "keyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "keyMaterialId": material }),
+        ),
+    ] {
+        want[field] = value;
+    }
+    assert_eq!(expired, want);
 }

@@ -160,4 +160,12 @@ fn expired_imported_material_is_a_service_event() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].kind, ServiceEventKind::DeleteExpiredKeyMaterial);
     assert_eq!(events[0].at_ms, T0 + 2 * DAY);
+    let listed = ok(
+        &mut k,
+        &admin(),
+        "ListKeyRotations",
+        json!({"KeyId": id, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"}),
+    );
+    let material = listed["Rotations"][0]["KeyMaterialId"].as_str().map(String::from);
+    assert_eq!(events[0].key_material_id, material, "the expired material is named");
 }

@@ -76,6 +76,15 @@ impl Env {
         self.run(&a).ok().trim().to_string()
     }
 
+    /// GetParametersForImport of `key` (RSAES_OAEP_SHA_256, an RSA_2048 wrapping key).
+    pub(crate) fn import_parameters(&self, key: &str) -> serde_json::Value {
+        let alg = ["--wrapping-algorithm", "RSAES_OAEP_SHA_256"];
+        let spec = ["--wrapping-key-spec", "RSA_2048"];
+        let mut args = vec!["kms", "get-parameters-for-import", "--key-id", key];
+        args.extend(alg.iter().chain(spec.iter()));
+        self.run(&args).json()
+    }
+
     /// Creates a key (with optional extra flags); returns its id.
     pub(crate) fn create_key(&self, extra: &[&str]) -> String {
         let mut a = vec!["create-key"];

@@ -5,7 +5,7 @@ use super::{epoch_s, Blob, StateRule};
 use crate::crypto::asym;
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{Caller, Kms};
-use crate::record::{ImportParams, ImportedMaterial, KeyRecord, Material, Secret};
+use crate::record::{ImportParams, ImportedMaterial, KeyRecord, Material, MultiRegionRole, Secret};
 use crate::store::Change;
 use crate::types::{KeySpec, KeyState, Origin, WrappingAlgorithm, WrappingKeySpec};
 use serde::Deserialize;
@@ -17,6 +17,9 @@ pub use crate::api::grants::{
 
 /// How long import parameters stay valid (AWS: 24 hours).
 const PARAMS_VALID_MS: i64 = 24 * 3_600_000;
+
+/// The latest ValidTo an import may set: 365 days from the request.
+const MAX_VALID_MS: i64 = 365 * 86_400_000;
 
 /// ImportKeyMaterial input.
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +112,10 @@ impl Kms {
         let (_, id) = self.gate(caller, &r.key_id, "kms:ImportKeyMaterial", StateRule::Any)?;
         let mut rec = self.key(&id)?.rec.clone();
         external(&rec)?;
+        // A replica's material is its primary's (AWS checks that it is the same).
+        let primary = (rec.multi_region == Some(MultiRegionRole::Replica))
+            .then(|| self.mrk_primary(&rec))
+            .flatten();
         let Some(params) = rec.import.clone() else {
             return Err(KmsError::new(
                 ErrorCode::InvalidImportTokenException,
@@ -136,6 +143,13 @@ impl Kms {
                 let ms = (t * 1000.0) as i64;
                 if ms <= caller.now_ms {
                     return Err(KmsError::validation("ValidTo must be in the future."));
+                }
+                // API reference, ImportKeyMaterial ValidTo: "The maximum value is 365 days from
+                // the request date." (keyward's wording; AWS's text not seen).
+                if ms > caller.now_ms + MAX_VALID_MS {
+                    return Err(KmsError::validation(
+                        "ValidTo must be no more than 365 days from the request date.",
+                    ));
                 }
                 Some(ms)
             }
@@ -188,6 +202,10 @@ impl Kms {
             valid_to_ms: expires,
             deleted: false,
         };
+        if let Some(p) = &primary {
+            import_replica(&mut rec, p, &r, material, entry)?;
+            return self.finish_import(rec, mid);
+        }
         // AWS: NEW_KEY_MATERIAL by default for the first import, EXISTING_KEY_MATERIAL after.
         let first = rec.materials.is_empty() && rec.imports.pending.is_none();
         let new = match r.import_type.as_deref() {
@@ -200,6 +218,16 @@ impl Kms {
         } else {
             import_existing(&mut rec, &r, &material, entry)?;
         }
+        self.finish_import(rec, mid)
+    }
+
+    /// The end of a successful import: the import parameters are spent, and the key is
+    /// Enabled once every material associated with it is imported.
+    fn finish_import(
+        &mut self,
+        mut rec: KeyRecord,
+        mid: String,
+    ) -> Result<ImportKeyMaterialResponse> {
         rec.import = None;
         if rec.state == KeyState::PendingImport && all_imported(&rec) {
             rec.state = KeyState::Enabled;
@@ -323,10 +351,17 @@ fn import_new(
             "This key material is already associated with the KMS key; import it with ImportType EXISTING_KEY_MATERIAL.",
         ));
     }
-    if !first && rec.imports.pending.is_some() {
+    if let Some(pending) = rec.imports.pending.as_ref().filter(|_| !first) {
+        // AWS's text (recorded from AWS KMS in LocalStack's snapshot tests,
+        // test_import_key_material_raises_if_there_is_already_key_material_pending, 2025-11;
+        // the key there is the value of the import response's KeyId: the key ARN).
         return Err(KmsError::new(
             ErrorCode::KMSInvalidStateException,
-            format!("{} already has key material pending rotation; rotate the key with RotateKeyOnDemand first.", rec.arn),
+            format!(
+                "New key material (id: {}) cannot be imported into KMS key {}, because another \
+                 key material (id: {}) is pending rotation.",
+                entry.id, rec.arn, pending.id
+            ),
         ));
     }
     let m = Material {
@@ -386,4 +421,155 @@ fn import_existing(
     }
     put_entry(rec, entry);
     Ok(())
+}
+
+/// The materials of a new replica of an EXTERNAL primary key: the primary's, by id and
+/// creation, with no bytes (AWS: the replica is created with no key material, PendingImport,
+/// and takes the same key material imported into it).
+pub(crate) fn replica_slots(primary: &KeyRecord) -> (Vec<Material>, Vec<ImportedMaterial>) {
+    let slots =
+        primary.materials.iter().map(|m| Material { secret: Secret::new(Vec::new()), ..m.clone() });
+    let entries = primary.materials.iter().map(|m| ImportedMaterial {
+        id: m.id.clone(),
+        description: None,
+        valid_to_ms: None,
+        deleted: true,
+    });
+    (slots.collect(), entries.collect())
+}
+
+/// ImportKeyMaterial into a multi-Region replica: the material must be one its primary key
+/// has (current, older, or pending rotation); it fills that material's place in the replica.
+/// New key material is imported into the primary key first (AWS: "You cannot directly import
+/// new key material into the replica Region keys").
+fn import_replica(
+    rec: &mut KeyRecord,
+    primary: &KeyRecord,
+    r: &ImportRequest,
+    material: Secret,
+    entry: ImportedMaterial,
+) -> Result<()> {
+    if rec.materials.is_empty() {
+        // Replicas made before replicas had places for their primary's materials.
+        let (slots, entries) = replica_slots(primary);
+        rec.materials = slots;
+        for e in entries {
+            if rec.imports.entry(&e.id).is_none() {
+                rec.imports.entries.push(e);
+            }
+        }
+    }
+    if r.key_material_id.as_ref().is_some_and(|given| *given != entry.id) {
+        return Err(KmsError::new(
+            ErrorCode::IncorrectKeyMaterialException,
+            "The key material does not match the KeyMaterialId in the request.",
+        ));
+    }
+    let imported = rec.materials.iter().any(|m| !m.secret.expose().is_empty())
+        || rec.imports.pending.is_some();
+    if imported && r.import_type.as_deref() == Some("NEW_KEY_MATERIAL") {
+        return Err(KmsError::new(
+            ErrorCode::UnsupportedOperationException,
+            format!(
+                "{} is a multi-Region replica key. Import new key material into its primary key \
+                 {}, then import the same key material into this key with ImportType \
+                 EXISTING_KEY_MATERIAL.",
+                rec.arn, primary.arn
+            ),
+        ));
+    }
+    let last = rec.materials.len().saturating_sub(1);
+    if let Some(at) = rec.materials.iter().position(|m| m.id == entry.id) {
+        if let Some(slot) = rec.materials.get_mut(at) {
+            slot.secret = material;
+        }
+        if at == last {
+            rec.material_expires_ms = entry.valid_to_ms;
+        }
+    } else if let Some(p) = primary.imports.pending.as_ref().filter(|p| p.id == entry.id) {
+        rec.imports.pending = Some(Material {
+            id: p.id.clone(),
+            created_ms: p.created_ms,
+            origin: p.origin.clone(),
+            secret: material,
+        });
+    } else {
+        return Err(KmsError::new(
+            ErrorCode::IncorrectKeyMaterialException,
+            format!(
+                "The key material is not the key material of the multi-Region primary key {}. \
+                 Import the same key material into each related multi-Region key.",
+                primary.arn
+            ),
+        ));
+    }
+    put_entry(rec, entry);
+    Ok(())
+}
+
+/// The earliest time a material of `rec` that is imported now expires (its ValidTo), for
+/// [`Kms::tick`]'s deadline.
+pub(crate) fn next_expiry(rec: &KeyRecord) -> Option<i64> {
+    let live = |id: &str| {
+        rec.materials.iter().any(|m| m.id == id && !m.secret.expose().is_empty())
+            || rec.imports.pending.as_ref().is_some_and(|p| p.id == id)
+    };
+    let entries = rec.imports.entries.iter().filter(|e| !e.deleted && live(&e.id));
+    let earliest = entries.filter_map(|e| e.valid_to_ms).min();
+    match (earliest, rec.material_expires_ms) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Deletes the imported materials of `rec` whose ValidTo is at or before `now_ms`, as AWS
+/// does when key material expires: a material associated with the key loses its bytes (its
+/// ImportState becomes PENDING_IMPORT) and the key becomes PendingImport (unless it is
+/// pending deletion) until the same material is imported again; material pending rotation is
+/// dropped and the key state stays. Returns the expired materials' ids with their ValidTo.
+pub(crate) fn expire_materials(rec: &mut KeyRecord, now_ms: i64) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    let due: Vec<(String, i64)> = rec
+        .imports
+        .entries
+        .iter()
+        .filter(|e| !e.deleted)
+        .filter_map(|e| e.valid_to_ms.filter(|t| *t <= now_ms).map(|t| (e.id.clone(), t)))
+        .collect();
+    for (id, t) in due {
+        if rec.imports.pending.as_ref().is_some_and(|p| p.id == id) {
+            rec.imports.pending = None;
+            rec.imports.entries.retain(|e| e.id != id);
+            out.push((id, t));
+            continue;
+        }
+        let Some(m) = rec.materials.iter_mut().find(|m| m.id == id) else { continue };
+        if m.secret.expose().is_empty() {
+            continue;
+        }
+        m.secret = Secret::new(Vec::new());
+        if let Some(e) = rec.imports.entries.iter_mut().find(|e| e.id == id) {
+            e.deleted = true;
+        }
+        out.push((id, t));
+    }
+    // Records written before each material had its own entry: the current material's expiry.
+    if let Some(t) = rec.material_expires_ms.filter(|t| *t <= now_ms) {
+        if let Some(m) = rec.materials.last_mut().filter(|m| !m.secret.expose().is_empty()) {
+            m.secret = Secret::new(Vec::new());
+            out.push((m.id.clone(), t));
+        }
+    }
+    let current_gone = rec.materials.last().is_none_or(|m| m.secret.expose().is_empty());
+    if current_gone || rec.material_expires_ms.is_some_and(|t| t <= now_ms) {
+        rec.material_expires_ms = None;
+    }
+    let lost = rec.materials.iter().any(|m| m.secret.expose().is_empty());
+    if !out.is_empty()
+        && lost
+        && !matches!(rec.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion)
+    {
+        rec.state = KeyState::PendingImport;
+    }
+    out
 }

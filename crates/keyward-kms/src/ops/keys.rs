@@ -1,7 +1,7 @@
 //! Key lifecycle: CreateKey, DescribeKey, ListKeys, Enable/DisableKey, deletion, description,
-//! tags, key policies and rotation.
+//! tags and key policies (rotation: `rotation.rs`).
 
-use super::{check_not_external, check_state, epoch_s, page, StateRule};
+use super::{check_state, epoch_s, page, StateRule};
 pub use crate::api::keys::{
     CreateKeyRequest, DescribeKeyRequest, EnableKeyRotationRequest, GetKeyPolicyRequest,
     GetKeyPolicyResponse, GetKeyRotationStatusResponse, KeyListEntry, KeyMetadata,
@@ -14,7 +14,7 @@ use crate::api::{Empty, KeyIdResponse};
 use crate::auth::Ask;
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{parse_named, Caller, Kms};
-use crate::record::{KeyRecord, Material, MultiRegionRole, Rotation, RotationEvent, Tag};
+use crate::record::{KeyRecord, Material, MultiRegionRole, RotationEvent, Tag};
 use crate::store::Change;
 use crate::types::{KeySpec, KeyState, KeyUsage, Origin};
 use keyward_core::eval::{CtxValue, Principal};
@@ -581,177 +581,6 @@ impl Kms {
         self.gate(caller, &r.key_id, "kms:ListKeyPolicies", StateRule::Any)?;
         Ok(ListKeyPoliciesResponse { policy_names: vec!["default".to_string()], truncated: false })
     }
-
-    /// A key whose material rotates: symmetric, not a replica, and (unless `external` allows
-    /// it: on-demand rotation and the listings) not EXTERNAL.
-    fn rotatable(&self, id: &str, external: bool) -> Result<KeyRecord> {
-        let rec = self.key(id)?.rec.clone();
-        crate::ops::multi_region::check_not_replica(&rec)?;
-        if !external || rec.spec != KeySpec::SymmetricDefault {
-            check_not_external(&rec)?;
-        }
-        if rec.spec != KeySpec::SymmetricDefault {
-            // AWS sends this one with no message.
-            return Err(KmsError::new(ErrorCode::UnsupportedOperationException, ""));
-        }
-        Ok(rec)
-    }
-
-    /// EnableKeyRotation (RotationPeriodInDays 90–2560, default 365).
-    pub fn enable_key_rotation(
-        &mut self,
-        caller: &Caller,
-        r: EnableKeyRotationRequest,
-    ) -> Result<Empty> {
-        let (_, id) = self.gate(caller, &r.key_id, "kms:EnableKeyRotation", StateRule::Rotate)?;
-        let period = r.rotation_period_in_days.unwrap_or(365);
-        if !(90..=2560).contains(&period) {
-            return Err(KmsError::constraint(
-                "rotationPeriodInDays",
-                "Member must have value between 90 and 2560",
-            ));
-        }
-        let mut rec = self.rotatable(&id, false)?;
-        let period_days = u32::try_from(period).unwrap_or(365);
-        rec.rotation = Some(Rotation { period_days, next_ms: caller.now_ms + period * DAY_MS });
-        self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(Empty {})
-    }
-
-    /// DisableKeyRotation.
-    pub fn disable_key_rotation(&mut self, caller: &Caller, r: KeyRequest) -> Result<Empty> {
-        let (_, id) = self.gate(caller, &r.key_id, "kms:DisableKeyRotation", StateRule::Rotate)?;
-        let mut rec = self.rotatable(&id, false)?;
-        rec.rotation = None;
-        self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(Empty {})
-    }
-
-    /// GetKeyRotationStatus.
-    pub fn get_key_rotation_status(
-        &mut self,
-        caller: &Caller,
-        r: KeyRequest,
-    ) -> Result<GetKeyRotationStatusResponse> {
-        let (_, id) = self.gate(caller, &r.key_id, "kms:GetKeyRotationStatus", StateRule::Any)?;
-        let rec = &self.key(&id)?.rec;
-        if rec.state == KeyState::PendingImport {
-            check_state(rec, StateRule::Rotate)?;
-        }
-        let rec = self.rotatable(&id, true)?;
-        Ok(GetKeyRotationStatusResponse {
-            key_rotation_enabled: rec.rotation.is_some(),
-            key_id: rec.arn.clone(),
-            rotation_period_in_days: rec.rotation.as_ref().map(|r| r.period_days),
-            next_rotation_date: rec.rotation.as_ref().map(|r| epoch_s(r.next_ms)),
-            // Only while an on-demand rotation is in progress; keyward's completes within the
-            // call, so none ever is.
-            on_demand_rotation_start_date: None,
-        })
-    }
-
-    /// RotateKeyOnDemand (at most 25 per key).
-    pub fn rotate_key_on_demand(
-        &mut self,
-        caller: &Caller,
-        r: KeyRequest,
-    ) -> Result<KeyIdResponse> {
-        let (_, id) = self.gate(caller, &r.key_id, "kms:RotateKeyOnDemand", StateRule::Rotate)?;
-        let mut rec = self.rotatable(&id, true)?;
-        if rec.rotations.iter().filter(|e| e.kind == "ON_DEMAND").count() >= 25 {
-            return Err(KmsError::new(
-                ErrorCode::LimitExceededException,
-                "A key can be rotated on demand at most 25 times.",
-            ));
-        }
-        if rec.origin == Origin::External {
-            // Imported material rotates to the material imported with NEW_KEY_MATERIAL.
-            let Some(m) = rec.imports.pending.take() else {
-                return Err(KmsError::new(
-                    ErrorCode::KMSInvalidStateException,
-                    format!("{} has no key material pending rotation. Import new key material with ImportType NEW_KEY_MATERIAL first.", rec.arn),
-                ));
-            };
-            rec.material_expires_ms = rec.imports.entry(&m.id).and_then(|e| e.valid_to_ms);
-            rec.rotations.push(RotationEvent {
-                material_id: m.id.clone(),
-                at_ms: caller.now_ms,
-                kind: "ON_DEMAND".into(),
-            });
-            rec.materials.push(m);
-        } else {
-            add_material(&mut rec, self.rng.as_mut(), caller.now_ms, "ON_DEMAND")?;
-        }
-        let out = KeyIdResponse { key_id: rec.arn.clone() };
-        self.commit(vec![Change::PutKey(Box::new(rec))])?;
-        Ok(out)
-    }
-
-    /// ListKeyRotations.
-    pub fn list_key_rotations(
-        &mut self,
-        caller: &Caller,
-        r: KeyPageRequest,
-    ) -> Result<ListKeyRotationsResponse> {
-        let (_, id) = self.gate(caller, &r.key_id, "kms:ListKeyRotations", StateRule::Any)?;
-        let rec = self.rotatable(&id, true)?;
-        let all = match r.include_key_material.as_deref() {
-            None | Some("ROTATIONS_ONLY") => false,
-            Some(_) => true,
-        };
-        let entries = rotation_entries(&rec, all);
-        let (rotations, next) = page(&entries, r.limit, r.marker.as_deref(), 100)?;
-        Ok(ListKeyRotationsResponse { rotations, truncated: next.is_some(), next_marker: next })
-    }
-}
-
-/// ListKeyRotations entries: the completed rotations, and with ALL_KEY_MATERIAL also the first
-/// material and material pending rotation, each with its state as AWS lists it.
-fn rotation_entries(rec: &KeyRecord, all: bool) -> Vec<RotationEntry> {
-    let external = rec.origin == Origin::External;
-    let current = rec.materials.last().map(|m| m.id.as_str());
-    let entry = |id: &str, state: &'static str, at: Option<(i64, &str)>| {
-        let imported = external.then(|| rec.imports.entry(id)).flatten();
-        RotationEntry {
-            key_id: rec.arn.clone(),
-            key_material_id: id.to_string(),
-            key_material_description: imported.and_then(|e| e.description.clone()),
-            import_state: external.then_some(if imported.is_some_and(|e| e.deleted) {
-                "PENDING_IMPORT"
-            } else {
-                "IMPORTED"
-            }),
-            key_material_state: state,
-            expiration_model: external.then_some(
-                if imported.is_some_and(|e| e.valid_to_ms.is_some()) {
-                    "KEY_MATERIAL_EXPIRES"
-                } else {
-                    "KEY_MATERIAL_DOES_NOT_EXPIRE"
-                },
-            ),
-            valid_to: imported.and_then(|e| e.valid_to_ms).map(epoch_s),
-            rotation_date: at.map(|(ms, _)| epoch_s(ms)),
-            rotation_type: at.map(|(_, kind)| kind.to_string()),
-        }
-    };
-    let state = |id: &str| if Some(id) == current { "CURRENT" } else { "NON_CURRENT" };
-    let mut out = Vec::new();
-    if all {
-        if let Some(first) = rec.materials.first() {
-            if !rec.rotations.iter().any(|e| e.material_id == first.id) {
-                out.push(entry(&first.id, state(&first.id), None));
-            }
-        }
-    }
-    for e in &rec.rotations {
-        out.push(entry(&e.material_id, state(&e.material_id), Some((e.at_ms, &e.kind))));
-    }
-    if all {
-        if let Some(p) = &rec.imports.pending {
-            out.push(entry(&p.id, "PENDING_ROTATION", None));
-        }
-    }
-    out
 }
 
 fn check_policy_name(name: Option<&str>) -> Result<()> {

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod last_usage;
 mod managed;
 pub mod multi_region;
+mod rotation;
 
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::record::KeyRecord;

@@ -15,7 +15,7 @@ use crate::api::Empty;
 use crate::auth::Ask;
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::kms::{key_handle, Caller, Kms};
-use crate::record::{KeyRecord, MultiRegionRole};
+use crate::record::{ImportedMaterial, KeyRecord, Material, MultiRegionRole, Secret};
 use crate::store::Change;
 use crate::types::{KeyState, Origin};
 use keyward_core::eval::call::MultiRegion;
@@ -93,7 +93,9 @@ fn check_region(field: &str, region: &str) -> Result<()> {
 fn not_primary(rec: &KeyRecord) -> KmsError {
     let what = match rec.multi_region {
         None => "is not a multi-Region key",
-        _ => "is not a multi-Region primary key",
+        // AWS's text for a replica (recorded from AWS KMS in LocalStack's snapshot tests,
+        // test_replicate_replica_key_should_fail, 2025-09).
+        _ => "is not a multi-region primary key",
     };
     KmsError::new(ErrorCode::UnsupportedOperationException, format!("{} {what}.", rec.arn))
 }
@@ -115,6 +117,28 @@ impl Kms {
             .collect();
         set.sort_by_key(|k| (k.multi_region != Some(MultiRegionRole::Primary), k.region.clone()));
         set
+    }
+
+    /// The primary key of `rec`'s multi-Region set (a copy), if there is one.
+    pub(crate) fn mrk_primary(&self, rec: &KeyRecord) -> Option<KeyRecord> {
+        let set = self.mrk_set(rec);
+        set.into_iter().find(|k| k.multi_region == Some(MultiRegionRole::Primary)).cloned()
+    }
+
+    /// The Regions of the replicas of primary `rec` that lack the material pending rotation
+    /// on it (AWS: PENDING_MULTI_REGION_IMPORT_AND_ROTATION until it is imported into every
+    /// replica). Empty when nothing is pending or every replica has it.
+    pub(crate) fn pending_missing_in(&self, primary: &KeyRecord) -> Vec<String> {
+        let Some(pending) = &primary.imports.pending else { return Vec::new() };
+        let has = |k: &KeyRecord| {
+            k.imports.pending.as_ref().is_some_and(|p| p.id == pending.id)
+                || k.materials.iter().any(|m| m.id == pending.id)
+        };
+        self.mrk_set(primary)
+            .into_iter()
+            .filter(|k| k.multi_region == Some(MultiRegionRole::Replica) && !has(k))
+            .map(|k| k.region.clone())
+            .collect()
     }
 
     /// DescribeKey's metadata, with the multi-Region configuration of a multi-Region key.
@@ -175,7 +199,9 @@ impl Kms {
                     continue;
                 }
                 let mut n = r.clone();
-                if primary.origin != Origin::External {
+                if primary.origin == Origin::External {
+                    follow_imported(&mut n, primary);
+                } else {
                     n.materials.clone_from(&primary.materials);
                 }
                 n.rotation.clone_from(&primary.rotation);
@@ -267,6 +293,12 @@ impl Kms {
         let bypass = r.bypass_policy_lockout_safety_check.unwrap_or(false);
         self.check_policy(caller, &p, &policy, &arn, &primary.account, bypass)?;
         let external = primary.origin == Origin::External;
+        // Imported material: places for the primary's materials, each to be imported.
+        let (slots, entries) = if external {
+            super::import::replica_slots(&primary)
+        } else {
+            (primary.materials.clone(), Vec::new())
+        };
         let replica = KeyRecord {
             key_id: primary.key_id.clone(),
             arn,
@@ -284,11 +316,11 @@ impl Kms {
             policy: policy.clone(),
             tags: tags.clone(),
             rotation: primary.rotation.clone(),
-            rotations: primary.rotations.clone(),
-            materials: if external { Vec::new() } else { primary.materials },
+            rotations: primary.rotations,
+            materials: slots,
             import: None,
             material_expires_ms: None,
-            imports: Default::default(),
+            imports: crate::record::Imports { entries, pending: None },
             multi_region: Some(MultiRegionRole::Replica),
             aws_managed: false,
         };
@@ -354,7 +386,55 @@ impl Kms {
         let mut new = replica;
         old.multi_region = Some(MultiRegionRole::Replica);
         new.multi_region = Some(MultiRegionRole::Primary);
+        if old.origin == Origin::External {
+            // The new primary's materials are the set's (the other replicas follow in commit).
+            follow_imported(&mut old, &new);
+        }
         self.commit(vec![Change::PutKey(Box::new(old)), Change::PutKey(Box::new(new))])?;
         Ok(Empty {})
+    }
+}
+
+/// Keeps replica `n` of an EXTERNAL primary in step with it: the replica has a place for each
+/// of the primary's materials (keeping the bytes imported into the replica; material pending
+/// rotation on the replica becomes current when the primary rotates to it), and material
+/// pending rotation that the primary no longer has is dropped (AWS: deleting a primary's
+/// pending material deletes it from the replicas too). Expiry and import state stay the
+/// replica's own.
+fn follow_imported(n: &mut KeyRecord, primary: &KeyRecord) {
+    let mut pending = n.imports.pending.take();
+    let mut materials = Vec::with_capacity(primary.materials.len());
+    for pm in &primary.materials {
+        if let Some(m) = n.materials.iter().find(|m| m.id == pm.id) {
+            materials.push(m.clone());
+        } else if let Some(p) = pending.take_if(|p| p.id == pm.id) {
+            materials.push(p);
+        } else {
+            materials.push(Material { secret: Secret::new(Vec::new()), ..pm.clone() });
+            if n.imports.entry(&pm.id).is_none() {
+                n.imports.entries.push(ImportedMaterial {
+                    id: pm.id.clone(),
+                    description: None,
+                    valid_to_ms: None,
+                    deleted: true,
+                });
+            }
+        }
+    }
+    let current_changed = materials.last().map(|m| &m.id) != n.materials.last().map(|m| &m.id);
+    n.materials = materials;
+    if current_changed {
+        let current = n.materials.last().map(|m| m.id.as_str()).unwrap_or_default();
+        n.material_expires_ms = n.imports.entry(current).and_then(|e| e.valid_to_ms);
+    }
+    let primary_pending = primary.imports.pending.as_ref().map(|p| p.id.as_str());
+    match pending {
+        Some(p) if Some(p.id.as_str()) == primary_pending => n.imports.pending = Some(p),
+        Some(p) => n.imports.entries.retain(|e| e.id != p.id),
+        None => {}
+    }
+    let lost = n.materials.iter().any(|m| m.secret.expose().is_empty());
+    if lost && n.state == KeyState::Enabled {
+        n.state = KeyState::PendingImport;
     }
 }

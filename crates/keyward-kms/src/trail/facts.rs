@@ -72,7 +72,7 @@ pub struct ServiceEvent {
     pub region: String,
     /// When it was due (the event's time), epoch milliseconds.
     pub at_ms: i64,
-    /// The new material of a rotation.
+    /// The new material of a rotation, or the material that expired.
     pub key_material_id: Option<String>,
 }
 

@@ -337,7 +337,10 @@ pub fn service_event(e: &ServiceEvent, event_id: &str) -> Value {
     m.insert("userAgent".into(), json!("AWS Internal"));
     m.insert("requestParameters".into(), Value::Null);
     m.insert("responseElements".into(), Value::Null);
-    if let Some(id) = &e.key_material_id {
+    // AWS names the expired material in serviceEventDetails (KMS Developer Guide,
+    // ct-deleteexpiredkeymaterial, 2025), a rotation's new material in additionalEventData.
+    let expired = e.kind == ServiceEventKind::DeleteExpiredKeyMaterial;
+    if let Some(id) = e.key_material_id.as_ref().filter(|_| !expired) {
         m.insert("additionalEventData".into(), json!({ "keyMaterialId": id }));
     }
     m.insert("eventID".into(), json!(event_id));
@@ -347,8 +350,15 @@ pub fn service_event(e: &ServiceEvent, event_id: &str) -> Value {
     m.insert("managementEvent".into(), json!(true));
     m.insert("recipientAccountId".into(), json!(resource.account));
     m.insert("eventCategory".into(), json!("Management"));
-    if e.kind != ServiceEventKind::DeleteKey {
-        m.insert("serviceEventDetails".into(), json!({ "keyId": key_id }));
+    match (&e.key_material_id, expired) {
+        (Some(id), true) => {
+            let details = json!({ "keyId": key_id, "keyMaterialId": id });
+            m.insert("serviceEventDetails".into(), details);
+        }
+        _ if e.kind != ServiceEventKind::DeleteKey => {
+            m.insert("serviceEventDetails".into(), json!({ "keyId": key_id }));
+        }
+        _ => {}
     }
     Value::Object(m)
 }

@@ -95,3 +95,19 @@ pub fn openssl(args: &[&str]) {
     let out = std::process::Command::new("openssl").args(args).output().unwrap();
     assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `req` with each field of `extra` set (a null removes the field).
+pub fn merged(mut req: Value, extra: &Value) -> Value {
+    for (name, v) in extra.as_object().into_iter().flatten() {
+        match req.as_object_mut() {
+            Some(o) if v.is_null() => {
+                o.remove(name);
+            }
+            Some(o) => {
+                o.insert(name.clone(), v.clone());
+            }
+            None => {}
+        }
+    }
+    req
+}
