@@ -21,7 +21,7 @@ if [ -n "${KEYWARD_SDK_VENV:-}" ]; then
   PY=$KEYWARD_SDK_VENV/bin/python
 else
   python3 -m venv "$TMP/venv"
-  timeout 600 "$TMP/venv/bin/pip" install --quiet --disable-pip-version-check boto3
+  timeout 600 "$TMP/venv/bin/pip" install --quiet --disable-pip-version-check 'boto3>=1.44.8'
   PY=$TMP/venv/bin/python
 fi
 

@@ -27,7 +27,7 @@ else
     (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
     rm -rf "$VENV"; python3 -m venv "$VENV"
   fi
-  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' \
+  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check 'boto3>=1.44.8' awscli 'aws-encryption-sdk[MPL]' \
     cryptography dilithium-py
 fi
 

@@ -176,6 +176,16 @@ impl Kms {
             O::DeleteImportedKeyMaterial => {
                 to_json(self.delete_imported_key_material(c, parse_required(i, KEY)?)?)
             }
+            O::Encapsulate => to_json(
+                self.encapsulate(c, parse_required(i, &["KeyId", "EncapsulationAlgorithm"])?)?,
+            ),
+            O::Decapsulate => to_json(self.decapsulate(
+                c,
+                parse_required(
+                    i,
+                    &["KeyId", "SharedSecretCiphertextBlob", "EncapsulationAlgorithm"],
+                )?,
+            )?),
         }
     }
 }

@@ -213,6 +213,8 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         O::Decrypt => fields_of::<DecryptRequest>(),
         O::DeleteAlias => fields_of::<DeleteAliasRequest>(),
         O::DeriveSharedSecret => fields_of::<DeriveSharedSecretRequest>(),
+        O::Encapsulate => fields_of::<EncapsulateRequest>(),
+        O::Decapsulate => fields_of::<DecapsulateRequest>(),
         O::DescribeKey => fields_of::<DescribeKeyRequest>(),
         O::EnableKeyRotation => fields_of::<EnableKeyRotationRequest>(),
         O::Encrypt => fields_of::<EncryptRequest>(),

@@ -101,6 +101,8 @@ pub struct ListGrantsRequest {
     pub grant_id: Option<String>,
     /// Only this grantee's grants.
     pub grantee_principal: Option<String>,
+    /// Only the grants of this grantee service principal.
+    pub grantee_service_principal: Option<String>,
 }
 
 /// ListRetirableGrants input.
@@ -114,6 +116,8 @@ pub struct ListRetirableGrantsRequest {
     /// The retiring principal whose grants to list.
     #[serde(deserialize_with = "nullable")]
     pub retiring_principal: String,
+    /// The retiring service principal whose grants to list.
+    pub retiring_service_principal: Option<String>,
 }
 
 /// One grant, as ListGrants and ListRetirableGrants show it.

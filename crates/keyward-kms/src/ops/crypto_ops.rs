@@ -604,6 +604,8 @@ impl Kms {
             signing_algorithms: (rec.usage == KeyUsage::SignVerify)
                 .then(|| rec.spec.signing_algorithms().to_vec()),
             key_agreement_algorithms: (rec.usage == KeyUsage::KeyAgreement).then(|| vec!["ECDH"]),
+            encapsulation_algorithms: (rec.usage == KeyUsage::EncapsulateDecapsulate)
+                .then(|| vec!["ML_KEM"]),
         })
     }
 

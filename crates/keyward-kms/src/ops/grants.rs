@@ -39,6 +39,12 @@ pub struct CreateGrantRequest {
     pub name: Option<String>,
     /// DryRun.
     pub dry_run: Option<bool>,
+    /// A service principal grantee (`service.amazonaws.com`), instead of GranteePrincipal.
+    #[serde(default)]
+    pub grantee_service_principal: Option<String>,
+    /// A service principal that may retire the grant, instead of RetiringPrincipal.
+    #[serde(default)]
+    pub retiring_service_principal: Option<String>,
 }
 
 fn allowed_ops(rec: &KeyRecord) -> &'static [Op] {
@@ -75,6 +81,9 @@ fn allowed_ops(rec: &KeyRecord) -> &'static [Op] {
         }
         (_, KeyUsage::KeyAgreement) => {
             &[DeriveSharedSecret, GetPublicKey, CreateGrant, RetireGrant, DescribeKey]
+        }
+        (_, KeyUsage::EncapsulateDecapsulate) => {
+            &[Encapsulate, Decapsulate, GetPublicKey, CreateGrant, RetireGrant, DescribeKey]
         }
     }
 }
