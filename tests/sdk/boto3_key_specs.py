@@ -112,6 +112,13 @@ def ml_kem(kms):
                                SharedSecretCiphertextBlob=enc["SharedSecretCiphertextBlob"])
         check(f"{spec} Encapsulate then Decapsulate agree", back["SharedSecret"] == enc["SharedSecret"]
               and len(enc["SharedSecret"]) == 32)
+    # ML-KEM data key pairs: the PKCS#8 private key loads in cryptography and matches the public key.
+    sym = kms.create_key()["KeyMetadata"]["KeyId"]
+    for spec in ("ML_KEM_768", "ML_KEM_1024"):
+        pair = kms.generate_data_key_pair(KeyId=sym, KeyPairSpec=spec)
+        private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], password=None)
+        public = private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        check(f"{spec} data key pair: the private key loads in cryptography and matches", public == pair["PublicKey"])
 
 
 def main():

@@ -350,6 +350,12 @@ aws_enum!(
         EccSecgP256k1 = "ECC_SECG_P256K1",
         /// Ed25519.
         EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+        /// ML-KEM-512.
+        MlKem512 = "ML_KEM_512",
+        /// ML-KEM-768.
+        MlKem768 = "ML_KEM_768",
+        /// ML-KEM-1024.
+        MlKem1024 = "ML_KEM_1024",
     }
 );
 
@@ -365,6 +371,9 @@ impl DataKeyPairSpec {
             DataKeyPairSpec::EccNistP521 => KeySpec::EccNistP521,
             DataKeyPairSpec::EccSecgP256k1 => KeySpec::EccSecgP256k1,
             DataKeyPairSpec::EccNistEdwards25519 => KeySpec::EccNistEdwards25519,
+            DataKeyPairSpec::MlKem512 => KeySpec::MlKem512,
+            DataKeyPairSpec::MlKem768 => KeySpec::MlKem768,
+            DataKeyPairSpec::MlKem1024 => KeySpec::MlKem1024,
         }
     }
 }

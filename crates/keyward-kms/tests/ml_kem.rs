@@ -2,7 +2,7 @@
 //! Decapsulate. Known answers (`data/ml_kem_known_answers.json`) were computed with two other
 //! FIPS 203 implementations: kyber-py (pure Python: the encapsulation key, the ciphertext and
 //! shared secret of a fixed `m`, an implicit rejection) and `cryptography` (OpenSSL: the
-//! SubjectPublicKeyInfo of ML_KEM_768/1024 from the same seed). The sdk stage checks a live
+//! SubjectPublicKeyInfo and seed-form PKCS#8 of ML_KEM_768/1024 from the same seed). The sdk stage checks a live
 //! server against both packages (tests/sdk/boto3_key_specs.py).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
@@ -61,6 +61,10 @@ fn known_answers_from_two_other_implementations() {
         assert_eq!(sha256_hex(&spki[spki.len() - ek_len..]), s("ek_sha256"), "{spec}");
         if let Some(want) = c["spki_sha256_openssl"].as_str() {
             assert_eq!(sha256_hex(&spki), want, "{spec} SubjectPublicKeyInfo");
+        }
+        if let Some(want) = c["pkcs8_sha256_openssl"].as_str() {
+            let der = asym::private_key_pkcs8(spec, &seed).unwrap();
+            assert_eq!(sha256_hex(der.expose()), want, "{spec} PKCS#8 (seed form)");
         }
         let (ct, secret) = asym::encapsulate(spec, &seed, &mut Fixed(hex(&s("m")))).unwrap();
         assert_eq!(ct.len(), c["ciphertext_len"].as_u64().unwrap() as usize);
@@ -283,4 +287,34 @@ fn key_policies_and_grants_govern_encapsulate_and_decapsulate() {
     // GetKeyLastUsage tracks both.
     let last = ok(&mut k, &admin(), "GetKeyLastUsage", json!({"KeyId": kem}));
     assert_eq!(last["KeyLastUsage"]["Operation"], "Decapsulate", "{last}");
+}
+
+#[test]
+fn ml_kem_data_key_pairs() {
+    let mut k = kms();
+    let sym = key(&mut k, json!({}));
+    for (spec, spki_len) in [("ML_KEM_512", 822), ("ML_KEM_768", 1206), ("ML_KEM_1024", 1590)] {
+        let out = ok(
+            &mut k,
+            &admin(),
+            "GenerateDataKeyPair",
+            json!({"KeyId": sym, "KeyPairSpec": spec, "EncryptionContext": {"p": "q"}}),
+        );
+        assert_eq!(out["KeyPairSpec"], spec);
+        let private = unb64(&out["PrivateKeyPlaintext"]);
+        let public = unb64(&out["PublicKey"]);
+        assert_eq!(public.len(), spki_len, "{spec}");
+        // Seed-form PKCS#8: version 0, the ML-KEM algorithm, an OCTET STRING holding [0] seed.
+        assert_eq!(private.len(), 86, "{spec}");
+        let seed = Secret::new(private[private.len() - 64..].to_vec());
+        let spec_t = KeySpec::parse(spec).unwrap();
+        assert_eq!(asym::public_key_der(spec_t, &seed).unwrap(), public, "{spec}");
+        let back = ok(
+            &mut k,
+            &admin(),
+            "Decrypt",
+            json!({"CiphertextBlob": out["PrivateKeyCiphertextBlob"], "EncryptionContext": {"p": "q"}}),
+        );
+        assert_eq!(unb64(&back["Plaintext"]), private);
+    }
 }

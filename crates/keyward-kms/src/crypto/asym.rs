@@ -571,6 +571,15 @@ curve!(nist_p384, p384, "P-384");
 curve!(nist_p521, p521, "P-521");
 curve!(secg_p256k1, k256, "secp256k1");
 
+/// A data key pair's private key as PKCS#8 DER: the stored form for RSA, ECC and Ed25519,
+/// the seed wrapped in PKCS#8 for ML-KEM.
+pub fn private_key_pkcs8(spec: KeySpec, private: &Secret) -> Result<Secret, CryptoError> {
+    if spec.is_ml_kem() {
+        return super::mlkem::private_pkcs8(spec, private.expose());
+    }
+    Ok(private.clone())
+}
+
 /// ML-KEM Encapsulate with the public key of an ML-KEM key: (ciphertext, 32-byte secret).
 pub fn encapsulate(
     spec: KeySpec,

@@ -130,6 +130,11 @@ pub fn derive_shared_secret(
 }
 
 /// Not available in this build.
+pub fn private_key_pkcs8(_spec: KeySpec, _private: &Secret) -> Result<Secret, CryptoError> {
+    unsupported()
+}
+
+/// Not available in this build.
 pub fn encapsulate(
     _spec: KeySpec,
     _private: &Secret,

@@ -35,7 +35,7 @@ macro_rules! parameter_set {
         mod $module {
             use super::{bad_material, CryptoError, Secret};
             use ml_kem::kem::{Ciphertext, Decapsulate};
-            use ml_kem::pkcs8::EncodePublicKey;
+            use ml_kem::pkcs8::{EncodePrivateKey, EncodePublicKey};
             use ml_kem::{DecapsulationKey, Seed, B32};
 
             fn key(seed: &[u8]) -> Result<DecapsulationKey<$params>, CryptoError> {
@@ -48,6 +48,11 @@ macro_rules! parameter_set {
                 let spki =
                     ek.encapsulation_key().to_public_key_der().map_err(|_| bad_material())?;
                 Ok(spki.as_bytes().to_vec())
+            }
+
+            pub(super) fn private_pkcs8(seed: &[u8]) -> Result<Secret, CryptoError> {
+                let der = key(seed)?.to_pkcs8_der().map_err(|_| bad_material())?;
+                Ok(Secret::new(der.as_bytes().to_vec()))
             }
 
             pub(super) fn encapsulate(
@@ -80,6 +85,16 @@ pub(super) fn public_der(spec: KeySpec, seed: &[u8]) -> Result<Vec<u8>, CryptoEr
         KeySpec::MlKem512 => kem512::public_der(seed),
         KeySpec::MlKem768 => kem768::public_der(seed),
         _ => kem1024::public_der(seed),
+    }
+}
+
+/// The private key as PKCS#8 DER in its seed-only form (GenerateDataKeyPair's
+/// PrivateKeyPlaintext), as OpenSSL writes it.
+pub(super) fn private_pkcs8(spec: KeySpec, seed: &[u8]) -> Result<Secret, CryptoError> {
+    match spec {
+        KeySpec::MlKem512 => kem512::private_pkcs8(seed),
+        KeySpec::MlKem768 => kem768::private_pkcs8(seed),
+        _ => kem1024::private_pkcs8(seed),
     }
 }
 
