@@ -22,7 +22,7 @@ if [ -n "${KEYWARD_SDK_VENV:-}" ]; then
   PY=$KEYWARD_SDK_VENV/bin/python
 else
   python3 -m venv "$TMP/venv"
-  timeout 600 "$TMP/venv/bin/pip" install --quiet --disable-pip-version-check boto3 cryptography
+  timeout 600 "$TMP/venv/bin/pip" install --quiet --disable-pip-version-check 'boto3>=1.44.8' cryptography
   PY=$TMP/venv/bin/python
 fi
 

@@ -4,7 +4,8 @@
 Run by tests/sdk/run.sh with the environment of boto3_workflow.py (KEYWARD_ENDPOINT,
 KW_ADMIN_ID/KW_ADMIN_SECRET). Ed25519 signatures and ECDH shared secrets are checked with the
 `cryptography` package (OpenSSL), ML-DSA signatures (RAW and EXTERNAL_MU) with dilithium-py, a
-pure-Python FIPS 204 implementation. Prints one line per check and ends with `N passed, M
+pure-Python FIPS 204 implementation, ML-KEM public keys and shared secrets with `cryptography`
+(ML_KEM_768/1024) and kyber-py (all three, pure-Python FIPS 203). Prints one line per check and ends with `N passed, M
 failed`; exits 1 on any failure.
 """
 
@@ -17,7 +18,9 @@ import botocore.config
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import mlkem
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
+from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
 ENDPOINT = os.environ["KEYWARD_ENDPOINT"]
 RESULTS = {"passed": 0, "failed": 0}
@@ -87,11 +90,43 @@ def ml_dsa(kms):
         check(f"{spec} EXTERNAL_MU signature verifies as the message's", impl.verify(pk, message, sig))
 
 
+def ml_kem(kms):
+    # The encapsulation key is the end of its SubjectPublicKeyInfo (FIPS 203 sizes).
+    specs = (("ML_KEM_512", ML_KEM_512, 800, None), ("ML_KEM_768", ML_KEM_768, 1184, mlkem.MLKEM768PublicKey),
+             ("ML_KEM_1024", ML_KEM_1024, 1568, mlkem.MLKEM1024PublicKey))
+    for spec, impl, size, openssl_type in specs:
+        key = kms.create_key(KeySpec=spec, KeyUsage="ENCAPSULATE_DECAPSULATE")["KeyMetadata"]["KeyId"]
+        der = kms.get_public_key(KeyId=key)["PublicKey"]
+        ek = der[-size:]
+        if openssl_type is not None:
+            public = serialization.load_der_public_key(der)
+            check(f"{spec} public key loads in cryptography as {openssl_type.__name__}", isinstance(public, openssl_type))
+            secret, ct = public.encapsulate()
+            out = kms.decapsulate(KeyId=key, EncapsulationAlgorithm="ML_KEM", SharedSecretCiphertextBlob=ct)
+            check(f"{spec} Decapsulate recovers cryptography's secret", out["SharedSecret"] == secret)
+        secret, ct = impl.encaps(ek)
+        out = kms.decapsulate(KeyId=key, EncapsulationAlgorithm="ML_KEM", SharedSecretCiphertextBlob=ct)
+        check(f"{spec} Decapsulate recovers kyber-py's secret", out["SharedSecret"] == secret)
+        enc = kms.encapsulate(KeyId=key, EncapsulationAlgorithm="ML_KEM")
+        back = kms.decapsulate(KeyId=key, EncapsulationAlgorithm="ML_KEM",
+                               SharedSecretCiphertextBlob=enc["SharedSecretCiphertextBlob"])
+        check(f"{spec} Encapsulate then Decapsulate agree", back["SharedSecret"] == enc["SharedSecret"]
+              and len(enc["SharedSecret"]) == 32)
+    # ML-KEM data key pairs: the PKCS#8 private key loads in cryptography and matches the public key.
+    sym = kms.create_key()["KeyMetadata"]["KeyId"]
+    for spec in ("ML_KEM_768", "ML_KEM_1024"):
+        pair = kms.generate_data_key_pair(KeyId=sym, KeyPairSpec=spec)
+        private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], password=None)
+        public = private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        check(f"{spec} data key pair: the private key loads in cryptography and matches", public == pair["PublicKey"])
+
+
 def main():
     kms = kms_client()
     ed25519(kms)
     ecdh(kms)
     ml_dsa(kms)
+    ml_kem(kms)
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     return 1 if RESULTS["failed"] else 0
 

@@ -27,8 +27,8 @@ else
     (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
     rm -rf "$VENV"; python3 -m venv "$VENV"
   fi
-  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli 'aws-encryption-sdk[MPL]' \
-    cryptography dilithium-py
+  timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check 'boto3>=1.44.8' awscli 'aws-encryption-sdk[MPL]' \
+    'cryptography>=48' dilithium-py kyber-py
 fi
 
 STATE=$TMP/state
@@ -67,7 +67,8 @@ KEYWARD_ENDPOINT=$ADDR KW_SECRETS_FILE="$TMP/secrets.json" AWS_CONFIG_FILE=/dev/
 # Regions and multi-Region keys through the same server.
 KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 300 "$VENV/bin/python" tests/sdk/boto3_regions.py || rc=$?
-# The newer key specs, checked with independent implementations (cryptography, dilithium-py).
+# The newer key specs, checked with independent implementations (cryptography, dilithium-py,
+# kyber-py; cryptography has ML-KEM from 48).
 KEYWARD_ENDPOINT=$ADDR AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
   timeout 300 "$VENV/bin/python" tests/sdk/boto3_key_specs.py || rc=$?
 # Imported key material wrapped by `cryptography` with each of AWS's wrapping algorithms.

@@ -99,8 +99,10 @@ fn grant_operations_and_key_use_are_the_documented_lists() {
     // Cryptographic operations: the grant operations that use key material (not CreateGrant,
     // RetireGrant, DescribeKey, GetPublicKey).
     let expected = set(&[
+        "Decapsulate",
         "Decrypt",
         "DeriveSharedSecret",
+        "Encapsulate",
         "Encrypt",
         "GenerateDataKey",
         "GenerateDataKeyPair",

@@ -2,11 +2,14 @@
 //! the near miss (a statement or grant that one element, condition or constraint kept from
 //! allowing), the service-principal misconception gets its own sentence, and each new fix kind
 //! (policy-value edit, narrow new statement, grant, missing encryption-context pair) is offered,
+//! and a grant's SourceArn constraint names the request's aws:SourceArn;
 //! verified by deciding again.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use keyward_core::eval::call::Call;
-use keyward_core::eval::{apply, decide, explain, Decision, NamedPolicy, PolicySet, Principal};
+use keyward_core::eval::{
+    apply, decide, explain, CtxValue, Decision, NamedPolicy, PolicySet, Principal,
+};
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::{parse_grants, parse_policy};
@@ -52,8 +55,12 @@ fn case_request(c: &Value) -> keyward_core::eval::Request {
     let ec = c["ec"].as_object().map_or_else(Vec::new, |o| {
         o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect()
     });
+    let extra = c["context"].as_object().map_or_else(Vec::new, |o| {
+        o.iter().map(|(k, v)| (k.clone(), CtxValue::One(v.as_str().unwrap().to_string()))).collect()
+    });
     let call = Call {
         encryption_context: ec,
+        extra,
         via_service: c["via"].as_str().map(str::to_string),
         region: Some("us-east-1".into()),
         ..Call::new(c["action"].as_str().unwrap().to_string(), K1.to_string())

@@ -231,7 +231,7 @@ pub(crate) fn core_grant(g: &GrantRecord, account: &str) -> Grant {
         retiring_principal: g.retiring.clone(),
         operations: g.operations.iter().map(|o| o.as_str().to_string()).collect(),
         constraint,
-        source_arn: None,
+        source_arn: g.constraints.as_ref().and_then(|c| c.source_arn.clone()),
         name: g.name.clone(),
         issuing_account: Some(account.to_string()),
         creation_date: Some((g.created_ms / 1000).to_string()),

@@ -15,6 +15,8 @@ aws_enum!(
         CreateGrant = "CreateGrant",
         /// CreateKey.
         CreateKey = "CreateKey",
+        /// Decapsulate.
+        Decapsulate = "Decapsulate",
         /// Decrypt.
         Decrypt = "Decrypt",
         /// DeleteAlias.
@@ -33,6 +35,8 @@ aws_enum!(
         EnableKey = "EnableKey",
         /// EnableKeyRotation.
         EnableKeyRotation = "EnableKeyRotation",
+        /// Encapsulate.
+        Encapsulate = "Encapsulate",
         /// Encrypt.
         Encrypt = "Encrypt",
         /// GenerateDataKey.
@@ -220,13 +224,15 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         O::CreateGrant,
         &[
             key("KeyId", true, KEY),
-            req("GranteePrincipal", S),
+            f("GranteePrincipal", S),
             f("RetiringPrincipal", S),
             req("Operations", List),
             f("Constraints", Struct),
             GT,
             f("Name", S),
             DRY,
+            f("GranteeServicePrincipal", S),
+            f("RetiringServicePrincipal", S),
         ],
         false,
         false,
@@ -246,6 +252,18 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         ],
         true,
         false,
+    ),
+    row(
+        O::Decapsulate,
+        &[
+            key("KeyId", true, ANY),
+            req("SharedSecretCiphertextBlob", Blob),
+            req("EncapsulationAlgorithm", S),
+            GT,
+            DRY,
+        ],
+        false,
+        true,
     ),
     row(
         O::Decrypt,
@@ -289,6 +307,12 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         &[key("KeyId", true, KEY), f("RotationPeriodInDays", Int)],
         false,
         false,
+    ),
+    row(
+        O::Encapsulate,
+        &[key("KeyId", true, ANY), req("EncapsulationAlgorithm", S), GT, DRY],
+        false,
+        true,
     ),
     row(
         O::Encrypt,
@@ -385,7 +409,14 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
     row(O::ListAliases, &[key("KeyId", false, KEY), LIMIT, MARKER], false, true),
     row(
         O::ListGrants,
-        &[LIMIT, MARKER, key("KeyId", true, KEY), f("GrantId", S), f("GranteePrincipal", S)],
+        &[
+            LIMIT,
+            MARKER,
+            key("KeyId", true, KEY),
+            f("GrantId", S),
+            f("GranteePrincipal", S),
+            f("GranteeServicePrincipal", S),
+        ],
         false,
         true,
     ),
@@ -396,9 +427,14 @@ static TABLE: [OperationSpec; Operation::ALL.len()] = [
         false,
         true,
     ),
-    row(O::ListKeys, &[LIMIT, MARKER], false, true),
+    row(O::ListKeys, &[LIMIT, MARKER, f("ResourceOwners", List)], false, true),
     row(O::ListResourceTags, &[key("KeyId", true, KEY), LIMIT, MARKER], false, true),
-    row(O::ListRetirableGrants, &[LIMIT, MARKER, req("RetiringPrincipal", S)], false, true),
+    row(
+        O::ListRetirableGrants,
+        &[LIMIT, MARKER, f("RetiringPrincipal", S), f("RetiringServicePrincipal", S)],
+        false,
+        true,
+    ),
     row(
         O::PutKeyPolicy,
         &[

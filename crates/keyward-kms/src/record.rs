@@ -237,6 +237,9 @@ pub struct GrantConstraints {
     /// The request context must equal these pairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_context_equals: Option<std::collections::BTreeMap<String, String>>,
+    /// The request must be made on behalf of this resource (its `aws:SourceArn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
 }
 
 /// A grant.
@@ -266,6 +269,12 @@ pub struct GrantRecord {
     /// existed: the KMS then takes the Region of the key with this id.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub region: String,
+    /// The grantee was given as GranteeServicePrincipal (an AWS service principal).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub grantee_is_service: bool,
+    /// The retiring principal was given as RetiringServicePrincipal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retiring_is_service: bool,
 }
 
 /// An IAM user or role of the local account model.

@@ -95,6 +95,12 @@ aws_enum!(
         MlDsa65 = "ML_DSA_65",
         /// ML-DSA-87 (FIPS 204).
         MlDsa87 = "ML_DSA_87",
+        /// ML-KEM-512 (FIPS 203).
+        MlKem512 = "ML_KEM_512",
+        /// ML-KEM-768 (FIPS 203).
+        MlKem768 = "ML_KEM_768",
+        /// ML-KEM-1024 (FIPS 203).
+        MlKem1024 = "ML_KEM_1024",
     }
 );
 
@@ -104,14 +110,23 @@ impl KeySpec {
         matches!(self, KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87)
     }
 
+    /// True for the ML-KEM specs.
+    pub fn is_ml_kem(self) -> bool {
+        matches!(self, KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024)
+    }
+
     /// True for the NIST curves that can agree keys (ECDH).
     pub fn agrees_keys(self) -> bool {
         matches!(self, KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521)
     }
 
-    /// True for asymmetric specs (a key pair: RSA, ECC, Ed25519, ML-DSA).
+    /// True for asymmetric specs (a key pair: RSA, ECC, Ed25519, ML-DSA, ML-KEM).
     pub fn is_asymmetric(self) -> bool {
-        self.is_rsa() || self.is_ecc() || self.is_ml_dsa() || self == KeySpec::EccNistEdwards25519
+        self.is_rsa()
+            || self.is_ecc()
+            || self.is_ml_dsa()
+            || self.is_ml_kem()
+            || self == KeySpec::EccNistEdwards25519
     }
 
     /// True for RSA specs.
@@ -141,6 +156,7 @@ impl KeySpec {
             KeySpec::SymmetricDefault => &[KeyUsage::EncryptDecrypt],
             s if s.is_rsa() => &[KeyUsage::EncryptDecrypt, KeyUsage::SignVerify],
             s if s.agrees_keys() => &[KeyUsage::SignVerify, KeyUsage::KeyAgreement],
+            s if s.is_ml_kem() => &[KeyUsage::EncapsulateDecapsulate],
             s if s.is_asymmetric() => &[KeyUsage::SignVerify],
             _ => &[KeyUsage::GenerateVerifyMac],
         }
@@ -201,6 +217,8 @@ aws_enum!(
         GenerateVerifyMac = "GENERATE_VERIFY_MAC",
         /// Derive shared secrets (ECDH).
         KeyAgreement = "KEY_AGREEMENT",
+        /// Encapsulate and decapsulate shared secrets (ML-KEM).
+        EncapsulateDecapsulate = "ENCAPSULATE_DECAPSULATE",
     }
 );
 
@@ -332,6 +350,12 @@ aws_enum!(
         EccSecgP256k1 = "ECC_SECG_P256K1",
         /// Ed25519.
         EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+        /// ML-KEM-512.
+        MlKem512 = "ML_KEM_512",
+        /// ML-KEM-768.
+        MlKem768 = "ML_KEM_768",
+        /// ML-KEM-1024.
+        MlKem1024 = "ML_KEM_1024",
     }
 );
 
@@ -347,6 +371,9 @@ impl DataKeyPairSpec {
             DataKeyPairSpec::EccNistP521 => KeySpec::EccNistP521,
             DataKeyPairSpec::EccSecgP256k1 => KeySpec::EccSecgP256k1,
             DataKeyPairSpec::EccNistEdwards25519 => KeySpec::EccNistEdwards25519,
+            DataKeyPairSpec::MlKem512 => KeySpec::MlKem512,
+            DataKeyPairSpec::MlKem768 => KeySpec::MlKem768,
+            DataKeyPairSpec::MlKem1024 => KeySpec::MlKem1024,
         }
     }
 }
@@ -388,6 +415,10 @@ aws_enum!(
         VerifyMac = "VerifyMac",
         /// DeriveSharedSecret.
         DeriveSharedSecret = "DeriveSharedSecret",
+        /// Encapsulate.
+        Encapsulate = "Encapsulate",
+        /// Decapsulate.
+        Decapsulate = "Decapsulate",
     }
 );
 

@@ -58,17 +58,64 @@ pub fn is_region_name(s: &str) -> bool {
         && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The model's pattern of a service principal (CreateGrant's GranteeServicePrincipal and
+/// RetiringServicePrincipal); [`is_service_principal`] checks it.
+pub const SERVICE_PRINCIPAL_PATTERN: &str =
+    "^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$";
+
+/// Whether `s` matches [`SERVICE_PRINCIPAL_PATTERN`]: three or more non-empty dot-separated
+/// labels of ASCII letters, digits and `-` (`cloudtrail.amazonaws.com`).
+pub fn is_service_principal(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 3
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// The model's pattern of a grant's SourceArn constraint; [`is_source_arn`] checks it.
+pub const SOURCE_ARN_PATTERN: &str = "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$";
+
+/// Whether `s` matches [`SOURCE_ARN_PATTERN`]: `arn:aws…:service:region:account:resource`
+/// with a lowercase partition starting `aws`, a non-empty service, a 12-digit account and a
+/// non-empty resource on one line (Java's `.` matches no line terminator).
+pub fn is_source_arn(s: &str) -> bool {
+    let lower =
+        |t: &str| t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else { return false };
+    arn == "arn"
+        && partition.strip_prefix("aws").is_some_and(lower)
+        && !service.is_empty()
+        && lower(service)
+        && lower(region)
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !resource.is_empty()
+        && !resource.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+}
+
+/// The checker of a pattern that is not one character class, by its text.
+fn special(text: &str) -> Option<fn(&str) -> bool> {
+    match text {
+        REGION_PATTERN => Some(is_region_name),
+        SERVICE_PRINCIPAL_PATTERN => Some(is_service_principal),
+        SOURCE_ARN_PATTERN => Some(is_source_arn),
+        _ => None,
+    }
+}
+
 impl Pattern {
-    /// Whether keyward checks this pattern: one character class with a count, or the Region
-    /// pattern.
+    /// Whether keyward checks this pattern: one character class with a count, or one of the
+    /// patterns with a checker of its own (Region, service principal, SourceArn).
     pub fn checked(&self) -> bool {
-        !self.ranges.is_empty() || self.text == REGION_PATTERN
+        !self.ranges.is_empty() || special(self.text).is_some()
     }
 
     /// Whether `s` matches; true when the pattern is not checked.
     pub fn matches(&self, s: &str) -> bool {
-        if self.text == REGION_PATTERN {
-            return is_region_name(s);
+        if let Some(check) = special(self.text) {
+            return check(s);
         }
         if self.ranges.is_empty() {
             return true;

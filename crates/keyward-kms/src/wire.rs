@@ -162,9 +162,7 @@ impl Kms {
             O::VerifyMac => to_json(self.verify_mac(c, parse(i)?)?),
             O::CreateGrant => to_json(self.create_grant(c, parse(i)?)?),
             O::ListGrants => to_json(self.list_grants(c, parse_required(i, KEY)?)?),
-            O::ListRetirableGrants => {
-                to_json(self.list_retirable_grants(c, parse_required(i, &["RetiringPrincipal"])?)?)
-            }
+            O::ListRetirableGrants => to_json(self.list_retirable_grants(c, parse(i)?)?),
             O::RetireGrant => to_json(self.retire_grant(c, parse(i)?)?),
             O::RevokeGrant => {
                 to_json(self.revoke_grant(c, parse_required(i, &["KeyId", "GrantId"])?)?)
@@ -176,6 +174,16 @@ impl Kms {
             O::DeleteImportedKeyMaterial => {
                 to_json(self.delete_imported_key_material(c, parse_required(i, KEY)?)?)
             }
+            O::Encapsulate => to_json(
+                self.encapsulate(c, parse_required(i, &["KeyId", "EncapsulationAlgorithm"])?)?,
+            ),
+            O::Decapsulate => to_json(self.decapsulate(
+                c,
+                parse_required(
+                    i,
+                    &["KeyId", "SharedSecretCiphertextBlob", "EncapsulationAlgorithm"],
+                )?,
+            )?),
         }
     }
 }

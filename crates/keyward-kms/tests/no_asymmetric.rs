@@ -16,6 +16,13 @@ fn asymmetric_specs_are_unsupported_and_symmetric_ones_work() {
             err(&mut k, &admin(), "CreateKey", json!({"KeySpec": spec, "KeyUsage": "SIGN_VERIFY"}));
         assert_eq!(e.code.as_str(), "UnsupportedOperationException", "{spec}");
     }
+    let e = err(
+        &mut k,
+        &admin(),
+        "CreateKey",
+        json!({"KeySpec": "ML_KEM_768", "KeyUsage": "ENCAPSULATE_DECAPSULATE"}),
+    );
+    assert_eq!(e.code.as_str(), "UnsupportedOperationException");
     let id = key(&mut k, json!({}));
     let ct = ok(&mut k, &admin(), "Encrypt", json!({"KeyId": id, "Plaintext": b64(b"x")}));
     let pt = ok(&mut k, &admin(), "Decrypt", json!({"CiphertextBlob": ct["CiphertextBlob"]}));

@@ -55,6 +55,42 @@ fn region_names_match_the_models_pattern() {
     }
 }
 
+#[test]
+fn service_principals_and_source_arns_match_the_models_patterns() {
+    use keyward_kms::validate::{is_service_principal, is_source_arn};
+    // Each verdict checked against the model's regular expressions with Python's `re`.
+    for (s, ok) in [
+        ("cloudtrail.amazonaws.com", true),
+        ("a.b.c", true),
+        ("logs.us-east-1.amazonaws.com", true),
+        ("ec2.amazonaws.com.cn", true),
+        ("amazonaws.com", false),
+        ("a..b.c", false),
+        (".a.b", false),
+        ("a.b.c.", false),
+        ("a_b.c.d", false),
+        ("a.b c.d", false),
+        ("", false),
+    ] {
+        assert_eq!(is_service_principal(s), ok, "{s}");
+    }
+    for (s, ok) in [
+        ("arn:aws:cloudtrail:us-east-1:111122223333:trail/t", true),
+        ("arn:aws-cn:logs:cn-north-1:111122223333:log-group:x", true),
+        ("arn:aws:iam::111122223333:role/r", true),
+        ("arn:aws:s3:us-east-1:111122223333:a:b", true),
+        ("arn:aws:s3:::bucket", false),
+        ("arn:aws:S3:us-east-1:111122223333:x", false),
+        ("arn:aws:s3:us-east-1:11112222333:x", false),
+        ("arn:aws:s3:us-east-1:111122223333:", false),
+        ("arn:aws:s3:us-east-1:111122223333:a\nb", false),
+        ("arn:awsX:s3::111122223333:x", false),
+        ("arn:aws::us-east-1:111122223333:x", false),
+    ] {
+        assert_eq!(is_source_arn(s), ok, "{s}");
+    }
+}
+
 const NULL: &str = "failed to satisfy constraint: Member must not be null";
 
 #[test]
@@ -112,7 +148,7 @@ fn violations_in_aws_words() {
         (
             "CreateKey",
             json!({"KeySpec": "AES_256", "KeyUsage": "ENCRYPT"}),
-            "2 validation errors detected: Value 'ENCRYPT' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: [SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT]; Value 'AES_256' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519]".into(),
+            "2 validation errors detected: Value 'ENCRYPT' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: [SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT, ENCAPSULATE_DECAPSULATE]; Value 'AES_256' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]".into(),
         ),
         (
             "ScheduleKeyDeletion",
@@ -137,7 +173,17 @@ fn violations_in_aws_words() {
         (
             "CreateGrant",
             json!({"KeyId": id, "GranteePrincipal": "a b", "Operations": ["Decrypt", "Fly"]}),
-            "2 validation errors detected: Value 'a b' at 'granteePrincipal' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$; Value 'Fly' at 'operations.2.member' failed to satisfy constraint: Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret]".into(),
+            "2 validation errors detected: Value 'a b' at 'granteePrincipal' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$; Value 'Fly' at 'operations.2.member' failed to satisfy constraint: Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate, Decapsulate]".into(),
+        ),
+        (
+            "CreateGrant",
+            json!({"KeyId": id, "GranteeServicePrincipal": "amazonaws.com", "Operations": ["Decrypt"], "Constraints": {"SourceArn": "arn:aws:s3:us-east-1:111122223333:b"}}),
+            v1("Value 'amazonaws.com' at 'granteeServicePrincipal' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$"),
+        ),
+        (
+            "CreateGrant",
+            json!({"KeyId": id, "GranteeServicePrincipal": "s3.amazonaws.com", "Operations": ["Decrypt"], "Constraints": {"SourceArn": "arn:aws:s3:::my-bucket-name"}}),
+            v1("Value 'arn:aws:s3:::my-bucket-name' at 'constraints.sourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$"),
         ),
         (
             "ListAliases",

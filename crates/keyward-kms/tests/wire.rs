@@ -47,7 +47,12 @@ fn shape_errors_name_the_field_in_aws_wording() {
         ("CreateAlias", json!({"AliasName": "alias/x"}), null("targetKeyId")),
         ("RevokeGrant", json!({"KeyId": key}), null("grantId")),
         ("PutKeyPolicy", json!({"KeyId": key}), null("policy")),
-        ("ListRetirableGrants", json!({}), null("retiringPrincipal")),
+        (
+            "ListRetirableGrants",
+            json!({}),
+            "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both."
+                .into(),
+        ),
         ("GetPublicKey", json!({}), null("keyId")),
         ("Encrypt", json!({"Plaintext": "AA=="}), null("keyId")),
         ("Decrypt", json!({}), "1 validation error detected: missing field `CiphertextBlob`".into()),
@@ -213,6 +218,8 @@ fn request_fields(op: Operation) -> Vec<&'static str> {
         O::Decrypt => fields_of::<DecryptRequest>(),
         O::DeleteAlias => fields_of::<DeleteAliasRequest>(),
         O::DeriveSharedSecret => fields_of::<DeriveSharedSecretRequest>(),
+        O::Encapsulate => fields_of::<EncapsulateRequest>(),
+        O::Decapsulate => fields_of::<DecapsulateRequest>(),
         O::DescribeKey => fields_of::<DescribeKeyRequest>(),
         O::EnableKeyRotation => fields_of::<EnableKeyRotationRequest>(),
         O::Encrypt => fields_of::<EncryptRequest>(),

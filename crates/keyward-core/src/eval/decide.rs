@@ -284,8 +284,9 @@ fn evaluate<const T: bool>(set: &PolicySet, req: &Request, trace: &mut Trace) ->
     read_tally::<T>(set, &t, rule, trace)
 }
 
-/// Checks grants: allow-only; grantee, operation and encryption-context constraint; for
-/// CreateGrant, that the grant requested stays within the grant. Returns the first grant that
+/// Checks grants: allow-only; grantee, operation, encryption-context constraint and SourceArn
+/// constraint (the request's `aws:SourceArn` must equal it; not for RetireGrant, as AWS
+/// documents); for CreateGrant, that the grant requested stays within the grant. Returns the first grant that
 /// applies, and whether some grant failed only because the grant requested exceeds it.
 fn grants<const T: bool>(
     set: &PolicySet,
@@ -298,6 +299,7 @@ fn grants<const T: bool>(
     let op_takes_ec = set.grants.iter().any(|g| g.constraint.is_some())
         && super::action_takes_encryption_context(&req.action);
     let creating = req.action_lc == "kms:creategrant";
+    let source_arn_applies = req.action_lc != "kms:retiregrant";
     for (index, g) in set.grants.iter().enumerate() {
         if !T && first.is_some() {
             break;
@@ -319,10 +321,16 @@ fn grants<const T: bool>(
             .as_ref()
             .filter(|_| op_takes_ec)
             .map(|c| (c.type_name(), c.holds(super::encryption_context_pairs(&req.context))));
+        let source_arn = g
+            .source_arn
+            .as_deref()
+            .filter(|_| source_arn_applies)
+            .map(|want| source_arn_is(&req.context, want));
         // For CreateGrant the constraint compares the grant requested with this one, which
         // is part of staying within it.
         let usable = grantee_matched
             && operation_matched
+            && source_arn != Some(false)
             && (creating || constraint.as_ref().is_none_or(|c| c.1));
         let within = (creating && usable).then(|| within_parent(g, &req.context));
         exceeded |= within == Some(false);
@@ -337,12 +345,18 @@ fn grants<const T: bool>(
                 grantee_matched,
                 operation_matched,
                 constraint,
+                source_arn,
                 within_parent: within,
                 applies,
             });
         }
     }
     (first, exceeded)
+}
+
+/// Whether the request's `aws:SourceArn` is `want` (ARNs compare exactly).
+fn source_arn_is(ctx: &super::request::Context, want: &str) -> bool {
+    matches!(ctx.get_lc("aws:sourcearn"), Some(super::CtxValue::One(s)) if s == want)
 }
 
 /// KMS *Creating grants*, "Granting CreateGrant permission": a grant created with CreateGrant

@@ -254,6 +254,9 @@ pub fn render_human(e: &Explanation) -> String {
         let mut c = g.constraint.as_ref().map_or(String::new(), |(t, ok)| {
             format!(", {t} {}", if *ok { "holds" } else { "does NOT hold" })
         });
+        if let Some(ok) = g.source_arn {
+            c.push_str(if ok { ", SourceArn matches" } else { ", SourceArn does NOT match" });
+        }
         if let Some(w) = g.within_parent {
             c.push_str(if w {
                 ", grant requested within it"

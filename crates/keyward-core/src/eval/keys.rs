@@ -1,6 +1,6 @@
 //! Which request-context keys a policy set can read: its condition keys, the variables in its
 //! resources and condition values, and (when it has grants) the encryption context that grant
-//! constraints compare. A context built through a [`KeyFilter`] holds only those keys, which
+//! constraints compare and the `aws:SourceArn` of a SourceArn constraint. A context built through a [`KeyFilter`] holds only those keys, which
 //! makes the per-call context cheap; decisions are the same (the scenario corpus checks it).
 
 use super::decide::PolicySet;
@@ -29,6 +29,10 @@ impl KeyFilter {
             .chain(set.rcps.iter().flatten());
         for np in policies {
             f.add_policy(&np.policy);
+        }
+        // A grant's SourceArn constraint compares the request's aws:SourceArn.
+        if set.grants.iter().any(|g| g.source_arn.is_some()) {
+            f.add("aws:sourcearn");
         }
         f
     }

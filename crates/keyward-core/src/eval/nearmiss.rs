@@ -47,6 +47,7 @@ pub(crate) fn near_miss(set: &PolicySet, req: &Request, trace: &Trace) -> Option
         .filter(|m| m.0 < 3)
         .find_map(|(_, pt, st)| statement_miss(set, req, pt, st))
         .or_else(|| trace.grants.iter().find_map(|g| grant_miss(set, req, g)))
+        .or_else(|| trace.grants.iter().find_map(|g| source_arn_miss(set, req, g)))
 }
 
 /// Whose statement, for people: the resource policy's statements by label, others with their
@@ -129,20 +130,45 @@ fn request_words(c: &CondTrace) -> String {
     }
 }
 
+/// `Some` when the request is allowed once grant `index` is changed by `lift`.
+fn allows_without(
+    set: &PolicySet,
+    req: &Request,
+    index: usize,
+    lift: impl FnOnce(&mut crate::model::Grant),
+) -> Option<()> {
+    let mut s2 = set.clone();
+    let mut lifted = (**set.grants.get(index)?).clone();
+    lift(&mut lifted);
+    *s2.grants.get_mut(index)? = Arc::new(lifted);
+    (decide(&s2, req) == Decision::Allow).then_some(())
+}
+
+/// A grant that would allow the request but for its SourceArn constraint: the ARN it wants and
+/// the request's `aws:SourceArn`.
+fn source_arn_miss(set: &PolicySet, req: &Request, g: &GrantTrace) -> Option<String> {
+    if !(g.grantee_matched && g.operation_matched && g.source_arn == Some(false)) {
+        return None;
+    }
+    let want = set.grants.get(g.index)?.source_arn.as_deref()?;
+    allows_without(set, req, g.index, |lifted| lifted.source_arn = None)?;
+    let have = match req.context.get("aws:SourceArn") {
+        Some(crate::eval::CtxValue::One(s)) => format!("is {s}"),
+        _ => "is not set (only a service acting for a resource sends it)".to_string(),
+    };
+    Some(format!(
+        "{} would allow this, but its SourceArn constraint ({want}) does not hold: the request's aws:SourceArn {have}",
+        g.label
+    ))
+}
+
 /// A grant whose grantee and operation match but whose constraint fails: which pairs.
 fn grant_miss(set: &PolicySet, req: &Request, g: &GrantTrace) -> Option<String> {
     if !(g.grantee_matched && g.operation_matched && matches!(g.constraint, Some((_, false)))) {
         return None;
     }
-    let grant = set.grants.get(g.index)?;
-    let c = grant.constraint.as_ref()?;
-    let mut s2 = set.clone();
-    let mut lifted = (**grant).clone();
-    lifted.constraint = None;
-    *s2.grants.get_mut(g.index)? = Arc::new(lifted);
-    if decide(&s2, req) != Decision::Allow {
-        return None;
-    }
+    let c = set.grants.get(g.index)?.constraint.as_ref()?;
+    allows_without(set, req, g.index, |lifted| lifted.constraint = None)?;
     let have: Vec<(&str, &str)> = super::encryption_context_pairs(&req.context).collect();
     let pairs = |v: &[(String, String)]| {
         v.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")

@@ -198,6 +198,10 @@ pub struct GrantTrace {
     /// Constraint type and whether it held (`None`: no constraint, or one that does not
     /// apply to this operation).
     pub constraint: Option<(&'static str, bool)>,
+    /// Whether the request's `aws:SourceArn` equals the grant's SourceArn constraint (`None`:
+    /// no such constraint, or RetireGrant, to which it does not apply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<bool>,
     /// CreateGrant: whether the grant requested stays within this grant (`None` when the
     /// grant could not give CreateGrant anyway, or for other operations).
     pub within_parent: Option<bool>,

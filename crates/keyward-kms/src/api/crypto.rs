@@ -321,6 +321,9 @@ pub struct GetPublicKeyResponse {
     /// Key agreement algorithms (`ECDH`) of a KEY_AGREEMENT key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_agreement_algorithms: Option<Vec<&'static str>>,
+    /// Key encapsulation algorithms (`ML_KEM`) of an ENCAPSULATE_DECAPSULATE key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encapsulation_algorithms: Option<Vec<&'static str>>,
 }
 
 /// GenerateMac / VerifyMac input.

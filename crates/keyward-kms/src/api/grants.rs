@@ -101,6 +101,8 @@ pub struct ListGrantsRequest {
     pub grant_id: Option<String>,
     /// Only this grantee's grants.
     pub grantee_principal: Option<String>,
+    /// Only the grants of this grantee service principal.
+    pub grantee_service_principal: Option<String>,
 }
 
 /// ListRetirableGrants input.
@@ -111,9 +113,10 @@ pub struct ListRetirableGrantsRequest {
     pub limit: Option<i64>,
     /// From a previous `NextMarker`.
     pub marker: Option<String>,
-    /// The retiring principal whose grants to list.
-    #[serde(deserialize_with = "nullable")]
-    pub retiring_principal: String,
+    /// The retiring principal whose grants to list (this or RetiringServicePrincipal).
+    pub retiring_principal: Option<String>,
+    /// The retiring service principal whose grants to list.
+    pub retiring_service_principal: Option<String>,
 }
 
 /// One grant, as ListGrants and ListRetirableGrants show it.
@@ -129,18 +132,25 @@ pub struct GrantListEntry {
     pub name: Option<String>,
     /// Epoch seconds.
     pub creation_date: f64,
-    /// Grantee.
-    pub grantee_principal: String,
-    /// Retiring principal, when given.
+    /// Grantee, when given as GranteePrincipal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grantee_principal: Option<String>,
+    /// Retiring principal, when given as RetiringPrincipal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retiring_principal: Option<String>,
     /// `arn:aws:iam::ACCOUNT:root` of the account that created the grant.
     pub issuing_account: String,
     /// The operations allowed.
     pub operations: Vec<GrantOperation>,
-    /// Encryption-context constraints.
+    /// Encryption-context and SourceArn constraints.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub constraints: Option<GrantConstraints>,
+    /// Grantee, when given as GranteeServicePrincipal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grantee_service_principal: Option<String>,
+    /// Retiring principal, when given as RetiringServicePrincipal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retiring_service_principal: Option<String>,
 }
 
 /// ListGrants and ListRetirableGrants output.

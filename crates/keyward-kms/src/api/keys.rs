@@ -78,6 +78,9 @@ pub struct KeyMetadata {
     /// Key agreement algorithms (`ECDH`) of a KEY_AGREEMENT key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_agreement_algorithms: Option<Vec<&'static str>>,
+    /// Key encapsulation algorithms (`ML_KEM`) of an ENCAPSULATE_DECAPSULATE key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encapsulation_algorithms: Option<Vec<&'static str>>,
     /// End of a scheduled deletion, epoch seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_date: Option<f64>,
@@ -139,6 +142,9 @@ pub struct ListKeysRequest {
     pub limit: Option<i64>,
     /// From a previous `NextMarker`.
     pub marker: Option<String>,
+    /// `SELF` and/or `OTHER_ACCOUNTS_VIA_RAM` (keyward shares no keys through RAM: only `SELF`
+    /// lists any).
+    pub resource_owners: Option<Vec<String>>,
 }
 
 /// One entry of ListKeys.

@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod crypto;
 pub mod grants;
+pub mod kem;
 pub mod keys;
 pub mod last_usage;
 pub mod multi_region;
@@ -13,6 +14,7 @@ pub mod multi_region;
 pub use agreement::*;
 pub use crypto::*;
 pub use grants::*;
+pub use kem::*;
 pub use keys::*;
 pub use last_usage::*;
 pub use multi_region::*;

@@ -82,6 +82,7 @@ pub(super) fn generate_private_key(
         KeySpec::EccSecgP256k1 => secg_p256k1::generate(rng),
         KeySpec::EccNistEdwards25519 => super::edwards::generate(rng),
         s if s.is_ml_dsa() => Ok(super::mldsa::generate(rng)),
+        s if s.is_ml_kem() => Ok(super::mlkem::generate(rng)),
         _ => match rsa_bits(spec) {
             Some(bits) => generate_rsa(bits, rng),
             None => Err(CryptoError::InvalidInput(format!("{spec} is not an asymmetric key spec"))),
@@ -124,6 +125,7 @@ pub(super) fn check_private_key(spec: KeySpec, der: &[u8]) -> Result<(), CryptoE
         KeySpec::EccSecgP256k1 => secg_p256k1::secret(der).is_ok(),
         KeySpec::EccNistEdwards25519 => super::edwards::check(der),
         s if s.is_ml_dsa() => der.len() == 32,
+        s if s.is_ml_kem() => der.len() == 64,
         _ => match rsa_bits(spec) {
             Some(bits) => RsaPrivateKey::from_pkcs8_der(der).is_ok_and(|k| k.n().bits() == bits),
             None => false,
@@ -375,6 +377,7 @@ pub fn public_key_der(spec: KeySpec, private: &Secret) -> Result<Vec<u8>, Crypto
         KeySpec::EccSecgP256k1 => secg_p256k1::public_der(private.expose()),
         KeySpec::EccNistEdwards25519 => super::edwards::public_der(private.expose()),
         s if s.is_ml_dsa() => super::mldsa::public_der(s, private.expose()),
+        s if s.is_ml_kem() => super::mlkem::public_der(s, private.expose()),
         _ if spec.is_rsa() => rsa_public_der(&rsa_key(private)?.to_public_key()),
         _ => Err(CryptoError::InvalidInput(format!("{spec} keys have no public key"))),
     }
@@ -567,3 +570,37 @@ curve!(nist_p256, p256, "P-256");
 curve!(nist_p384, p384, "P-384");
 curve!(nist_p521, p521, "P-521");
 curve!(secg_p256k1, k256, "secp256k1");
+
+/// A data key pair's private key as PKCS#8 DER: the stored form for RSA, ECC and Ed25519,
+/// the seed wrapped in PKCS#8 for ML-KEM.
+pub fn private_key_pkcs8(spec: KeySpec, private: &Secret) -> Result<Secret, CryptoError> {
+    if spec.is_ml_kem() {
+        return super::mlkem::private_pkcs8(spec, private.expose());
+    }
+    Ok(private.clone())
+}
+
+/// ML-KEM Encapsulate with the public key of an ML-KEM key: (ciphertext, 32-byte secret).
+pub fn encapsulate(
+    spec: KeySpec,
+    private: &Secret,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(Vec<u8>, Secret), CryptoError> {
+    if !spec.is_ml_kem() {
+        return Err(CryptoError::InvalidInput(format!("{spec} keys do not encapsulate")));
+    }
+    super::mlkem::encapsulate(spec, private.expose(), rng)
+}
+
+/// ML-KEM Decapsulate; [`CryptoError::InvalidCiphertext`] when the ciphertext's length is not
+/// the spec's (any other ciphertext gives FIPS 203's implicit-rejection secret).
+pub fn decapsulate(
+    spec: KeySpec,
+    private: &Secret,
+    ciphertext: &[u8],
+) -> Result<Secret, CryptoError> {
+    if !spec.is_ml_kem() {
+        return Err(CryptoError::InvalidInput(format!("{spec} keys do not decapsulate")));
+    }
+    super::mlkem::decapsulate(spec, private.expose(), ciphertext)
+}

@@ -11,7 +11,8 @@ use rand_core::CryptoRngCore;
 
 fn unsupported<T>() -> Result<T, CryptoError> {
     Err(CryptoError::Unsupported(
-        "asymmetric keys (RSA, ECC) are not available in this build of keyward".into(),
+        "asymmetric keys (RSA, ECC, ML-DSA, ML-KEM) are not available in this build of keyward"
+            .into(),
     ))
 }
 
@@ -124,6 +125,29 @@ pub fn derive_shared_secret(
     _spec: KeySpec,
     _private: &Secret,
     _peer_spki: &[u8],
+) -> Result<Secret, CryptoError> {
+    unsupported()
+}
+
+/// Not available in this build.
+pub fn private_key_pkcs8(_spec: KeySpec, _private: &Secret) -> Result<Secret, CryptoError> {
+    unsupported()
+}
+
+/// Not available in this build.
+pub fn encapsulate(
+    _spec: KeySpec,
+    _private: &Secret,
+    _rng: &mut dyn CryptoRngCore,
+) -> Result<(Vec<u8>, Secret), CryptoError> {
+    unsupported()
+}
+
+/// Not available in this build.
+pub fn decapsulate(
+    _spec: KeySpec,
+    _private: &Secret,
+    _ciphertext: &[u8],
 ) -> Result<Secret, CryptoError> {
     unsupported()
 }

@@ -16,6 +16,8 @@ pub mod kwp;
 pub mod mac;
 #[cfg(feature = "asymmetric")]
 mod mldsa;
+#[cfg(feature = "asymmetric")]
+mod mlkem;
 pub mod premade;
 
 use crate::record::Secret;

@@ -463,6 +463,7 @@ impl Kms {
         let private =
             crate::crypto::generate_material(spec, self.rng.as_mut()).map_err(crypto_err)?;
         let public = asym::public_key_der(spec, &private).map_err(crypto_err)?;
+        let private = asym::private_key_pkcs8(spec, &private).map_err(crypto_err)?;
         let ct =
             self.encrypt_with(&id, EncryptionAlgorithm::SymmetricDefault, &ctx, private.expose())?;
         Ok((SecretBlob::new(private.expose().to_vec()), Blob(ct), Blob(public), arn))
@@ -604,6 +605,8 @@ impl Kms {
             signing_algorithms: (rec.usage == KeyUsage::SignVerify)
                 .then(|| rec.spec.signing_algorithms().to_vec()),
             key_agreement_algorithms: (rec.usage == KeyUsage::KeyAgreement).then(|| vec!["ECDH"]),
+            encapsulation_algorithms: (rec.usage == KeyUsage::EncapsulateDecapsulate)
+                .then(|| vec!["ML_KEM"]),
         })
     }
 

@@ -25,20 +25,32 @@ const MAX_GRANTS_PER_KEY: usize = 50_000;
 pub struct CreateGrantRequest {
     /// Key (id or ARN; ARN for a key in another account).
     pub key_id: String,
-    /// Grantee.
-    pub grantee_principal: String,
+    /// Grantee (this or GranteeServicePrincipal).
+    #[serde(default)]
+    pub grantee_principal: Option<String>,
     /// Retiring principal.
+    #[serde(default)]
     pub retiring_principal: Option<String>,
     /// Operations.
     pub operations: Vec<Op>,
     /// Constraints.
+    #[serde(default)]
     pub constraints: Option<GrantConstraints>,
     /// Grant tokens.
+    #[serde(default)]
     pub grant_tokens: Option<Vec<String>>,
     /// Name (idempotency).
+    #[serde(default)]
     pub name: Option<String>,
     /// DryRun.
+    #[serde(default)]
     pub dry_run: Option<bool>,
+    /// A service principal grantee (`service.amazonaws.com`), instead of GranteePrincipal.
+    #[serde(default)]
+    pub grantee_service_principal: Option<String>,
+    /// A service principal that may retire the grant, instead of RetiringPrincipal.
+    #[serde(default)]
+    pub retiring_service_principal: Option<String>,
 }
 
 fn allowed_ops(rec: &KeyRecord) -> &'static [Op] {
@@ -76,6 +88,9 @@ fn allowed_ops(rec: &KeyRecord) -> &'static [Op] {
         (_, KeyUsage::KeyAgreement) => {
             &[DeriveSharedSecret, GetPublicKey, CreateGrant, RetireGrant, DescribeKey]
         }
+        (_, KeyUsage::EncapsulateDecapsulate) => {
+            &[Encapsulate, Decapsulate, GetPublicKey, CreateGrant, RetireGrant, DescribeKey]
+        }
     }
 }
 
@@ -85,15 +100,60 @@ fn valid_principal(s: &str) -> bool {
         && s.chars().all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c))
 }
 
-/// The grant's view for output.
+/// CreateGrant's rules for its principals, from the API reference: GranteePrincipal or
+/// GranteeServicePrincipal, not both; RetiringPrincipal or RetiringServicePrincipal, not both;
+/// a GranteeServicePrincipal needs a SourceArn constraint and a retiring principal. Returns
+/// the grantee, whether it is a service principal, and the retiring principal.
+fn grant_principals(r: &CreateGrantRequest) -> Result<(String, bool, Option<String>, bool)> {
+    let invalid = |m: &str| Err(KmsError::validation(m));
+    let (grantee, grantee_is_service) = match (&r.grantee_principal, &r.grantee_service_principal) {
+        (Some(g), None) => (g.clone(), false),
+        (None, Some(s)) => (s.clone(), true),
+        _ => return invalid(
+            "You must specify either GranteePrincipal or GranteeServicePrincipal, but not both.",
+        ),
+    };
+    let (retiring, retiring_is_service) = match (
+        &r.retiring_principal,
+        &r.retiring_service_principal,
+    ) {
+        (Some(p), None) => (Some(p.clone()), false),
+        (None, Some(s)) => (Some(s.clone()), true),
+        (None, None) => (None, false),
+        (Some(_), Some(_)) => return invalid(
+            "You can specify either RetiringPrincipal or RetiringServicePrincipal, but not both.",
+        ),
+    };
+    if grantee_is_service {
+        if r.constraints.as_ref().and_then(|c| c.source_arn.as_ref()).is_none() {
+            return invalid(
+                "When you specify a GranteeServicePrincipal, you must also specify a SourceArn grant constraint.",
+            );
+        }
+        if retiring.is_none() {
+            return invalid(
+                "When you specify a GranteeServicePrincipal, you must also specify either a RetiringPrincipal or a RetiringServicePrincipal.",
+            );
+        }
+    }
+    Ok((grantee, grantee_is_service, retiring, retiring_is_service))
+}
+
+/// The grant's view for output: the grantee and retiring principal under the member they were
+/// given in.
 fn grant_json(g: &GrantRecord, key_arn: &str) -> GrantListEntry {
+    let named =
+        |who: &Option<String>, service: bool, want: bool| who.clone().filter(|_| service == want);
+    let grantee = Some(g.grantee.clone());
     GrantListEntry {
         key_id: key_arn.to_string(),
         grant_id: g.grant_id.clone(),
         name: g.name.clone(),
         creation_date: epoch_s(g.created_ms),
-        grantee_principal: g.grantee.clone(),
-        retiring_principal: g.retiring.clone(),
+        grantee_principal: named(&grantee, g.grantee_is_service, false),
+        retiring_principal: named(&g.retiring, g.retiring_is_service, false),
+        grantee_service_principal: named(&grantee, g.grantee_is_service, true),
+        retiring_service_principal: named(&g.retiring, g.retiring_is_service, true),
         issuing_account: format!(
             "arn:aws:iam::{}:root",
             g.issuer.split(':').nth(4).unwrap_or_default()
@@ -118,7 +178,8 @@ impl Kms {
         let p = self.begin(caller)?;
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let tokens = r.grant_tokens.clone().unwrap_or_default();
-        if !valid_principal(&r.grantee_principal) {
+        let (grantee, grantee_is_service, retiring, retiring_is_service) = grant_principals(&r)?;
+        if !grantee_is_service && !valid_principal(&grantee) {
             return Err(KmsError::constraint(
                 "granteePrincipal",
                 "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
@@ -153,15 +214,19 @@ impl Kms {
             key_id,
             region,
             name: r.name.clone(),
-            grantee: r.grantee_principal.clone(),
-            retiring: r.retiring_principal.clone(),
+            grantee,
+            retiring,
             operations: r.operations.clone(),
             constraints: r.constraints.clone().filter(|c| {
-                c.encryption_context_equals.is_some() || c.encryption_context_subset.is_some()
+                c.encryption_context_equals.is_some()
+                    || c.encryption_context_subset.is_some()
+                    || c.source_arn.is_some()
             }),
             issuer: p.arn.clone(),
             created_ms: caller.now_ms,
             tokens: Vec::new(),
+            grantee_is_service,
+            retiring_is_service,
         };
         // A grantee whose CreateGrant comes from a grant can delegate only within that grant;
         // the evaluator decides it (rule create_grant_beyond_parent_grant).
@@ -183,7 +248,9 @@ impl Kms {
                 key.spec, key.arn
             )));
         }
-        if let Some(c) = &rec.constraints {
+        if let Some(c) = rec.constraints.as_ref().filter(|c| {
+            c.encryption_context_equals.is_some() || c.encryption_context_subset.is_some()
+        }) {
             if key.spec != KeySpec::SymmetricDefault {
                 return Err(KmsError::validation("Encryption context grant constraints are valid only for symmetric encryption keys."));
             }
@@ -202,7 +269,9 @@ impl Kms {
                 grant_key(g) == id
                     && g.name.as_deref() == Some(name)
                     && g.grantee == rec.grantee
+                    && g.grantee_is_service == rec.grantee_is_service
                     && g.retiring == rec.retiring
+                    && g.retiring_is_service == rec.retiring_is_service
                     && g.operations == rec.operations
                     && g.constraints == rec.constraints
             });
@@ -240,6 +309,12 @@ impl Kms {
         r: ListGrantsRequest,
     ) -> Result<ListGrantsResponse> {
         let (grant_id, grantee) = (r.grant_id.as_deref(), r.grantee_principal.as_deref());
+        let service = r.grantee_service_principal.as_deref();
+        if grantee.is_some() && service.is_some() {
+            return Err(KmsError::validation(
+                "You can specify either GranteePrincipal or GranteeServicePrincipal, but not both.",
+            ));
+        }
         let (limit, marker) = (r.limit, r.marker.as_deref());
         let (_, id) = self.gate(caller, &r.key_id, "kms:ListGrants", StateRule::Any)?;
         let arn = self.key(&id)?.rec.arn.clone();
@@ -258,7 +333,9 @@ impl Kms {
             .flatten()
             .filter_map(|(gid, _, _)| self.grants.get(gid))
             .filter(|g| {
-                grant_id.is_none_or(|x| g.grant_id == x) && grantee.is_none_or(|x| g.grantee == x)
+                grant_id.is_none_or(|x| g.grant_id == x)
+                    && grantee.is_none_or(|x| g.grantee == x)
+                    && service.is_none_or(|x| g.grantee_is_service && g.grantee == x)
             })
             .collect();
         let (items, next) = page(&list, limit, marker, 50)?;
@@ -272,26 +349,57 @@ impl Kms {
         caller: &Caller,
         r: ListRetirableGrantsRequest,
     ) -> Result<ListGrantsResponse> {
-        let (retiring, limit, marker) =
-            (r.retiring_principal.as_str(), r.limit, r.marker.as_deref());
+        let (limit, marker) = (r.limit, r.marker.as_deref());
+        let (retiring, service) = match (&r.retiring_principal, &r.retiring_service_principal) {
+            (Some(p), None) => (p.as_str(), false),
+            (None, Some(s)) => (s.as_str(), true),
+            _ => {
+                return Err(KmsError::validation(
+                    "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both.",
+                ))
+            }
+        };
         let p = self.begin(caller)?;
-        self.authorize(caller, &p, Ask { action: "kms:ListRetirableGrants", ..Ask::default() })?;
-        // AWS: the retiring principal must be in the caller's account.
-        let owner = keyward_core::eval::Principal::parse(retiring).map(|r| r.account);
-        if owner.as_deref().ok() != Some(p.account.as_str()) {
-            return Err(KmsError::new(
-                ErrorCode::AccessDeniedException,
-                format!(
-                    "User: {} is not authorized to list grants retirable by {retiring}: the \
-                     RetiringPrincipal must be in the caller's account {}",
-                    p.arn, p.account
-                ),
-            ));
+        if service {
+            // AWS: "The RetiringServicePrincipal filter is only usable by callers in a service
+            // principal": the service lists the grants it may retire.
+            if p.kind != keyward_core::eval::PrincipalKind::Service || p.arn != retiring {
+                return Err(KmsError::new(
+                    ErrorCode::AccessDeniedException,
+                    format!(
+                        "User: {} is not authorized to list grants retirable by the service \
+                         principal {retiring}: only that service principal may",
+                        p.arn
+                    ),
+                ));
+            }
+        } else {
+            self.authorize(
+                caller,
+                &p,
+                Ask { action: "kms:ListRetirableGrants", ..Ask::default() },
+            )?;
+            // AWS: the retiring principal must be in the caller's account.
+            let owner = keyward_core::eval::Principal::parse(retiring).map(|r| r.account);
+            if owner.as_deref().ok() != Some(p.account.as_str()) {
+                return Err(KmsError::new(
+                    ErrorCode::AccessDeniedException,
+                    format!(
+                        "User: {} is not authorized to list grants retirable by {retiring}: the \
+                         RetiringPrincipal must be in the caller's account {}",
+                        p.arn, p.account
+                    ),
+                ));
+            }
         }
         let mut list: Vec<&GrantRecord> = self
             .grants
             .values()
-            .filter(|g| g.retiring.as_deref() == Some(retiring) && g.region == self.region)
+            .filter(|g| {
+                g.retiring.as_deref() == Some(retiring)
+                    && g.retiring_is_service == service
+                    && g.region == self.region
+            })
             .collect();
         list.sort_by(|a, b| (a.created_ms, &a.grant_id).cmp(&(b.created_ms, &b.grant_id)));
         let (items, next) = page(&list, limit, marker, 50)?;

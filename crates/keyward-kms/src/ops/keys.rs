@@ -98,6 +98,8 @@ pub(crate) fn metadata(rec: &KeyRecord) -> KeyMetadata {
         mac_algorithms: (rec.usage == KeyUsage::GenerateVerifyMac)
             .then(|| rec.spec.mac_algorithms().to_vec()),
         key_agreement_algorithms: (rec.usage == KeyUsage::KeyAgreement).then(|| vec!["ECDH"]),
+        encapsulation_algorithms: (rec.usage == KeyUsage::EncapsulateDecapsulate)
+            .then(|| vec!["ML_KEM"]),
         deletion_date: rec.deletion_ms.map(epoch_s),
         pending_deletion_window_in_days: rec.pending_window_days,
         expiration_model: (external
@@ -372,6 +374,7 @@ impl Kms {
         let mut keys: Vec<(i64, String, String)> = self
             .keys
             .values()
+            .filter(|_| r.resource_owners.as_ref().is_none_or(|o| o.iter().any(|x| x == "SELF")))
             .filter(|k| k.rec.account == p.account && k.rec.region == self.region)
             .map(|k| (k.rec.created_ms, k.rec.key_id.clone(), k.rec.arn.clone()))
             .collect();

@@ -17,8 +17,10 @@ fn tracked(op: Operation) -> bool {
     use Operation as O;
     matches!(
         op,
-        O::Decrypt
+        O::Decapsulate
+            | O::Decrypt
             | O::DeriveSharedSecret
+            | O::Encapsulate
             | O::Encrypt
             | O::GenerateDataKey
             | O::GenerateDataKeyPair

@@ -6,6 +6,7 @@ pub mod aliases;
 pub mod crypto_ops;
 pub mod grants;
 pub mod import;
+pub mod kem;
 pub mod keys;
 pub mod last_usage;
 mod managed;

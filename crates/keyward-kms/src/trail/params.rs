@@ -90,6 +90,8 @@ pub const RULES: &[Rule] = &[
                 ("Operations", AsIs),
                 ("Constraints", Members),
                 ("Name", AsIs),
+                ("GranteeServicePrincipal", AsIs),
+                ("RetiringServicePrincipal", AsIs),
                 CRYPTO_EXTRA[0],
                 CRYPTO_EXTRA[1],
             ],
@@ -123,6 +125,7 @@ pub const RULES: &[Rule] = &[
             ],
         )
     },
+    row(O::Decapsulate, true, KEM),
     Rule {
         defaults: &[("encryptionAlgorithm", Str("SYMMETRIC_DEFAULT"))],
         ..row(
@@ -151,6 +154,7 @@ pub const RULES: &[Rule] = &[
     row(O::DisableKeyRotation, false, KEY),
     row(O::EnableKey, false, KEY),
     row(O::EnableKeyRotation, false, fields![("KeyId", AsIs), ("RotationPeriodInDays", AsIs)]),
+    row(O::Encapsulate, true, KEM),
     Rule {
         defaults: &[("encryptionAlgorithm", Str("SYMMETRIC_DEFAULT"))],
         ..row(
@@ -205,6 +209,7 @@ pub const RULES: &[Rule] = &[
             ("Marker", AsIs),
             ("GrantId", AsIs),
             ("GranteePrincipal", AsIs),
+            ("GranteeServicePrincipal", AsIs),
         ],
     ),
     row(O::ListKeyPolicies, true, LIST_ON_KEY),
@@ -213,12 +218,17 @@ pub const RULES: &[Rule] = &[
         true,
         fields![("KeyId", AsIs), ("Limit", AsIs), ("Marker", AsIs), ("IncludeKeyMaterial", AsIs)],
     ),
-    row(O::ListKeys, true, fields![("Limit", AsIs), ("Marker", AsIs)]),
+    row(O::ListKeys, true, fields![("Limit", AsIs), ("Marker", AsIs), ("ResourceOwners", AsIs)]),
     row(O::ListResourceTags, true, LIST_ON_KEY),
     row(
         O::ListRetirableGrants,
         true,
-        fields![("RetiringPrincipal", AsIs), ("Limit", AsIs), ("Marker", AsIs)],
+        fields![
+            ("RetiringPrincipal", AsIs),
+            ("RetiringServicePrincipal", AsIs),
+            ("Limit", AsIs),
+            ("Marker", AsIs),
+        ],
     ),
     Rule {
         defaults: &[
@@ -314,6 +324,9 @@ const DATA_KEY_PAIR: &[(&str, How)] = fields![
     CRYPTO_EXTRA[0],
     CRYPTO_EXTRA[1],
 ];
+// The encapsulated shared secret (Decapsulate's SharedSecretCiphertextBlob) is not logged.
+const KEM: &[(&str, How)] =
+    fields![("KeyId", AsIs), ("EncapsulationAlgorithm", AsIs), CRYPTO_EXTRA[0], CRYPTO_EXTRA[1]];
 const MAC: &[(&str, How)] =
     fields![("KeyId", AsIs), ("MacAlgorithm", AsIs), CRYPTO_EXTRA[0], CRYPTO_EXTRA[1]];
 const SIGN: &[(&str, How)] = fields![

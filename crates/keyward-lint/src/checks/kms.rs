@@ -23,6 +23,8 @@ const USE: &[&str] = &[
     "kms:generatemac",
     "kms:verifymac",
     "kms:derivesharedsecret",
+    "kms:encapsulate",
+    "kms:decapsulate",
 ];
 
 /// Keys that narrow who can use a key shared with `Principal: "*"`.

@@ -143,11 +143,14 @@ pub fn grant(n: u64, key_id: &str) -> GrantRecord {
         constraints: Some(GrantConstraints {
             encryption_context_subset: Some([("dept".to_owned(), format!("d{n}"))].into()),
             encryption_context_equals: None,
+            source_arn: (n % 3 == 0).then(|| format!("arn:aws:s3:us-east-1:111122223333:b{n}")),
         }),
         issuer: "arn:aws:iam::111122223333:root".to_owned(),
         created_ms: 3,
         tokens: vec![format!("token-{n}")],
         region: "us-east-1".to_owned(),
+        grantee_is_service: false,
+        retiring_is_service: false,
     }
 }
 

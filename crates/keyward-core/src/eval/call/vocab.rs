@@ -62,6 +62,7 @@ pub const KMS_ACTIONS: &[KmsAction] = &[
     row!("CreateCustomKeyStore",                  N, N, N, N, N, N, N),
     row!("CreateGrant",                           Y, Y, Y, N, Y, N, Y),
     row!("CreateKey",                             N, N, N, N, N, N, N),
+    row!("Decapsulate",                           Y, Y, N, N, Y, Y, N),
     row!("Decrypt",                               Y, Y, Y, Y, Y, Y, N),
     row!("DeleteAlias",                           N, Y, N, N, N, N, N),
     row!("DeleteCustomKeyStore",                  N, N, N, N, N, N, N),
@@ -74,6 +75,7 @@ pub const KMS_ACTIONS: &[KmsAction] = &[
     row!("DisconnectCustomKeyStore",              N, N, N, N, N, N, N),
     row!("EnableKey",                             N, Y, N, N, N, N, N),
     row!("EnableKeyRotation",                     N, Y, N, N, N, N, N),
+    row!("Encapsulate",                           Y, Y, N, N, Y, Y, N),
     row!("Encrypt",                               Y, Y, Y, Y, Y, Y, N),
     row!("GenerateDataKey",                       Y, Y, Y, Y, Y, Y, N),
     row!("GenerateDataKeyPair",                   Y, Y, Y, N, Y, Y, N),
@@ -134,6 +136,8 @@ pub const GRANT_OPERATIONS: &[&str] = &[
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
 ];
 
 /// Key-administration actions (lower case), in the order a finding names the first one: the
