@@ -38,6 +38,9 @@ fn round_trip_and_header() {
             assert_eq!(blob::open(&m, &b, &context).unwrap(), pt);
             let c = Cipher::new(&m).unwrap();
             assert_eq!(c.open(&b, &context).unwrap(), pt);
+            // In the blob's own buffer: the same plaintext, nothing of the header or tag left.
+            let owned = c.open_owned(b.clone(), &context).unwrap();
+            assert_eq!(owned.as_slice(), pt.as_slice());
             assert_eq!(c.material_id(), m.id);
         }
     }
@@ -128,9 +131,15 @@ fn every_truncation_fails() {
             Err(CryptoError::InvalidCiphertext)
         );
     }
+    let c = Cipher::new(&m).unwrap();
+    for n in 0..b.len() {
+        let cut = b[..n].to_vec();
+        assert_eq!(c.open_owned(cut, &ctx(&[("a", "b")])), Err(CryptoError::InvalidCiphertext));
+    }
     let mut longer = b;
     longer.push(0);
     assert_eq!(blob::open(&m, &longer, &ctx(&[("a", "b")])), Err(CryptoError::InvalidCiphertext));
+    assert_eq!(c.open_owned(longer, &ctx(&[("a", "b")])), Err(CryptoError::InvalidCiphertext));
 }
 
 proptest! {
@@ -153,7 +162,13 @@ proptest! {
             Cipher::new(&m).unwrap().open(&flipped, &pairs),
             Err(CryptoError::InvalidCiphertext)
         );
-        prop_assert_eq!(blob::open(&m, &b, &pairs).unwrap(), pt);
+        prop_assert_eq!(
+            Cipher::new(&m).unwrap().open_owned(flipped, &pairs),
+            Err(CryptoError::InvalidCiphertext)
+        );
+        prop_assert_eq!(&blob::open(&m, &b, &pairs).unwrap(), &pt);
+        let owned = Cipher::new(&m).unwrap().open_owned(b, &pairs).unwrap();
+        prop_assert_eq!(owned.as_slice(), &pt[..]);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use rand_core::CryptoRngCore;
 use std::collections::BTreeMap;
+use zeroize::Zeroizing;
 
 /// First bytes of every blob.
 pub const MAGIC: [u8; 2] = *b"kw";
@@ -75,24 +76,24 @@ impl BlobRef<'_> {
 
 /// Parses a blob without decrypting; InvalidCiphertext on anything malformed.
 pub fn parse(blob: &[u8]) -> Result<BlobRef<'_>, CryptoError> {
-    let bad = CryptoError::InvalidCiphertext;
-    let (magic, rest) = blob.split_at_checked(2).ok_or(bad.clone())?;
+    const BAD: CryptoError = CryptoError::InvalidCiphertext;
+    let (magic, rest) = blob.split_at_checked(2).ok_or(BAD)?;
     if magic != MAGIC {
-        return Err(bad);
+        return Err(BAD);
     }
-    let (&version, rest) = rest.split_first().ok_or(bad.clone())?;
+    let (&version, rest) = rest.split_first().ok_or(BAD)?;
     if version != VERSION {
-        return Err(bad);
+        return Err(BAD);
     }
-    let (&len, rest) = rest.split_first().ok_or(bad.clone())?;
-    let (key_id, rest) = rest.split_at_checked(usize::from(len)).ok_or(bad.clone())?;
+    let (&len, rest) = rest.split_first().ok_or(BAD)?;
+    let (key_id, rest) = rest.split_at_checked(usize::from(len)).ok_or(BAD)?;
     if key_id.is_empty() || !key_id.iter().all(|&b| is_key_id_byte(b)) {
-        return Err(bad);
+        return Err(BAD);
     }
-    let key_id = std::str::from_utf8(key_id).map_err(|_| bad.clone())?;
-    let (material, rest) = rest.split_at_checked(MATERIAL_ID_LEN).ok_or(bad.clone())?;
-    let (nonce, rest) = rest.split_at_checked(NONCE_LEN).ok_or(bad.clone())?;
-    let ct_len = rest.len().checked_sub(TAG_LEN).ok_or(bad.clone())?;
+    let key_id = std::str::from_utf8(key_id).map_err(|_| BAD)?;
+    let (material, rest) = rest.split_at_checked(MATERIAL_ID_LEN).ok_or(BAD)?;
+    let (nonce, rest) = rest.split_at_checked(NONCE_LEN).ok_or(BAD)?;
+    let ct_len = rest.len().checked_sub(TAG_LEN).ok_or(BAD)?;
     let (ciphertext, tag) = rest.split_at(ct_len);
     let mut material_id = [0u8; MATERIAL_ID_LEN];
     material_id.copy_from_slice(material);
@@ -100,10 +101,22 @@ pub fn parse(blob: &[u8]) -> Result<BlobRef<'_>, CryptoError> {
     Ok(BlobRef { key_id, material_id, header: &blob[..header_len], nonce, ciphertext, tag })
 }
 
-/// Bytes allowed in a key id stored in a blob.
+/// Bytes allowed in a key id stored in a blob: ASCII letters, digits, `-` and `_`.
 fn is_key_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+    KEY_ID_BYTES[usize::from(b)]
 }
+
+/// [`is_key_id_byte`] as a table (one load per byte on the Decrypt hot path).
+const KEY_ID_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
 
 /// The canonical encoding of an encryption context: for each pair in ascending byte order of
 /// the key, `u32be(len(key)) key u32be(len(value)) value` (UTF-8). The empty context encodes
@@ -254,6 +267,38 @@ impl Cipher {
             self.aead.decrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out, &Tag::from(tag))
         })
         .map_err(|_| CryptoError::InvalidCiphertext)?;
+        Ok(out)
+    }
+}
+
+impl Cipher {
+    /// [`Cipher::open`] that decrypts in the blob's own buffer (no copy, no allocation): the
+    /// plaintext, zeroed on drop. The buffer is changed only when the blob verifies.
+    pub fn open_owned(
+        &self,
+        mut blob: Vec<u8>,
+        context: &BTreeMap<String, String>,
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let parsed = parse(&blob)?;
+        if parsed.material_id != self.material_id {
+            return Err(CryptoError::InvalidCiphertext);
+        }
+        let nonce: [u8; NONCE_LEN] =
+            parsed.nonce.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
+        let tag: [u8; TAG_LEN] =
+            parsed.tag.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
+        let header_len = parsed.header.len();
+        let end = blob.len() - TAG_LEN;
+        let (header, rest) = blob.split_at_mut(header_len);
+        let body = rest.get_mut(..end - header_len).ok_or(CryptoError::InvalidCiphertext)?;
+        with_aad(header, context, |aad| {
+            self.aead.decrypt_in_place_detached(&Nonce::from(nonce), aad, body, &Tag::from(tag))
+        })
+        .map_err(|_| CryptoError::InvalidCiphertext)?;
+        // From here the buffer holds plaintext: it is zeroed on drop, spare capacity included.
+        let mut out = Zeroizing::new(blob);
+        out.truncate(end);
+        out.drain(..header_len);
         Ok(out)
     }
 }

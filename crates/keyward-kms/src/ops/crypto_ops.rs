@@ -106,7 +106,9 @@ impl Kms {
         )?;
         let rec = &self.key(id)?.rec;
         check_state(rec, StateRule::Use)?;
-        check_usage(rec, usage, action.trim_start_matches("kms:"))?;
+        if rec.usage != usage {
+            check_usage(rec, usage, action.trim_start_matches("kms:"))?;
+        }
         Ok(rec)
     }
 
@@ -206,24 +208,28 @@ impl Kms {
         }
     }
 
+    /// Decrypts `ct` (its buffer becomes the plaintext); returns the plaintext and, for a
+    /// symmetric blob, the id of the material it was sealed under.
     fn decrypt_with(
         &self,
         rec: &KeyRecord,
         alg: EncryptionAlgorithm,
-        ct: &[u8],
+        ct: Vec<u8>,
         ctx: &Ec,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<(SecretBlob, Option<String>)> {
         if alg == EncryptionAlgorithm::SymmetricDefault {
-            // Parsed once; the material is found by its raw id (no hex strings per call).
-            let h = blob::parse(ct).map_err(crypto_err)?;
+            let h = blob::parse(&ct).map_err(crypto_err)?;
             let mat = rec
                 .materials
                 .iter()
                 .find(|m| h.is_material(&m.id))
                 .ok_or_else(|| KmsError::new(ErrorCode::InvalidCiphertextException, ""))?;
-            blob::Cipher::new(mat).and_then(|c| c.open_parsed(&h, ctx)).map_err(crypto_err)
+            let cipher = blob::Cipher::new(mat).map_err(crypto_err)?;
+            let pt = cipher.open_owned(ct, ctx).map_err(crypto_err)?;
+            Ok((SecretBlob(pt), Some(cipher.material_id())))
         } else {
-            asym::rsa_decrypt(&newest(rec)?.secret, alg, ct).map_err(crypto_err)
+            let pt = asym::rsa_decrypt(&newest(rec)?.secret, alg, &ct).map_err(crypto_err)?;
+            Ok((SecretBlob::new(pt), None))
         }
     }
 
@@ -246,12 +252,13 @@ impl Kms {
         )?;
         let alg = algorithm(rec, r.encryption_algorithm)?;
         dry_run(r.dry_run)?;
-        let pt = self.decrypt_with(rec, alg, &r.ciphertext_blob.0, &ctx)?;
+        let (plaintext, key_material_id) =
+            self.decrypt_with(rec, alg, r.ciphertext_blob.0, &ctx)?;
         Ok(DecryptResponse {
             key_id: rec.arn.clone(),
-            plaintext: SecretBlob::new(pt),
+            plaintext,
             encryption_algorithm: alg,
-            key_material_id: material_of(alg, &r.ciphertext_blob.0),
+            key_material_id,
         })
     }
 
@@ -297,16 +304,16 @@ impl Kms {
         let (sarn, darn) = (srec.arn.clone(), drec.arn.clone());
         dry_run(r.dry_run)?;
         let srec = &self.key(&src)?.rec;
-        let pt =
-            zeroize::Zeroizing::new(self.decrypt_with(srec, salg, &r.ciphertext_blob.0, &sctx)?);
-        let ct = self.encrypt_with(&dst, dalg, &dctx, &pt)?;
+        let (pt, source_key_material_id) =
+            self.decrypt_with(srec, salg, r.ciphertext_blob.0, &sctx)?;
+        let ct = self.encrypt_with(&dst, dalg, &dctx, pt.expose())?;
         Ok(ReEncryptResponse {
             ciphertext_blob: Blob(ct.clone()),
             source_key_id: sarn,
             key_id: darn,
             source_encryption_algorithm: salg,
             destination_encryption_algorithm: dalg,
-            source_key_material_id: material_of(salg, &r.ciphertext_blob.0),
+            source_key_material_id,
             destination_key_material_id: material_of(dalg, &ct),
         })
     }
