@@ -1,6 +1,7 @@
 //! The KMS itself: in-memory state written through a [`Store`], the injected clock tick, key
 //! resolution and the authorization gate every operation passes first.
 
+use crate::crypto::blob::Cipher;
 use crate::error::{ErrorCode, KmsError, Result};
 use crate::record::{AliasRecord, GrantRecord, IdentityRecord, KeyRecord, OrgPolicyRecord};
 use crate::store::{Change, State, Store};
@@ -93,6 +94,26 @@ pub(crate) struct KeyEntry {
     /// The last successful cryptographic operation through the wire adapter (GetKeyLastUsage):
     /// time and operation, kept in memory for the life of this instance.
     pub(crate) last_use: Option<LastUse>,
+    /// The AES-GCM ciphers of a symmetric key's materials, expanded once when the record is
+    /// applied and dropped (zeroed) with it: they live exactly as long as the material they
+    /// are expanded from. Empty for other key specs.
+    pub(crate) ciphers: Vec<Cipher>,
+}
+
+impl KeyEntry {
+    /// The expanded cipher of one of this key's materials, when there is one.
+    pub(crate) fn cipher(&self, material: &crate::record::Material) -> Option<&Cipher> {
+        self.ciphers.iter().find(|c| c.is_material(material))
+    }
+}
+
+/// The ciphers of a key record's materials (symmetric keys only); a material whose id or
+/// bytes are unusable gets none, and its use fails as it would without the cache.
+fn ciphers_of(rec: &KeyRecord) -> Vec<Cipher> {
+    if rec.spec != crate::types::KeySpec::SymmetricDefault {
+        return Vec::new();
+    }
+    rec.materials.iter().filter_map(|m| Cipher::new(m).ok()).collect()
 }
 
 pub(crate) struct IdentityEntry {
@@ -434,7 +455,8 @@ impl Kms {
                         },
                     ),
                 };
-                self.keys.insert(handle, KeyEntry { rec, policy, last_use });
+                let ciphers = ciphers_of(&rec);
+                self.keys.insert(handle, KeyEntry { rec, policy, last_use, ciphers });
             }
             Change::DeleteKey(arn) => {
                 let id = arn.rsplit('/').next().unwrap_or_default();

@@ -21,7 +21,7 @@
 
 use super::CryptoError;
 use crate::record::Material;
-use aes_gcm::aead::AeadInPlace;
+use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use rand_core::CryptoRngCore;
 use std::collections::BTreeMap;
@@ -176,17 +176,29 @@ fn with_aad<T>(header: &[u8], context: &BTreeMap<String, String>, f: impl FnOnce
 }
 
 /// An AES-256-GCM cipher for one material version, with its key schedule done once. The KMS
-/// may keep one per material to make Encrypt/Decrypt cheaper; [`seal`] and [`open`] build one
-/// per call.
+/// keeps one per symmetric material, for as long as it holds that material ([`seal`] and
+/// [`open`] build one per call). Dropping it zeroes its round keys and GHASH key (aes-gcm's
+/// `zeroize` feature, checked at compile time below).
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
     material_id: [u8; MATERIAL_ID_LEN],
+    /// `material_id` in lower-case hex (KeyMaterialId of responses).
+    material_hex: String,
 }
+
+/// A [`Cipher`] is zeroed on drop: its only secret field is, as the `zeroize` feature of
+/// aes-gcm makes it (this fails to compile without the feature).
+impl zeroize::ZeroizeOnDrop for Cipher {}
+
+const _: () = {
+    const fn zeroed_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    zeroed_on_drop::<Aes256Gcm>();
+};
 
 impl std::fmt::Debug for Cipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Cipher(material {}, <redacted>)", encode_hex(&self.material_id))
+        write!(f, "Cipher(material {}, <redacted>)", self.material_hex)
     }
 }
 
@@ -198,12 +210,22 @@ impl Cipher {
         })?;
         let aead = Aes256Gcm::new_from_slice(material.secret.expose())
             .map_err(|_| CryptoError::Internal("symmetric key material is not 32 bytes".into()))?;
-        Ok(Cipher { aead, material_id })
+        Ok(Cipher { aead, material_id, material_hex: encode_hex(&material_id) })
     }
 
     /// The material id this cipher encrypts under, lower-case hex.
     pub fn material_id(&self) -> String {
-        encode_hex(&self.material_id)
+        self.material_hex.clone()
+    }
+
+    /// True when this cipher is for `material` (by its id, as written).
+    pub fn is_material(&self, material: &Material) -> bool {
+        self.material_hex == material.id
+    }
+
+    /// True when `blob` names this cipher's material.
+    pub fn is_for(&self, blob: &BlobRef<'_>) -> bool {
+        blob.material_id == self.material_id
     }
 
     /// Encrypts `plaintext` for key `key_id`, binding `context`.
@@ -232,7 +254,7 @@ impl Cipher {
         out.extend_from_slice(plaintext);
         let (header, body) = out.split_at_mut(header_len);
         let tag = with_aad(header, context, |aad| {
-            self.aead.encrypt_in_place_detached(&Nonce::from(nonce), aad, body)
+            self.aead.encrypt_inout_detached(&Nonce::from(nonce), aad, body.into())
         })
         .map_err(|_| CryptoError::InvalidInput("plaintext too long for AES-GCM".into()))?;
         out.extend_from_slice(&tag);
@@ -264,7 +286,12 @@ impl Cipher {
         let tag: [u8; TAG_LEN] = blob.tag.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
         let mut out = blob.ciphertext.to_vec();
         with_aad(blob.header, context, |aad| {
-            self.aead.decrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out, &Tag::from(tag))
+            self.aead.decrypt_inout_detached(
+                &Nonce::from(nonce),
+                aad,
+                out.as_mut_slice().into(),
+                &Tag::from(tag),
+            )
         })
         .map_err(|_| CryptoError::InvalidCiphertext)?;
         Ok(out)
@@ -292,7 +319,7 @@ impl Cipher {
         let (header, rest) = blob.split_at_mut(header_len);
         let body = rest.get_mut(..end - header_len).ok_or(CryptoError::InvalidCiphertext)?;
         with_aad(header, context, |aad| {
-            self.aead.decrypt_in_place_detached(&Nonce::from(nonce), aad, body, &Tag::from(tag))
+            self.aead.decrypt_inout_detached(&Nonce::from(nonce), aad, body.into(), &Tag::from(tag))
         })
         .map_err(|_| CryptoError::InvalidCiphertext)?;
         // From here the buffer holds plaintext: it is zeroed on drop, spare capacity included.

@@ -5,7 +5,7 @@ use super::{check_state, check_usage, dry_run, Blob, StateRule};
 use crate::auth::Ask;
 use crate::crypto::{asym, blob, mac, CryptoError};
 use crate::error::{ErrorCode, KmsError, Result};
-use crate::kms::{Caller, Kms};
+use crate::kms::{Caller, KeyEntry, Kms};
 use crate::record::KeyRecord;
 use crate::types::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage, MessageType};
 use keyward_core::eval::Principal;
@@ -92,6 +92,22 @@ impl Kms {
         tokens: &[String],
         usage: KeyUsage,
     ) -> Result<&KeyRecord> {
+        self.use_key_entry(caller, p, id, alias, action, context, tokens, usage).map(|e| &e.rec)
+    }
+
+    /// [`Kms::use_key`] returning the key's whole entry (its ciphers besides its record).
+    #[allow(clippy::too_many_arguments, reason = "one gate for every key use")]
+    fn use_key_entry(
+        &self,
+        caller: &Caller,
+        p: &Principal,
+        id: &str,
+        alias: Option<&str>,
+        action: &'static str,
+        context: Option<&Ec>,
+        tokens: &[String],
+        usage: KeyUsage,
+    ) -> Result<&KeyEntry> {
         self.authorize(
             caller,
             p,
@@ -104,12 +120,13 @@ impl Kms {
                 ..Ask::default()
             },
         )?;
-        let rec = &self.key(id)?.rec;
+        let entry = self.key(id)?;
+        let rec = &entry.rec;
         check_state(rec, StateRule::Use)?;
         if rec.usage != usage {
             check_usage(rec, usage, action.trim_start_matches("kms:"))?;
         }
-        Ok(rec)
+        Ok(entry)
     }
 
     fn encrypt_with(
@@ -127,7 +144,12 @@ impl Kms {
         let mat = newest(rec)?;
         if alg == EncryptionAlgorithm::SymmetricDefault {
             check_len("plaintext", plaintext, 4096)?;
-            blob::seal(&rec.key_id, mat, context, plaintext, self.rng.as_mut()).map_err(crypto_err)
+            let rng = self.rng.as_mut();
+            match entry.cipher(mat) {
+                Some(c) => c.seal(&rec.key_id, context, plaintext, rng),
+                None => blob::seal(&rec.key_id, mat, context, plaintext, rng),
+            }
+            .map_err(crypto_err)
         } else {
             if !context.is_empty() {
                 return Err(KmsError::validation(
@@ -208,25 +230,33 @@ impl Kms {
         }
     }
 
-    /// Decrypts `ct` (its buffer becomes the plaintext); returns the plaintext and, for a
-    /// symmetric blob, the id of the material it was sealed under.
+    /// Decrypts `ct` (its buffer becomes the plaintext) with the key's cipher for the
+    /// material the blob names; returns the plaintext and, for a symmetric blob, that
+    /// material's id.
     fn decrypt_with(
         &self,
-        rec: &KeyRecord,
+        entry: &KeyEntry,
         alg: EncryptionAlgorithm,
         ct: Vec<u8>,
         ctx: &Ec,
     ) -> Result<(SecretBlob, Option<String>)> {
+        let rec = &entry.rec;
         if alg == EncryptionAlgorithm::SymmetricDefault {
             let h = blob::parse(&ct).map_err(crypto_err)?;
-            let mat = rec
-                .materials
-                .iter()
-                .find(|m| h.is_material(&m.id))
-                .ok_or_else(|| KmsError::new(ErrorCode::InvalidCiphertextException, ""))?;
-            let cipher = blob::Cipher::new(mat).map_err(crypto_err)?;
+            let cipher = match entry.ciphers.iter().find(|c| c.is_for(&h)) {
+                Some(c) => std::borrow::Cow::Borrowed(c),
+                // A material without a cipher (its id or bytes are unusable) fails as before.
+                None => {
+                    let mat =
+                        rec.materials.iter().find(|m| h.is_material(&m.id)).ok_or_else(|| {
+                            KmsError::new(ErrorCode::InvalidCiphertextException, "")
+                        })?;
+                    std::borrow::Cow::Owned(blob::Cipher::new(mat).map_err(crypto_err)?)
+                }
+            };
+            let material_id = cipher.material_id();
             let pt = cipher.open_owned(ct, ctx).map_err(crypto_err)?;
-            Ok((SecretBlob(pt), Some(cipher.material_id())))
+            Ok((SecretBlob(pt), Some(material_id)))
         } else {
             let pt = asym::rsa_decrypt(&newest(rec)?.secret, alg, &ct).map_err(crypto_err)?;
             Ok((SecretBlob::new(pt), None))
@@ -240,7 +270,7 @@ impl Kms {
             self.ciphertext_key(&p, &r.ciphertext_blob.0, r.key_id.as_deref(), "KeyId")?;
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key_entry(
             caller,
             &p,
             &id,
@@ -250,12 +280,12 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
-        let alg = algorithm(rec, r.encryption_algorithm)?;
+        let alg = algorithm(&entry.rec, r.encryption_algorithm)?;
         dry_run(r.dry_run)?;
         let (plaintext, key_material_id) =
-            self.decrypt_with(rec, alg, r.ciphertext_blob.0, &ctx)?;
+            self.decrypt_with(entry, alg, r.ciphertext_blob.0, &ctx)?;
         Ok(DecryptResponse {
-            key_id: rec.arn.clone(),
+            key_id: entry.rec.arn.clone(),
             plaintext,
             encryption_algorithm: alg,
             key_material_id,
@@ -303,9 +333,8 @@ impl Kms {
         let dalg = algorithm(drec, r.destination_encryption_algorithm)?;
         let (sarn, darn) = (srec.arn.clone(), drec.arn.clone());
         dry_run(r.dry_run)?;
-        let srec = &self.key(&src)?.rec;
         let (pt, source_key_material_id) =
-            self.decrypt_with(srec, salg, r.ciphertext_blob.0, &sctx)?;
+            self.decrypt_with(self.key(&src)?, salg, r.ciphertext_blob.0, &sctx)?;
         let ct = self.encrypt_with(&dst, dalg, &dctx, pt.expose())?;
         Ok(ReEncryptResponse {
             ciphertext_blob: Blob(ct.clone()),
