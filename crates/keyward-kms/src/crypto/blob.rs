@@ -303,31 +303,42 @@ impl Cipher {
     /// plaintext, zeroed on drop. The buffer is changed only when the blob verifies.
     pub fn open_owned(
         &self,
-        mut blob: Vec<u8>,
+        blob: Vec<u8>,
         context: &BTreeMap<String, String>,
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        let parsed = parse(&blob)?;
-        if parsed.material_id != self.material_id {
-            return Err(CryptoError::InvalidCiphertext);
-        }
-        let nonce: [u8; NONCE_LEN] =
-            parsed.nonce.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
-        let tag: [u8; TAG_LEN] =
-            parsed.tag.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
-        let header_len = parsed.header.len();
-        let end = blob.len() - TAG_LEN;
-        let (header, rest) = blob.split_at_mut(header_len);
-        let body = rest.get_mut(..end - header_len).ok_or(CryptoError::InvalidCiphertext)?;
-        with_aad(header, context, |aad| {
-            self.aead.decrypt_inout_detached(&Nonce::from(nonce), aad, body.into(), &Tag::from(tag))
-        })
-        .map_err(|_| CryptoError::InvalidCiphertext)?;
-        // From here the buffer holds plaintext: it is zeroed on drop, spare capacity included.
-        let mut out = Zeroizing::new(blob);
-        out.truncate(end);
-        out.drain(..header_len);
-        Ok(out)
+        open_owned_with(blob, context, |_| Ok(self)).map(|(plaintext, _)| plaintext)
     }
+}
+
+/// Decrypts `blob` in its own buffer with the cipher `pick` chooses from its header (a key's
+/// cipher for the material the blob names): the plaintext, zeroed on drop, and that cipher.
+/// The blob is parsed once; the buffer is changed only when the blob verifies.
+pub fn open_owned_with<'c>(
+    mut blob: Vec<u8>,
+    context: &BTreeMap<String, String>,
+    pick: impl FnOnce(&BlobRef<'_>) -> Result<&'c Cipher, CryptoError>,
+) -> Result<(Zeroizing<Vec<u8>>, &'c Cipher), CryptoError> {
+    let parsed = parse(&blob)?;
+    let cipher = pick(&parsed)?;
+    if !cipher.is_for(&parsed) {
+        return Err(CryptoError::InvalidCiphertext);
+    }
+    let nonce: [u8; NONCE_LEN] =
+        parsed.nonce.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
+    let tag: [u8; TAG_LEN] = parsed.tag.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
+    let header_len = parsed.header.len();
+    let end = blob.len() - TAG_LEN;
+    let (header, rest) = blob.split_at_mut(header_len);
+    let body = rest.get_mut(..end - header_len).ok_or(CryptoError::InvalidCiphertext)?;
+    with_aad(header, context, |aad| {
+        cipher.aead.decrypt_inout_detached(&Nonce::from(nonce), aad, body.into(), &Tag::from(tag))
+    })
+    .map_err(|_| CryptoError::InvalidCiphertext)?;
+    // From here the buffer holds plaintext: it is zeroed on drop, spare capacity included.
+    let mut out = Zeroizing::new(blob);
+    out.truncate(end);
+    out.drain(..header_len);
+    Ok((out, cipher))
 }
 
 /// Encrypts `plaintext` under `material` of key `key_id`, binding `context`.

@@ -79,25 +79,10 @@ fn newest(rec: &KeyRecord) -> Result<&crate::record::Material> {
 }
 
 impl Kms {
-    /// Authorizes a use of key `id` with a context and grant tokens, then checks state and usage.
+    /// Authorizes a use of key `id` with a context and grant tokens, then checks state and usage;
+    /// returns the key's entry (its record and ciphers).
     #[allow(clippy::too_many_arguments, reason = "one gate for every key use")]
     fn use_key(
-        &self,
-        caller: &Caller,
-        p: &Principal,
-        id: &str,
-        alias: Option<&str>,
-        action: &'static str,
-        context: Option<&Ec>,
-        tokens: &[String],
-        usage: KeyUsage,
-    ) -> Result<&KeyRecord> {
-        self.use_key_entry(caller, p, id, alias, action, context, tokens, usage).map(|e| &e.rec)
-    }
-
-    /// [`Kms::use_key`] returning the key's whole entry (its ciphers besides its record).
-    #[allow(clippy::too_many_arguments, reason = "one gate for every key use")]
-    fn use_key_entry(
         &self,
         caller: &Caller,
         p: &Principal,
@@ -173,7 +158,7 @@ impl Kms {
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -183,6 +168,7 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let rec = &entry.rec;
         let alg = algorithm(rec, r.encryption_algorithm)?;
         let arn = rec.arn.clone();
         dry_run(r.dry_run)?;
@@ -242,21 +228,19 @@ impl Kms {
     ) -> Result<(SecretBlob, Option<String>)> {
         let rec = &entry.rec;
         if alg == EncryptionAlgorithm::SymmetricDefault {
-            let h = blob::parse(&ct).map_err(crypto_err)?;
-            let cipher = match entry.ciphers.iter().find(|c| c.is_for(&h)) {
-                Some(c) => std::borrow::Cow::Borrowed(c),
-                // A material without a cipher (its id or bytes are unusable) fails as before.
-                None => {
-                    let mat =
-                        rec.materials.iter().find(|m| h.is_material(&m.id)).ok_or_else(|| {
-                            KmsError::new(ErrorCode::InvalidCiphertextException, "")
-                        })?;
-                    std::borrow::Cow::Owned(blob::Cipher::new(mat).map_err(crypto_err)?)
+            // Built only for a material without a cipher (its id or bytes are unusable), which
+            // then fails as it would without the key's ciphers.
+            let fallback = std::cell::OnceCell::new();
+            let (pt, cipher) = blob::open_owned_with(ct, ctx, |h| {
+                if let Some(c) = entry.ciphers.iter().find(|c| c.is_for(h)) {
+                    return Ok(c);
                 }
-            };
-            let material_id = cipher.material_id();
-            let pt = cipher.open_owned(ct, ctx).map_err(crypto_err)?;
-            Ok((SecretBlob(pt), Some(material_id)))
+                let mat = rec.materials.iter().find(|m| h.is_material(&m.id));
+                let c = blob::Cipher::new(mat.ok_or(CryptoError::InvalidCiphertext)?)?;
+                Ok(fallback.get_or_init(|| c))
+            })
+            .map_err(crypto_err)?;
+            Ok((SecretBlob(pt), Some(cipher.material_id())))
         } else {
             let pt = asym::rsa_decrypt(&newest(rec)?.secret, alg, &ct).map_err(crypto_err)?;
             Ok((SecretBlob::new(pt), None))
@@ -270,7 +254,7 @@ impl Kms {
             self.ciphertext_key(&p, &r.ciphertext_blob.0, r.key_id.as_deref(), "KeyId")?;
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let entry = self.use_key_entry(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -309,7 +293,7 @@ impl Kms {
         let sctx = r.source_encryption_context.unwrap_or_default();
         let dctx = r.destination_encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let srec = self.use_key(
+        let sentry = self.use_key(
             caller,
             &p,
             &src,
@@ -319,8 +303,9 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let srec = &sentry.rec;
         let salg = algorithm(srec, r.source_encryption_algorithm)?;
-        let drec = self.use_key(
+        let dentry = self.use_key(
             caller,
             &p,
             &dst,
@@ -330,6 +315,7 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let drec = &dentry.rec;
         let dalg = algorithm(drec, r.destination_encryption_algorithm)?;
         let (sarn, darn) = (srec.arn.clone(), drec.arn.clone());
         dry_run(r.dry_run)?;
@@ -360,7 +346,7 @@ impl Kms {
     ) -> Result<(String, String)> {
         let p = self.begin(caller)?;
         let (id, alias) = self.resolve(&p, key_ref)?;
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -370,6 +356,7 @@ impl Kms {
             tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let rec = &entry.rec;
         if rec.spec != KeySpec::SymmetricDefault {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
@@ -553,7 +540,7 @@ impl Kms {
         let action = if verify { "kms:Verify" } else { "kms:Sign" };
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -563,6 +550,7 @@ impl Kms {
             &tokens,
             KeyUsage::SignVerify,
         )?;
+        let rec = &entry.rec;
         if !rec.spec.signing_algorithms().contains(&r.signing_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
@@ -668,7 +656,7 @@ impl Kms {
         let action = if verify { "kms:VerifyMac" } else { "kms:GenerateMac" };
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -678,6 +666,7 @@ impl Kms {
             &tokens,
             KeyUsage::GenerateVerifyMac,
         )?;
+        let rec = &entry.rec;
         if !rec.spec.mac_algorithms().contains(&r.mac_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
