@@ -95,6 +95,25 @@ fn known_answer_blob() {
     assert_eq!(c.open_owned(expected, &context).unwrap().as_slice(), pt);
 }
 
+/// Every byte value in a key id: a blob parses (and a key id seals) exactly when it is an
+/// ASCII letter, digit, `-` or `_`.
+#[test]
+fn key_id_bytes() {
+    let m = material();
+    let good = blob::seal("key-1", &m, &ctx(&[]), b"x", &mut OsRng).unwrap();
+    for b in 0..=255u8 {
+        let allowed = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let mut bytes = good.clone();
+        bytes[4 + 2] = b; // the key id's third byte
+        assert_eq!(blob::parse(&bytes).is_ok(), allowed, "byte {b:#04x}");
+        let id = format!("ke{}", char::from(b));
+        if b.is_ascii() {
+            let sealed = blob::seal(&id, &m, &ctx(&[]), b"x", &mut OsRng);
+            assert_eq!(sealed.is_ok(), allowed, "byte {b:#04x}");
+        }
+    }
+}
+
 #[test]
 fn nonces_are_fresh() {
     let m = material();
