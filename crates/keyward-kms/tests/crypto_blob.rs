@@ -38,7 +38,78 @@ fn round_trip_and_header() {
             assert_eq!(blob::open(&m, &b, &context).unwrap(), pt);
             let c = Cipher::new(&m).unwrap();
             assert_eq!(c.open(&b, &context).unwrap(), pt);
+            // In the blob's own buffer: the same plaintext, nothing of the header or tag left.
+            let owned = c.open_owned(b.clone(), &context).unwrap();
+            assert_eq!(owned.as_slice(), pt.as_slice());
             assert_eq!(c.material_id(), m.id);
+        }
+    }
+}
+
+/// An RNG that yields one byte over and over (a fixed nonce for the known answer).
+struct Fixed(u8);
+
+impl rand_core::RngCore for Fixed {
+    fn next_u32(&mut self) -> u32 {
+        u32::from_le_bytes([self.0; 4])
+    }
+    fn next_u64(&mut self) -> u64 {
+        u64::from_le_bytes([self.0; 8])
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.fill(self.0);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        dest.fill(self.0);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for Fixed {}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+/// A blob computed independently (Python `cryptography`'s AESGCM over the FORMATS.md layout):
+/// blobs written before a change of AES-GCM implementation still open, byte for byte.
+#[test]
+fn known_answer_blob() {
+    const BLOB: &str = "6b77012431323334616263642d313261622d333463642d353665662d3132333435363738\
+        393061626465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182830909090909090909\
+        09090909d87d714ce6ed2784ba675f8ec5b6daa14a65ba5c45266c750bb9d83418bbb1853e2f6c8d";
+    let m = Material {
+        id: "6465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f80818283".into(),
+        created_ms: 0,
+        origin: "CREATE".into(),
+        secret: Secret::new((0..32).collect()),
+    };
+    let context = ctx(&[("app", "web"), ("dept", "eng")]);
+    let key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    let pt = b"keyward known answer";
+    let expected = hex(BLOB);
+    assert_eq!(blob::seal(key_id, &m, &context, pt, &mut Fixed(9)).unwrap(), expected);
+    let c = Cipher::new(&m).unwrap();
+    assert_eq!(c.seal(key_id, &context, pt, &mut Fixed(9)).unwrap(), expected);
+    assert_eq!(blob::open(&m, &expected, &context).unwrap(), pt);
+    assert_eq!(c.open_owned(expected, &context).unwrap().as_slice(), pt);
+}
+
+/// Every byte value in a key id: a blob parses (and a key id seals) exactly when it is an
+/// ASCII letter, digit, `-` or `_`.
+#[test]
+fn key_id_bytes() {
+    let m = material();
+    let good = blob::seal("key-1", &m, &ctx(&[]), b"x", &mut OsRng).unwrap();
+    for b in 0..=255u8 {
+        let allowed = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let mut bytes = good.clone();
+        bytes[4 + 2] = b; // the key id's third byte
+        assert_eq!(blob::parse(&bytes).is_ok(), allowed, "byte {b:#04x}");
+        let id = format!("ke{}", char::from(b));
+        if b.is_ascii() {
+            let sealed = blob::seal(&id, &m, &ctx(&[]), b"x", &mut OsRng);
+            assert_eq!(sealed.is_ok(), allowed, "byte {b:#04x}");
         }
     }
 }
@@ -128,9 +199,15 @@ fn every_truncation_fails() {
             Err(CryptoError::InvalidCiphertext)
         );
     }
+    let c = Cipher::new(&m).unwrap();
+    for n in 0..b.len() {
+        let cut = b[..n].to_vec();
+        assert_eq!(c.open_owned(cut, &ctx(&[("a", "b")])), Err(CryptoError::InvalidCiphertext));
+    }
     let mut longer = b;
     longer.push(0);
     assert_eq!(blob::open(&m, &longer, &ctx(&[("a", "b")])), Err(CryptoError::InvalidCiphertext));
+    assert_eq!(c.open_owned(longer, &ctx(&[("a", "b")])), Err(CryptoError::InvalidCiphertext));
 }
 
 proptest! {
@@ -153,7 +230,13 @@ proptest! {
             Cipher::new(&m).unwrap().open(&flipped, &pairs),
             Err(CryptoError::InvalidCiphertext)
         );
-        prop_assert_eq!(blob::open(&m, &b, &pairs).unwrap(), pt);
+        prop_assert_eq!(
+            Cipher::new(&m).unwrap().open_owned(flipped, &pairs),
+            Err(CryptoError::InvalidCiphertext)
+        );
+        prop_assert_eq!(&blob::open(&m, &b, &pairs).unwrap(), &pt);
+        let owned = Cipher::new(&m).unwrap().open_owned(b, &pairs).unwrap();
+        prop_assert_eq!(owned.as_slice(), &pt[..]);
     }
 
     #[test]

@@ -21,10 +21,11 @@
 
 use super::CryptoError;
 use crate::record::Material;
-use aes_gcm::aead::AeadInPlace;
+use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use rand_core::CryptoRngCore;
 use std::collections::BTreeMap;
+use zeroize::Zeroizing;
 
 /// First bytes of every blob.
 pub const MAGIC: [u8; 2] = *b"kw";
@@ -75,24 +76,24 @@ impl BlobRef<'_> {
 
 /// Parses a blob without decrypting; InvalidCiphertext on anything malformed.
 pub fn parse(blob: &[u8]) -> Result<BlobRef<'_>, CryptoError> {
-    let bad = CryptoError::InvalidCiphertext;
-    let (magic, rest) = blob.split_at_checked(2).ok_or(bad.clone())?;
+    const BAD: CryptoError = CryptoError::InvalidCiphertext;
+    let (magic, rest) = blob.split_at_checked(2).ok_or(BAD)?;
     if magic != MAGIC {
-        return Err(bad);
+        return Err(BAD);
     }
-    let (&version, rest) = rest.split_first().ok_or(bad.clone())?;
+    let (&version, rest) = rest.split_first().ok_or(BAD)?;
     if version != VERSION {
-        return Err(bad);
+        return Err(BAD);
     }
-    let (&len, rest) = rest.split_first().ok_or(bad.clone())?;
-    let (key_id, rest) = rest.split_at_checked(usize::from(len)).ok_or(bad.clone())?;
-    if key_id.is_empty() || !key_id.iter().all(|&b| is_key_id_byte(b)) {
-        return Err(bad);
+    let (&len, rest) = rest.split_first().ok_or(BAD)?;
+    let (key_id, rest) = rest.split_at_checked(usize::from(len)).ok_or(BAD)?;
+    if key_id.is_empty() || !is_key_id(key_id) {
+        return Err(BAD);
     }
-    let key_id = std::str::from_utf8(key_id).map_err(|_| bad.clone())?;
-    let (material, rest) = rest.split_at_checked(MATERIAL_ID_LEN).ok_or(bad.clone())?;
-    let (nonce, rest) = rest.split_at_checked(NONCE_LEN).ok_or(bad.clone())?;
-    let ct_len = rest.len().checked_sub(TAG_LEN).ok_or(bad.clone())?;
+    let key_id = std::str::from_utf8(key_id).map_err(|_| BAD)?;
+    let (material, rest) = rest.split_at_checked(MATERIAL_ID_LEN).ok_or(BAD)?;
+    let (nonce, rest) = rest.split_at_checked(NONCE_LEN).ok_or(BAD)?;
+    let ct_len = rest.len().checked_sub(TAG_LEN).ok_or(BAD)?;
     let (ciphertext, tag) = rest.split_at(ct_len);
     let mut material_id = [0u8; MATERIAL_ID_LEN];
     material_id.copy_from_slice(material);
@@ -100,9 +101,16 @@ pub fn parse(blob: &[u8]) -> Result<BlobRef<'_>, CryptoError> {
     Ok(BlobRef { key_id, material_id, header: &blob[..header_len], nonce, ciphertext, tag })
 }
 
-/// Bytes allowed in a key id stored in a blob.
+/// Says whether every byte is allowed in a key id stored in a blob: ASCII letters, digits,
+/// `-` and `_`. Without an early exit, so that the compiler checks many bytes per step.
+fn is_key_id(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |ok, &b| ok & is_key_id_byte(b))
+}
+
+/// One byte of [`is_key_id`], in branch-free comparisons.
 fn is_key_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+    let lower = b | 0x20;
+    (lower.wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10) | (b == b'-') | (b == b'_')
 }
 
 /// The canonical encoding of an encryption context: for each pair in ascending byte order of
@@ -163,17 +171,29 @@ fn with_aad<T>(header: &[u8], context: &BTreeMap<String, String>, f: impl FnOnce
 }
 
 /// An AES-256-GCM cipher for one material version, with its key schedule done once. The KMS
-/// may keep one per material to make Encrypt/Decrypt cheaper; [`seal`] and [`open`] build one
-/// per call.
+/// keeps one per symmetric material, for as long as it holds that material ([`seal`] and
+/// [`open`] build one per call). Dropping it zeroes its round keys and GHASH key (aes-gcm's
+/// `zeroize` feature, checked at compile time below).
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
     material_id: [u8; MATERIAL_ID_LEN],
+    /// `material_id` in lower-case hex (KeyMaterialId of responses).
+    material_hex: String,
 }
+
+/// A [`Cipher`] is zeroed on drop: its only secret field is, as the `zeroize` feature of
+/// aes-gcm makes it (this fails to compile without the feature).
+impl zeroize::ZeroizeOnDrop for Cipher {}
+
+const _: () = {
+    const fn zeroed_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    zeroed_on_drop::<Aes256Gcm>();
+};
 
 impl std::fmt::Debug for Cipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Cipher(material {}, <redacted>)", encode_hex(&self.material_id))
+        write!(f, "Cipher(material {}, <redacted>)", self.material_hex)
     }
 }
 
@@ -185,12 +205,22 @@ impl Cipher {
         })?;
         let aead = Aes256Gcm::new_from_slice(material.secret.expose())
             .map_err(|_| CryptoError::Internal("symmetric key material is not 32 bytes".into()))?;
-        Ok(Cipher { aead, material_id })
+        Ok(Cipher { aead, material_id, material_hex: encode_hex(&material_id) })
     }
 
     /// The material id this cipher encrypts under, lower-case hex.
     pub fn material_id(&self) -> String {
-        encode_hex(&self.material_id)
+        self.material_hex.clone()
+    }
+
+    /// True when this cipher is for `material` (by its id, as written).
+    pub fn is_material(&self, material: &Material) -> bool {
+        self.material_hex == material.id
+    }
+
+    /// True when `blob` names this cipher's material.
+    pub fn is_for(&self, blob: &BlobRef<'_>) -> bool {
+        blob.material_id == self.material_id
     }
 
     /// Encrypts `plaintext` for key `key_id`, binding `context`.
@@ -203,7 +233,7 @@ impl Cipher {
     ) -> Result<Vec<u8>, CryptoError> {
         let id = key_id.as_bytes();
         let id_len = u8::try_from(id.len()).ok().filter(|&n| n > 0);
-        let Some(id_len) = id_len.filter(|_| id.iter().all(|&b| is_key_id_byte(b))) else {
+        let Some(id_len) = id_len.filter(|_| is_key_id(id)) else {
             return Err(CryptoError::Internal(format!("key id `{key_id}` cannot go in a blob")));
         };
         let header_len = 4 + id.len() + MATERIAL_ID_LEN + NONCE_LEN;
@@ -219,7 +249,7 @@ impl Cipher {
         out.extend_from_slice(plaintext);
         let (header, body) = out.split_at_mut(header_len);
         let tag = with_aad(header, context, |aad| {
-            self.aead.encrypt_in_place_detached(&Nonce::from(nonce), aad, body)
+            self.aead.encrypt_inout_detached(&Nonce::from(nonce), aad, body.into())
         })
         .map_err(|_| CryptoError::InvalidInput("plaintext too long for AES-GCM".into()))?;
         out.extend_from_slice(&tag);
@@ -251,11 +281,59 @@ impl Cipher {
         let tag: [u8; TAG_LEN] = blob.tag.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
         let mut out = blob.ciphertext.to_vec();
         with_aad(blob.header, context, |aad| {
-            self.aead.decrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out, &Tag::from(tag))
+            self.aead.decrypt_inout_detached(
+                &Nonce::from(nonce),
+                aad,
+                out.as_mut_slice().into(),
+                &Tag::from(tag),
+            )
         })
         .map_err(|_| CryptoError::InvalidCiphertext)?;
         Ok(out)
     }
+}
+
+impl Cipher {
+    /// [`Cipher::open`] that decrypts in the blob's own buffer (no copy, no allocation): the
+    /// plaintext, zeroed on drop. The buffer is changed only when the blob verifies.
+    pub fn open_owned(
+        &self,
+        blob: Vec<u8>,
+        context: &BTreeMap<String, String>,
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        open_owned_with(blob, context, |_| Ok(self)).map(|(plaintext, _)| plaintext)
+    }
+}
+
+/// Decrypts `blob` in its own buffer with the cipher `pick` chooses from its header (a key's
+/// cipher for the material the blob names): the plaintext, zeroed on drop, and that cipher.
+/// The blob is parsed once; the buffer is changed only when the blob verifies.
+pub fn open_owned_with<'c>(
+    mut blob: Vec<u8>,
+    context: &BTreeMap<String, String>,
+    pick: impl FnOnce(&BlobRef<'_>) -> Result<&'c Cipher, CryptoError>,
+) -> Result<(Zeroizing<Vec<u8>>, &'c Cipher), CryptoError> {
+    let parsed = parse(&blob)?;
+    let cipher = pick(&parsed)?;
+    if !cipher.is_for(&parsed) {
+        return Err(CryptoError::InvalidCiphertext);
+    }
+    let nonce: [u8; NONCE_LEN] =
+        parsed.nonce.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
+    let tag: [u8; TAG_LEN] = parsed.tag.try_into().map_err(|_| CryptoError::InvalidCiphertext)?;
+    let header_len = parsed.header.len();
+    let end = blob.len() - TAG_LEN;
+    let (header, rest) = blob.split_at_mut(header_len);
+    let body = rest.get_mut(..end - header_len).ok_or(CryptoError::InvalidCiphertext)?;
+    with_aad(header, context, |aad| {
+        cipher.aead.decrypt_inout_detached(&Nonce::from(nonce), aad, body.into(), &Tag::from(tag))
+    })
+    .map_err(|_| CryptoError::InvalidCiphertext)?;
+    // From here the buffer holds plaintext: it is zeroed on drop, spare capacity included.
+    let mut out = Zeroizing::new(blob);
+    out.truncate(end);
+    out.drain(..header_len);
+    Ok((out, cipher))
 }
 
 /// Encrypts `plaintext` under `material` of key `key_id`, binding `context`.

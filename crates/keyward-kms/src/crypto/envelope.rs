@@ -18,7 +18,7 @@
 //! when [`decrypt_stream`] succeeds.
 
 use super::blob::canonical_context;
-use aes_gcm::aead::AeadInPlace;
+use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use hkdf::Hkdf;
 use rand_core::CryptoRngCore;
@@ -192,7 +192,7 @@ impl FileKey {
     fn header_tag(&self, header: &[u8]) -> Result<[u8; TAG_LEN], EnvelopeError> {
         let tag = self
             .aead
-            .encrypt_in_place_detached(&self.nonce(u32::MAX, 2), header, &mut [])
+            .encrypt_inout_detached(&self.nonce(u32::MAX, 2), header, (&mut [][..]).into())
             .map_err(|_| EnvelopeError::HeaderAuthentication)?;
         Ok(tag.into())
     }
@@ -200,7 +200,9 @@ impl FileKey {
     /// Verifies a header tag (constant time, inside GCM).
     fn check_header_tag(&self, header: &[u8], tag: &[u8; TAG_LEN]) -> bool {
         let nonce = self.nonce(u32::MAX, 2);
-        self.aead.decrypt_in_place_detached(&nonce, header, &mut [], &Tag::from(*tag)).is_ok()
+        self.aead
+            .decrypt_inout_detached(&nonce, header, (&mut [][..]).into(), &Tag::from(*tag))
+            .is_ok()
     }
 
     /// Encrypts `buf[..len]` in place and puts the tag at `buf[len..len + 16]`.
@@ -214,7 +216,7 @@ impl FileKey {
         let (body, rest) = buf.split_at_mut(len);
         let tag = self
             .aead
-            .encrypt_in_place_detached(&self.nonce(index, u8::from(last)), &[], body)
+            .encrypt_inout_detached(&self.nonce(index, u8::from(last)), &[], body.into())
             .map_err(|_| EnvelopeError::TooLarge)?;
         rest[..TAG_LEN].copy_from_slice(&tag);
         Ok(())
@@ -234,7 +236,7 @@ impl FileKey {
             return false;
         };
         let nonce = self.nonce(index, u8::from(last));
-        self.aead.decrypt_in_place_detached(&nonce, &[], body, &Tag::from(tag)).is_ok()
+        self.aead.decrypt_inout_detached(&nonce, &[], body.into(), &Tag::from(tag)).is_ok()
     }
 }
 

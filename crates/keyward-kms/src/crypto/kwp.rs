@@ -3,7 +3,7 @@
 //! with this (what `openssl enc -id-aes256-wrap-pad` produces).
 
 use super::CryptoError;
-use aes_gcm::aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes_gcm::aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use aes_gcm::aes::{Aes128, Aes192, Aes256};
 
 /// RFC 5649 §3: the alternative initial value's constant half.

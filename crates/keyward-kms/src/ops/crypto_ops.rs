@@ -5,7 +5,7 @@ use super::{check_state, check_usage, dry_run, Blob, StateRule};
 use crate::auth::Ask;
 use crate::crypto::{asym, blob, mac, CryptoError};
 use crate::error::{ErrorCode, KmsError, Result};
-use crate::kms::{Caller, Kms};
+use crate::kms::{Caller, KeyEntry, Kms};
 use crate::record::KeyRecord;
 use crate::types::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage, MessageType};
 use keyward_core::eval::Principal;
@@ -79,7 +79,8 @@ fn newest(rec: &KeyRecord) -> Result<&crate::record::Material> {
 }
 
 impl Kms {
-    /// Authorizes a use of key `id` with a context and grant tokens, then checks state and usage.
+    /// Authorizes a use of key `id` with a context and grant tokens, then checks state and usage;
+    /// returns the key's entry (its record and ciphers).
     #[allow(clippy::too_many_arguments, reason = "one gate for every key use")]
     fn use_key(
         &self,
@@ -91,7 +92,7 @@ impl Kms {
         context: Option<&Ec>,
         tokens: &[String],
         usage: KeyUsage,
-    ) -> Result<&KeyRecord> {
+    ) -> Result<&KeyEntry> {
         self.authorize(
             caller,
             p,
@@ -104,10 +105,13 @@ impl Kms {
                 ..Ask::default()
             },
         )?;
-        let rec = &self.key(id)?.rec;
+        let entry = self.key(id)?;
+        let rec = &entry.rec;
         check_state(rec, StateRule::Use)?;
-        check_usage(rec, usage, action.trim_start_matches("kms:"))?;
-        Ok(rec)
+        if rec.usage != usage {
+            check_usage(rec, usage, action.trim_start_matches("kms:"))?;
+        }
+        Ok(entry)
     }
 
     fn encrypt_with(
@@ -125,7 +129,12 @@ impl Kms {
         let mat = newest(rec)?;
         if alg == EncryptionAlgorithm::SymmetricDefault {
             check_len("plaintext", plaintext, 4096)?;
-            blob::seal(&rec.key_id, mat, context, plaintext, self.rng.as_mut()).map_err(crypto_err)
+            let rng = self.rng.as_mut();
+            match entry.cipher(mat) {
+                Some(c) => c.seal(&rec.key_id, context, plaintext, rng),
+                None => blob::seal(&rec.key_id, mat, context, plaintext, rng),
+            }
+            .map_err(crypto_err)
         } else {
             if !context.is_empty() {
                 return Err(KmsError::validation(
@@ -149,7 +158,7 @@ impl Kms {
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -159,6 +168,7 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let rec = &entry.rec;
         let alg = algorithm(rec, r.encryption_algorithm)?;
         let arn = rec.arn.clone();
         dry_run(r.dry_run)?;
@@ -206,24 +216,34 @@ impl Kms {
         }
     }
 
+    /// Decrypts `ct` (its buffer becomes the plaintext) with the key's cipher for the
+    /// material the blob names; returns the plaintext and, for a symmetric blob, that
+    /// material's id.
     fn decrypt_with(
         &self,
-        rec: &KeyRecord,
+        entry: &KeyEntry,
         alg: EncryptionAlgorithm,
-        ct: &[u8],
+        ct: Vec<u8>,
         ctx: &Ec,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<(SecretBlob, Option<String>)> {
+        let rec = &entry.rec;
         if alg == EncryptionAlgorithm::SymmetricDefault {
-            // Parsed once; the material is found by its raw id (no hex strings per call).
-            let h = blob::parse(ct).map_err(crypto_err)?;
-            let mat = rec
-                .materials
-                .iter()
-                .find(|m| h.is_material(&m.id))
-                .ok_or_else(|| KmsError::new(ErrorCode::InvalidCiphertextException, ""))?;
-            blob::Cipher::new(mat).and_then(|c| c.open_parsed(&h, ctx)).map_err(crypto_err)
+            // Built only for a material without a cipher (its id or bytes are unusable), which
+            // then fails as it would without the key's ciphers.
+            let fallback = std::cell::OnceCell::new();
+            let (pt, cipher) = blob::open_owned_with(ct, ctx, |h| {
+                if let Some(c) = entry.ciphers.iter().find(|c| c.is_for(h)) {
+                    return Ok(c);
+                }
+                let mat = rec.materials.iter().find(|m| h.is_material(&m.id));
+                let c = blob::Cipher::new(mat.ok_or(CryptoError::InvalidCiphertext)?)?;
+                Ok(fallback.get_or_init(|| c))
+            })
+            .map_err(crypto_err)?;
+            Ok((SecretBlob(pt), Some(cipher.material_id())))
         } else {
-            asym::rsa_decrypt(&newest(rec)?.secret, alg, ct).map_err(crypto_err)
+            let pt = asym::rsa_decrypt(&newest(rec)?.secret, alg, &ct).map_err(crypto_err)?;
+            Ok((SecretBlob::new(pt), None))
         }
     }
 
@@ -234,7 +254,7 @@ impl Kms {
             self.ciphertext_key(&p, &r.ciphertext_blob.0, r.key_id.as_deref(), "KeyId")?;
         let ctx = r.encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -244,14 +264,15 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
-        let alg = algorithm(rec, r.encryption_algorithm)?;
+        let alg = algorithm(&entry.rec, r.encryption_algorithm)?;
         dry_run(r.dry_run)?;
-        let pt = self.decrypt_with(rec, alg, &r.ciphertext_blob.0, &ctx)?;
+        let (plaintext, key_material_id) =
+            self.decrypt_with(entry, alg, r.ciphertext_blob.0, &ctx)?;
         Ok(DecryptResponse {
-            key_id: rec.arn.clone(),
-            plaintext: SecretBlob::new(pt),
+            key_id: entry.rec.arn.clone(),
+            plaintext,
             encryption_algorithm: alg,
-            key_material_id: material_of(alg, &r.ciphertext_blob.0),
+            key_material_id,
         })
     }
 
@@ -272,7 +293,7 @@ impl Kms {
         let sctx = r.source_encryption_context.unwrap_or_default();
         let dctx = r.destination_encryption_context.unwrap_or_default();
         let tokens = r.grant_tokens.unwrap_or_default();
-        let srec = self.use_key(
+        let sentry = self.use_key(
             caller,
             &p,
             &src,
@@ -282,8 +303,9 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let srec = &sentry.rec;
         let salg = algorithm(srec, r.source_encryption_algorithm)?;
-        let drec = self.use_key(
+        let dentry = self.use_key(
             caller,
             &p,
             &dst,
@@ -293,20 +315,20 @@ impl Kms {
             &tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let drec = &dentry.rec;
         let dalg = algorithm(drec, r.destination_encryption_algorithm)?;
         let (sarn, darn) = (srec.arn.clone(), drec.arn.clone());
         dry_run(r.dry_run)?;
-        let srec = &self.key(&src)?.rec;
-        let pt =
-            zeroize::Zeroizing::new(self.decrypt_with(srec, salg, &r.ciphertext_blob.0, &sctx)?);
-        let ct = self.encrypt_with(&dst, dalg, &dctx, &pt)?;
+        let (pt, source_key_material_id) =
+            self.decrypt_with(self.key(&src)?, salg, r.ciphertext_blob.0, &sctx)?;
+        let ct = self.encrypt_with(&dst, dalg, &dctx, pt.expose())?;
         Ok(ReEncryptResponse {
             ciphertext_blob: Blob(ct.clone()),
             source_key_id: sarn,
             key_id: darn,
             source_encryption_algorithm: salg,
             destination_encryption_algorithm: dalg,
-            source_key_material_id: material_of(salg, &r.ciphertext_blob.0),
+            source_key_material_id,
             destination_key_material_id: material_of(dalg, &ct),
         })
     }
@@ -324,7 +346,7 @@ impl Kms {
     ) -> Result<(String, String)> {
         let p = self.begin(caller)?;
         let (id, alias) = self.resolve(&p, key_ref)?;
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -334,6 +356,7 @@ impl Kms {
             tokens,
             KeyUsage::EncryptDecrypt,
         )?;
+        let rec = &entry.rec;
         if rec.spec != KeySpec::SymmetricDefault {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
@@ -518,7 +541,7 @@ impl Kms {
         let action = if verify { "kms:Verify" } else { "kms:Sign" };
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -528,6 +551,7 @@ impl Kms {
             &tokens,
             KeyUsage::SignVerify,
         )?;
+        let rec = &entry.rec;
         if !rec.spec.signing_algorithms().contains(&r.signing_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,
@@ -635,7 +659,7 @@ impl Kms {
         let action = if verify { "kms:VerifyMac" } else { "kms:GenerateMac" };
         let (id, alias) = self.resolve(&p, &r.key_id)?;
         let tokens = r.grant_tokens.unwrap_or_default();
-        let rec = self.use_key(
+        let entry = self.use_key(
             caller,
             &p,
             &id,
@@ -645,6 +669,7 @@ impl Kms {
             &tokens,
             KeyUsage::GenerateVerifyMac,
         )?;
+        let rec = &entry.rec;
         if !rec.spec.mac_algorithms().contains(&r.mac_algorithm) {
             return Err(KmsError::new(
                 ErrorCode::InvalidKeyUsageException,

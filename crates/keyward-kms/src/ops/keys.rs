@@ -20,6 +20,7 @@ use crate::types::{KeySpec, KeyState, KeyUsage, Origin};
 use keyward_core::eval::{CtxValue, Principal};
 use keyward_core::model::PolicyKind;
 use rand_core::CryptoRngCore;
+use std::sync::Arc;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -169,18 +170,19 @@ pub(crate) fn tag_context(tags: &[Tag]) -> Vec<(String, CtxValue)> {
 }
 
 impl Kms {
-    /// Runs the clock and parses the caller.
-    pub(crate) fn begin(&mut self, caller: &Caller) -> Result<Principal> {
+    /// Runs the clock and parses the caller (once per caller ARN: the parsed principal is
+    /// shared, not copied, by the calls that follow).
+    pub(crate) fn begin(&mut self, caller: &Caller) -> Result<Arc<Principal>> {
         self.tick(caller.now_ms)?;
         self.enter_region(caller);
         if let Some(p) = self.principals.get(&caller.principal) {
-            return Ok(p.clone());
+            return Ok(Arc::clone(p));
         }
-        let p = Kms::principal(caller)?;
+        let p = Arc::new(Kms::principal(caller)?);
         if self.principals.len() >= 4096 {
             self.principals.clear();
         }
-        self.principals.insert(caller.principal.clone(), p.clone());
+        self.principals.insert(caller.principal.clone(), Arc::clone(&p));
         Ok(p)
     }
 
@@ -199,7 +201,7 @@ impl Kms {
         key_ref: &str,
         action: &'static str,
         rule: StateRule,
-    ) -> Result<(Principal, String)> {
+    ) -> Result<(Arc<Principal>, String)> {
         let p = self.begin(caller)?;
         let (id, alias) = self.resolve(&p, key_ref)?;
         self.authorize(
@@ -324,7 +326,7 @@ impl Kms {
         let mut rec = KeyRecord {
             key_id,
             arn,
-            account: p.account,
+            account: p.account.clone(),
             region: self.region.clone(),
             created_ms: caller.now_ms,
             description,
