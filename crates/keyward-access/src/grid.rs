@@ -57,10 +57,10 @@ type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Interns strings (and anything turned into one) as small integers.
 #[derive(Default)]
-struct Interner(HashMap<String, u32>);
+pub(crate) struct Interner(pub(crate) HashMap<String, u32>);
 
 impl Interner {
-    fn id(&mut self, s: String) -> u32 {
+    pub(crate) fn id(&mut self, s: String) -> u32 {
         let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
         *self.0.entry(s).or_insert(n)
     }
@@ -116,7 +116,7 @@ pub struct KClass {
 /// Who a key policy names beyond accounts and `*`: ARNs (users, sessions, services, others,
 /// sorted), and roles by (account, name), sorted. A principal named by none of its entries is
 /// matched by the policy only through its kind and account.
-fn named_by(p: &Policy) -> (Vec<String>, Vec<(String, String)>) {
+pub(crate) fn named_by(p: &Policy) -> (Vec<String>, Vec<(String, String)>) {
     let (mut arns, mut roles) = (Vec::new(), Vec::new());
     for s in &p.statements {
         for e in s.principal.iter().flat_map(|p| &p.entries) {
@@ -137,7 +137,7 @@ fn named_by(p: &Policy) -> (Vec<String>, Vec<(String, String)>) {
     (arns, roles)
 }
 
-fn is_named(named: &(Vec<String>, Vec<(String, String)>), p: &Principal) -> bool {
+pub(crate) fn is_named(named: &(Vec<String>, Vec<(String, String)>), p: &Principal) -> bool {
     named.0.binary_search(&p.arn).is_ok()
         || p.role_name
             .as_ref()
@@ -177,7 +177,7 @@ fn stmt_reads(s: &Statement, keys: &[String]) -> u128 {
 
 /// A policy's content, without positions (equal texts at different places compare equal),
 /// with `own` (a key's ARN in its own policy) replaced.
-fn content(p: &Policy, own: Option<&str>) -> String {
+pub(crate) fn content(p: &Policy, own: Option<&str>) -> String {
     let dbg = format!("{:?}", p.statements);
     let mut out = String::with_capacity(dbg.len());
     let mut rest = dbg.as_str();
@@ -519,7 +519,7 @@ impl<'m> Grid<'m> {
     }
 }
 
-fn kind_id(k: PrincipalKind) -> u32 {
+pub(crate) fn kind_id(k: PrincipalKind) -> u32 {
     match k {
         PrincipalKind::Root => 0,
         PrincipalKind::User => 1,
