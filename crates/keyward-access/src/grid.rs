@@ -60,6 +60,11 @@ type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 pub(crate) struct Interner(pub(crate) HashMap<String, u32>);
 
 impl Interner {
+    /// The id of `s` if interned.
+    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        self.0.get(s).copied()
+    }
+
     pub(crate) fn id(&mut self, s: String) -> u32 {
         let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
         *self.0.entry(s).or_insert(n)

@@ -19,6 +19,7 @@ use crate::subject::{build, call, KeyFacts, Subject};
 use keyward_core::eval::{KeyFilter, NamedPolicy, PolicySet};
 use keyward_core::model::Policy;
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// The mark written in place of a principal's `user NAME` / `role NAME` in its inline
@@ -118,8 +119,10 @@ impl Classes {
         }
         named.0.sort();
         named.1.sort();
-        // Policies by pointer (content interned once), then by (content, canonical name).
+        // Policies by pointer (content interned once), then by (content, canonical name);
+        // the id of a (pointer, name, place) seen before is reused.
         let mut by_ptr: HashMap<usize, u32> = HashMap::new();
+        let mut named_ids: HashMap<(usize, usize), (String, u32)> = HashMap::new();
         let mut contents = Interner::default();
         let mut policies = Interner::default();
         let mut classable = vec![false; n];
@@ -152,7 +155,18 @@ impl Classes {
                 // The boundary is told apart from the identity policies by its place.
                 let boundary = usize::from(j == s.identity.len());
                 ids.push(cid);
-                ids.push(policies.id(format!("{boundary}{cid}\n{}", canonical_name(&np.name, &own))));
+                let pid = match named_ids.get(&(ptr, boundary)) {
+                    Some((name, id)) if *name == np.name => *id,
+                    _ => {
+                        let canon = canonical_name(&np.name, &own);
+                        let id = policies.id(format!("{boundary}{cid}\n{canon}"));
+                        if !np.name.contains(" inline '") {
+                            named_ids.insert((ptr, boundary), (np.name.clone(), id));
+                        }
+                        id
+                    }
+                };
+                ids.push(pid);
             }
             if ok {
                 classable[i] = true;
@@ -178,6 +192,7 @@ impl Classes {
         values.id(String::new()); // 0: absent
         let mut strings = Interner::default();
         let mut map: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut buf = String::new();
         for (i, s) in subs.iter().enumerate().filter(|(i, _)| classable[*i]) {
             let p = &s.principal;
             let mut req = call(s, key, first_action).request_filtered(p.clone(), filter.clone());
@@ -186,10 +201,15 @@ impl Classes {
             }
             let vals: Vec<u32> = keys
                 .iter()
-                .map(|k| req.context.get_lc(k).map_or(0, |v| values.id(format!("{v:?}"))))
+                .map(|k| {
+                    req.context.get_lc(k).map_or(0, |v| {
+                        buf.clear();
+                        let _ = write!(buf, "{v:?}");
+                        values.get(&buf).unwrap_or_else(|| values.id(buf.clone()))
+                    })
+                })
                 .collect();
-            let named_id =
-                if is_named(&named, p) { strings.id(p.arn.clone()) + 1 } else { 0 };
+            let named_id = if is_named(&named, p) { strings.id(p.arn.clone()) + 1 } else { 0 };
             let mut sig = vec![kind_id(p.kind), strings.id(p.account.clone()), named_id];
             sig.extend(out.policy_ids[i].iter().skip(1).step_by(2));
             sig.push(u32::MAX);
@@ -294,10 +314,8 @@ impl Classes {
 /// The subject with its own inline policies' names marked.
 fn marked(s: &Subject) -> Option<Subject> {
     let own = owner(s)?;
-    let rename = |np: &NamedPolicy| NamedPolicy {
-        name: canonical_name(&np.name, &own),
-        ..np.clone()
-    };
+    let rename =
+        |np: &NamedPolicy| NamedPolicy { name: canonical_name(&np.name, &own), ..np.clone() };
     Some(Subject {
         identity: s.identity.iter().map(rename).collect(),
         boundary: s.boundary.as_ref().map(rename),

@@ -289,15 +289,21 @@ fn who_can_classes_put_back_each_principal() {
     let actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
     let extra = keyward_core::eval::PolicySet::default();
     let (facts, policy) = &keys[0];
-    let q = Query { key: facts, key_policy: policy, export: Some(&export), extra: &extra,
-                    actions: &actions };
+    let q = Query {
+        key: facts,
+        key_policy: policy,
+        export: Some(&export),
+        extra: &extra,
+        actions: &actions,
+    };
     let rows = who_can(&q);
-    assert_eq!(serde_json::to_value(&rows).unwrap(), serde_json::to_value(who_can_each(&q)).unwrap());
+    assert_eq!(
+        serde_json::to_value(&rows).unwrap(),
+        serde_json::to_value(who_can_each(&q)).unwrap()
+    );
     let u4 = format!("arn:aws:iam::{ACCOUNT}:user/u4");
-    let deny = rows
-        .iter()
-        .find(|r| r.principal == u4 && r.action == "kms:Sign")
-        .expect("a row for u4");
+    let deny =
+        rows.iter().find(|r| r.principal == u4 && r.action == "kms:Sign").expect("a row for u4");
     assert_eq!(deny.assessment.status, Status::Deny);
     assert!(deny.assessment.why.contains(&u4), "{}", deny.assessment.why);
     let allow = rows
