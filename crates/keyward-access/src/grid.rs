@@ -450,6 +450,28 @@ impl<'m> Grid<'m> {
         let mut memo: Vec<FnvMap<Vec<u32>, Status>> = vec![FnvMap::default(); na];
         let mut decided = 0;
         let mut lookup: Vec<u32> = Vec::with_capacity(32);
+        // Per policy: whether it targets this class's keys for some action, and the context
+        // keys its targeting statements read over all actions.
+        let any_reads: u128 = kc.reads.iter().fold(0, |acc, r| acc | r);
+        let targets: Vec<(bool, u128)> = self
+            .policies
+            .iter()
+            .zip(&kc.masks)
+            .map(|(ip, masks)| {
+                let any = masks.iter().fold(0u64, |acc, m| acc | m);
+                let reads = ip
+                    .stmts
+                    .iter()
+                    .enumerate()
+                    .filter(|(si, _)| *si >= 64 || any >> si & 1 == 1)
+                    .fold(0u128, |acc, (_, s)| acc | s.reads);
+                (any != 0, reads)
+            })
+            .collect();
+        // What every action's lookup of a principal class is made of: equal summaries give
+        // equal lookups for every action, so the row is copied.
+        let mut rows: FnvMap<Vec<u32>, usize> = FnvMap::default();
+        let mut summary: Vec<u32> = Vec::with_capacity(32);
         for (pc, p) in self.pclasses.iter().enumerate() {
             let mut missing: Vec<usize> = Vec::new();
             let mut keys_of: Vec<Vec<u32>> = Vec::new();
@@ -460,6 +482,34 @@ impl<'m> Grid<'m> {
             {
                 head[2] = 0;
             }
+            summary.clear();
+            summary.extend(head);
+            let mut reads = any_reads;
+            for &id in &p.idents {
+                if let Some(&(true, r)) = targets.get(id as usize) {
+                    summary.push(id);
+                    reads |= r;
+                }
+            }
+            summary.push(u32::MAX);
+            if let Some(b) = p.boundary {
+                summary.push(b);
+                reads |= targets.get(b as usize).map_or(u128::MAX, |t| t.1);
+            }
+            summary.push(u32::MAX);
+            for (i, v) in p.attrs.iter().enumerate() {
+                if i >= 128 || reads >> i & 1 == 1 {
+                    summary.push(*v);
+                }
+            }
+            if let Some(&earlier) = rows.get(&summary) {
+                let (from, to) = (earlier * na, pc * na);
+                if from + na <= table.len() && to + na <= table.len() {
+                    table.copy_within(from..from + na, to);
+                }
+                continue;
+            }
+            rows.insert(summary.clone(), pc);
             for a in 0..na {
                 lookup.clear();
                 lookup.extend(head);

@@ -248,7 +248,7 @@ fn cell_by_cell(m: &Matrix, actions: &[String]) -> Vec<Vec<Status>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
     #[test]
-    fn classes_equal_cells(s in spec()) {
+    fn classes_equal_cells(s in prop_oneof![spec(), templated_spec()]) {
         let m = build(&s);
         let actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
         let want = cell_by_cell(&m, &actions);

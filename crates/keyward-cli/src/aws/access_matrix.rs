@@ -148,56 +148,64 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         let mut done_keys = 0;
         let mut last = Instant::now();
         let mut buf: Vec<u8> = Vec::new();
+        // How many principals each principal class has (the counts of a key are per class).
+        let mut class_size = vec![0usize; grid.pclasses.len()];
+        for &pc in &grid.pclass {
+            if let Some(n) = class_size.get_mut(pc as usize) {
+                *n += 1;
+            }
+        }
+        let head = if json { "{\"principal\":" } else { "" };
         for (c, table, rows) in rx {
             pending.insert(c, (table, rows));
             while let Some((table, rows)) = pending.remove(&want) {
                 let members = grid.kclasses.get(want).map_or(&[][..], |kc| kc.keys.as_slice());
                 class_rows.push((want, rows));
-                // Per principal class: the cells to print, and the verdict counts of a key.
-                let shown: Vec<Vec<(usize, Status)>> = table
+                // Per principal class: the line ends (`action,decision` and the newline, or
+                // the JSON tail) of the cells to print, and the verdict counts of a key.
+                let tails: Vec<Vec<Vec<u8>>> = table
                     .chunks(na.max(1))
                     .map(|row| {
                         row.iter()
                             .enumerate()
                             .filter(|(_, s)| a.all || **s != Status::Deny)
-                            .map(|(i, s)| (i, *s))
+                            .map(|(i, s)| {
+                                let action = action_text.get(i).map_or("", String::as_str);
+                                let t = if json {
+                                    format!(
+                                        ",\"action\":{action},\"decision\":\"{}\"}}\n",
+                                        s.name()
+                                    )
+                                } else {
+                                    format!(",{action},{}\n", s.name())
+                                };
+                                t.into_bytes()
+                            })
                             .collect()
                     })
                     .collect();
                 let mut per_key = [0usize; 3];
-                for &pc in &grid.pclass {
-                    let row = table.get(pc as usize * na..(pc as usize + 1) * na).unwrap_or(&[]);
+                for (pc, &n) in class_size.iter().enumerate() {
+                    let row = table.get(pc * na..(pc + 1) * na).unwrap_or(&[]);
                     for s in row {
-                        per_key[line_status(s.name())] += 1;
+                        per_key[status_index(*s)] += n;
                     }
                 }
                 for &k in members {
                     let key = key_text(k);
+                    // `,key` (CSV) or `,"key":KEY` (JSON) between the label and the tail.
+                    let mid = if json { format!(",\"key\":{key}") } else { format!(",{key}") };
+                    let (mid, head) = (mid.as_bytes(), head.as_bytes());
                     for (c, n) in counts.iter_mut().zip(per_key) {
                         *c += n;
                     }
                     buf.clear();
                     for (label, &pc) in labels.iter().zip(&grid.pclass) {
-                        for &(ai, status) in shown.get(pc as usize).map_or(&[][..], Vec::as_slice) {
-                            let action = action_text.get(ai).map_or("", String::as_str);
-                            let parts: [&str; 9] = if json {
-                                [
-                                    "{\"principal\":",
-                                    label,
-                                    ",\"key\":",
-                                    &key,
-                                    ",\"action\":",
-                                    action,
-                                    ",\"decision\":\"",
-                                    status.name(),
-                                    "\"}\n",
-                                ]
-                            } else {
-                                [label, ",", &key, ",", action, ",", status.name(), "\n", ""]
-                            };
-                            for part in parts {
-                                buf.extend_from_slice(part.as_bytes());
-                            }
+                        for tail in tails.get(pc as usize).map_or(&[][..], Vec::as_slice) {
+                            buf.extend_from_slice(head);
+                            buf.extend_from_slice(label.as_bytes());
+                            buf.extend_from_slice(mid);
+                            buf.extend_from_slice(tail);
                         }
                     }
                     if write_err.is_none() {
@@ -224,7 +232,7 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
             if status == Status::Deny && !a.all {
                 continue;
             }
-            if let Some(c) = counts.get_mut(line_status(status.name())) {
+            if let Some(c) = counts.get_mut(status_index(status)) {
                 *c += 1;
             }
             let arn = keys.get(*k).map_or("", |k| k.facts.arn.as_str());
@@ -292,14 +300,11 @@ fn bar(done: usize, total: usize, started: Instant, load: std::time::Duration) {
     );
 }
 
-/// The decision of an output line (CSV or JSON Lines), for the summary.
-fn line_status(line: &str) -> usize {
-    let l = line.trim_end_matches("\"}");
-    if l.ends_with("ConditionalAllow") {
-        1
-    } else if l.ends_with("Deny") {
-        2
-    } else {
-        0
+/// Where a verdict is counted in the summary.
+fn status_index(s: Status) -> usize {
+    match s {
+        Status::Allow => 0,
+        Status::Conditional => 1,
+        Status::Deny => 2,
     }
 }
