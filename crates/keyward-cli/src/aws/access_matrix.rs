@@ -139,7 +139,8 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         }
         drop(tx);
         let stdout = std::io::stdout();
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        // Small: the lines of a few hundred principals at a time go straight through.
+        let mut w = std::io::BufWriter::with_capacity(1 << 15, stdout.lock());
         if !json {
             let _ = writeln!(w, "principal,key,action,decision");
         }
@@ -148,6 +149,21 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         let mut done_keys = 0;
         let mut last = Instant::now();
         let mut buf: Vec<u8> = Vec::new();
+        // Every line end: `,action,decision` and the newline (CSV) or the JSON tail, by
+        // action * 3 + verdict.
+        let tails: Vec<Vec<u8>> = action_text
+            .iter()
+            .flat_map(|action| {
+                [Status::Allow, Status::Conditional, Status::Deny].map(|s| {
+                    let t = if json {
+                        format!(",\"action\":{action},\"decision\":\"{}\"}}\n", s.name())
+                    } else {
+                        format!(",{action},{}\n", s.name())
+                    };
+                    t.into_bytes()
+                })
+            })
+            .collect();
         // How many principals each principal class has (the counts of a key are per class).
         let mut class_size = vec![0usize; grid.pclasses.len()];
         for &pc in &grid.pclass {
@@ -161,29 +177,18 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
             while let Some((table, rows)) = pending.remove(&want) {
                 let members = grid.kclasses.get(want).map_or(&[][..], |kc| kc.keys.as_slice());
                 class_rows.push((want, rows));
-                // Per principal class: the line ends (`action,decision` and the newline, or
-                // the JSON tail) of the cells to print, and the verdict counts of a key.
-                let tails: Vec<Vec<Vec<u8>>> = table
-                    .chunks(na.max(1))
-                    .map(|row| {
-                        row.iter()
-                            .enumerate()
-                            .filter(|(_, s)| a.all || **s != Status::Deny)
-                            .map(|(i, s)| {
-                                let action = action_text.get(i).map_or("", String::as_str);
-                                let t = if json {
-                                    format!(
-                                        ",\"action\":{action},\"decision\":\"{}\"}}\n",
-                                        s.name()
-                                    )
-                                } else {
-                                    format!(",{action},{}\n", s.name())
-                                };
-                                t.into_bytes()
-                            })
-                            .collect()
-                    })
-                    .collect();
+                // Per principal class: which line ends it prints (offsets into `ids`).
+                let mut offs = Vec::with_capacity(grid.pclasses.len() + 1);
+                let mut ids: Vec<u16> = Vec::new();
+                offs.push(0);
+                for row in table.chunks(na.max(1)) {
+                    for (i, s) in row.iter().enumerate() {
+                        if a.all || *s != Status::Deny {
+                            ids.push(u16::try_from(i * 3 + status_index(*s)).unwrap_or(0));
+                        }
+                    }
+                    offs.push(ids.len());
+                }
                 let mut per_key = [0usize; 3];
                 for (pc, &n) in class_size.iter().enumerate() {
                     let row = table.get(pc * na..(pc + 1) * na).unwrap_or(&[]);
@@ -199,18 +204,15 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
                     for (c, n) in counts.iter_mut().zip(per_key) {
                         *c += n;
                     }
-                    buf.clear();
-                    for (label, &pc) in labels.iter().zip(&grid.pclass) {
-                        for tail in tails.get(pc as usize).map_or(&[][..], Vec::as_slice) {
-                            buf.extend_from_slice(head);
-                            buf.extend_from_slice(label.as_bytes());
-                            buf.extend_from_slice(mid);
-                            buf.extend_from_slice(tail);
-                        }
-                    }
-                    if write_err.is_none() {
-                        if let Err(e) = w.write_all(&buf) {
-                            write_err = Some(e.to_string());
+                    let lines = Lines { head, mid, tails: &tails, offs: &offs, ids: &ids };
+                    // A few hundred principals at a time: the buffer stays in the cache.
+                    let parts = labels.chunks(512).zip(grid.pclass.chunks(512));
+                    for (l, p) in parts {
+                        lines.write(&mut buf, l, p);
+                        if write_err.is_none() {
+                            if let Err(e) = w.write_all(&buf) {
+                                write_err = Some(e.to_string());
+                            }
                         }
                     }
                     done_keys += 1;
@@ -298,6 +300,37 @@ fn bar(done: usize, total: usize, started: Instant, load: std::time::Duration) {
         "-".repeat(width - filled),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// What the lines of one key are made of: each principal's lines are `head`, its label, `mid`
+/// (the key) and one of `tails` for each of its principal class's line ends (`ids` from
+/// `offs[pc]` to `offs[pc + 1]`).
+struct Lines<'a> {
+    head: &'a [u8],
+    mid: &'a [u8],
+    tails: &'a [Vec<u8>],
+    offs: &'a [usize],
+    ids: &'a [u16],
+}
+
+impl Lines<'_> {
+    /// The lines of `labels` (whose principal classes are `pclass`) into `out`.
+    fn write(&self, out: &mut Vec<u8>, labels: &[String], pclass: &[u32]) {
+        out.clear();
+        for (label, &pc) in labels.iter().zip(pclass) {
+            let pc = pc as usize;
+            let (Some(&from), Some(&to)) = (self.offs.get(pc), self.offs.get(pc + 1)) else {
+                continue;
+            };
+            for &t in self.ids.get(from..to).unwrap_or(&[]) {
+                let tail = self.tails.get(usize::from(t)).map_or(&[][..], Vec::as_slice);
+                out.extend_from_slice(self.head);
+                out.extend_from_slice(label.as_bytes());
+                out.extend_from_slice(self.mid);
+                out.extend_from_slice(tail);
+            }
+        }
+    }
 }
 
 /// Where a verdict is counted in the summary.
