@@ -99,8 +99,9 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
     let labels: Vec<String> = who
         .iter()
         .map(|w| {
+            // Each line starts with the label (`{"principal":LABEL` in JSON).
             if json {
-                serde_json::Value::from(w.subject.label.as_str()).to_string()
+                format!("{{\"principal\":{}", serde_json::Value::from(w.subject.label.as_str()))
             } else {
                 csv(&w.subject.label)
             }
@@ -171,7 +172,6 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
                 *n += 1;
             }
         }
-        let head = if json { "{\"principal\":" } else { "" };
         for (c, table, rows) in rx {
             pending.insert(c, (table, rows));
             while let Some((table, rows)) = pending.remove(&want) {
@@ -200,11 +200,18 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
                     let key = key_text(k);
                     // `,key` (CSV) or `,"key":KEY` (JSON) between the label and the tail.
                     let mid = if json { format!(",\"key\":{key}") } else { format!(",{key}") };
-                    let (mid, head) = (mid.as_bytes(), head.as_bytes());
+                    // Every line end of this key: the key, then the action and decision.
+                    let mut ends: Vec<u8> = Vec::new();
+                    let mut ends_at = vec![0];
+                    for t in &tails {
+                        ends.extend_from_slice(mid.as_bytes());
+                        ends.extend_from_slice(t);
+                        ends_at.push(ends.len());
+                    }
                     for (c, n) in counts.iter_mut().zip(per_key) {
                         *c += n;
                     }
-                    let lines = Lines { head, mid, tails: &tails, offs: &offs, ids: &ids };
+                    let lines = Lines { ends: &ends, ends_at: &ends_at, offs: &offs, ids: &ids };
                     // A few hundred principals at a time: the buffer stays in the cache.
                     let parts = labels.chunks(512).zip(grid.pclass.chunks(512));
                     for (l, p) in parts {
@@ -302,13 +309,12 @@ fn bar(done: usize, total: usize, started: Instant, load: std::time::Duration) {
     );
 }
 
-/// What the lines of one key are made of: each principal's lines are `head`, its label, `mid`
-/// (the key) and one of `tails` for each of its principal class's line ends (`ids` from
-/// `offs[pc]` to `offs[pc + 1]`).
+/// What the lines of one key are made of: each principal's lines are its label and one line
+/// end (`ends[ends_at[t]..ends_at[t + 1]]`: the key, action and decision) for each `t` of its
+/// principal class (`ids` from `offs[pc]` to `offs[pc + 1]`).
 struct Lines<'a> {
-    head: &'a [u8],
-    mid: &'a [u8],
-    tails: &'a [Vec<u8>],
+    ends: &'a [u8],
+    ends_at: &'a [usize],
     offs: &'a [usize],
     ids: &'a [u16],
 }
@@ -323,11 +329,12 @@ impl Lines<'_> {
                 continue;
             };
             for &t in self.ids.get(from..to).unwrap_or(&[]) {
-                let tail = self.tails.get(usize::from(t)).map_or(&[][..], Vec::as_slice);
-                out.extend_from_slice(self.head);
+                let t = usize::from(t);
+                let (Some(&a), Some(&b)) = (self.ends_at.get(t), self.ends_at.get(t + 1)) else {
+                    continue;
+                };
                 out.extend_from_slice(label.as_bytes());
-                out.extend_from_slice(self.mid);
-                out.extend_from_slice(tail);
+                out.extend_from_slice(self.ends.get(a..b).unwrap_or(&[]));
             }
         }
     }
