@@ -262,10 +262,13 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn who_can_classes_equal_each(s in prop_oneof![spec(), templated_spec()]) {
+    fn who_can_classes_equal_each(s in prop_oneof![spec(), templated_spec()], scp in any::<bool>()) {
         let (export, keys) = export_and_keys(&s);
         let actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
-        let extra = keyward_core::eval::PolicySet::default();
+        let mut extra = keyward_core::eval::PolicySet::default();
+        if scp {
+            extra.scps = vec![vec![org_policy()]];
+        }
         for (facts, policy) in &keys {
             let q = Query { key: facts, key_policy: policy, export: Some(&export), extra: &extra,
                             actions: &actions };
@@ -274,6 +277,22 @@ proptest! {
             prop_assert_eq!(want, got, "key {}", facts.arn);
         }
     }
+}
+
+/// An SCP that allows everything but Sign for users and roles whose id ends in 1 (a context key
+/// no other policy reads).
+fn org_policy() -> keyward_core::eval::NamedPolicy {
+    let text = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "NoSigningFor1", "Effect": "Deny", "Action": "kms:Sign", "Resource": "*",
+         "Condition": {"StringLike": {"aws:userid": "A*1"}}}]})
+    .to_string();
+    let (p, diags) = keyward_core::parse::parse_policy(
+        &text,
+        keyward_core::model::PolicyKind::Scp,
+        keyward_core::json::Limits::default(),
+    );
+    keyward_core::eval::NamedPolicy::new("scp", p.unwrap_or_else(|| panic!("{diags:?}")))
 }
 
 /// Principals of one shape with inline policies and implicit denies (whose words name the
