@@ -57,10 +57,15 @@ type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Interns strings (and anything turned into one) as small integers.
 #[derive(Default)]
-struct Interner(HashMap<String, u32>);
+pub(crate) struct Interner(pub(crate) HashMap<String, u32>);
 
 impl Interner {
-    fn id(&mut self, s: String) -> u32 {
+    /// The id of `s` if interned.
+    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        self.0.get(s).copied()
+    }
+
+    pub(crate) fn id(&mut self, s: String) -> u32 {
         let n = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
         *self.0.entry(s).or_insert(n)
     }
@@ -116,7 +121,7 @@ pub struct KClass {
 /// Who a key policy names beyond accounts and `*`: ARNs (users, sessions, services, others,
 /// sorted), and roles by (account, name), sorted. A principal named by none of its entries is
 /// matched by the policy only through its kind and account.
-fn named_by(p: &Policy) -> (Vec<String>, Vec<(String, String)>) {
+pub(crate) fn named_by(p: &Policy) -> (Vec<String>, Vec<(String, String)>) {
     let (mut arns, mut roles) = (Vec::new(), Vec::new());
     for s in &p.statements {
         for e in s.principal.iter().flat_map(|p| &p.entries) {
@@ -137,7 +142,7 @@ fn named_by(p: &Policy) -> (Vec<String>, Vec<(String, String)>) {
     (arns, roles)
 }
 
-fn is_named(named: &(Vec<String>, Vec<(String, String)>), p: &Principal) -> bool {
+pub(crate) fn is_named(named: &(Vec<String>, Vec<(String, String)>), p: &Principal) -> bool {
     named.0.binary_search(&p.arn).is_ok()
         || p.role_name
             .as_ref()
@@ -177,7 +182,7 @@ fn stmt_reads(s: &Statement, keys: &[String]) -> u128 {
 
 /// A policy's content, without positions (equal texts at different places compare equal),
 /// with `own` (a key's ARN in its own policy) replaced.
-fn content(p: &Policy, own: Option<&str>) -> String {
+pub(crate) fn content(p: &Policy, own: Option<&str>) -> String {
     let dbg = format!("{:?}", p.statements);
     let mut out = String::with_capacity(dbg.len());
     let mut rest = dbg.as_str();
@@ -445,6 +450,28 @@ impl<'m> Grid<'m> {
         let mut memo: Vec<FnvMap<Vec<u32>, Status>> = vec![FnvMap::default(); na];
         let mut decided = 0;
         let mut lookup: Vec<u32> = Vec::with_capacity(32);
+        // Per policy: whether it targets this class's keys for some action, and the context
+        // keys its targeting statements read over all actions.
+        let any_reads: u128 = kc.reads.iter().fold(0, |acc, r| acc | r);
+        let targets: Vec<(bool, u128)> = self
+            .policies
+            .iter()
+            .zip(&kc.masks)
+            .map(|(ip, masks)| {
+                let any = masks.iter().fold(0u64, |acc, m| acc | m);
+                let reads = ip
+                    .stmts
+                    .iter()
+                    .enumerate()
+                    .filter(|(si, _)| *si >= 64 || any >> si & 1 == 1)
+                    .fold(0u128, |acc, (_, s)| acc | s.reads);
+                (any != 0, reads)
+            })
+            .collect();
+        // What every action's lookup of a principal class is made of: equal summaries give
+        // equal lookups for every action, so the row is copied.
+        let mut rows: FnvMap<Vec<u32>, usize> = FnvMap::default();
+        let mut summary: Vec<u32> = Vec::with_capacity(32);
         for (pc, p) in self.pclasses.iter().enumerate() {
             let mut missing: Vec<usize> = Vec::new();
             let mut keys_of: Vec<Vec<u32>> = Vec::new();
@@ -455,6 +482,34 @@ impl<'m> Grid<'m> {
             {
                 head[2] = 0;
             }
+            summary.clear();
+            summary.extend(head);
+            let mut reads = any_reads;
+            for &id in &p.idents {
+                if let Some(&(true, r)) = targets.get(id as usize) {
+                    summary.push(id);
+                    reads |= r;
+                }
+            }
+            summary.push(u32::MAX);
+            if let Some(b) = p.boundary {
+                summary.push(b);
+                reads |= targets.get(b as usize).map_or(u128::MAX, |t| t.1);
+            }
+            summary.push(u32::MAX);
+            for (i, v) in p.attrs.iter().enumerate() {
+                if i >= 128 || reads >> i & 1 == 1 {
+                    summary.push(*v);
+                }
+            }
+            if let Some(&earlier) = rows.get(&summary) {
+                let (from, to) = (earlier * na, pc * na);
+                if from + na <= table.len() && to + na <= table.len() {
+                    table.copy_within(from..from + na, to);
+                }
+                continue;
+            }
+            rows.insert(summary.clone(), pc);
             for a in 0..na {
                 lookup.clear();
                 lookup.extend(head);
@@ -519,7 +574,7 @@ impl<'m> Grid<'m> {
     }
 }
 
-fn kind_id(k: PrincipalKind) -> u32 {
+pub(crate) fn kind_id(k: PrincipalKind) -> u32 {
     match k {
         PrincipalKind::Root => 0,
         PrincipalKind::User => 1,

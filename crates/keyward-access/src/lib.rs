@@ -7,7 +7,8 @@
 //! - [`class`]: principal classes: every caller the policies could admit, one representative
 //!   per combination of the policies' own principal values, merged into readable classes.
 //! - [`who_can`], [`diff`], [`matrix`]: the `who-can`, `diff` and `access-matrix` analyses;
-//!   [`grid`]: the access matrix by principal and key classes.
+//!   [`grid`]: the access matrix by principal and key classes; `who_class`: `who-can` by principal
+//!   classes.
 //!
 //! Pure like `keyward-core`: values in, values out; no files, no clock, no threads (the CLI
 //! runs [`matrix::Worker`]s on its own threads). Builds for wasm32.
@@ -19,6 +20,7 @@ pub mod grid;
 pub mod matrix;
 pub mod subject;
 pub mod who_can;
+mod who_class;
 
 pub use assess::{assess, quick, Assessment, Optimizer, Requirement, Status};
 pub use subject::{build, subjects, KeyFacts, Subject};

@@ -3,6 +3,7 @@
 use crate::assess::{assess, assess_with, Assessment, Optimizer, Status};
 use crate::class::{describe, group, Group, Rep, Space};
 use crate::subject::{assumed_identity, build, subjects, KeyFacts, Subject};
+use crate::who_class::Classes;
 use keyward_aws::export::AccountExport;
 use keyward_core::eval::{NamedPolicy, PolicySet, Principal};
 use serde::Serialize;
@@ -54,8 +55,40 @@ pub struct ClassInfo {
     pub members: usize,
 }
 
-/// The verdict of every subject for every action, in action order then subject order.
+/// The verdict of every subject for every action, in action order then subject order: the
+/// export's principals by principal classes (`who_class.rs`: each decided once), the
+/// others one by one. Equal to [`who_can_each`], row for row and word for word.
 pub fn who_can(q: &Query<'_>) -> Vec<Row> {
+    let subs = subjects(q.export, &[&q.key_policy.policy], q.key.account());
+    let mut classes = Classes::new(&subs, q.key, q.key_policy, q.extra, q.actions);
+    let (mut opt, mut marked_opt) = (Optimizer::default(), Optimizer::default());
+    let mut rows = Vec::with_capacity(subs.len() * q.actions.len());
+    for action in q.actions {
+        let mut memo = vec![None; classes.rep.len()];
+        for (i, s) in subs.iter().enumerate() {
+            let parts = (q.key, q.key_policy, q.extra, action.as_str());
+            let Some(assessment) =
+                classes.assess(i, &subs, parts, &mut memo, (&mut opt, &mut marked_opt))
+            else {
+                continue;
+            };
+            rows.push(Row {
+                principal: s.label.clone(),
+                kind: s.kind,
+                action: action.clone(),
+                assessment,
+                assumption: s.assumption.clone(),
+                class: None,
+            });
+        }
+    }
+    rows.extend(class_rows(q));
+    rows
+}
+
+/// [`who_can`] with every subject decided on its own (the reference the classes are checked
+/// against).
+pub fn who_can_each(q: &Query<'_>) -> Vec<Row> {
     let subs = subjects(q.export, &[&q.key_policy.policy], q.key.account());
     let mut opt = Optimizer::default();
     let mut rows = Vec::new();

@@ -1,6 +1,7 @@
 //! The exactness of the class-based access matrix (issue 21): on random account exports and
 //! key policies, every cell the classes give ([`Grid::table`], expanded to principals and
-//! keys) equals the verdict the cell-by-cell [`Worker`] decides.
+//! keys) equals the verdict the cell-by-cell [`Worker`] decides; and `who-can` by principal
+//! classes prints what `who-can` subject by subject prints, word for word.
 //!
 //! The vocabulary is built to make classes collide and then differ: shared and per-principal
 //! (inline) policies with equal texts, key lists and wildcard resources, resources with
@@ -12,6 +13,7 @@
 
 use keyward_access::grid::Grid;
 use keyward_access::matrix::{Cell, Matrix};
+use keyward_access::who_can::{who_can, who_can_each, Query};
 use keyward_access::{KeyFacts, Status};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -111,7 +113,38 @@ fn spec() -> impl Strategy<Value = Spec> {
     })
 }
 
+/// A spec whose principals share a few shapes (policies, inline statements, boundary) and
+/// differ by kind, name and tag: the principals the classes merge, and must tell apart.
+fn templated_spec() -> impl Strategy<Value = Spec> {
+    let shape = (
+        prop::collection::vec(0usize..4, 0..3),
+        prop::collection::vec(0usize..40, 0..2),
+        prop::option::weighted(0.2, 0usize..40),
+    );
+    let shapes = prop::collection::vec(shape, 1..4);
+    let members =
+        prop::collection::vec((any::<bool>(), 0usize..4, prop::option::of(0usize..2)), 2..16);
+    (spec(), shapes, members).prop_map(|(mut s, shapes, members)| {
+        s.principals = members
+            .into_iter()
+            .map(|(user, t, team)| {
+                let (managed, inline, boundary) = shapes[t % shapes.len()].clone();
+                (user, managed, inline, boundary, team)
+            })
+            .collect();
+        s
+    })
+}
+
 fn build(s: &Spec) -> Matrix {
+    let (export, keys) = export_and_keys(s);
+    Matrix::new(&export, keys, ACCOUNT)
+}
+
+/// The account export and the keys (with their policies) of a spec.
+fn export_and_keys(
+    s: &Spec,
+) -> (keyward_aws::export::AccountExport, Vec<(KeyFacts, keyward_core::eval::NamedPolicy)>) {
     let nk = s.keys.len();
     let np = s.principals.len();
     let policies: Vec<Value> = s
@@ -176,7 +209,7 @@ fn build(s: &Spec) -> Matrix {
             (KeyFacts::symmetric(&key_arn(k)), keyward_core::eval::NamedPolicy::new("kp", p))
         })
         .collect();
-    Matrix::new(&export, keys, ACCOUNT)
+    (export, keys)
 }
 
 /// Every cell of the matrix by classes, as (principal, key, action) → verdict.
@@ -215,7 +248,7 @@ fn cell_by_cell(m: &Matrix, actions: &[String]) -> Vec<Vec<Status>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
     #[test]
-    fn classes_equal_cells(s in spec()) {
+    fn classes_equal_cells(s in prop_oneof![spec(), templated_spec()]) {
         let m = build(&s);
         let actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
         let want = cell_by_cell(&m, &actions);
@@ -224,6 +257,79 @@ proptest! {
             prop_assert_eq!(w, g, "principal {}", m.who[p].subject.label);
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn who_can_classes_equal_each(s in prop_oneof![spec(), templated_spec()], scp in any::<bool>()) {
+        let (export, keys) = export_and_keys(&s);
+        let actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
+        let mut extra = keyward_core::eval::PolicySet::default();
+        if scp {
+            extra.scps = vec![vec![org_policy()]];
+        }
+        for (facts, policy) in &keys {
+            let q = Query { key: facts, key_policy: policy, export: Some(&export), extra: &extra,
+                            actions: &actions };
+            let want = serde_json::to_string_pretty(&who_can_each(&q)).unwrap();
+            let got = serde_json::to_string_pretty(&who_can(&q)).unwrap();
+            prop_assert_eq!(want, got, "key {}", facts.arn);
+        }
+    }
+}
+
+/// An SCP that allows everything but Sign for users and roles whose id ends in 1 (a context key
+/// no other policy reads).
+fn org_policy() -> keyward_core::eval::NamedPolicy {
+    let text = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "NoSigningFor1", "Effect": "Deny", "Action": "kms:Sign", "Resource": "*",
+         "Condition": {"StringLike": {"aws:userid": "A*1"}}}]})
+    .to_string();
+    let (p, diags) = keyward_core::parse::parse_policy(
+        &text,
+        keyward_core::model::PolicyKind::Scp,
+        keyward_core::json::Limits::default(),
+    );
+    keyward_core::eval::NamedPolicy::new("scp", p.unwrap_or_else(|| panic!("{diags:?}")))
+}
+
+/// Principals of one shape with inline policies and implicit denies (whose words name the
+/// principal and its inline policy) print their own ARN and owner, as decided one by one.
+#[test]
+fn who_can_classes_put_back_each_principal() {
+    let s = Spec {
+        principals: (0..6).map(|i| (i % 2 == 0, vec![], vec![1], None, None)).collect(),
+        managed: vec![vec![3]],
+        keys: vec![vec![0]],
+    };
+    let (export, keys) = export_and_keys(&s);
+    let actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
+    let extra = keyward_core::eval::PolicySet::default();
+    let (facts, policy) = &keys[0];
+    let q = Query {
+        key: facts,
+        key_policy: policy,
+        export: Some(&export),
+        extra: &extra,
+        actions: &actions,
+    };
+    let rows = who_can(&q);
+    assert_eq!(
+        serde_json::to_value(&rows).unwrap(),
+        serde_json::to_value(who_can_each(&q)).unwrap()
+    );
+    let u4 = format!("arn:aws:iam::{ACCOUNT}:user/u4");
+    let deny =
+        rows.iter().find(|r| r.principal == u4 && r.action == "kms:Sign").expect("a row for u4");
+    assert_eq!(deny.assessment.status, Status::Deny);
+    assert!(deny.assessment.why.contains(&u4), "{}", deny.assessment.why);
+    let allow = rows
+        .iter()
+        .find(|r| r.principal == u4 && r.assessment.status == Status::Allow)
+        .expect("an Allow for u4");
+    assert!(allow.assessment.why.contains("user u4 inline 'inline'"), "{}", allow.assessment.why);
 }
 
 /// The classes merge: twenty principals with two shapes and ten keys with one policy decide

@@ -192,6 +192,14 @@ impl ArnGlob {
             ArnGlob::Any => true,
             ArnGlob::Whole(g) => g.matches(arn),
             ArnGlob::Parts(globs) => {
+                // A literal last component (a key ARN in a list of them) rejects most ARNs at
+                // once: the sixth component is the end of the ARN.
+                let [.., last] = &**globs;
+                if let Glob::Exact(s) = last {
+                    if !arn.ends_with(s.as_str()) {
+                        return false;
+                    }
+                }
                 let mut it = arn.splitn(6, ':');
                 globs.iter().all(|g| it.next().is_some_and(|part| g.matches(part)))
             }
@@ -386,6 +394,25 @@ mod tests {
         assert!(p.matches("arn:aws:someservice:us-east-2:111122223333:finance/a:b"));
         assert!(ArnGlob::new("arn:aws:kms:*:*:key/*").matches("arn:aws:kms:us-east-1:1:key/x"));
         assert!(ArnGlob::new("*").matches("anything"));
+    }
+
+    #[test]
+    fn a_literal_arn_matches_only_itself_component_by_component() {
+        let k = "arn:aws:kms:us-east-1:111122223333:key/1234";
+        let p = ArnGlob::new(k);
+        assert!(p.matches(k));
+        for other in [
+            "arn:aws:kms:us-east-1:111122223333:key/12345",
+            "arn:aws:kms:us-east-1:444455556666:key/1234",
+            "arn:aws:kms:us-east-1:111122223333:KEY/1234",
+            "key/1234",
+            "x:arn:aws:kms:us-east-1:111122223333:key/1234",
+        ] {
+            assert!(!p.matches(other), "{other}");
+        }
+        let q = ArnGlob::new("arn:aws:kms:*:111122223333:key/1234");
+        assert!(q.matches("arn:aws:kms:eu-west-1:111122223333:key/1234"));
+        assert!(!q.matches("arn:aws:kms:eu-west-1:111122223333:key/0234"));
     }
 
     #[test]

@@ -99,8 +99,9 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
     let labels: Vec<String> = who
         .iter()
         .map(|w| {
+            // Each line starts with the label (`{"principal":LABEL` in JSON).
             if json {
-                serde_json::Value::from(w.subject.label.as_str()).to_string()
+                format!("{{\"principal\":{}", serde_json::Value::from(w.subject.label.as_str()))
             } else {
                 csv(&w.subject.label)
             }
@@ -139,7 +140,8 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         }
         drop(tx);
         let stdout = std::io::stdout();
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        // Small: the lines of a few hundred principals at a time go straight through.
+        let mut w = std::io::BufWriter::with_capacity(1 << 15, stdout.lock());
         if !json {
             let _ = writeln!(w, "principal,key,action,decision");
         }
@@ -148,61 +150,76 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         let mut done_keys = 0;
         let mut last = Instant::now();
         let mut buf: Vec<u8> = Vec::new();
+        // Every line end: `,action,decision` and the newline (CSV) or the JSON tail, by
+        // action * 3 + verdict.
+        let tails: Vec<Vec<u8>> = action_text
+            .iter()
+            .flat_map(|action| {
+                [Status::Allow, Status::Conditional, Status::Deny].map(|s| {
+                    let t = if json {
+                        format!(",\"action\":{action},\"decision\":\"{}\"}}\n", s.name())
+                    } else {
+                        format!(",{action},{}\n", s.name())
+                    };
+                    t.into_bytes()
+                })
+            })
+            .collect();
+        // How many principals each principal class has (the counts of a key are per class).
+        let mut class_size = vec![0usize; grid.pclasses.len()];
+        for &pc in &grid.pclass {
+            if let Some(n) = class_size.get_mut(pc as usize) {
+                *n += 1;
+            }
+        }
         for (c, table, rows) in rx {
             pending.insert(c, (table, rows));
             while let Some((table, rows)) = pending.remove(&want) {
                 let members = grid.kclasses.get(want).map_or(&[][..], |kc| kc.keys.as_slice());
                 class_rows.push((want, rows));
-                // Per principal class: the cells to print, and the verdict counts of a key.
-                let shown: Vec<Vec<(usize, Status)>> = table
-                    .chunks(na.max(1))
-                    .map(|row| {
-                        row.iter()
-                            .enumerate()
-                            .filter(|(_, s)| a.all || **s != Status::Deny)
-                            .map(|(i, s)| (i, *s))
-                            .collect()
-                    })
-                    .collect();
+                // Per principal class: which line ends it prints (offsets into `ids`).
+                let mut offs = Vec::with_capacity(grid.pclasses.len() + 1);
+                let mut ids: Vec<u16> = Vec::new();
+                offs.push(0);
+                for row in table.chunks(na.max(1)) {
+                    for (i, s) in row.iter().enumerate() {
+                        if a.all || *s != Status::Deny {
+                            ids.push(u16::try_from(i * 3 + status_index(*s)).unwrap_or(0));
+                        }
+                    }
+                    offs.push(ids.len());
+                }
                 let mut per_key = [0usize; 3];
-                for &pc in &grid.pclass {
-                    let row = table.get(pc as usize * na..(pc as usize + 1) * na).unwrap_or(&[]);
+                for (pc, &n) in class_size.iter().enumerate() {
+                    let row = table.get(pc * na..(pc + 1) * na).unwrap_or(&[]);
                     for s in row {
-                        per_key[line_status(s.name())] += 1;
+                        per_key[status_index(*s)] += n;
                     }
                 }
                 for &k in members {
                     let key = key_text(k);
+                    // `,key` (CSV) or `,"key":KEY` (JSON) between the label and the tail.
+                    let mid = if json { format!(",\"key\":{key}") } else { format!(",{key}") };
+                    // Every line end of this key: the key, then the action and decision.
+                    let mut ends: Vec<u8> = Vec::new();
+                    let mut ends_at = vec![0];
+                    for t in &tails {
+                        ends.extend_from_slice(mid.as_bytes());
+                        ends.extend_from_slice(t);
+                        ends_at.push(ends.len());
+                    }
                     for (c, n) in counts.iter_mut().zip(per_key) {
                         *c += n;
                     }
-                    buf.clear();
-                    for (label, &pc) in labels.iter().zip(&grid.pclass) {
-                        for &(ai, status) in shown.get(pc as usize).map_or(&[][..], Vec::as_slice) {
-                            let action = action_text.get(ai).map_or("", String::as_str);
-                            let parts: [&str; 9] = if json {
-                                [
-                                    "{\"principal\":",
-                                    label,
-                                    ",\"key\":",
-                                    &key,
-                                    ",\"action\":",
-                                    action,
-                                    ",\"decision\":\"",
-                                    status.name(),
-                                    "\"}\n",
-                                ]
-                            } else {
-                                [label, ",", &key, ",", action, ",", status.name(), "\n", ""]
-                            };
-                            for part in parts {
-                                buf.extend_from_slice(part.as_bytes());
+                    let lines = Lines { ends: &ends, ends_at: &ends_at, offs: &offs, ids: &ids };
+                    // A few hundred principals at a time: the buffer stays in the cache.
+                    let parts = labels.chunks(512).zip(grid.pclass.chunks(512));
+                    for (l, p) in parts {
+                        lines.write(&mut buf, l, p);
+                        if write_err.is_none() {
+                            if let Err(e) = w.write_all(&buf) {
+                                write_err = Some(e.to_string());
                             }
-                        }
-                    }
-                    if write_err.is_none() {
-                        if let Err(e) = w.write_all(&buf) {
-                            write_err = Some(e.to_string());
                         }
                     }
                     done_keys += 1;
@@ -224,7 +241,7 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
             if status == Status::Deny && !a.all {
                 continue;
             }
-            if let Some(c) = counts.get_mut(line_status(status.name())) {
+            if let Some(c) = counts.get_mut(status_index(status)) {
                 *c += 1;
             }
             let arn = keys.get(*k).map_or("", |k| k.facts.arn.as_str());
@@ -292,14 +309,42 @@ fn bar(done: usize, total: usize, started: Instant, load: std::time::Duration) {
     );
 }
 
-/// The decision of an output line (CSV or JSON Lines), for the summary.
-fn line_status(line: &str) -> usize {
-    let l = line.trim_end_matches("\"}");
-    if l.ends_with("ConditionalAllow") {
-        1
-    } else if l.ends_with("Deny") {
-        2
-    } else {
-        0
+/// What the lines of one key are made of: each principal's lines are its label and one line
+/// end (`ends[ends_at[t]..ends_at[t + 1]]`: the key, action and decision) for each `t` of its
+/// principal class (`ids` from `offs[pc]` to `offs[pc + 1]`).
+struct Lines<'a> {
+    ends: &'a [u8],
+    ends_at: &'a [usize],
+    offs: &'a [usize],
+    ids: &'a [u16],
+}
+
+impl Lines<'_> {
+    /// The lines of `labels` (whose principal classes are `pclass`) into `out`.
+    fn write(&self, out: &mut Vec<u8>, labels: &[String], pclass: &[u32]) {
+        out.clear();
+        for (label, &pc) in labels.iter().zip(pclass) {
+            let pc = pc as usize;
+            let (Some(&from), Some(&to)) = (self.offs.get(pc), self.offs.get(pc + 1)) else {
+                continue;
+            };
+            for &t in self.ids.get(from..to).unwrap_or(&[]) {
+                let t = usize::from(t);
+                let (Some(&a), Some(&b)) = (self.ends_at.get(t), self.ends_at.get(t + 1)) else {
+                    continue;
+                };
+                out.extend_from_slice(label.as_bytes());
+                out.extend_from_slice(self.ends.get(a..b).unwrap_or(&[]));
+            }
+        }
+    }
+}
+
+/// Where a verdict is counted in the summary.
+fn status_index(s: Status) -> usize {
+    match s {
+        Status::Allow => 0,
+        Status::Conditional => 1,
+        Status::Deny => 2,
     }
 }
