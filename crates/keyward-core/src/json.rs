@@ -157,7 +157,14 @@ pub fn read(text: &str, limits: Limits) -> (Option<Node>, Vec<Diagnostic>) {
         );
         return (None, vec![Diagnostic::error("json-too-large", Span::new(0, 0), "", msg)]);
     }
-    let mut r = Reader { src: text, limits, depth: 0, diags: Vec::new() };
+    let mut r = Reader {
+        src: text,
+        limits,
+        depth: 0,
+        diags: Vec::new(),
+        items: Vec::new(),
+        members: Vec::new(),
+    };
     let start = skip_bom(text);
     let result = r.value(ws(start)).and_then(|(rest, node)| {
         let rest = ws(rest);
@@ -209,6 +216,11 @@ struct Reader<'a> {
     limits: Limits,
     depth: usize,
     diags: Vec<Diagnostic>,
+    /// Items of the arrays being read, innermost last: each array is moved out in one
+    /// allocation of its exact size when it ends (no growing vectors per array).
+    items: Vec<Node>,
+    /// Members of the objects being read, likewise.
+    members: Vec<Member>,
 }
 
 type Step<'a, T> = Result<(&'a str, T), Diagnostic>;
@@ -287,20 +299,21 @@ impl<'a> Reader<'a> {
 
     fn array(&mut self, i: &'a str) -> Step<'a, Node> {
         self.enter(i)?;
-        let mut items = Vec::new();
         let mut rest = ws(&i[1..]);
         if let Some(r) = rest.strip_prefix(']') {
             self.depth -= 1;
-            return Ok((r, Node { span: self.span(i, r), value: Value::Array(items) }));
+            return Ok((r, Node { span: self.span(i, r), value: Value::Array(Vec::new()) }));
         }
+        let base = self.items.len();
         loop {
             let (r, node) = self.value(rest)?;
-            items.push(node);
+            self.items.push(node);
             let r = ws(r);
             if let Some(r) = r.strip_prefix(',') {
                 rest = ws(r);
             } else if let Some(r) = r.strip_prefix(']') {
                 self.depth -= 1;
+                let items: Vec<Node> = self.items.drain(base..).collect();
                 return Ok((r, Node { span: self.span(i, r), value: Value::Array(items) }));
             } else {
                 return Err(self.syntax(r, "expected `,` or `]` in an array"));
@@ -310,12 +323,12 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self, i: &'a str) -> Step<'a, Node> {
         self.enter(i)?;
-        let mut members: Vec<Member> = Vec::new();
         let mut rest = ws(&i[1..]);
         if let Some(r) = rest.strip_prefix('}') {
             self.depth -= 1;
-            return Ok((r, Node { span: self.span(i, r), value: Value::Object(members) }));
+            return Ok((r, Node { span: self.span(i, r), value: Value::Object(Vec::new()) }));
         }
+        let base = self.members.len();
         loop {
             if !rest.starts_with('"') {
                 return Err(self.syntax(rest, "expected a string key in an object"));
@@ -327,7 +340,7 @@ impl<'a> Reader<'a> {
                 return Err(self.syntax(r, "expected `:` after an object key"));
             };
             let (r, value) = self.value(ws(r))?;
-            if members.iter().any(|m| m.key == key) {
+            if self.members.get(base..).unwrap_or(&[]).iter().any(|m| m.key == key) {
                 self.diags.push(Diagnostic::error(
                     "json-duplicate-key",
                     key_span,
@@ -335,12 +348,13 @@ impl<'a> Reader<'a> {
                     format!("duplicate key `{key}` (AWS rejects documents with repeated keys)"),
                 ));
             }
-            members.push(Member { key, key_span, value });
+            self.members.push(Member { key, key_span, value });
             let r = ws(r);
             if let Some(r) = r.strip_prefix(',') {
                 rest = ws(r);
             } else if let Some(r) = r.strip_prefix('}') {
                 self.depth -= 1;
+                let members: Vec<Member> = self.members.drain(base..).collect();
                 return Ok((r, Node { span: self.span(i, r), value: Value::Object(members) }));
             } else {
                 return Err(self.syntax(r, "expected `,` or `}` in an object"));

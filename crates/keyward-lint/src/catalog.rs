@@ -154,6 +154,24 @@ impl<'c> Action<'c> {
     }
 }
 
+/// A set of one service's actions (by position in the service's sorted list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionSet {
+    bits: Box<[u64]>,
+}
+
+impl ActionSet {
+    /// True when the set holds no action.
+    pub fn is_empty(&self) -> bool {
+        self.bits.iter().all(|w| *w == 0)
+    }
+
+    /// True when every action of `self` is in `other` (sets of the same service).
+    pub fn is_subset(&self, other: &ActionSet) -> bool {
+        self.bits.iter().enumerate().all(|(i, w)| w & !other.bits.get(i).copied().unwrap_or(0) == 0)
+    }
+}
+
 /// The whole catalogue.
 #[derive(Debug)]
 pub struct Catalog {
@@ -325,6 +343,25 @@ impl Catalog {
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         let i = self.services.binary_search_by(|s| cmp_ci(s.prefix, prefix)).ok()?;
         self.services.get(i)
+    }
+
+    /// The position of a service (prefix compared case-insensitively) in [`Catalog::services`].
+    pub fn service_index(&self, prefix: &str) -> Option<usize> {
+        self.services.binary_search_by(|s| cmp_ci(s.prefix, prefix)).ok()
+    }
+
+    /// The actions of the service at `svc` whose lower-cased name satisfies `keep`.
+    pub fn action_set(&self, svc: usize, keep: impl Fn(&str) -> bool) -> ActionSet {
+        let actions = self.services.get(svc).map_or(&[][..], |s| s.actions.as_slice());
+        let mut bits = vec![0u64; actions.len().div_ceil(64)];
+        for (i, rec) in actions.iter().enumerate() {
+            if keep(self.name_lc(rec)) {
+                if let Some(w) = bits.get_mut(i / 64) {
+                    *w |= 1 << (i % 64);
+                }
+            }
+        }
+        ActionSet { bits: bits.into_boxed_slice() }
     }
 
     /// Every service.
