@@ -759,12 +759,12 @@ pub fn valid_action(a: &str) -> bool {
         return true;
     }
     let Some((svc, name)) = a.split_once(':') else { return false };
+    // Bytes, not characters: every accepted character is ASCII, and no byte of a multi-byte
+    // character is.
     !svc.is_empty()
         && !name.is_empty()
-        && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_')
+        && svc.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'*' | b'?'))
+        && name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'*' | b'?' | b'-' | b'_'))
 }
 
 #[cfg(test)]

@@ -161,8 +161,11 @@ fn expansion(text: &str) -> Option<Rc<Expansion>> {
 }
 
 /// The actions of the service at `svc` whose lower-cased name `pname` (lower case) matches,
-/// through the thread's cache.
-fn name_set(svc: usize, pname: &str) -> Rc<ActionSet> {
+/// through the thread's cache. (`*` and `?` match the same here as in [`Glob`]: action
+/// names are ASCII.)
+///
+/// [`Glob`]: keyward_core::pattern::Glob
+pub(crate) fn name_set(svc: usize, pname: &str) -> Rc<ActionSet> {
     CACHE.with(|cache| {
         if let Some(set) = cache.borrow().name_sets.get(&svc).and_then(|m| m.get(pname)) {
             return Rc::clone(set);
@@ -193,9 +196,14 @@ pub(crate) struct Stmt<'a> {
     pub(crate) actions: Vec<Item<'a>>,
     /// Each action lower-cased (a `*`/`?` pattern for [`wild_match`]).
     pub(crate) action_lc: Vec<String>,
+    /// Whether each action has a wildcard (`*` or `?`).
+    wild: Vec<bool>,
     /// For wildcard patterns of a known service: the catalogue actions the pattern matches
     /// (looked up on first use).
     expanded: Vec<OnceCell<Option<Rc<Expansion>>>>,
+    /// For each action used as a pattern: the catalogue actions its name part matches, in the
+    /// service it was first compared in (looked up on first use).
+    name_sets: Vec<OnceCell<(usize, Rc<ActionSet>)>>,
     pub(crate) not_action: bool,
     pub(crate) resource: Option<&'a Member>,
     pub(crate) resources: Vec<Item<'a>>,
@@ -211,9 +219,17 @@ impl Stmt<'_> {
         hit != self.not_action
     }
 
-    /// Does pattern `p` (lower case) cover every action that action `i` of this statement names?
-    pub(crate) fn pattern_covers(&self, p: &str, i: usize) -> bool {
-        let Some(text) = self.action_lc.get(i) else { return false };
+    /// Does action `j` of statement `b` (a pattern) cover every action that action `i` of this
+    /// statement names?
+    pub(crate) fn pattern_covers(&self, b: &Stmt<'_>, j: usize, i: usize) -> bool {
+        let (Some(p), Some(text)) = (b.action_lc.get(j), self.action_lc.get(i)) else {
+            return false;
+        };
+        // Two actions without wildcards (most pairs): only the same text covers. (A pattern
+        // without a wildcard can still cover a wildcard that names that one action.)
+        if !b.wild.get(j).copied().unwrap_or(true) && !self.wild.get(i).copied().unwrap_or(true) {
+            return p == text;
+        }
         if wild_match(p, text) {
             return true;
         }
@@ -227,8 +243,19 @@ impl Stmt<'_> {
         let Some(cell) = self.expanded.get(i) else { return false };
         let Some(exp) = cell.get_or_init(|| expansion(text)) else { return false };
         let (svc, set) = &**exp;
-        // Every action the pattern names matches `pname`.
-        !set.is_empty() && set.is_subset(&name_set(*svc, pname))
+        if set.is_empty() {
+            return false;
+        }
+        // Every action the pattern names matches `pname`. The set `pname` matches is kept with
+        // the pattern (for the first service it was asked for: with a wildcard in the pattern's
+        // service part another service may come, and is looked up).
+        let Some(cell) = b.name_sets.get(j) else { return false };
+        let (first_svc, first) = cell.get_or_init(|| (*svc, name_set(*svc, pname)));
+        if first_svc == svc {
+            set.is_subset(first)
+        } else {
+            set.is_subset(&name_set(*svc, pname))
+        }
     }
 
     /// True for an Allow statement.
@@ -459,7 +486,9 @@ fn statement_view(node: &Node, pos: Option<usize>) -> Option<Stmt<'_>> {
         action: None,
         actions: Vec::new(),
         action_lc: Vec::new(),
+        wild: Vec::new(),
         expanded: Vec::new(),
+        name_sets: Vec::new(),
         not_action: false,
         resource: None,
         resources: Vec::new(),
@@ -486,7 +515,9 @@ fn statement_view(node: &Node, pos: Option<usize>) -> Option<Stmt<'_>> {
                 s.not_action = m.key == "NotAction";
                 s.actions = items(&m.value, p);
                 s.action_lc = s.actions.iter().map(|i| i.text.to_ascii_lowercase()).collect();
+                s.wild = s.action_lc.iter().map(|a| a.contains(['*', '?'])).collect();
                 s.expanded = s.actions.iter().map(|_| OnceCell::new()).collect();
+                s.name_sets = s.actions.iter().map(|_| OnceCell::new()).collect();
                 s.action = Some(m);
             }
             "Resource" | "NotResource" if s.resource.is_none() => {

@@ -2,7 +2,7 @@
 //! names, redundant actions, empty action lists, actions a key policy cannot grant.
 
 use crate::catalog::{catalog, Catalog, Service};
-use crate::doc::{Ctx, Item, Stmt};
+use crate::doc::{name_set, Ctx, Item, Stmt};
 use keyward_core::json::Value;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::valid_action;
@@ -33,10 +33,14 @@ pub(crate) fn resolve<'c>(cat: &'c Catalog, text: &str) -> Resolved<'c> {
     if svc.contains(['*', '?']) {
         return Resolved::Unknown;
     }
-    let Some(service) = cat.service(svc) else { return Resolved::NoService };
+    let Some((si, service)) =
+        cat.service_index(svc).and_then(|i| Some((i, cat.services().get(i)?)))
+    else {
+        return Resolved::NoService;
+    };
     if name.contains(['*', '?']) {
-        let glob = Glob::new(&name.to_ascii_lowercase());
-        Resolved::Actions(service, cat.matching(service, &glob))
+        let set = name_set(si, &name.to_ascii_lowercase());
+        Resolved::Actions(service, cat.actions_in(si, &set))
     } else {
         Resolved::Actions(service, cat.action(service, name).into_iter().collect())
     }
@@ -92,8 +96,10 @@ fn one_action(cat: &Catalog, kind: PolicyKind, item: &Item<'_>, negated: bool, o
     if name_wild && valid_action(text) {
         // Only whether the pattern matches anything matters here.
         let (svc, name) = text.split_once(':').unwrap_or((text, ""));
-        if let Some(service) = cat.service(svc) {
-            if !cat.any_matching(service, &Glob::new(&name.to_ascii_lowercase())) {
+        if let Some((si, service)) =
+            cat.service_index(svc).and_then(|i| Some((i, cat.services().get(i)?)))
+        {
+            if name_set(si, &name.to_ascii_lowercase()).is_empty() {
                 out.push((
                     "invalid-action",
                     item.span,
@@ -206,7 +212,7 @@ fn redundant(s: &Stmt<'_>, out: &mut Found) {
                 return j < i;
             }
             // Two patterns that name the same actions: report only the later one.
-            s.pattern_covers(lc(j), i) && (j < i || !s.pattern_covers(lc(i), j))
+            s.pattern_covers(s, j, i) && (j < i || !s.pattern_covers(s, i, j))
         };
         let cover = idx.find_candidate(lc(i), covers_i);
         if let Some(b) = cover.and_then(|j| s.actions.get(j)) {
