@@ -143,7 +143,9 @@ fn walk(
     }
     let mut entries: Vec<PathBuf> =
         std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
+    // The order of `Path`s in one directory is the order of their names (compared without
+    // splitting every path into components again).
+    entries.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     for p in entries {
         // Follows links; a dangling link has no metadata and is skipped.
         let Ok(meta) = std::fs::metadata(&p) else { continue };

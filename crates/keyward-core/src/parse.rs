@@ -171,7 +171,7 @@ pub fn string_list<'n>(
     path: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(&'n str, Span)> {
-    strings_at(node, path, diags)
+    strings_at(node, path, diags).collect()
 }
 
 /// [`string_list`] with a path written out only for a diagnostic.
@@ -179,25 +179,24 @@ fn strings_at<'n>(
     node: &'n Node,
     path: impl fmt::Display,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<(&'n str, Span)> {
-    match &node.value {
-        Value::String(s) => vec![(s.as_str(), node.span)],
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| match &item.value {
-                Value::String(s) => Some((s.as_str(), item.span)),
-                _ => {
+) -> impl Iterator<Item = (&'n str, Span)> {
+    // Wrong types are reported first (all of them, in order), then the strings are handed out
+    // without collecting them.
+    let (one, items) = match &node.value {
+        Value::String(s) => (Some((s.as_str(), node.span)), &[][..]),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.as_str().is_none() {
                     diags.push(Diagnostic::error(
                         "wrong-type",
                         item.span,
                         format!("{path}[{i}]"),
                         format!("expected a string, found {}", item.type_name()),
                     ));
-                    None
                 }
-            })
-            .collect(),
+            }
+            (None, items.as_slice())
+        }
         _ => {
             diags.push(Diagnostic::error(
                 "wrong-type",
@@ -205,9 +204,10 @@ fn strings_at<'n>(
                 path.to_string(),
                 format!("expected a string or an array of strings, found {}", node.type_name()),
             ));
-            Vec::new()
+            (None, &[][..])
         }
-    }
+    };
+    one.into_iter().chain(items.iter().filter_map(|n| n.as_str().map(|s| (s, n.span))))
 }
 
 impl PolicyParser {
@@ -610,7 +610,7 @@ impl PolicyParser {
 
     fn actions(&mut self, v: &Node, path: JPath<'_>) -> Vec<ActionPattern> {
         let list = strings_at(v, path, &mut self.diags);
-        let mut out = Vec::with_capacity(if self.build { list.len() } else { 0 });
+        let mut out = Vec::with_capacity(if self.build { list_len(v) } else { 0 });
         for (a, span) in list {
             if !valid_action(a) {
                 self.err("invalid-action", span, path, format!("`{a}` is not an action: expected \"*\" or service:Action, e.g. kms:Decrypt"));
@@ -623,7 +623,7 @@ impl PolicyParser {
 
     fn resources(&mut self, v: &Node, path: JPath<'_>) -> Vec<ResourcePattern> {
         let list = strings_at(v, path, &mut self.diags);
-        let mut out = Vec::with_capacity(if self.build { list.len() } else { 0 });
+        let mut out = Vec::with_capacity(if self.build { list_len(v) } else { 0 });
         for (r, span) in list {
             if !(r == "*" || (r.starts_with("arn:") && r.split(':').count() >= 6)) {
                 self.err(
@@ -750,6 +750,14 @@ impl PolicyParser {
             }
         }
         (!bad).then_some(out)
+    }
+}
+
+/// How many strings a string-or-array element can hold.
+fn list_len(v: &Node) -> usize {
+    match &v.value {
+        Value::Array(items) => items.len(),
+        _ => 1,
     }
 }
 

@@ -182,6 +182,18 @@ pub(crate) fn name_set(svc: usize, pname: &str) -> Rc<ActionSet> {
     })
 }
 
+/// What the redundancy checks learn about one action of a statement.
+#[derive(Debug)]
+struct ActionMeta {
+    /// The action has a wildcard (`*` or `?`).
+    wild: bool,
+    /// For a wildcard pattern of a known service: the catalogue actions it matches.
+    expanded: OnceCell<Option<Rc<Expansion>>>,
+    /// Used as a pattern: the catalogue actions its name part matches, in the service it was
+    /// first compared in.
+    name_set: OnceCell<(usize, Rc<ActionSet>)>,
+}
+
 /// One statement.
 #[derive(Debug)]
 pub(crate) struct Stmt<'a> {
@@ -196,14 +208,8 @@ pub(crate) struct Stmt<'a> {
     pub(crate) actions: Vec<Item<'a>>,
     /// Each action lower-cased (a `*`/`?` pattern for [`wild_match`]).
     pub(crate) action_lc: Vec<String>,
-    /// Whether each action has a wildcard (`*` or `?`).
-    wild: Vec<bool>,
-    /// For wildcard patterns of a known service: the catalogue actions the pattern matches
-    /// (looked up on first use).
-    expanded: Vec<OnceCell<Option<Rc<Expansion>>>>,
-    /// For each action used as a pattern: the catalogue actions its name part matches, in the
-    /// service it was first compared in (looked up on first use).
-    name_sets: Vec<OnceCell<(usize, Rc<ActionSet>)>>,
+    /// What the redundancy checks learn about each action, on first use.
+    meta: Vec<ActionMeta>,
     pub(crate) not_action: bool,
     pub(crate) resource: Option<&'a Member>,
     pub(crate) resources: Vec<Item<'a>>,
@@ -227,7 +233,8 @@ impl Stmt<'_> {
         };
         // Two actions without wildcards (most pairs): only the same text covers. (A pattern
         // without a wildcard can still cover a wildcard that names that one action.)
-        if !b.wild.get(j).copied().unwrap_or(true) && !self.wild.get(i).copied().unwrap_or(true) {
+        let (Some(bj), Some(ai)) = (b.meta.get(j), self.meta.get(i)) else { return false };
+        if !bj.wild && !ai.wild {
             return p == text;
         }
         if wild_match(p, text) {
@@ -240,8 +247,7 @@ impl Stmt<'_> {
         if !wild_match(psvc, tsvc) {
             return false;
         }
-        let Some(cell) = self.expanded.get(i) else { return false };
-        let Some(exp) = cell.get_or_init(|| expansion(text)) else { return false };
+        let Some(exp) = ai.expanded.get_or_init(|| expansion(text)) else { return false };
         let (svc, set) = &**exp;
         if set.is_empty() {
             return false;
@@ -249,8 +255,7 @@ impl Stmt<'_> {
         // Every action the pattern names matches `pname`. The set `pname` matches is kept with
         // the pattern (for the first service it was asked for: with a wildcard in the pattern's
         // service part another service may come, and is looked up).
-        let Some(cell) = b.name_sets.get(j) else { return false };
-        let (first_svc, first) = cell.get_or_init(|| (*svc, name_set(*svc, pname)));
+        let (first_svc, first) = bj.name_set.get_or_init(|| (*svc, name_set(*svc, pname)));
         if first_svc == svc {
             set.is_subset(first)
         } else {
@@ -486,9 +491,7 @@ fn statement_view(node: &Node, pos: Option<usize>) -> Option<Stmt<'_>> {
         action: None,
         actions: Vec::new(),
         action_lc: Vec::new(),
-        wild: Vec::new(),
-        expanded: Vec::new(),
-        name_sets: Vec::new(),
+        meta: Vec::new(),
         not_action: false,
         resource: None,
         resources: Vec::new(),
@@ -515,9 +518,13 @@ fn statement_view(node: &Node, pos: Option<usize>) -> Option<Stmt<'_>> {
                 s.not_action = m.key == "NotAction";
                 s.actions = items(&m.value, p);
                 s.action_lc = s.actions.iter().map(|i| i.text.to_ascii_lowercase()).collect();
-                s.wild = s.action_lc.iter().map(|a| a.contains(['*', '?'])).collect();
-                s.expanded = s.actions.iter().map(|_| OnceCell::new()).collect();
-                s.name_sets = s.actions.iter().map(|_| OnceCell::new()).collect();
+                s.meta = (s.action_lc.iter())
+                    .map(|a| ActionMeta {
+                        wild: a.contains(['*', '?']),
+                        expanded: OnceCell::new(),
+                        name_set: OnceCell::new(),
+                    })
+                    .collect();
                 s.action = Some(m);
             }
             "Resource" | "NotResource" if s.resource.is_none() => {
