@@ -196,9 +196,30 @@ fn ws(i: &str) -> &str {
 }
 
 /// The first `"`, `\\` or control character of `s` (a byte search: none of them is part of a
-/// multi-byte character).
+/// multi-byte character), eight bytes at a time.
 fn string_stop(s: &str) -> Option<usize> {
-    s.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ')
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `x` that is zero. A borrow can flag bytes above a zero byte,
+    // never below the first one, so the lowest flag is exact (all that is used).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Bytes below 0x20: the same borrow trick against 0x20 in every byte.
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let m = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | control;
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder().iter().position(|&b| b == b'"' || b == b'\\' || b < b' ');
+    tail.map(|p| at + p)
 }
 
 /// The JSON number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
