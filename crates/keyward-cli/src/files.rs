@@ -141,10 +141,12 @@ fn walk(
     if !visited.insert(dir_id(dir)?) {
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
+    // The order of `Path`s in one directory is the order of their names: sorted by the names
+    // the directory gives, without splitting every path into components again.
+    let mut entries: Vec<(std::ffi::OsString, PathBuf)> =
+        std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| (e.file_name(), e.path()))).collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, p) in entries {
         // Follows links; a dangling link has no metadata and is skipped.
         let Ok(meta) = std::fs::metadata(&p) else { continue };
         if meta.is_dir() {

@@ -152,12 +152,12 @@ pub(crate) fn run(a: &Args) -> u8 {
             out.push('\n');
         }
         Format::Json | Format::Sarif => {
-            let v = if a.format == Format::Json {
-                output::json(&results)
+            out = if a.format == Format::Json {
+                serde_json::to_string_pretty(&output::json(&results))
             } else {
-                sarif::log(&results)
-            };
-            out = serde_json::to_string_pretty(&v).unwrap_or_default();
+                serde_json::to_string_pretty(&sarif::log(&results))
+            }
+            .unwrap_or_default();
             out.push('\n');
             for n in &notes {
                 eprintln!("note: {n}");

@@ -157,7 +157,14 @@ pub fn read(text: &str, limits: Limits) -> (Option<Node>, Vec<Diagnostic>) {
         );
         return (None, vec![Diagnostic::error("json-too-large", Span::new(0, 0), "", msg)]);
     }
-    let mut r = Reader { src: text, limits, depth: 0, diags: Vec::new() };
+    let mut r = Reader {
+        src: text,
+        limits,
+        depth: 0,
+        diags: Vec::new(),
+        items: Vec::new(),
+        members: Vec::new(),
+    };
     let start = skip_bom(text);
     let result = r.value(ws(start)).and_then(|(rest, node)| {
         let rest = ws(rest);
@@ -189,9 +196,30 @@ fn ws(i: &str) -> &str {
 }
 
 /// The first `"`, `\\` or control character of `s` (a byte search: none of them is part of a
-/// multi-byte character).
+/// multi-byte character), eight bytes at a time.
 fn string_stop(s: &str) -> Option<usize> {
-    s.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ')
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `x` that is zero. A borrow can flag bytes above a zero byte,
+    // never below the first one, so the lowest flag is exact (all that is used).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Bytes below 0x20: the same borrow trick against 0x20 in every byte.
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let m = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | control;
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder().iter().position(|&b| b == b'"' || b == b'\\' || b < b' ');
+    tail.map(|p| at + p)
 }
 
 /// The JSON number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
@@ -209,6 +237,11 @@ struct Reader<'a> {
     limits: Limits,
     depth: usize,
     diags: Vec<Diagnostic>,
+    /// Items of the arrays being read, innermost last: each array is moved out in one
+    /// allocation of its exact size when it ends (no growing vectors per array).
+    items: Vec<Node>,
+    /// Members of the objects being read, likewise.
+    members: Vec<Member>,
 }
 
 type Step<'a, T> = Result<(&'a str, T), Diagnostic>;
@@ -287,20 +320,21 @@ impl<'a> Reader<'a> {
 
     fn array(&mut self, i: &'a str) -> Step<'a, Node> {
         self.enter(i)?;
-        let mut items = Vec::new();
         let mut rest = ws(&i[1..]);
         if let Some(r) = rest.strip_prefix(']') {
             self.depth -= 1;
-            return Ok((r, Node { span: self.span(i, r), value: Value::Array(items) }));
+            return Ok((r, Node { span: self.span(i, r), value: Value::Array(Vec::new()) }));
         }
+        let base = self.items.len();
         loop {
             let (r, node) = self.value(rest)?;
-            items.push(node);
+            self.items.push(node);
             let r = ws(r);
             if let Some(r) = r.strip_prefix(',') {
                 rest = ws(r);
             } else if let Some(r) = r.strip_prefix(']') {
                 self.depth -= 1;
+                let items: Vec<Node> = self.items.drain(base..).collect();
                 return Ok((r, Node { span: self.span(i, r), value: Value::Array(items) }));
             } else {
                 return Err(self.syntax(r, "expected `,` or `]` in an array"));
@@ -310,12 +344,12 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self, i: &'a str) -> Step<'a, Node> {
         self.enter(i)?;
-        let mut members: Vec<Member> = Vec::new();
         let mut rest = ws(&i[1..]);
         if let Some(r) = rest.strip_prefix('}') {
             self.depth -= 1;
-            return Ok((r, Node { span: self.span(i, r), value: Value::Object(members) }));
+            return Ok((r, Node { span: self.span(i, r), value: Value::Object(Vec::new()) }));
         }
+        let base = self.members.len();
         loop {
             if !rest.starts_with('"') {
                 return Err(self.syntax(rest, "expected a string key in an object"));
@@ -327,7 +361,7 @@ impl<'a> Reader<'a> {
                 return Err(self.syntax(r, "expected `:` after an object key"));
             };
             let (r, value) = self.value(ws(r))?;
-            if members.iter().any(|m| m.key == key) {
+            if self.members.get(base..).unwrap_or(&[]).iter().any(|m| m.key == key) {
                 self.diags.push(Diagnostic::error(
                     "json-duplicate-key",
                     key_span,
@@ -335,12 +369,13 @@ impl<'a> Reader<'a> {
                     format!("duplicate key `{key}` (AWS rejects documents with repeated keys)"),
                 ));
             }
-            members.push(Member { key, key_span, value });
+            self.members.push(Member { key, key_span, value });
             let r = ws(r);
             if let Some(r) = r.strip_prefix(',') {
                 rest = ws(r);
             } else if let Some(r) = r.strip_prefix('}') {
                 self.depth -= 1;
+                let members: Vec<Member> = self.members.drain(base..).collect();
                 return Ok((r, Node { span: self.span(i, r), value: Value::Object(members) }));
             } else {
                 return Err(self.syntax(r, "expected `,` or `}` in an object"));

@@ -130,3 +130,22 @@ fn serde_round_trip() {
     let back = Node::from_serde(&root.to_serde());
     assert_eq!(back.to_serde(), root.to_serde());
 }
+
+#[test]
+fn string_stop_finds_the_first_stop_byte_in_every_position() {
+    let naive = |s: &str| s.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ');
+    // Each stop byte, and bytes next to them in value (0x1f/0x20, 0x21/0x23, 0x5b/0x5d, bytes
+    // of multi-byte characters), at every offset of a word and in the tail.
+    let fillers = ["a", " ", "!", "#", "[", "]", "\u{e9}", "\u{20ac}", "\u{7f}"];
+    let stops = ["\"", "\\", "\u{1f}", "\u{0}", "\n", ""];
+    for filler in fillers {
+        for stop in stops {
+            for before in 0..20 {
+                for after in [0, 1, 9] {
+                    let s = format!("{}{stop}{}", filler.repeat(before), " \"".repeat(after));
+                    assert_eq!(string_stop(&s), naive(&s), "{s:?}");
+                }
+            }
+        }
+    }
+}

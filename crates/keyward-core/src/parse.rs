@@ -6,6 +6,7 @@
 //! IAM family. Statements with errors are reported and left out of the model.
 
 mod grant;
+mod path;
 
 pub use grant::{parse_grants, parse_grants_node};
 
@@ -17,6 +18,8 @@ use crate::model::{
     Statement, Version,
 };
 use crate::span::Span;
+use path::JPath;
+use std::fmt;
 
 /// What a document is: a policy of some kind, or grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,9 +131,20 @@ pub fn parse_policy(
 
 /// Parses a policy from an already-read JSON tree (e.g. a policy embedded in a scenario file).
 pub fn parse_policy_node(root: &Node, kind: PolicyKind) -> (Policy, Vec<Diagnostic>) {
-    let mut p = PolicyParser { kind, diags: Vec::new(), variables: false, sids: Vec::new() };
+    let mut p =
+        PolicyParser { kind, diags: Vec::new(), variables: false, sids: Vec::new(), build: true };
     let policy = p.policy(root);
     (policy, p.diags)
+}
+
+/// The diagnostics [`parse_policy_node`] reports for `root`, without building the policy's
+/// compiled patterns, principals and conditions (what a linter needs: the same findings, less
+/// work).
+pub fn check_policy_node(root: &Node, kind: PolicyKind) -> Vec<Diagnostic> {
+    let mut p =
+        PolicyParser { kind, diags: Vec::new(), variables: false, sids: Vec::new(), build: false };
+    p.policy(root);
+    p.diags
 }
 
 struct PolicyParser {
@@ -138,6 +152,8 @@ struct PolicyParser {
     diags: Vec<Diagnostic>,
     variables: bool,
     sids: Vec<String>,
+    /// Build the model (false: only report, for [`check_policy_node`]).
+    build: bool,
 }
 
 /// Members of an object with repeated keys removed (the JSON reader reported them).
@@ -155,34 +171,43 @@ pub fn string_list<'n>(
     path: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(&'n str, Span)> {
-    match &node.value {
-        Value::String(s) => vec![(s.as_str(), node.span)],
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| match &item.value {
-                Value::String(s) => Some((s.as_str(), item.span)),
-                _ => {
+    strings_at(node, path, diags).collect()
+}
+
+/// [`string_list`] with a path written out only for a diagnostic.
+fn strings_at<'n>(
+    node: &'n Node,
+    path: impl fmt::Display,
+    diags: &mut Vec<Diagnostic>,
+) -> impl Iterator<Item = (&'n str, Span)> {
+    // Wrong types are reported first (all of them, in order), then the strings are handed out
+    // without collecting them.
+    let (one, items) = match &node.value {
+        Value::String(s) => (Some((s.as_str(), node.span)), &[][..]),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.as_str().is_none() {
                     diags.push(Diagnostic::error(
                         "wrong-type",
                         item.span,
                         format!("{path}[{i}]"),
                         format!("expected a string, found {}", item.type_name()),
                     ));
-                    None
                 }
-            })
-            .collect(),
+            }
+            (None, items.as_slice())
+        }
         _ => {
             diags.push(Diagnostic::error(
                 "wrong-type",
                 node.span,
-                path,
+                path.to_string(),
                 format!("expected a string or an array of strings, found {}", node.type_name()),
             ));
-            Vec::new()
+            (None, &[][..])
         }
-    }
+    };
+    one.into_iter().chain(items.iter().filter_map(|n| n.as_str().map(|s| (s, n.span))))
 }
 
 impl PolicyParser {
@@ -190,10 +215,10 @@ impl PolicyParser {
         &mut self,
         code: &'static str,
         span: Span,
-        path: impl Into<String>,
+        path: impl fmt::Display,
         msg: impl Into<String>,
     ) {
-        self.diags.push(Diagnostic::error(code, span, path, msg));
+        self.diags.push(Diagnostic::error(code, span, path.to_string(), msg));
     }
 
     fn policy(&mut self, root: &Node) -> Policy {
@@ -239,7 +264,7 @@ impl PolicyParser {
             match m.key.as_str() {
                 "Version" => {}
                 "Id" => match m.value.as_str() {
-                    Some(s) => policy.id = Some(s.to_string()),
+                    Some(s) => policy.id = self.build.then(|| s.to_string()),
                     None => self.err(
                         "wrong-type",
                         m.value.span,
@@ -256,6 +281,8 @@ impl PolicyParser {
                 ),
             }
         }
+        let root_path = JPath::Root;
+        let stmts_path = root_path.key("Statement");
         match statement.map(|s| (s, &s.value)) {
             None => self.err(
                 "missing-statement",
@@ -266,15 +293,19 @@ impl PolicyParser {
             Some((_, Value::Array(items))) => {
                 policy.statement_count = items.len();
                 for (i, item) in items.iter().enumerate() {
-                    if let Some(s) = self.statement(item, &format!("Statement[{i}]"), i) {
-                        policy.statements.push(s);
+                    if let Some(s) = self.statement(item, stmts_path.index(i), i) {
+                        if self.build {
+                            policy.statements.push(s);
+                        }
                     }
                 }
             }
             Some((node, Value::Object(_))) => {
                 policy.statement_count = 1;
-                if let Some(s) = self.statement(node, "Statement", 0) {
-                    policy.statements.push(s);
+                if let Some(s) = self.statement(node, stmts_path, 0) {
+                    if self.build {
+                        policy.statements.push(s);
+                    }
                 }
             }
             Some((node, _)) => self.err(
@@ -290,7 +321,7 @@ impl PolicyParser {
         policy
     }
 
-    fn statement(&mut self, node: &Node, path: &str, index: usize) -> Option<Statement> {
+    fn statement(&mut self, node: &Node, path: JPath<'_>, index: usize) -> Option<Statement> {
         let Some(members) = node.as_object() else {
             self.err(
                 "policy-not-object",
@@ -308,36 +339,35 @@ impl PolicyParser {
         let mut resource: Option<(&Member, bool)> = None;
         let mut condition = None;
         for m in unique_members(members) {
-            // Paths are only built when a diagnostic needs one.
-            let p = || format!("{path}.{}", m.key);
+            let p = path.key(&m.key);
             match m.key.as_str() {
-                "Sid" => sid = self.sid(&m.value, &p()),
-                "Effect" => effect = self.effect(&m.value, path, &m.key),
+                "Sid" => sid = self.sid(&m.value, p),
+                "Effect" => effect = self.effect(&m.value, p),
                 "Principal" | "NotPrincipal" => {
                     let negated = m.key == "NotPrincipal";
                     if !self.kind.requires_principal() {
                         self.err(
                             "principal-not-allowed",
                             m.key_span,
-                            p(),
+                            p,
                             format!("`{}` is not allowed in {} policies", m.key, self.kind_label()),
                         );
                     } else if principal.is_some() {
-                        self.err("principal-conflict", m.key_span, p(), "a statement cannot have both `Principal` and `NotPrincipal`");
+                        self.err("principal-conflict", m.key_span, p, "a statement cannot have both `Principal` and `NotPrincipal`");
                     } else {
                         principal = Some((m, negated));
                     }
                 }
                 "Action" | "NotAction" => {
                     if action.is_some() {
-                        self.err("action-conflict", m.key_span, p(), "a statement cannot have both `Action` and `NotAction`");
+                        self.err("action-conflict", m.key_span, p, "a statement cannot have both `Action` and `NotAction`");
                     } else {
                         action = Some((m, m.key == "NotAction"));
                     }
                 }
                 "Resource" | "NotResource" => {
                     if resource.is_some() {
-                        self.err("resource-conflict", m.key_span, p(), "a statement cannot have both `Resource` and `NotResource`");
+                        self.err("resource-conflict", m.key_span, p, "a statement cannot have both `Resource` and `NotResource`");
                     } else {
                         resource = Some((m, m.key == "NotResource"));
                     }
@@ -346,7 +376,7 @@ impl PolicyParser {
                 other => self.err(
                     "unknown-element",
                     m.key_span,
-                    p(),
+                    p,
                     format!(
                         "unknown statement element `{other}` (expected Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)"
                     ),
@@ -357,7 +387,7 @@ impl PolicyParser {
             self.err("missing-effect", node.span, path, "the statement has no `Effect`");
         }
         let principal = match principal {
-            Some((m, negated)) => self.principal(m, negated, &format!("{path}.{}", m.key)),
+            Some((m, negated)) => self.principal(m, negated, path.key(&m.key)),
             None => {
                 if self.kind.requires_principal() {
                     self.err(
@@ -372,8 +402,7 @@ impl PolicyParser {
         };
         let actions = match action {
             Some((m, negated)) => {
-                let p = format!("{path}.{}", m.key);
-                let patterns = self.actions(&m.value, &p);
+                let patterns = self.actions(&m.value, path.key(&m.key));
                 Some(ActionSpec { negated, patterns })
             }
             None => {
@@ -388,8 +417,7 @@ impl PolicyParser {
         };
         let resources = match resource {
             Some((m, negated)) => {
-                let p = format!("{path}.{}", m.key);
-                let patterns = self.resources(&m.value, &p);
+                let patterns = self.resources(&m.value, path.key(&m.key));
                 Some(ResourceSpec { negated, patterns })
             }
             None => {
@@ -402,9 +430,8 @@ impl PolicyParser {
                 None
             }
         };
-        let conditions = condition
-            .map(|m| self.conditions(&m.value, &format!("{path}.Condition")))
-            .unwrap_or_default();
+        let conditions =
+            condition.map(|m| self.conditions(&m.value, path.key("Condition"))).unwrap_or_default();
         if self.diags.len() > errors_before {
             return None;
         }
@@ -432,7 +459,7 @@ impl PolicyParser {
         }
     }
 
-    fn sid(&mut self, v: &Node, path: &str) -> Option<String> {
+    fn sid(&mut self, v: &Node, path: JPath<'_>) -> Option<String> {
         let Some(s) = v.as_str() else {
             self.err(
                 "wrong-type",
@@ -463,16 +490,10 @@ impl PolicyParser {
             }
             self.sids.push(s.to_string());
         }
-        Some(s.to_string())
+        self.build.then(|| s.to_string())
     }
 
-    fn effect(&mut self, v: &Node, stmt_path: &str, key: &str) -> Option<Effect> {
-        match v.as_str() {
-            Some("Allow") => return Some(Effect::Allow),
-            Some("Deny") => return Some(Effect::Deny),
-            _ => {}
-        }
-        let path = &format!("{stmt_path}.{key}");
+    fn effect(&mut self, v: &Node, path: JPath<'_>) -> Option<Effect> {
         match v.as_str() {
             Some("Allow") => Some(Effect::Allow),
             Some("Deny") => Some(Effect::Deny),
@@ -497,7 +518,7 @@ impl PolicyParser {
         }
     }
 
-    fn principal(&mut self, m: &Member, negated: bool, path: &str) -> Option<PrincipalSpec> {
+    fn principal(&mut self, m: &Member, negated: bool, path: JPath<'_>) -> Option<PrincipalSpec> {
         let mut spec = PrincipalSpec { negated, any: false, entries: Vec::new(), span: m.key_span };
         match &m.value.value {
             Value::String(s) if s == "*" => spec.any = true,
@@ -511,6 +532,7 @@ impl PolicyParser {
             ),
             Value::Object(members) => {
                 for pm in unique_members(members) {
+                    let p = path.key(&pm.key);
                     let kind = match pm.key.as_str() {
                         "AWS" => PrincipalType::Aws,
                         "Service" => PrincipalType::Service,
@@ -520,20 +542,30 @@ impl PolicyParser {
                             self.err(
                                 "invalid-principal",
                                 pm.key_span,
-                                format!("{path}.{other}"),
+                                p,
                                 format!("unknown principal type `{other}` (expected AWS, Service, Federated or CanonicalUser)"),
                             );
                             continue;
                         }
                     };
-                    let p = format!("{path}.{}", pm.key);
-                    for (value, span) in string_list(&pm.value, &p, &mut self.diags) {
-                        if let Some(entry) = self.principal_entry(kind, value, span, &p) {
-                            if entry.aws == AwsPrincipal::Any {
-                                spec.any = true;
-                            }
-                            spec.entries.push(entry);
+                    for (value, span) in strings_at(&pm.value, p, &mut self.diags) {
+                        if !self.principal_ok(kind, value, span, p) || !self.build {
+                            continue;
                         }
+                        let aws = if kind == PrincipalType::Aws {
+                            AwsPrincipal::parse(value)
+                        } else {
+                            AwsPrincipal::NotAws
+                        };
+                        if aws == AwsPrincipal::Any {
+                            spec.any = true;
+                        }
+                        spec.entries.push(PrincipalEntry {
+                            kind,
+                            text: value.to_string(),
+                            aws,
+                            span,
+                        });
                     }
                 }
             }
@@ -547,13 +579,8 @@ impl PolicyParser {
         Some(spec)
     }
 
-    fn principal_entry(
-        &mut self,
-        kind: PrincipalType,
-        v: &str,
-        span: Span,
-        path: &str,
-    ) -> Option<PrincipalEntry> {
+    /// Checks one principal value, reporting what is wrong with it.
+    fn principal_ok(&mut self, kind: PrincipalType, v: &str, span: Span, path: JPath<'_>) -> bool {
         let bad = |this: &mut Self, why: &str| {
             this.err(
                 "invalid-principal",
@@ -561,12 +588,12 @@ impl PolicyParser {
                 path,
                 format!("invalid {} principal `{v}`: {why}", kind.key()),
             );
-            None
+            false
         };
         if v.is_empty() {
             return bad(self, "empty");
         }
-        let aws = if kind == PrincipalType::Aws {
+        if kind == PrincipalType::Aws {
             if v != "*" && v.contains(['*', '?']) {
                 return bad(self, "wildcards are not allowed in principals except \"*\" alone (use a condition on aws:PrincipalArn with ArnLike)");
             }
@@ -575,48 +602,44 @@ impl PolicyParser {
             if v != "*" && !is_account && !is_arn {
                 return bad(self, "expected \"*\", a 12-digit account id, or an ARN");
             }
-            AwsPrincipal::parse(v)
-        } else {
-            if v.contains(['*', '?']) && v != "*" {
-                return bad(self, "wildcards are not allowed in principals");
-            }
-            AwsPrincipal::NotAws
-        };
-        Some(PrincipalEntry { kind, text: v.to_string(), aws, span })
+        } else if v.contains(['*', '?']) && v != "*" {
+            return bad(self, "wildcards are not allowed in principals");
+        }
+        true
     }
 
-    fn actions(&mut self, v: &Node, path: &str) -> Vec<ActionPattern> {
-        let list = string_list(v, path, &mut self.diags);
-        let mut out = Vec::with_capacity(list.len());
+    fn actions(&mut self, v: &Node, path: JPath<'_>) -> Vec<ActionPattern> {
+        let list = strings_at(v, path, &mut self.diags);
+        let mut out = Vec::with_capacity(if self.build { list_len(v) } else { 0 });
         for (a, span) in list {
-            if valid_action(a) {
-                out.push(ActionPattern::new(a, span));
-            } else {
+            if !valid_action(a) {
                 self.err("invalid-action", span, path, format!("`{a}` is not an action: expected \"*\" or service:Action, e.g. kms:Decrypt"));
+            } else if self.build {
+                out.push(ActionPattern::new(a, span));
             }
         }
         out
     }
 
-    fn resources(&mut self, v: &Node, path: &str) -> Vec<ResourcePattern> {
-        let list = string_list(v, path, &mut self.diags);
-        let mut out = Vec::with_capacity(list.len());
+    fn resources(&mut self, v: &Node, path: JPath<'_>) -> Vec<ResourcePattern> {
+        let list = strings_at(v, path, &mut self.diags);
+        let mut out = Vec::with_capacity(if self.build { list_len(v) } else { 0 });
         for (r, span) in list {
-            if r == "*" || (r.starts_with("arn:") && r.split(':').count() >= 6) {
-                out.push(ResourcePattern::new(r, span, self.variables));
-            } else {
+            if !(r == "*" || (r.starts_with("arn:") && r.split(':').count() >= 6)) {
                 self.err(
                     "invalid-resource",
                     span,
                     path,
                     format!("`{r}` is not a resource: expected \"*\" or an ARN (arn:partition:service:region:account:resource)"),
                 );
+            } else if self.build {
+                out.push(ResourcePattern::new(r, span, self.variables));
             }
         }
         out
     }
 
-    fn conditions(&mut self, v: &Node, path: &str) -> Vec<Condition> {
+    fn conditions(&mut self, v: &Node, path: JPath<'_>) -> Vec<Condition> {
         let Some(ops) = v.as_object() else {
             self.err(
                 "wrong-type",
@@ -628,8 +651,7 @@ impl PolicyParser {
         };
         let mut out = Vec::new();
         for om in unique_members(ops) {
-            let op_path = format!("{path}.{}", om.key);
-            let op_path = op_path.as_str();
+            let op_path = path.key(&om.key);
             let Some(op) = Operator::parse(&om.key) else {
                 let hint =
                     if om.key == "NullIfExists" { " (Null cannot take IfExists)" } else { "" };
@@ -655,7 +677,7 @@ impl PolicyParser {
                 continue;
             };
             for km in unique_members(keys) {
-                let key_path = format!("{op_path}.{}", km.key);
+                let key_path = op_path.key(&km.key);
                 if km.key.is_empty() {
                     self.err(
                         "invalid-condition",
@@ -665,14 +687,18 @@ impl PolicyParser {
                     );
                     continue;
                 }
-                let Some(values) = self.condition_values(&op, &km.value, &key_path) else {
+                let Some(values) = self.condition_values(&op, &km.value, key_path) else {
                     continue;
                 };
+                if !self.build {
+                    continue;
+                }
+                let key_lc = km.key.to_ascii_lowercase();
                 out.push(Condition {
                     op: op.clone(),
                     key: km.key.clone(),
-                    key_lc: km.key.to_ascii_lowercase(),
-                    key_hash: crate::eval::key_hash(&km.key.to_ascii_lowercase()),
+                    key_hash: crate::eval::key_hash(&key_lc),
+                    key_lc,
                     values,
                     op_span: om.key_span,
                     key_span: km.key_span,
@@ -682,25 +708,30 @@ impl PolicyParser {
         out
     }
 
-    fn condition_values(&mut self, op: &Operator, v: &Node, path: &str) -> Option<Vec<CondValue>> {
-        let scalar = |n: &Node| -> Option<String> {
-            match &n.value {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(t) => Some(t.to_string()),
-                Value::Bool(b) => Some(b.to_string()),
-                _ => None,
-            }
+    fn condition_values(
+        &mut self,
+        op: &Operator,
+        v: &Node,
+        path: JPath<'_>,
+    ) -> Option<Vec<CondValue>> {
+        let items = match &v.value {
+            Value::Array(items) => items.as_slice(),
+            _ => std::slice::from_ref(v),
         };
-        let items: Vec<&Node> = match &v.value {
-            Value::Array(items) => items.iter().collect(),
-            _ => vec![v],
-        };
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Vec::with_capacity(if self.build { items.len() } else { 0 });
         let mut bad = false;
         for item in items {
-            match scalar(item) {
-                Some(raw) => out.push(CondValue::compile(op, &raw, item.span, self.variables)),
-                None => {
+            let raw: &str = match &item.value {
+                Value::String(s) => s,
+                Value::Number(t) => t,
+                Value::Bool(b) => {
+                    if *b {
+                        "true"
+                    } else {
+                        "false"
+                    }
+                }
+                _ => {
                     self.err(
                         "invalid-condition",
                         item.span,
@@ -711,10 +742,22 @@ impl PolicyParser {
                         ),
                     );
                     bad = true;
+                    continue;
                 }
+            };
+            if self.build {
+                out.push(CondValue::compile(op, raw, item.span, self.variables));
             }
         }
         (!bad).then_some(out)
+    }
+}
+
+/// How many strings a string-or-array element can hold.
+fn list_len(v: &Node) -> usize {
+    match &v.value {
+        Value::Array(items) => items.len(),
+        _ => 1,
     }
 }
 
@@ -724,12 +767,12 @@ pub fn valid_action(a: &str) -> bool {
         return true;
     }
     let Some((svc, name)) = a.split_once(':') else { return false };
+    // Bytes, not characters: every accepted character is ASCII, and no byte of a multi-byte
+    // character is.
     !svc.is_empty()
         && !name.is_empty()
-        && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_')
+        && svc.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'*' | b'?'))
+        && name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'*' | b'?' | b'-' | b'_'))
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 
 use keyward_core::json::{self, Limits};
 use keyward_core::model::PolicyKind;
-use keyward_core::parse::{parse_document, parse_grants, parse_policy, DocKind};
+use keyward_core::parse::{
+    check_policy_node, parse_document, parse_grants, parse_policy, parse_policy_node, DocKind,
+};
 use keyward_testing::inputs::{check_spans, AWKWARD};
 
 const KINDS: [PolicyKind; 7] = [
@@ -26,6 +28,7 @@ fn exercise(text: &str) {
     }
     if let Some(n) = &node {
         let _ = n.to_serde();
+        same_diagnostics_without_the_model(n);
     }
     for kind in KINDS {
         let (_, d) = parse_policy(text, kind, Limits::default());
@@ -47,7 +50,33 @@ fn exercise(text: &str) {
     let _ = parse_document(text, None, tight);
 }
 
+/// The linter's entry point reports exactly what the full parse does, for every kind.
+fn same_diagnostics_without_the_model(root: &json::Node) {
+    for kind in KINDS {
+        assert_eq!(check_policy_node(root, kind), parse_policy_node(root, kind).1, "{kind:?}");
+    }
+}
+
 keyward_testing::no_panic_laws!(exercise);
+
+#[test]
+fn checking_reports_what_parsing_reports_on_the_corpora() {
+    let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let mut seen = 0;
+    for dir in ["tests/corpus/parse", "tests/corpus/lint", "policies/examples", "policies/broken"] {
+        let entries = std::fs::read_dir(format!("{repo}/{dir}")).expect(dir);
+        for path in entries.map(|e| e.expect(dir).path()) {
+            if path.extension().is_some_and(|x| x == "json") {
+                let text = std::fs::read_to_string(&path).expect("read");
+                if let (Some(root), _) = json::read(&text, Limits::default()) {
+                    same_diagnostics_without_the_model(&root);
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen > 300, "only {seen} documents read");
+}
 
 #[test]
 fn deep_nesting_is_a_typed_error_not_a_stack_overflow() {

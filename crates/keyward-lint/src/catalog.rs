@@ -110,6 +110,8 @@ pub struct Service {
     pub resource_types: Vec<ResourceType>,
     /// Condition keys, sorted case-insensitively.
     pub keys: Vec<KeyDef>,
+    /// Positions in `keys` of the placeholder patterns (`*` in the name).
+    key_patterns: Vec<usize>,
     actions: Vec<ActionRec>,
 }
 
@@ -154,6 +156,29 @@ impl<'c> Action<'c> {
     }
 }
 
+/// A set of one service's actions (by position in the service's sorted list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionSet {
+    bits: Box<[u64]>,
+}
+
+impl ActionSet {
+    /// True when the set holds no action.
+    pub fn is_empty(&self) -> bool {
+        self.bits.iter().all(|w| *w == 0)
+    }
+
+    /// True when the action at position `i` of the service is in the set.
+    pub fn contains(&self, i: usize) -> bool {
+        self.bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// True when every action of `self` is in `other` (sets of the same service).
+    pub fn is_subset(&self, other: &ActionSet) -> bool {
+        self.bits.iter().enumerate().all(|(i, w)| w & !other.bits.get(i).copied().unwrap_or(0) == 0)
+    }
+}
+
 /// The whole catalogue.
 #[derive(Debug)]
 pub struct Catalog {
@@ -163,6 +188,8 @@ pub struct Catalog {
     pub generator_sha256: &'static str,
     /// Global condition keys, sorted case-insensitively.
     pub globals: Vec<KeyDef>,
+    /// Positions in `globals` of the placeholder patterns.
+    global_patterns: Vec<usize>,
     services: Vec<Service>,
     names: String,
     /// `names` lower-cased (same offsets: names are ASCII).
@@ -229,6 +256,7 @@ impl Catalog {
             dataset: "",
             generator_sha256: "",
             globals: Vec::new(),
+            global_patterns: Vec::new(),
             services: Vec::new(),
             names: String::with_capacity(text.len() / 2),
             names_lc: String::new(),
@@ -253,6 +281,7 @@ impl Catalog {
                     prefix,
                     resource_types: Vec::new(),
                     keys: Vec::new(),
+                    key_patterns: Vec::new(),
                     actions: Vec::new(),
                 });
             } else if let Some(svc) = cat.services.last_mut() {
@@ -282,12 +311,17 @@ impl Catalog {
                     let coded = f.next().unwrap_or("");
                     let shared = coded.get(..1).and_then(|c| u32::from_str_radix(c, 36).ok());
                     let Some(shared) = shared else { continue };
-                    let mut name = prev_name.get(..shared as usize).unwrap_or("").to_string();
-                    name.push_str(coded.get(1..).unwrap_or(""));
+                    // The name is the previous one's first `shared` bytes and the rest as written.
+                    let shared = shared as usize;
+                    if prev_name.is_char_boundary(shared) {
+                        prev_name.truncate(shared);
+                    } else {
+                        prev_name.clear();
+                    }
+                    prev_name.push_str(coded.get(1..).unwrap_or(""));
                     let start = cat.names.len() as u32;
-                    cat.names.push_str(&name);
+                    cat.names.push_str(&prev_name);
                     let name_range = (start, cat.names.len() as u32);
-                    prev_name = name;
                     let rt0 = cat.rts.len() as u32;
                     push_indices(&mut cat.rts, f.next().unwrap_or("-"), true);
                     let ck0 = cat.cks.len() as u32;
@@ -301,6 +335,10 @@ impl Catalog {
             }
         }
         cat.names_lc = cat.names.to_ascii_lowercase();
+        cat.global_patterns = patterns(&cat.globals);
+        for svc in &mut cat.services {
+            svc.key_patterns = patterns(&svc.keys);
+        }
         for (si, svc) in cat.services.iter().enumerate() {
             for (ri, rt) in svc.resource_types.iter().enumerate() {
                 cat.arn_index.push((rt.arn_service.clone(), si, ri));
@@ -325,6 +363,34 @@ impl Catalog {
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         let i = self.services.binary_search_by(|s| cmp_ci(s.prefix, prefix)).ok()?;
         self.services.get(i)
+    }
+
+    /// The position of a service (prefix compared case-insensitively) in [`Catalog::services`].
+    pub fn service_index(&self, prefix: &str) -> Option<usize> {
+        self.services.binary_search_by(|s| cmp_ci(s.prefix, prefix)).ok()
+    }
+
+    /// The actions of the service at `svc` whose lower-cased name satisfies `keep`.
+    pub fn action_set(&self, svc: usize, keep: impl Fn(&str) -> bool) -> ActionSet {
+        let actions = self.services.get(svc).map_or(&[][..], |s| s.actions.as_slice());
+        let mut bits = vec![0u64; actions.len().div_ceil(64)];
+        for (i, rec) in actions.iter().enumerate() {
+            if keep(self.name_lc(rec)) {
+                if let Some(w) = bits.get_mut(i / 64) {
+                    *w |= 1 << (i % 64);
+                }
+            }
+        }
+        ActionSet { bits: bits.into_boxed_slice() }
+    }
+
+    /// The actions of the service at `svc` that are in `set`, in the service's order.
+    pub fn actions_in<'c>(&'c self, svc: usize, set: &ActionSet) -> Vec<Action<'c>> {
+        let Some(service) = self.services.get(svc) else { return Vec::new() };
+        (service.actions.iter().enumerate())
+            .filter(|(i, _)| set.contains(*i))
+            .map(|(_, &rec)| Action { cat: self, svc: service, rec })
+            .collect()
     }
 
     /// Every service.
@@ -379,8 +445,13 @@ impl Catalog {
 
     /// A global condition key definition.
     pub fn global_key(&self, key: &str) -> Option<&KeyDef> {
-        find_key(&self.globals, key).map(|(_, k)| k)
+        find_key_with(&self.globals, &self.global_patterns, key).map(|(_, k)| k)
     }
+}
+
+/// Positions of the placeholder patterns in a list of keys.
+fn patterns(keys: &[KeyDef]) -> Vec<usize> {
+    keys.iter().enumerate().filter(|(_, k)| k.name.contains('*')).map(|(i, _)| i).collect()
 }
 
 /// Finds a key in a sorted list: exact names by binary search, then placeholder patterns.
@@ -393,10 +464,24 @@ pub fn find_key<'k>(keys: &'k [KeyDef], key: &str) -> Option<(usize, &'k KeyDef)
     keys.iter().enumerate().find(|(_, k)| k.name.contains('*') && k.matches(key))
 }
 
+/// [`find_key`] with the positions of the list's patterns known.
+fn find_key_with<'k>(
+    keys: &'k [KeyDef],
+    patterns: &[usize],
+    key: &str,
+) -> Option<(usize, &'k KeyDef)> {
+    if let Ok(i) = keys.binary_search_by(|k| cmp_ci(&k.name, key)) {
+        if let Some(k) = keys.get(i).filter(|k| !k.name.contains('*')) {
+            return Some((i, k));
+        }
+    }
+    patterns.iter().find_map(|&i| keys.get(i).filter(|k| k.matches(key)).map(|k| (i, k)))
+}
+
 impl Service {
     /// A condition key of this service, with its index.
     pub fn key(&self, key: &str) -> Option<(usize, &KeyDef)> {
-        find_key(&self.keys, key)
+        find_key_with(&self.keys, &self.key_patterns, key)
     }
 }
 
@@ -410,6 +495,34 @@ pub fn catalog() -> &'static Catalog {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indexed_key_lookup_agrees_with_the_scan() {
+        let c = catalog();
+        let mut probes: Vec<String> = Vec::new();
+        for k in c.globals.iter().chain(c.services().iter().flat_map(|s| s.keys.iter())) {
+            probes.push(k.name.clone());
+            probes.push(k.name.replace('*', "Team"));
+            probes.push(k.name.to_ascii_uppercase().replace('*', "x/y"));
+            probes.push(k.name.replace('*', ""));
+        }
+        probes.push("kms:NoSuchKey".into());
+        for p in &probes {
+            let want = find_key(&c.globals, p).map(|(i, _)| i);
+            assert_eq!(
+                c.global_key(p).map(|k| k.name.as_str()),
+                want.map(|i| c.globals[i].name.as_str()),
+                "{p}"
+            );
+            for svc in c.services().iter().filter(|s| p.starts_with(s.prefix)) {
+                assert_eq!(
+                    svc.key(p).map(|(i, _)| i),
+                    find_key(&svc.keys, p).map(|(i, _)| i),
+                    "{p}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn finds_kms_actions_and_keys() {

@@ -4,6 +4,7 @@
 //! Built straight from the JSON tree, so statements that the parser rejected for an unrelated
 //! error are still checked; malformed pieces are skipped here because the parser reported them.
 
+use crate::catalog::{catalog, ActionSet};
 use crate::registry;
 use crate::Finding;
 use keyward_core::json::{Member, Node, Value};
@@ -11,8 +12,34 @@ use keyward_core::model::{Effect, Operator, PolicyKind};
 use keyward_core::parse::unique_members;
 use keyward_core::span::Span;
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::fmt;
 use std::rc::Rc;
+
+/// The path of one element of a statement (`Statement[2].Action`, `Statement.Principal.AWS`),
+/// written out only when a finding names it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ElemPath<'a> {
+    /// The statement's index when `Statement` is an array.
+    stmt: Option<usize>,
+    key: &'a str,
+    /// The principal type under `Principal`.
+    sub: Option<&'a str>,
+}
+
+impl fmt::Display for ElemPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Statement")?;
+        if let Some(i) = self.stmt {
+            write!(f, "[{i}]")?;
+        }
+        write!(f, ".{}", self.key)?;
+        if let Some(sub) = self.sub {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
 
 /// One string of an element (an action, a resource, a principal value).
 #[derive(Debug, Clone)]
@@ -20,7 +47,7 @@ pub(crate) struct Item<'a> {
     pub(crate) text: &'a str,
     pub(crate) span: Span,
     /// Path of the element (shared by its items); built into a full path only when needed.
-    base: Rc<str>,
+    base: ElemPath<'a>,
     index: Option<usize>,
 }
 
@@ -94,13 +121,78 @@ impl Principals<'_> {
     }
 }
 
-/// A wildcard action expanded: the service prefix and the matching action names (lower case).
-pub(crate) type Expansion = (&'static str, Vec<&'static str>);
+/// A wildcard action expanded: the catalogue service (its position) and the set of its
+/// actions the pattern matches.
+pub(crate) type Expansion = (usize, ActionSet);
 
-/// The wildcard expansions made so far in one document, by lower-cased action: a pattern
-/// written in several statements (`kms:Describe*` in every administrator statement) is
-/// expanded once.
-type Expansions = Rc<RefCell<BTreeMap<String, Rc<Option<Expansion>>>>>;
+/// Expansions of wildcard actions and sets of the actions a name pattern matches, made so far
+/// on this thread and shared by every document linted on it: `kms:Describe*` is matched
+/// against the catalogue once, not once per document. Cleared when a map reaches
+/// [`CACHE_MAX`] entries, so memory stays bounded whatever the input.
+#[derive(Default)]
+struct Cache {
+    /// By lower-cased action.
+    expansions: HashMap<Box<str>, Option<Rc<Expansion>>>,
+    /// By service position, then lower-cased name pattern.
+    name_sets: HashMap<usize, HashMap<Box<str>, Rc<ActionSet>>>,
+    name_set_count: usize,
+}
+
+const CACHE_MAX: usize = 4096;
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::default();
+}
+
+/// [`crate::checks::actions::expand`] of `text` (lower case), through the thread's cache.
+fn expansion(text: &str) -> Option<Rc<Expansion>> {
+    CACHE.with(|cache| {
+        if let Some(e) = cache.borrow().expansions.get(text) {
+            return e.clone();
+        }
+        let e = crate::checks::actions::expand(text).map(Rc::new);
+        let mut cache = cache.borrow_mut();
+        if cache.expansions.len() >= CACHE_MAX {
+            cache.expansions.clear();
+        }
+        cache.expansions.insert(text.into(), e.clone());
+        e
+    })
+}
+
+/// The actions of the service at `svc` whose lower-cased name `pname` (lower case) matches,
+/// through the thread's cache. (`*` and `?` match the same here as in [`Glob`]: action
+/// names are ASCII.)
+///
+/// [`Glob`]: keyward_core::pattern::Glob
+pub(crate) fn name_set(svc: usize, pname: &str) -> Rc<ActionSet> {
+    CACHE.with(|cache| {
+        if let Some(set) = cache.borrow().name_sets.get(&svc).and_then(|m| m.get(pname)) {
+            return Rc::clone(set);
+        }
+        let set = Rc::new(catalog().action_set(svc, |n| wild_match(pname, n)));
+        let mut cache = cache.borrow_mut();
+        if cache.name_set_count >= CACHE_MAX {
+            cache.name_sets.clear();
+            cache.name_set_count = 0;
+        }
+        cache.name_set_count += 1;
+        cache.name_sets.entry(svc).or_default().insert(pname.into(), Rc::clone(&set));
+        set
+    })
+}
+
+/// What the redundancy checks learn about one action of a statement.
+#[derive(Debug)]
+struct ActionMeta {
+    /// The action has a wildcard (`*` or `?`).
+    wild: bool,
+    /// For a wildcard pattern of a known service: the catalogue actions it matches.
+    expanded: OnceCell<Option<Rc<Expansion>>>,
+    /// Used as a pattern: the catalogue actions its name part matches, in the service it was
+    /// first compared in.
+    name_set: OnceCell<(usize, Rc<ActionSet>)>,
+}
 
 /// One statement.
 #[derive(Debug)]
@@ -116,11 +208,8 @@ pub(crate) struct Stmt<'a> {
     pub(crate) actions: Vec<Item<'a>>,
     /// Each action lower-cased (a `*`/`?` pattern for [`wild_match`]).
     pub(crate) action_lc: Vec<String>,
-    /// For wildcard patterns of a known service: the lower-cased names of the catalogue actions
-    /// the pattern matches (computed on first use).
-    expanded: Vec<OnceCell<Rc<Option<Expansion>>>>,
-    /// The document's expansions, shared by its statements.
-    expansions: Expansions,
+    /// What the redundancy checks learn about each action, on first use.
+    meta: Vec<ActionMeta>,
     pub(crate) not_action: bool,
     pub(crate) resource: Option<&'a Member>,
     pub(crate) resources: Vec<Item<'a>>,
@@ -136,9 +225,18 @@ impl Stmt<'_> {
         hit != self.not_action
     }
 
-    /// Does pattern `p` (lower case) cover every action that action `i` of this statement names?
-    pub(crate) fn pattern_covers(&self, p: &str, i: usize) -> bool {
-        let Some(text) = self.action_lc.get(i) else { return false };
+    /// Does action `j` of statement `b` (a pattern) cover every action that action `i` of this
+    /// statement names?
+    pub(crate) fn pattern_covers(&self, b: &Stmt<'_>, j: usize, i: usize) -> bool {
+        let (Some(p), Some(text)) = (b.action_lc.get(j), self.action_lc.get(i)) else {
+            return false;
+        };
+        // Two actions without wildcards (most pairs): only the same text covers. (A pattern
+        // without a wildcard can still cover a wildcard that names that one action.)
+        let (Some(bj), Some(ai)) = (b.meta.get(j), self.meta.get(i)) else { return false };
+        if !bj.wild && !ai.wild {
+            return p == text;
+        }
         if wild_match(p, text) {
             return true;
         }
@@ -149,21 +247,20 @@ impl Stmt<'_> {
         if !wild_match(psvc, tsvc) {
             return false;
         }
-        let Some(cell) = self.expanded.get(i) else { return false };
-        let Some((_, names)) = cell.get_or_init(|| self.expand(text)).as_ref() else {
+        let Some(exp) = ai.expanded.get_or_init(|| expansion(text)) else { return false };
+        let (svc, set) = &**exp;
+        if set.is_empty() {
             return false;
-        };
-        !names.is_empty() && names.iter().all(|n| wild_match(pname, n))
-    }
-
-    /// [`crate::checks::actions::expand`] of `text`, made once per document.
-    fn expand(&self, text: &str) -> Rc<Option<Expansion>> {
-        if let Some(e) = self.expansions.borrow().get(text) {
-            return Rc::clone(e);
         }
-        let e = Rc::new(crate::checks::actions::expand(text));
-        self.expansions.borrow_mut().insert(text.to_string(), Rc::clone(&e));
-        e
+        // Every action the pattern names matches `pname`. The set `pname` matches is kept with
+        // the pattern (for the first service it was asked for: with a wildcard in the pattern's
+        // service part another service may come, and is looked up).
+        let (first_svc, first) = bj.name_set.get_or_init(|| (*svc, name_set(*svc, pname)));
+        if first_svc == svc {
+            set.is_subset(first)
+        } else {
+            set.is_subset(&name_set(*svc, pname))
+        }
     }
 
     /// True for an Allow statement.
@@ -256,20 +353,18 @@ impl<'a> Ctx<'a> {
         parse_errors: bool,
     ) -> Ctx<'a> {
         let mut stmts = Vec::new();
-        let shared = Expansions::default();
         if let Some(members) = root.as_object() {
             let statement = unique_members(members).find(|m| m.key == "Statement");
             match statement.map(|m| &m.value) {
                 Some(Node { value: Value::Array(items), .. }) => {
                     for (i, item) in items.iter().enumerate() {
-                        if let Some(s) = statement_view(item, format!("Statement[{i}]"), i, &shared)
-                        {
+                        if let Some(s) = statement_view(item, Some(i)) {
                             stmts.push(s);
                         }
                     }
                 }
                 Some(node @ Node { value: Value::Object(_), .. }) => {
-                    stmts.extend(statement_view(node, "Statement".to_string(), 0, &shared));
+                    stmts.extend(statement_view(node, None));
                 }
                 _ => {}
             }
@@ -303,34 +398,27 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn items<'a>(node: &'a Node, path: &str) -> Vec<Item<'a>> {
+fn items<'a>(node: &'a Node, base: ElemPath<'a>) -> Vec<Item<'a>> {
     match &node.value {
-        Value::String(s) => vec![Item { text: s, span: node.span, base: path.into(), index: None }],
-        Value::Array(a) => {
-            let base: Rc<str> = path.into();
-            a.iter()
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    n.as_str().map(|s| Item {
-                        text: s,
-                        span: n.span,
-                        base: Rc::clone(&base),
-                        index: Some(i),
-                    })
-                })
-                .collect()
-        }
+        Value::String(s) => vec![Item { text: s, span: node.span, base, index: None }],
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                n.as_str().map(|s| Item { text: s, span: n.span, base, index: Some(i) })
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
 
-fn principals<'a>(m: &'a Member, path: &str) -> Principals<'a> {
+fn principals<'a>(m: &'a Member, path: ElemPath<'a>) -> Principals<'a> {
     let mut p = Principals { negated: m.key == "NotPrincipal", ..Principals::default() };
     match &m.value.value {
         Value::String(s) if s == "*" => p.any = true,
         Value::Object(members) => {
             for pm in unique_members(members) {
-                for item in items(&pm.value, &format!("{path}.{}", pm.key)) {
+                for item in items(&pm.value, ElemPath { sub: Some(&pm.key), ..path }) {
                     if pm.key == "AWS" && item.text == "*" {
                         p.any = true;
                     }
@@ -385,16 +473,16 @@ fn conditions<'a>(m: &'a Member, path: &str) -> Vec<Cond<'a>> {
     out
 }
 
-fn statement_view<'a>(
-    node: &'a Node,
-    path: String,
-    index: usize,
-    expansions: &Expansions,
-) -> Option<Stmt<'a>> {
+/// The view of the statement `node`: item `pos` of the Statement array, or the one
+/// statement object (None).
+fn statement_view(node: &Node, pos: Option<usize>) -> Option<Stmt<'_>> {
     let members = node.as_object()?;
     let mut s = Stmt {
-        index,
-        path,
+        index: pos.unwrap_or(0),
+        path: match pos {
+            Some(i) => format!("Statement[{i}]"),
+            None => "Statement".to_string(),
+        },
         node,
         effect: None,
         sid: None,
@@ -403,8 +491,7 @@ fn statement_view<'a>(
         action: None,
         actions: Vec::new(),
         action_lc: Vec::new(),
-        expanded: Vec::new(),
-        expansions: Rc::clone(expansions),
+        meta: Vec::new(),
         not_action: false,
         resource: None,
         resources: Vec::new(),
@@ -413,7 +500,7 @@ fn statement_view<'a>(
         conds: Vec::new(),
     };
     for m in unique_members(members) {
-        let p = || format!("{}.{}", s.path, m.key);
+        let p = ElemPath { stmt: pos, key: &m.key, sub: None };
         match m.key.as_str() {
             "Sid" => s.sid = Some(&m.value),
             "Effect" => {
@@ -424,23 +511,29 @@ fn statement_view<'a>(
                 }
             }
             "Principal" | "NotPrincipal" if s.principal.is_none() => {
-                s.principals = principals(m, &p());
+                s.principals = principals(m, p);
                 s.principal = Some(m);
             }
             "Action" | "NotAction" if s.action.is_none() => {
                 s.not_action = m.key == "NotAction";
-                s.actions = items(&m.value, &p());
+                s.actions = items(&m.value, p);
                 s.action_lc = s.actions.iter().map(|i| i.text.to_ascii_lowercase()).collect();
-                s.expanded = s.actions.iter().map(|_| OnceCell::new()).collect();
+                s.meta = (s.action_lc.iter())
+                    .map(|a| ActionMeta {
+                        wild: a.contains(['*', '?']),
+                        expanded: OnceCell::new(),
+                        name_set: OnceCell::new(),
+                    })
+                    .collect();
                 s.action = Some(m);
             }
             "Resource" | "NotResource" if s.resource.is_none() => {
                 s.not_resource = m.key == "NotResource";
-                s.resources = items(&m.value, &p());
+                s.resources = items(&m.value, p);
                 s.resource = Some(m);
             }
             "Condition" => {
-                s.conds = conditions(m, &p());
+                s.conds = conditions(m, &p.to_string());
                 s.condition = Some(m);
             }
             _ => {}

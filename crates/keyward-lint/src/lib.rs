@@ -18,7 +18,7 @@ pub use catalog::{catalog, Catalog, KeyDef, KeyType, CATALOG_TEXT};
 
 use keyward_core::diag::{Diagnostic, Severity};
 use keyward_core::json::{self, Limits, Node, Value};
-use keyward_core::parse::{infer_kind, parse_grants_node, parse_policy_node, DocKind};
+use keyward_core::parse::{check_policy_node, infer_kind, parse_grants_node, DocKind};
 use keyward_core::span::Span;
 use serde::Serialize;
 
@@ -103,7 +103,8 @@ pub fn lint_tree(text: &str, kind: Option<DocKind>) -> (Report, Option<Node>) {
     let mut extra = Vec::new();
     match doc_kind {
         DocKind::Policy(k) => {
-            let (_policy, d) = parse_policy_node(&root, k);
+            // The checks read the JSON tree: only the parser's diagnostics are needed.
+            let d = check_policy_node(&root, k);
             findings.extend(d.into_iter().map(Finding::from));
             let errors = findings.iter().any(|f| f.severity == Severity::Error);
             let mut ctx = doc::Ctx::new(text, &root, k, errors);

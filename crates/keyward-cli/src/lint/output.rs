@@ -4,6 +4,7 @@ use super::source::{FileResult, Hit, Unit};
 use keyward_core::diag::Severity;
 use keyward_core::parse::DocKind;
 use keyward_core::span::{LineCol, LineIndex};
+use serde::Serialize;
 use std::fmt::Write as _;
 
 /// Start and end (exclusive) line:column of a hit.
@@ -86,8 +87,44 @@ fn severity_name(s: Severity) -> &'static str {
     }
 }
 
-/// One entry per linted document: file, document label, kind and diagnostics.
-pub(crate) fn json(files: &[FileResult]) -> serde_json::Value {
+/// One entry of `--format json`: a linted document. Fields are in alphabetical order, the
+/// order the output has always had (it was a `serde_json::Value`, whose maps sort their keys).
+#[derive(Serialize)]
+pub(crate) struct UnitJson<'r> {
+    diagnostics: Vec<DiagJson<'r>>,
+    document: Option<&'r str>,
+    file: &'r str,
+    kind: Option<&'static str>,
+    kind_inferred: bool,
+    notes: Vec<NoteJson<'r>>,
+}
+
+/// One finding of `--format json` (fields in alphabetical order).
+#[derive(Serialize)]
+struct DiagJson<'r> {
+    code: &'static str,
+    column: u32,
+    end_column: u32,
+    end_line: u32,
+    fix: Option<&'r str>,
+    line: u32,
+    message: &'r str,
+    path: &'r str,
+    severity: &'static str,
+    sid: Option<&'r str>,
+}
+
+/// One note of `--format json` (fields in alphabetical order).
+#[derive(Serialize)]
+struct NoteJson<'r> {
+    column: u32,
+    line: u32,
+    message: &'r str,
+}
+
+/// One entry per linted document: file, document label, kind and diagnostics (serialized
+/// straight from the results, without building a JSON tree first).
+pub(crate) fn json(files: &[FileResult]) -> Vec<UnitJson<'_>> {
     let mut entries = Vec::new();
     for f in files {
         let idx = LineIndex::new(&f.text);
@@ -95,38 +132,45 @@ pub(crate) fn json(files: &[FileResult]) -> serde_json::Value {
             entries.push(unit_json(&f.display, &idx, u));
         }
     }
-    serde_json::Value::Array(entries)
+    entries
 }
 
-fn unit_json(file: &str, idx: &LineIndex<'_>, u: &Unit) -> serde_json::Value {
-    let diags: Vec<serde_json::Value> = u
+fn unit_json<'r>(file: &'r str, idx: &LineIndex<'_>, u: &'r Unit) -> UnitJson<'r> {
+    let diagnostics = u
         .hits
         .iter()
         .map(|h| {
             let (s, e) = region(idx, h);
-            serde_json::json!({
-                "code": h.code, "severity": severity_name(h.severity), "message": h.message,
-                "line": s.line, "column": s.col, "end_line": e.line, "end_column": e.col,
-                "path": h.path, "sid": h.sid, "fix": h.fix,
-            })
+            DiagJson {
+                code: h.code,
+                column: s.col,
+                end_column: e.col,
+                end_line: e.line,
+                fix: h.fix.as_deref(),
+                line: s.line,
+                message: &h.message,
+                path: &h.path,
+                severity: severity_name(h.severity),
+                sid: h.sid.as_deref(),
+            }
         })
         .collect();
-    let notes: Vec<serde_json::Value> = u
+    let notes = u
         .notes
         .iter()
         .map(|(at, msg)| {
             let lc = idx.line_col(u32::try_from(*at).unwrap_or(u32::MAX - 1));
-            serde_json::json!({"line": lc.line, "column": lc.col, "message": msg})
+            NoteJson { column: lc.col, line: lc.line, message: msg }
         })
         .collect();
-    serde_json::json!({
-        "file": file,
-        "document": u.label,
-        "kind": u.kind.map(DocKind::name),
-        "kind_inferred": u.kind_inferred,
-        "diagnostics": diags,
-        "notes": notes,
-    })
+    UnitJson {
+        diagnostics,
+        document: u.label.as_deref(),
+        file,
+        kind: u.kind.map(DocKind::name),
+        kind_inferred: u.kind_inferred,
+        notes,
+    }
 }
 
 /// GitHub Actions workflow commands (`::error file=F,line=L,col=C,title=CODE::message`).

@@ -2,7 +2,7 @@
 //! names, redundant actions, empty action lists, actions a key policy cannot grant.
 
 use crate::catalog::{catalog, Catalog, Service};
-use crate::doc::{Ctx, Item, Stmt};
+use crate::doc::{name_set, Ctx, Item, Stmt};
 use keyward_core::json::Value;
 use keyward_core::model::PolicyKind;
 use keyward_core::parse::valid_action;
@@ -33,10 +33,14 @@ pub(crate) fn resolve<'c>(cat: &'c Catalog, text: &str) -> Resolved<'c> {
     if svc.contains(['*', '?']) {
         return Resolved::Unknown;
     }
-    let Some(service) = cat.service(svc) else { return Resolved::NoService };
+    let Some((si, service)) =
+        cat.service_index(svc).and_then(|i| Some((i, cat.services().get(i)?)))
+    else {
+        return Resolved::NoService;
+    };
     if name.contains(['*', '?']) {
-        let glob = Glob::new(&name.to_ascii_lowercase());
-        Resolved::Actions(service, cat.matching(service, &glob))
+        let set = name_set(si, &name.to_ascii_lowercase());
+        Resolved::Actions(service, cat.actions_in(si, &set))
     } else {
         Resolved::Actions(service, cat.action(service, name).into_iter().collect())
     }
@@ -92,8 +96,10 @@ fn one_action(cat: &Catalog, kind: PolicyKind, item: &Item<'_>, negated: bool, o
     if name_wild && valid_action(text) {
         // Only whether the pattern matches anything matters here.
         let (svc, name) = text.split_once(':').unwrap_or((text, ""));
-        if let Some(service) = cat.service(svc) {
-            if !cat.any_matching(service, &Glob::new(&name.to_ascii_lowercase())) {
+        if let Some((si, service)) =
+            cat.service_index(svc).and_then(|i| Some((i, cat.services().get(i)?)))
+        {
+            if name_set(si, &name.to_ascii_lowercase()).is_empty() {
                 out.push((
                     "invalid-action",
                     item.span,
@@ -156,9 +162,10 @@ fn one_action(cat: &Catalog, kind: PolicyKind, item: &Item<'_>, negated: bool, o
     }
 }
 
-/// The catalogue actions a wildcard pattern matches: the service prefix and the lower-cased
-/// action names (None for patterns without a wildcard in the name, or of an unknown service).
-pub(crate) fn expand(text: &str) -> Option<(&'static str, Vec<&'static str>)> {
+/// The catalogue actions a wildcard pattern matches: the service (its position in the
+/// catalogue) and the set of its actions (None for patterns without a wildcard in the name, or
+/// of an unknown service).
+pub(crate) fn expand(text: &str) -> Option<crate::doc::Expansion> {
     // `svc:*` is compared as written: only `*` and `svc:*` cover it.
     if !text.contains(['*', '?']) || text == "*" || text.ends_with(":*") || !valid_action(text) {
         return None;
@@ -168,8 +175,9 @@ pub(crate) fn expand(text: &str) -> Option<(&'static str, Vec<&'static str>)> {
         return None;
     }
     let cat = catalog();
-    let service = cat.service(svc)?;
-    Some((service.prefix, cat.matching_lc(service, &Glob::new(&name.to_ascii_lowercase()))))
+    let service = cat.service_index(svc)?;
+    let glob = Glob::new(&name.to_ascii_lowercase());
+    Some((service, cat.action_set(service, |n| glob.matches(n))))
 }
 
 fn non_kms(
@@ -204,9 +212,9 @@ fn redundant(s: &Stmt<'_>, out: &mut Found) {
                 return j < i;
             }
             // Two patterns that name the same actions: report only the later one.
-            s.pattern_covers(lc(j), i) && (j < i || !s.pattern_covers(lc(i), j))
+            s.pattern_covers(s, j, i) && (j < i || !s.pattern_covers(s, i, j))
         };
-        let cover = idx.candidates(lc(i)).into_iter().find(|&j| covers_i(j));
+        let cover = idx.find_candidate(lc(i), covers_i);
         if let Some(b) = cover.and_then(|j| s.actions.get(j)) {
             out.push((
                 "redundant-action",
@@ -273,8 +281,21 @@ impl<'s> ActionIndex<'s> {
         ix
     }
 
+    /// The first index, in list order, of an action that can cover `a` (lower case) and
+    /// satisfies `f`.
+    pub(crate) fn find_candidate(
+        &self,
+        a: &str,
+        mut f: impl FnMut(usize) -> bool,
+    ) -> Option<usize> {
+        match self.small {
+            Some(all) => (0..all.len()).find(|&j| f(j)),
+            None => self.candidates(a).into_iter().find(|&j| f(j)),
+        }
+    }
+
     /// The indices of the actions that can cover `a` (lower case), in list order.
-    pub(crate) fn candidates(&self, a: &str) -> Vec<usize> {
+    fn candidates(&self, a: &str) -> Vec<usize> {
         if let Some(all) = self.small {
             return (0..all.len()).collect();
         }
@@ -297,18 +318,23 @@ impl<'s> ActionIndex<'s> {
         }
     }
 
-    /// The patterns (wildcard in the name, or in the service) that could cover an action of
-    /// service `svc`, and every action of that service when `all` is set.
-    pub(crate) fn of_service(&self, svc: Option<&str>, all: bool) -> Vec<usize> {
+    /// True when `f` holds for one of the patterns (wildcard in the name, or in the service)
+    /// that could cover an action of service `svc`, or of every action of that service when
+    /// `all` is set.
+    pub(crate) fn any_of_service(
+        &self,
+        svc: Option<&str>,
+        all: bool,
+        mut f: impl FnMut(usize) -> bool,
+    ) -> bool {
         if let Some(list) = self.small {
-            return (0..list.len()).collect();
+            return (0..list.len()).any(f);
         }
-        let mut v = self.wild_service.clone();
-        if let Some(svc) = svc {
-            let group = if all { &self.by_service } else { &self.patterns };
-            v.extend(group.get(svc).into_iter().flatten());
+        if self.wild_service.iter().any(|&j| f(j)) {
+            return true;
         }
-        v
+        let group = if all { &self.by_service } else { &self.patterns };
+        svc.and_then(|svc| group.get(svc)).is_some_and(|v| v.iter().any(|&j| f(j)))
     }
 }
 

@@ -199,9 +199,7 @@ fn actions_covered(b: &Stmt<'_>, bx: &ActionIndex<'_>, a: &Stmt<'_>) -> bool {
             }
             _ => (None, false),
         };
-        bx.of_service(svc, wild)
-            .into_iter()
-            .any(|j| b.action_lc.get(j).is_some_and(|p| a.pattern_covers(p, i)))
+        bx.any_of_service(svc, wild, |j| a.pattern_covers(b, j, i))
     })
 }
 

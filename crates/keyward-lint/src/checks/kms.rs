@@ -59,7 +59,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if !s.is_allow() || s.actions.is_empty() {
             continue;
         }
-        let elem = s.action.map_or(String::new(), |m| format!("{}.{}", s.path, m.key));
+        let elem = || s.action.map_or(String::new(), |m| format!("{}.{}", s.path, m.key));
         let not_just_account = s.principal.is_some() && !s.principals.only_accounts();
         if key
             && s.principals.any
@@ -93,7 +93,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 found.push((
                     "kms-admin-and-use",
                     s.action.map_or(s.node.span, |m| m.key_span),
-                    elem.clone(),
+                    elem(),
                     format!("statement {} mixes key administration ({a}) and key use ({u}) for the same principals", s.label()),
                     Some("split it: one statement for key administrators, another for the principals that use the key".to_string()),
                 ));
@@ -111,7 +111,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 .actions
                 .iter()
                 .find(|a| crate::doc::wild_match(&a.text.to_ascii_lowercase(), "kms:creategrant"));
-            let (span, path) = at.map_or((s.node.span, elem.clone()), |a| (a.span, a.path()));
+            let (span, path) = at.map_or_else(|| (s.node.span, elem()), |a| (a.span, a.path()));
             found.push((
                 "kms-create-grant-unrestricted",
                 span,

@@ -88,8 +88,13 @@ fn arn_checks(cat: &Catalog, item: &Item<'_>, out: &mut Found) {
     if text == "*" || !text.starts_with("arn:") {
         return;
     }
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    let [_, partition, service, region, account, resource] = parts[..] else { return };
+    let mut parts = text.splitn(6, ':');
+    let mut next = || parts.next();
+    let (Some(_), Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
+        (next(), next(), next(), next(), next(), next())
+    else {
+        return;
+    };
     let mut push = |code: &'static str, msg: String, fix: Option<String>| {
         out.push((code, item.span, item.path(), msg, fix));
     };
