@@ -8,7 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Write as _};
 use std::path::Path;
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine as _;
 use keyward_kms::store::StoreError;
@@ -315,7 +315,7 @@ pub(crate) fn seal_json<T: Serialize>(
     let encoded = serde_json::to_writer(&mut out, value);
     let sealed = encoded.map_err(|_| fail("cannot encode a record".to_owned())).and_then(|()| {
         cipher
-            .encrypt_in_place_detached(&Nonce::from(nonce), aad, &mut out[HEADER_LEN..])
+            .encrypt_inout_detached(&Nonce::from(nonce), aad, (&mut out[HEADER_LEN..]).into())
             .map_err(|_| fail("cannot encrypt a record".to_owned()))
     });
     match sealed {
@@ -340,7 +340,14 @@ pub(crate) fn open(cipher: &Aes256Gcm, aad: &[u8], sealed: &[u8]) -> Option<Zero
     let (body, tag) = sealed[HEADER_LEN..].split_at(sealed.len() - HEADER_LEN - TAG_LEN);
     let tag: [u8; TAG_LEN] = tag.try_into().ok()?;
     let mut plain = Zeroizing::new(body.to_vec());
-    cipher.decrypt_in_place_detached(&Nonce::from(nonce), aad, &mut plain, &Tag::from(tag)).ok()?;
+    cipher
+        .decrypt_inout_detached(
+            &Nonce::from(nonce),
+            aad,
+            plain.as_mut_slice().into(),
+            &Tag::from(tag),
+        )
+        .ok()?;
     Some(plain)
 }
 
