@@ -9,7 +9,9 @@
 //! in the second is `Conditional`, and the conditions that must hold are read from the
 //! statements that allowed (and the Deny statements that must not apply).
 
-use keyward_core::eval::{decide, decide_traced, explain, NamedPolicy, PolicySet, Request, Source};
+use keyward_core::eval::{
+    decide, decide_traced, explain_why, NamedPolicy, PolicySet, Request, Source,
+};
 use keyward_core::model::{Condition, Effect, Policy};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -136,21 +138,22 @@ fn optimistic(p: &Policy, ec: bool) -> Option<Policy> {
     Some(q)
 }
 
-/// Optimistic copies of policies, made once per policy and shared.
+/// Optimistic copies of policies, made once per policy and shared (under each holder's own
+/// name: one policy may be several principals' inline policies).
 #[derive(Debug, Default)]
 pub struct Optimizer {
-    cache: HashMap<(usize, bool), Option<NamedPolicy>>,
+    cache: HashMap<(usize, bool), Option<Arc<Policy>>>,
 }
 
 impl Optimizer {
     fn policy(&mut self, np: &NamedPolicy, ec: bool) -> Option<NamedPolicy> {
         let key = (Arc::as_ptr(&np.policy) as usize, ec);
-        self.cache
+        let p = self
+            .cache
             .entry(key)
-            .or_insert_with(|| {
-                optimistic(&np.policy, ec).map(|p| NamedPolicy::new(np.name.clone(), p))
-            })
-            .clone()
+            .or_insert_with(|| optimistic(&np.policy, ec).map(Arc::new))
+            .clone()?;
+        Some(NamedPolicy { name: np.name.clone(), policy: p })
     }
 
     /// The optimistic policy set, or None when it equals `set`. `ec`: the action takes an
@@ -311,11 +314,7 @@ pub fn assess_with(
         conditions: Vec::new(),
         unless: Vec::new(),
         // One line per row in tables and CSV: the why's lines (near miss, rule) joined.
-        why: if explain_deny {
-            explain(set, req).summary.replace('\n', "; ")
-        } else {
-            String::new()
-        },
+        why: if explain_deny { explain_why(set, req).replace('\n', "; ") } else { String::new() },
     }
 }
 

@@ -38,14 +38,45 @@ pub(crate) struct Classes {
     checked: Vec<Option<bool>>,
     /// The text every principal's verdict may show: the key policy, SCPs, RCPs (Debug
     /// content and names), the key ARN.
-    shared: String,
+    shared: Scanned,
     /// Per interned policy: its Debug content (for the check).
-    contents: Vec<String>,
+    contents: Vec<Scanned>,
     /// Per subject in a class: its policy ids (for the check).
     policy_ids: Vec<Vec<u32>>,
     /// Per subject in a class: the values of the read context keys (for the check).
     values: Vec<Vec<u32>>,
-    value_text: Vec<String>,
+    value_text: Vec<Scanned>,
+}
+
+/// A text checked, per class, free of a first member's ARN and of the mark: where `arn:`
+/// starts in it and whether it holds the mark, found once.
+#[derive(Debug, Default)]
+struct Scanned {
+    text: String,
+    arn_sites: Vec<usize>,
+    mark_free: bool,
+}
+
+impl Scanned {
+    fn new(text: String) -> Self {
+        let arn_sites = text.match_indices("arn:").map(|(i, _)| i).collect();
+        let mark_free = mark_free(&text);
+        Scanned { text, arn_sites, mark_free }
+    }
+
+    /// Whether the text holds neither `arn` nor the mark. An `arn` that starts with `arn:`
+    /// can only occur where `arn:` does.
+    fn free_of(&self, arn: &str) -> bool {
+        let holds = if arn.starts_with("arn:") {
+            let b = self.text.as_bytes();
+            self.arn_sites
+                .iter()
+                .any(|&i| b.get(i..).is_some_and(|t| t.starts_with(arn.as_bytes())))
+        } else {
+            self.text.contains(arn)
+        };
+        self.mark_free && !holds
+    }
 }
 
 /// `user NAME` / `role NAME` of an export principal, from its ARN.
@@ -80,7 +111,7 @@ impl Classes {
             of: vec![None; n],
             rep: Vec::new(),
             checked: Vec::new(),
-            shared: String::new(),
+            shared: Scanned::default(),
             contents: Vec::new(),
             policy_ids: vec![Vec::new(); n],
             values: vec![Vec::new(); n],
@@ -145,7 +176,7 @@ impl Classes {
                         let c = contents.id(text.clone());
                         if c as usize == out.contents.len() {
                             add_keys(&np.policy, &mut keys);
-                            out.contents.push(text);
+                            out.contents.push(Scanned::new(text));
                         }
                         by_ptr.insert(ptr, c);
                         c
@@ -224,9 +255,9 @@ impl Classes {
         }
         let mut text: Vec<(u32, String)> = values.0.into_iter().map(|(k, v)| (v, k)).collect();
         text.sort_unstable();
-        out.value_text = text.into_iter().map(|(_, k)| k).collect();
+        out.value_text = text.into_iter().map(|(_, k)| Scanned::new(k)).collect();
         out.checked = vec![None; out.rep.len()];
-        out.shared = shared;
+        out.shared = Scanned::new(shared);
         out
     }
 
@@ -245,18 +276,16 @@ impl Classes {
         let policies = self.policy_ids.get(r).into_iter().flatten().step_by(2);
         let ok = plain
             && arn.rfind("arn:").is_none_or(|i| i == 0)
-            && free(&self.shared)
-            && policies
-                .filter_map(|&p| self.contents.get(p as usize))
-                .chain(s.identity.iter().chain(&s.boundary).map(|np| &np.name))
-                .all(|t| free(t))
+            && self.shared.free_of(arn)
+            && policies.filter_map(|&p| self.contents.get(p as usize)).all(|t| t.free_of(arn))
+            && s.identity.iter().chain(&s.boundary).all(|np| free(&np.name))
             && self
                 .values
                 .get(r)
                 .into_iter()
                 .flatten()
                 .filter_map(|&v| self.value_text.get(v as usize))
-                .all(|t| free(t));
+                .all(|t| t.free_of(arn));
         if let Some(x) = self.checked.get_mut(c) {
             *x = Some(ok);
         }

@@ -141,10 +141,21 @@ fn build(s: &Spec) -> Matrix {
     Matrix::new(&export, keys, ACCOUNT)
 }
 
+type Keys = Vec<(KeyFacts, keyward_core::eval::NamedPolicy)>;
+
 /// The account export and the keys (with their policies) of a spec.
-fn export_and_keys(
+fn export_and_keys(s: &Spec) -> (keyward_aws::export::AccountExport, Keys) {
+    export_and_keys_with(s, keyward_aws::export::account_export)
+}
+
+/// [`export_and_keys`], the export read by `read`.
+fn export_and_keys_with(
     s: &Spec,
-) -> (keyward_aws::export::AccountExport, Vec<(KeyFacts, keyward_core::eval::NamedPolicy)>) {
+    read: fn(
+        &str,
+    )
+        -> (Option<keyward_aws::export::AccountExport>, Vec<keyward_core::diag::Diagnostic>),
+) -> (keyward_aws::export::AccountExport, Keys) {
     let nk = s.keys.len();
     let np = s.principals.len();
     let policies: Vec<Value> = s
@@ -196,7 +207,7 @@ fn export_and_keys(
     let text = json!({"UserDetailList": users, "RoleDetailList": roles, "GroupDetailList": [],
                       "Policies": policies})
     .to_string();
-    let (export, diags) = keyward_aws::export::account_export(&text);
+    let (export, diags) = read(&text);
     let export = export.unwrap_or_else(|| panic!("{diags:?}"));
     let keys = s
         .keys
@@ -264,6 +275,8 @@ proptest! {
     #[test]
     fn who_can_classes_equal_each(s in prop_oneof![spec(), templated_spec()], scp in any::<bool>()) {
         let (export, keys) = export_and_keys(&s);
+        // The classes read the export as `who-can` does: identical inline documents shared.
+        let (shared, _) = export_and_keys_with(&s, keyward_aws::export::account_export_shared);
         let actions: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
         let mut extra = keyward_core::eval::PolicySet::default();
         if scp {
@@ -273,6 +286,7 @@ proptest! {
             let q = Query { key: facts, key_policy: policy, export: Some(&export), extra: &extra,
                             actions: &actions };
             let want = serde_json::to_string_pretty(&who_can_each(&q)).unwrap();
+            let q = Query { export: Some(&shared), ..q };
             let got = serde_json::to_string_pretty(&who_can(&q)).unwrap();
             prop_assert_eq!(want, got, "key {}", facts.arn);
         }

@@ -12,7 +12,8 @@ use keyward_core::diag::Diagnostic;
 use keyward_core::eval::{NamedPolicy, Principal, PrincipalKind};
 use keyward_core::json::{Node, Value};
 use keyward_core::model::PolicyKind;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// A user or a role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -98,13 +99,40 @@ impl AccountExport {
 struct Reader<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
+    /// With [`account_export_shared`]: the inline policies read so far without a diagnostic,
+    /// by their document's text in the file.
+    shared: Option<HashMap<&'t str, Arc<keyward_core::model::Policy>>>,
 }
 
-impl Reader<'_> {
+impl<'t> Reader<'t> {
     fn policy(&mut self, node: &Node, path: &str, name: String) -> Option<NamedPolicy> {
         let (p, d) = policy_from_node(self.text, node, PolicyKind::Identity, path);
         self.diags.extend(d);
         p.map(|p| NamedPolicy::new(name, p))
+    }
+
+    /// An inline policy: with sharing on, a document whose text was read before without a
+    /// diagnostic is that policy again (its diagnostics would be the same, elsewhere).
+    fn inline_policy(&mut self, node: &Node, path: &str, name: String) -> Option<NamedPolicy> {
+        let text = self.text;
+        let raw = (!node.span.is_synthetic())
+            .then(|| text.get(node.span.start as usize..node.span.end as usize))
+            .flatten();
+        let (Some(shared), Some(raw)) = (&mut self.shared, raw) else {
+            return self.policy(node, path, name);
+        };
+        if let Some(p) = shared.get(raw) {
+            return Some(NamedPolicy { name, policy: p.clone() });
+        }
+        let (p, d) = policy_from_node(text, node, PolicyKind::Identity, path);
+        let np = p.map(|p| NamedPolicy::new(name, p));
+        match (&np, d.is_empty()) {
+            (Some(np), true) => {
+                shared.insert(raw, np.policy.clone());
+            }
+            _ => self.diags.extend(d),
+        }
+        np
     }
 
     fn inline(&mut self, node: &Node, list: &str, owner: &str, path: &str) -> Vec<NamedPolicy> {
@@ -113,7 +141,9 @@ impl Reader<'_> {
             let name = get_str(item, "PolicyName").unwrap_or("inline");
             let p = format!("{path}.{list}[{i}].PolicyDocument");
             match item.get("PolicyDocument") {
-                Some(doc) => out.extend(self.policy(doc, &p, format!("{owner} inline '{name}'"))),
+                Some(doc) => {
+                    out.extend(self.inline_policy(doc, &p, format!("{owner} inline '{name}'")))
+                }
                 None => {
                     self.diags.push(invalid(item.span, &p, "inline policy has no `PolicyDocument`"))
                 }
@@ -138,9 +168,21 @@ fn boundary_arn(node: &Node) -> Option<String> {
 
 /// Reads `aws iam get-account-authorization-details` output.
 pub fn account_export(text: &str) -> (Option<AccountExport>, Vec<Diagnostic>) {
+    read_export(text, false)
+}
+
+/// [`account_export`] with inline policy documents of the same text (templated accounts
+/// repeat them) read once and shared: the later copies' statement spans point at the first
+/// copy. For analyses that read policies by content only (`who-can`, `access-matrix`); the
+/// diagnostics are the same (a document with a diagnostic is never shared).
+pub fn account_export_shared(text: &str) -> (Option<AccountExport>, Vec<Diagnostic>) {
+    read_export(text, true)
+}
+
+fn read_export(text: &str, share: bool) -> (Option<AccountExport>, Vec<Diagnostic>) {
     let (root, diags) = read_json(text);
     let Some(root) = root else { return (None, diags) };
-    let mut r = Reader { text, diags };
+    let mut r = Reader { text, diags, shared: share.then(HashMap::new) };
     if root.as_object().is_none()
         || ["UserDetailList", "RoleDetailList", "GroupDetailList", "Policies"]
             .iter()

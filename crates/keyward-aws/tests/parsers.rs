@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
 use keyward_aws::cloudtrail::{kms_events, via_service_name, Recorded};
-use keyward_aws::export::{account_export, get_role_or_user, IdentityKind};
+use keyward_aws::export::{account_export, account_export_shared, get_role_or_user, IdentityKind};
 use keyward_aws::kms::{describe_key, grants, key_policy, org_policy};
 use keyward_core::diag::has_errors;
 use keyward_core::eval::{CtxValue, PrincipalKind};
@@ -246,6 +246,47 @@ fn account_export_errors() {
     let e = d.iter().find(|d| d.code == "invalid-effect").unwrap();
     let at = e.span.start as usize;
     assert_eq!(&bad[at..at + 8], "%22Maybe", "{e:?}");
+}
+
+#[test]
+fn shared_export_reads_identical_inline_documents_once() {
+    let user = |name: &str, doc: &str| {
+        format!(
+            r#"{{"UserName": "{name}", "Arn": "arn:aws:iam::111122223333:user/{name}",
+            "UserPolicyList": [{{"PolicyName": "P", "PolicyDocument": {doc}}}]}}"#
+        )
+    };
+    let good = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}"#;
+    let other = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "kms:*", "Resource": "*"}]}"#;
+    let bad = "\"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Maybe%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D\"";
+    let users =
+        [user("u1", good), user("u2", good), user("u3", other), user("u4", bad), user("u5", bad)];
+    let text = format!("{{\"UserDetailList\": [{}]}}", users.join(",\n"));
+    let (plain, plain_d) = account_export(&text);
+    let (shared, shared_d) = account_export_shared(&text);
+    let (plain, shared) = (plain.unwrap(), shared.unwrap());
+    let policy =
+        |ex: &keyward_aws::export::AccountExport, i: usize| ex.users[i].policies[0].clone();
+    // The same text is one policy, under each owner's own name; other texts are not.
+    assert!(std::sync::Arc::ptr_eq(&policy(&shared, 0).policy, &policy(&shared, 1).policy));
+    assert!(!std::sync::Arc::ptr_eq(&policy(&shared, 0).policy, &policy(&shared, 2).policy));
+    assert!(!std::sync::Arc::ptr_eq(&policy(&plain, 0).policy, &policy(&plain, 1).policy));
+    assert_eq!(policy(&shared, 1).name, "user u2 inline 'P'");
+    assert_eq!(policy(&shared, 2).policy.statements[0].effect, keyward_core::model::Effect::Deny);
+    // A document with a diagnostic is read again at each place: both copies are reported
+    // where they are, exactly as without sharing.
+    let places = |d: &[keyward_core::diag::Diagnostic]| {
+        d.iter().map(|d| (d.code.to_string(), d.span, d.path.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(places(&shared_d), places(&plain_d));
+    let maybes: Vec<usize> = text.match_indices("%22Maybe").map(|(i, _)| i).collect();
+    let found: Vec<usize> = shared_d
+        .iter()
+        .filter(|d| d.code == "invalid-effect")
+        .map(|d| d.span.start as usize)
+        .collect();
+    assert_eq!(found, maybes);
+    assert!(!std::sync::Arc::ptr_eq(&policy(&shared, 3).policy, &policy(&shared, 4).policy));
 }
 
 #[test]

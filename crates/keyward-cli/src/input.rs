@@ -71,8 +71,20 @@ pub(crate) fn load_grants(path: &Path) -> Result<Vec<Arc<Grant>>, String> {
 
 /// `aws iam get-account-authorization-details` output.
 pub(crate) fn load_export(path: &Path) -> Result<AccountExport, String> {
+    load_export_with(path, keyward_aws::export::account_export)
+}
+
+/// [`load_export`] with identical inline policy documents shared (`who-can`,
+/// `access-matrix`: they read policies by content, never by place).
+pub(crate) fn load_export_shared(path: &Path) -> Result<AccountExport, String> {
+    load_export_with(path, keyward_aws::export::account_export_shared)
+}
+
+type ExportReader = fn(&str) -> (Option<AccountExport>, Vec<keyward_core::diag::Diagnostic>);
+
+fn load_export_with(path: &Path, read: ExportReader) -> Result<AccountExport, String> {
     let text = files::read(path)?;
-    let (ex, d) = keyward_aws::export::account_export(&text);
+    let (ex, d) = read(&text);
     report(path, &text, &d)?;
     need(path, ex)
 }

@@ -3,8 +3,8 @@
 
 use keyward_core::eval::call::{derive_context, Call};
 use keyward_core::eval::{
-    apply, decide, explain, Decision, Edit, Fix, NamedPolicy, PolicySet, Principal, Request, Rule,
-    Source,
+    apply, decide, explain, explain_why, Decision, Edit, Fix, NamedPolicy, PolicySet, Principal,
+    Request, Rule, Source,
 };
 use keyward_core::json::Limits;
 use keyward_core::model::{Grant, PolicyKind};
@@ -602,6 +602,8 @@ proptest! {
         let (set, req) = w.build();
         let e = explain(&set, &req);
         prop_assert_eq!(e.decision, decide(&set, &req));
+        // The why alone (who-can's) is the explanation's, word for word.
+        prop_assert_eq!(&explain_why(&set, &req), &e.summary);
         if e.decision != Decision::ImplicitDeny {
             prop_assert!(e.fixes.is_empty(), "{:?} with fixes {:?}", e.decision, e.fixes);
         }

@@ -8,7 +8,7 @@
 
 use keyward_core::eval::call::Call;
 use keyward_core::eval::{
-    apply, decide, explain, CtxValue, Decision, NamedPolicy, PolicySet, Principal,
+    apply, decide, explain, explain_why, CtxValue, Decision, NamedPolicy, PolicySet, Principal,
 };
 use keyward_core::json::Limits;
 use keyward_core::model::PolicyKind;
@@ -85,6 +85,7 @@ fn near_miss_whys_and_fix_kinds() {
         let (set, req) = (case_set(c), case_request(c));
         assert_eq!(decide(&set, &req), Decision::ImplicitDeny, "{name}");
         let e = explain(&set, &req);
+        assert_eq!(explain_why(&set, &req), e.summary, "{name}");
         let first = e.summary.lines().next().unwrap();
         assert_eq!(first, c["first_line"].as_str().unwrap(), "{name}\nwhy: {}", e.summary);
         for s in c["also"].as_array().into_iter().flatten() {

@@ -7,7 +7,7 @@
 //! principals in export order. By default only cells that are not Deny are printed (`--all`
 //! prints every cell). On a terminal, stderr shows a progress bar with the time left.
 
-use super::{csv, load_export, load_key_policy};
+use super::{csv, load_export_shared, load_key_policy};
 use crate::exit::Exit;
 use crate::files;
 use crate::output::LinesFormat;
@@ -57,7 +57,7 @@ pub(crate) fn run(a: &Args) -> u8 {
 
 fn run_inner(a: &Args) -> Result<Exit, String> {
     let started = Instant::now();
-    let export = load_export(&a.account_export)?;
+    let export = load_export_shared(&a.account_export)?;
     let account = a
         .account
         .clone()

@@ -9,6 +9,7 @@ pub(crate) mod trail_dir;
 pub(crate) mod who_can;
 
 pub(crate) use crate::input::{
-    load_export, load_grants, load_key_policy, load_org_policy, load_policy, report,
+    load_export, load_export_shared, load_grants, load_key_policy, load_org_policy, load_policy,
+    report,
 };
 pub(crate) use crate::output::csv;

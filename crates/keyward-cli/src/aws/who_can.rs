@@ -2,7 +2,7 @@
 //! accounts a key policy names and "anyone" when it is public, with Allow / conditional Allow
 //! (and the conditions) / Deny for one action on one key, and why.
 
-use super::{csv, load_export, load_grants, load_key_policy, load_org_policy, report};
+use super::{csv, load_export_shared, load_grants, load_key_policy, load_org_policy, report};
 use crate::exit::Exit;
 use crate::files;
 use crate::output::TableFormat;
@@ -10,6 +10,7 @@ use keyward_access::who_can::{who_can, Query, Row};
 use keyward_access::{action_list, KeyFacts, Status};
 use keyward_core::eval::PolicySet;
 use keyward_core::model::PolicyKind;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `keyward who-can`.
@@ -63,7 +64,7 @@ pub(crate) fn key_facts(key: &str, describe: Option<&PathBuf>) -> Result<KeyFact
 fn run_inner(a: &Args) -> Result<Exit, String> {
     let key = key_facts(&a.key, a.describe_key.as_ref())?;
     let kp = load_key_policy(&a.key_policy)?;
-    let export = a.account_export.as_deref().map(load_export).transpose()?;
+    let export = a.account_export.as_deref().map(load_export_shared).transpose()?;
     let mut extra = PolicySet::default();
     if let Some(g) = &a.grants {
         extra.grants = load_grants(g)?;
@@ -82,15 +83,20 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
         actions: &actions,
     };
     let rows = who_can(&q);
+    // One write per buffer, not per line (stdout is line-buffered) nor one string of all.
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let failed = |e: std::io::Error| format!("writing the output: {e}");
     match a.format {
         TableFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default())
+            serde_json::to_writer_pretty(&mut w, &rows).map_err(|e| failed(e.into()))?;
+            writeln!(w).map_err(failed)?;
         }
         TableFormat::Csv => {
-            println!("principal,kind,action,status,conditions,unless,why");
+            writeln!(w, "principal,kind,action,status,conditions,unless,why").map_err(failed)?;
             for r in &rows {
                 let x = &r.assessment;
-                println!(
+                writeln!(
+                    w,
                     "{},{},{},{},{},{},{}",
                     csv(&r.principal),
                     r.kind,
@@ -104,11 +110,13 @@ fn run_inner(a: &Args) -> Result<Exit, String> {
                         .join("; ")),
                     csv(&x.unless.join("; ")),
                     csv(&x.why)
-                );
+                )
+                .map_err(failed)?;
             }
         }
-        TableFormat::Table => print!("{}", table(&rows, &a.key)),
+        TableFormat::Table => write!(w, "{}", table(&rows, &a.key)).map_err(failed)?,
     }
+    w.flush().map_err(failed)?;
     Ok(Exit::Success)
 }
 

@@ -35,19 +35,7 @@ pub struct Explanation {
 pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
     let (outcome, trace) = decide_traced(set, req);
     let fixes = find_fixes(set, req, &outcome, &trace);
-    let mut rule_line = summary(set, req, &outcome, &trace);
-    if let Some(n) = not_principal_note(set, &outcome, &trace) {
-        rule_line.push_str(n);
-    }
-    let mut lines = Vec::new();
-    if outcome.decision == Decision::ImplicitDeny {
-        lines.extend(near_miss(set, req, &trace));
-    }
-    lines.push(rule_line);
-    if outcome.decision == Decision::ImplicitDeny {
-        lines.extend(service_principal_note(set, req));
-    }
-    let summary = lines.join("\n");
+    let summary = why(set, req, &outcome, &trace);
     Explanation {
         decision: outcome.decision,
         rule: outcome.rule,
@@ -57,6 +45,30 @@ pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
         request: req.clone(),
         trace,
     }
+}
+
+/// The why of [`explain`] alone ([`Explanation::summary`]): the same text, without looking
+/// for fixes (the costly part), for callers that show only the why (`who-can`).
+pub fn explain_why(set: &PolicySet, req: &Request) -> String {
+    let (outcome, trace) = decide_traced(set, req);
+    why(set, req, &outcome, &trace)
+}
+
+/// The near miss (implicit denies), the rule in plain words, and the notes, one per line.
+fn why(set: &PolicySet, req: &Request, outcome: &Outcome, trace: &Trace) -> String {
+    let mut rule_line = summary(set, req, outcome, trace);
+    if let Some(n) = not_principal_note(set, outcome, trace) {
+        rule_line.push_str(n);
+    }
+    let mut lines = Vec::new();
+    if outcome.decision == Decision::ImplicitDeny {
+        lines.extend(near_miss(set, req, trace));
+    }
+    lines.push(rule_line);
+    if outcome.decision == Decision::ImplicitDeny {
+        lines.extend(service_principal_note(set, req));
+    }
+    lines.join("\n")
 }
 
 /// Why a Deny with NotPrincipal applied although it lists the caller.

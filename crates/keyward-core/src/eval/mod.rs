@@ -17,7 +17,7 @@ mod xaccount;
 
 pub use call::action_takes_encryption_context;
 pub use decide::{decide, decide_traced, Decision, NamedPolicy, Outcome, PolicySet, Rule};
-pub use explain::{explain, render_human, Explanation};
+pub use explain::{explain, explain_why, render_human, Explanation};
 pub use fix::{apply, find_fixes, Access, Edit, Fix};
 pub use fixtext::{apply_to_text, grant_json, new_policy_text};
 pub use keys::KeyFilter;
