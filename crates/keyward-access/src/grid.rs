@@ -198,6 +198,17 @@ pub(crate) fn content(p: &Policy, own: Option<&str>) -> String {
     }
 }
 
+/// Adds to `keys` each context key a statement of `p` reads that `keys` does not hold yet.
+pub(crate) fn add_read_keys(p: &Policy, keys: &mut Vec<String>) {
+    for s in &p.statements {
+        for k in KeyFilter::of_statement(s) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+}
+
 impl<'m> Grid<'m> {
     /// Classes of `m`'s principals and keys for `actions` (at most [`MAX_ACTIONS`]).
     pub fn new(m: &'m Matrix, actions: &[String]) -> Grid<'m> {
@@ -205,17 +216,8 @@ impl<'m> Grid<'m> {
         let actions_lc: Vec<String> = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
         // Every context key any policy reads.
         let mut keys: Vec<String> = Vec::new();
-        let add_keys = |p: &Policy, keys: &mut Vec<String>| {
-            for s in &p.statements {
-                for k in KeyFilter::of_statement(s) {
-                    if !keys.contains(&k) {
-                        keys.push(k);
-                    }
-                }
-            }
-        };
         for k in &m.keys {
-            add_keys(&k.policy.policy, &mut keys);
+            add_read_keys(&k.policy.policy, &mut keys);
         }
         // Distinct identity and boundary policies, by pointer then by content.
         let mut by_ptr: HashMap<usize, u32> = HashMap::new();
@@ -228,7 +230,7 @@ impl<'m> Grid<'m> {
             }
             let id = by_content.id(content(p, None));
             if usize::try_from(id).is_ok_and(|i| i == policies.len()) {
-                add_keys(p, keys);
+                add_read_keys(p, keys);
                 policies.push(IdPolicy { policy: Arc::clone(p), stmts: Vec::new() });
             }
             by_ptr.insert(ptr, id);

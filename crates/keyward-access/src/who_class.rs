@@ -14,10 +14,9 @@
 //! With grants (they name principals by ARN) every principal is decided on its own.
 
 use crate::assess::{assess, Assessment, Optimizer};
-use crate::grid::{content, is_named, kind_id, named_by, Interner};
+use crate::grid::{add_read_keys, content, is_named, kind_id, named_by, Interner};
 use crate::subject::{build, call, KeyFacts, Subject};
 use keyward_core::eval::{KeyFilter, NamedPolicy, PolicySet};
-use keyward_core::model::Policy;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -124,23 +123,14 @@ impl Classes {
         // Who the key policy and RCPs name, and the keys every fixed policy reads.
         let mut named = named_by(&kp.policy);
         let mut keys: Vec<String> = Vec::new();
-        let add_keys = |p: &Policy, keys: &mut Vec<String>| {
-            for s in &p.statements {
-                for k in KeyFilter::of_statement(s) {
-                    if !keys.contains(&k) {
-                        keys.push(k);
-                    }
-                }
-            }
-        };
         let mut shared = format!("{}\n{}\n{}\n", key.arn, kp.name, content(&kp.policy, None));
         for a in actions {
             shared.push_str(a);
             shared.push('\n');
         }
-        add_keys(&kp.policy, &mut keys);
+        add_read_keys(&kp.policy, &mut keys);
         for np in extra.scps.iter().chain(&extra.rcps).flatten() {
-            add_keys(&np.policy, &mut keys);
+            add_read_keys(&np.policy, &mut keys);
             shared.push_str(&format!("{}\n{}\n", np.name, content(&np.policy, None)));
         }
         for np in extra.rcps.iter().flatten() {
@@ -175,7 +165,7 @@ impl Classes {
                         let text = content(&np.policy, None);
                         let c = contents.id(text.clone());
                         if c as usize == out.contents.len() {
-                            add_keys(&np.policy, &mut keys);
+                            add_read_keys(&np.policy, &mut keys);
                             out.contents.push(Scanned::new(text));
                         }
                         by_ptr.insert(ptr, c);

@@ -185,7 +185,6 @@ fn a_gzip_bomb_and_a_broken_file_are_errors_naming_the_file() {
 /// per record: every `.json.gz` a reader can see is complete.
 #[test]
 fn sigkill_while_writing_never_leaves_a_partial_file_visible() {
-    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let env = Env::new();
     let trail = env.path("trail");
@@ -204,11 +203,7 @@ fn sigkill_while_writing_never_leaves_a_partial_file_visible() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        err.read_line(&mut line).unwrap();
-        let addr =
-            line.trim().strip_prefix("keyward serve: listening on http://").unwrap().to_string();
+        let (addr, _stderr) = kms_common::serve_listening(&mut child);
         let req = format!(
             "POST / HTTP/1.1\r\nhost: {addr}\r\nx-amz-target: TrentService.ListKeys\r\n\
              x-amz-date: 20250101T000000Z\r\nauthorization: AWS4-HMAC-SHA256 \

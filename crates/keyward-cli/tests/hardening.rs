@@ -92,10 +92,7 @@ fn a_stalled_access_log_never_blocks_a_request() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("keyward serve: listening on http://").unwrap().to_string();
+    let (addr, _stderr) = kms_common::serve_listening(&mut child);
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let auth = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/kms/aws4_request, \

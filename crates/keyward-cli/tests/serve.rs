@@ -4,7 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod kms_common;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -24,11 +25,8 @@ fn serves_logs_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("keyward serve: listening on http://").unwrap().to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    let (addr, mut err) = kms_common::serve_listening(&mut child);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
 
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();

@@ -133,3 +133,17 @@ pub(crate) fn allow(actions: &[&str]) -> String {
     ]})
     .to_string()
 }
+
+/// Reads the first line a spawned `keyward serve` (stderr piped) prints and returns the address
+/// it listens on, with the rest of its stderr for later reading.
+pub(crate) fn serve_listening(
+    child: &mut std::process::Child,
+) -> (String, std::io::BufReader<std::process::ChildStderr>) {
+    use std::io::BufRead as _;
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("keyward serve: listening on http://");
+    let addr = addr.unwrap_or_else(|| panic!("not an address line: {line:?}")).to_string();
+    (addr, err)
+}
